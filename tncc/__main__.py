@@ -1,0 +1,5 @@
+import sys
+
+from tncc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,98 @@
+"""The one error type of tncc and the source spans it points at.
+
+Every failure a user can cause (a malformed ``.tn`` file, a bad architecture
+file, a truncated binary, an emulator fault, a tensor that does not fit) is a
+:class:`TnccError` carrying one or more :class:`Diagnostic` s.  The command
+line prints ``err.render()`` and exits with status 1; it never shows a Python
+traceback for bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file; lines and columns count from 1.
+
+    ``end_column`` is exclusive.  ``text`` is the whole source the span points
+    into (kept out of equality) so a diagnostic can show the offending line.
+    """
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str | None = field(default=None, compare=False, repr=False)
+
+    def source_line(self) -> str | None:
+        if self.text is None:
+            return None
+        lines = self.text.splitlines()
+        if 1 <= self.line <= len(lines):
+            return lines[self.line - 1]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One message.  ``span`` locates it in a source file; ``where`` locates it
+    elsewhere (``"instruction 12 (CTILE) at 0x0060"``, ``"arch key dma.bandwidth"``)."""
+
+    message: str
+    span: Span | None = None
+    where: str | None = None
+    severity: str = "error"
+
+    def render(self) -> str:
+        if self.span is not None:
+            s = self.span
+            head = f"{s.file}:{s.line}:{s.column}: {self.severity}: {self.message}"
+            line = s.source_line()
+            if line is None:
+                return head
+            width = s.end_column - s.column if s.end_line == s.line else len(line) - s.column + 1
+            caret = " " * (s.column - 1) + "^" + "~" * max(0, width - 1)
+            return f"{head}\n    {line}\n    {caret}"
+        if self.where is not None:
+            return f"{self.where}: {self.severity}: {self.message}"
+        return f"{self.severity}: {self.message}"
+
+
+class TnccError(Exception):
+    """Raised for every error in the user's input; holds all diagnostics found."""
+
+    def __init__(self, diagnostics: Diagnostic | str | Iterable[Diagnostic], *, where: str | None = None):
+        if isinstance(diagnostics, str):
+            diags: tuple[Diagnostic, ...] = (Diagnostic(diagnostics, where=where),)
+        elif isinstance(diagnostics, Diagnostic):
+            diags = (diagnostics,)
+        else:
+            diags = tuple(diagnostics)
+        if not diags:
+            raise ValueError("TnccError needs at least one diagnostic")
+        self.diagnostics = diags
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(d.render() for d in self.diagnostics)
+
+
+class Collector:
+    """Gathers diagnostics during a check so all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, message: str, span: Span | None = None, where: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(message, span, where))
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise TnccError(self.diagnostics)
+
+    def __bool__(self) -> bool:
+        return bool(self.diagnostics)

@@ -1,0 +1,186 @@
+"""The network IR: tensors, the indices (hyperedges) that connect them, and the
+contraction statements that define new tensors.
+
+This is the level every later stage starts from.  It is produced by the front
+end (``tncc.frontend``) or by :func:`tncc.einsum.from_einsum`, with ``grad``
+already expanded: every gradient is an ordinary statement whose result is an
+output named ``d_<tensor>``, and every upstream gradient ``d_<y>`` is an input.
+
+Invariants (checked by :meth:`Network.verify`):
+
+* names of indices and tensors are unique; every size is positive;
+* every tensor's declared indices are declared indices, none repeated;
+* statements appear in dependency order; each operand names a tensor defined
+  before it (a leaf or an earlier statement's result) and its use-site index
+  list has the tensor's rank, position by position of the declared sizes;
+* a statement's result indices are distinct and each occurs in some operand;
+* every output names a tensor of the network.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Mapping
+
+from tncc.errors import Span
+
+
+class Role(enum.Enum):
+    INPUT = "input"
+    PARAM = "param"
+    INTERMEDIATE = "intermediate"
+    OUTPUT = "output"
+
+
+class DType(enum.Enum):
+    """Element types of the language.  ``INT32`` is never declared by a user:
+    it is the type of intermediates and outputs of an ``int8`` network."""
+
+    FP32 = "fp32"
+    FP16 = "fp16"
+    BF16 = "bf16"
+    INT8 = "int8"
+    INT32 = "int32"
+
+    @property
+    def nbytes(self) -> int:
+        return {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int32": 4}[self.value]
+
+    @property
+    def is_int(self) -> bool:
+        return self in (DType.INT8, DType.INT32)
+
+    @property
+    def accumulator(self) -> "DType":
+        """The type products accumulate in: int32 for int8, fp32 otherwise."""
+        return DType.INT32 if self.is_int else DType.FP32
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    size: int
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    """A declared tensor (input or param) or a statement result.
+
+    ``indices`` are the declared index names, in storage order."""
+
+    name: str
+    indices: tuple[str, ...]
+    role: Role
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operand:
+    """A use of ``tensor`` in a statement, seen through the use-site index names
+    ``indices`` (same rank and sizes as the declaration; names may differ)."""
+
+    tensor: str
+    indices: tuple[str, ...]
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """``result[indices] = operands[0] * operands[1] * ...`` in einsum semantics.
+
+    ``grad_of`` is ``(y, x)`` for the statement derived from ``grad y wrt x``
+    (result ``d_x``), ``None`` for statements the user wrote."""
+
+    result: str
+    indices: tuple[str, ...]
+    operands: tuple[Operand, ...]
+    span: Span | None = None
+    grad_of: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GradSpec:
+    """``grad of wrt wrt[0], wrt[1], ...`` as the user wrote it."""
+
+    of: str
+    wrt: tuple[str, ...]
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    name: str
+    dtype: DType
+    indices: tuple[Index, ...]
+    tensors: tuple[Tensor, ...]
+    statements: tuple[Statement, ...]
+    outputs: tuple[str, ...]
+    grads: tuple[GradSpec, ...] = ()
+    span: Span | None = None
+
+    # -- lookups -------------------------------------------------------------
+    def sizes(self) -> dict[str, int]:
+        return {ix.name: ix.size for ix in self.indices}
+
+    def size(self, index: str) -> int:
+        for ix in self.indices:
+            if ix.name == index:
+                return ix.size
+        raise KeyError(index)
+
+    def tensor(self, name: str) -> Tensor:
+        for t in self.tensors:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        sizes = self.sizes()
+        return tuple(sizes[i] for i in self.tensor(name).indices)
+
+    def leaves(self) -> tuple[Tensor, ...]:
+        """Tensors supplied at run time (inputs, params, upstream gradients)."""
+        return tuple(t for t in self.tensors if t.role in (Role.INPUT, Role.PARAM))
+
+    def statement(self, result: str) -> Statement:
+        for st in self.statements:
+            if st.result == result:
+                return st
+        raise KeyError(result)
+
+    def storage_dtype(self, name: str) -> DType:
+        """The element type ``name`` is stored in: the declared dtype for leaves,
+        the accumulator type for statement results of an int8 network."""
+        if self.dtype is DType.INT8 and self.tensor(name).role in (Role.INTERMEDIATE, Role.OUTPUT):
+            return DType.INT32
+        return self.dtype
+
+    def equation(self, st: Statement) -> str:
+        """The statement as a numpy einsum equation over single letters."""
+        letters: dict[str, str] = {}
+        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+        def conv(ixs: tuple[str, ...]) -> str:
+            out = []
+            for i in ixs:
+                if i not in letters:
+                    letters[i] = alphabet[len(letters)]
+                out.append(letters[i])
+            return "".join(out)
+
+        lhs = ",".join(conv(op.indices) for op in st.operands)
+        return f"{lhs}->{conv(st.indices)}"
+
+    def verify(self) -> None:
+        """Raise ``AssertionError`` naming the first broken invariant (see module doc)."""
+        from tncc.verify import verify_network
+
+        verify_network(self)
+
+
+def sizes_of(indices: Mapping[str, int] | tuple[Index, ...]) -> dict[str, int]:
+    if isinstance(indices, tuple):
+        return {ix.name: ix.size for ix in indices}
+    return dict(indices)
