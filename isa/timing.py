@@ -1,0 +1,449 @@
+"""Cost functions of the machine: cycles and energy of every kind of work.
+
+One source of truth for the emulator (which charges these per instruction)
+and for the compiler's planner (which calls :func:`estimate_contraction`
+before any code exists).  Every function is pure: a function of the
+architecture (``tncc.isa.arch.Arch``) and of shapes, never of data.
+
+The formulas are the ones fixed in ``docs/machine.md``:
+
+* DMA transfer: ``latency + ceil(bytes / bytes_per_cycle)``;
+* SHAPE pass (systolic preset): one buffer read plus one buffer write per
+  word at ``banks`` words per cycle, times the worst bank-conflict factor;
+* fetta tile: ``read = T * max(pA, pB)``, ``mac = T``, ``drain =
+  ceil(W / red.ports) * pC``; a tile sequence overlaps reading/multiplying
+  of one tile with the drain of the previous one (double-buffered
+  accumulators), and pays the network/array/reduction pipeline fill once per
+  configuration change;
+* systolic GEMM: SCALE-Sim's closed form (``os``: ``folds * (T + R + C - 2)
+  - 1``, ``ws``/``is``: ``folds * (T + 2R + C - 2) - 1``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tncc.errors import TnccError
+from tncc.ir import DType
+from tncc.plan import Dataflow
+
+if TYPE_CHECKING:  # the arch loader is a sibling module; only its attributes are used
+    from tncc.isa.arch import Arch
+else:
+    Arch = Any
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _log2(n: int) -> int:
+    return max(0, int(n).bit_length() - 1)
+
+
+# -- memories ------------------------------------------------------------------
+
+
+def dma_cycles(arch: Arch, nbytes: int) -> int:
+    """Cycles of one DRAM <-> buffer transfer of ``nbytes`` bytes."""
+    return arch.dram.latency + _ceil(max(0, nbytes), arch.dram.bytes_per_cycle)
+
+
+def buffer_words_per_cycle(arch: Arch) -> int:
+    """Peak buffer bandwidth: every bank serves one word per cycle."""
+    return arch.buffer.banks
+
+
+def buffer_words(arch: Arch) -> int:
+    """Capacity of the global buffer in words (one word holds any element)."""
+    return arch.buffer.bytes // arch.buffer.word_bytes
+
+
+def shape_cycles(arch: Arch, words: int, read_passes: float = 1.0, write_passes: float = 1.0) -> int:
+    """Cycles of a buffer -> buffer permuting copy of ``words`` words.
+
+    One read and one write per word at ``banks`` words per cycle; the pass
+    factors (>= 1) are the bank-conflict slow-downs of the read and the write
+    address patterns (1 for conflict-free unit-stride runs)."""
+    per = buffer_words_per_cycle(arch)
+    return _ceil(words, per) * max(1, math.ceil(read_passes)) + _ceil(words, per) * max(1, math.ceil(write_passes))
+
+
+# -- fetta tile ----------------------------------------------------------------
+
+
+def dist_stages(arch: Arch) -> int:
+    """Switch stages a word crosses in one Benes-copy-Benes network."""
+    return 2 * (2 * _log2(arch.dist.ports) - 1) + 1
+
+
+def red_levels(arch: Arch) -> int:
+    """Adder levels of the butterfly reduction network."""
+    return _log2(arch.red.ports)
+
+
+def tile_fill(arch: Arch) -> int:
+    """Pipeline fill paid once per configuration change."""
+    return dist_stages(arch) + arch.array.pipeline + red_levels(arch)
+
+
+@dataclass(frozen=True, slots=True)
+class TileTiming:
+    """Busy cycles of one execution of a fetta tile on each unit it engages."""
+
+    read: int  # DIST: T * max(pA, pB)
+    mac: int  # ARRAY: T
+    drain: int  # RED: ceil(W / red.ports) * pC
+
+    @property
+    def front(self) -> int:
+        """Reading and multiplying overlap beat by beat."""
+        return max(self.read, self.mac)
+
+
+def tile_timing(arch: Arch, beats: int, pa: int, pb: int, drain_words: int, pc: int) -> TileTiming:
+    """Cycles of one tile of ``beats`` beats with operand conflict passes
+    ``pa``/``pb`` and ``drain_words`` accumulators drained with ``pc`` passes."""
+    return TileTiming(
+        read=beats * max(pa, pb, 1),
+        mac=beats,
+        drain=_ceil(drain_words, arch.red.ports) * max(pc, 1),
+    )
+
+
+def tile_sequence_cycles(t: TileTiming, count: int, fill: int) -> int:
+    """Span of ``count`` back-to-back executions of one tile: a two-stage
+    pipeline (read+multiply, drain) with double-buffered accumulators."""
+    if count <= 0:
+        return 0
+    return fill + t.front + t.drain + (count - 1) * max(t.front, t.drain)
+
+
+def conflict_passes(offsets: Any, banks: int) -> int:
+    """Passes a set of word offsets needs through ``banks`` single-ported
+    banks: the largest number of distinct addresses falling in one bank."""
+    import numpy as np
+
+    off = np.unique(np.asarray(offsets, dtype=np.int64).ravel())
+    if off.size == 0:
+        return 1
+    return int(np.bincount(off % banks, minlength=banks).max())
+
+
+# -- systolic GEMM ---------------------------------------------------------------
+
+
+def gemm_cycles(arch: Arch, m: int, n: int, k: int, dataflow: str | None = None) -> int:
+    """SCALE-Sim 3.0.0 "Total Cycles" of ``C[m,n] = A[m,k] B[k,n]`` on the
+    ``rows x cols`` systolic array (source: SCALE-Sim's compute-array model;
+    reproduced against its measured output in the project's reference data)."""
+    df = dataflow or arch.array.dataflow
+    r, c = arch.array.rows, arch.array.cols
+    if df == "os":
+        sr, sc, t = m, n, k
+    elif df == "ws":
+        sr, sc, t = k, n, m
+    elif df == "is":
+        sr, sc, t = k, m, n
+    else:
+        raise TnccError(f"unknown systolic dataflow {df!r} (expected os, ws or is)", where="arch key array.dataflow")
+    folds = _ceil(sr, r) * _ceil(sc, c)
+    if df == "os":
+        return folds * (t + r + c - 2) - 1
+    return folds * (t + 2 * r + c - 2) - 1
+
+
+# -- energy ------------------------------------------------------------------------
+
+
+def energy_pj(
+    arch: Arch,
+    *,
+    macs: int = 0,
+    buffer_words: int = 0,
+    dram_bytes: int = 0,
+    hops: int = 0,
+    reconfigs: int = 0,
+) -> dict[str, float]:
+    """Energy per component (pJ) of the given event counts, from the arch
+    file's per-event table.  Keys: ``mac``, ``buffer``, ``dram``, ``network``,
+    ``reconfig``."""
+    e = arch.energy
+    return {
+        "mac": macs * e.mac_pj,
+        "buffer": buffer_words * e.buffer_word_pj,
+        "dram": dram_bytes * e.dram_byte_pj,
+        "network": hops * e.hop_pj,
+        "reconfig": reconfigs * e.reconfig_pj,
+    }
+
+
+def network_hops(arch: Arch, operand_words: int, drained_words: int) -> int:
+    """Switch traversals: every operand word crosses one distribution network,
+    every drained word the reduction network's levels."""
+    return operand_words * dist_stages(arch) + drained_words * max(1, red_levels(arch))
+
+
+# -- planning: tile choice and whole-contraction estimate -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """Spatial tile of a contraction on the fetta array: ``tb`` batch,
+    ``tm`` left-free, ``tn`` right-free and ``tkk`` contracted elements per
+    beat (``docs/machine.md``, "The CE array").  For the systolic GEMM the
+    fields are ``(1, rows, cols, 1)``."""
+
+    tb: int
+    tm: int
+    tn: int
+    tkk: int
+
+    @property
+    def lanes(self) -> int:
+        return self.tb * self.tm * self.tn * self.tkk
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """Modelled cost of one pairwise contraction (see :func:`estimate_contraction`)."""
+
+    cycles: int
+    energy_pj: float
+    macs: int
+    dram_bytes: int
+    buffer_words: int  # peak buffer footprint of the blocked schedule, in words
+
+
+def total_lanes(arch: Arch) -> int:
+    """MAC lanes of the fetta array."""
+    return arch.array.ce_rows * arch.array.ce_cols * arch.array.lanes
+
+
+def _candidates(d: int, cap: int) -> tuple[int, ...]:
+    """Tile sizes worth trying for a dimension of size ``d`` under ``cap``:
+    the balanced splits ``ceil(d / q)`` and the powers of two."""
+    cap = max(1, min(d, cap))
+    out = {cap}
+    for q in range(1, 9):
+        v = _ceil(d, q)
+        if v <= cap:
+            out.add(v)
+    p = 1
+    while p <= cap:
+        out.add(p)
+        p *= 2
+    return tuple(sorted(out, reverse=True))
+
+
+def _largest(cands: tuple[int, ...], limit: int) -> int:
+    for v in cands:  # sorted descending
+        if v <= limit:
+            return v
+    return 1
+
+
+def _tile_score(arch: Arch, b: int, m: int, n: int, k: int, t: Tile) -> tuple[int, int]:
+    count = _ceil(b, t.tb) * _ceil(m, t.tm) * _ceil(n, t.tn)
+    beats = _ceil(k, t.tkk)
+    drain = _ceil(t.tb * t.tm * t.tn, arch.red.ports)
+    return (count * max(beats, drain), count)
+
+
+def choose_tile(arch: Arch, b: int, m: int, n: int, k: int, dataflow: str) -> Tile:
+    """The spatial tile a code generator should use for a contraction of
+    batch ``b``, left-free ``m``, right-free ``n`` and contracted ``k``
+    (products of index sizes) in ``dataflow``.
+
+    Constraints (``docs/machine.md``): ``TB*TM*TKK`` and ``TB*TN*TKK`` at most
+    ``dist.ports``; ``TB*TM*TN*TKK`` at most the lane count; outer has
+    ``TB = TKK = 1``, batch has ``TKK = 1``, inner needs ``TB*TM*TN <=
+    red.ports``.  Among legal tiles it minimises the pipelined cycle count
+    ``tiles * max(beats, drain)``, then the number of tiles.  ``gemm``
+    returns the systolic array's shape."""
+    b, m, n, k = (max(1, int(x)) for x in (b, m, n, k))
+    if dataflow == Dataflow.GEMM:
+        return Tile(1, arch.array.rows, arch.array.cols, 1)
+    if arch.kind != "fetta":
+        raise TnccError(f"dataflow {dataflow!r} needs a fetta architecture, not {arch.kind!r}")
+    return _choose_fetta_tile(arch, b, m, n, k, dataflow)
+
+
+def _choose_fetta_tile(arch: Arch, b: int, m: int, n: int, k: int, dataflow: str) -> Tile:
+    key = (arch.dist.ports, arch.red.ports, total_lanes(arch), b, m, n, k, dataflow)
+    hit = _TILE_CACHE.get(key)
+    if hit is not None:
+        return hit
+    p, lanes, rp = arch.dist.ports, total_lanes(arch), arch.red.ports
+    best: Tile | None = None
+    best_score: tuple[int, int] | None = None
+
+    def consider(t: Tile) -> None:
+        nonlocal best, best_score
+        s = _tile_score(arch, b, m, n, k, t)
+        if best_score is None or s < best_score:
+            best, best_score = t, s
+
+    cm, cn, ck = _candidates(m, p), _candidates(n, p), _candidates(k, p)
+    if dataflow == Dataflow.OUTER:
+        for tm in cm:
+            consider(Tile(1, tm, _largest(cn, min(p, lanes // tm)), 1))
+    elif dataflow == Dataflow.BATCH:
+        for tb in _candidates(b, p):
+            for tm in _candidates(m, p // tb):
+                tn = _largest(_candidates(n, p // tb), lanes // (tb * tm))
+                consider(Tile(tb, tm, tn, 1))
+    elif dataflow == Dataflow.INNER:
+        for tb in _candidates(b, rp):
+            for tm in _candidates(m, rp // tb):
+                for tn in _candidates(n, rp // (tb * tm)):
+                    limit = min(p // (tb * tm), p // (tb * tn), lanes // (tb * tm * tn))
+                    if limit < 1:
+                        continue
+                    consider(Tile(tb, tm, tn, _largest(ck, limit)))
+    else:
+        raise TnccError(f"unknown dataflow {dataflow!r} (expected one of {', '.join(Dataflow.ALL)})")
+    assert best is not None
+    _TILE_CACHE[key] = best
+    return best
+
+
+_TILE_CACHE: dict[tuple, Tile] = {}
+
+
+def _store_dtype(dtype: DType) -> DType:
+    """Type a contraction result is stored in: int32 for integer operands."""
+    return DType.INT32 if dtype.is_int else dtype
+
+
+@dataclass(frozen=True, slots=True)
+class _Blocking:
+    """Buffer-level blocks (multiples of the tile).  Loop order: for every
+    (batch, left, right) block, stream the contracted range in ``kb`` chunks
+    through two A and two B buffers while the C block stays resident."""
+
+    bb: int
+    mb: int
+    nb: int
+    kb: int
+
+    def words(self) -> int:
+        return self.bb * self.mb * self.nb + 2 * self.bb * (self.mb * self.kb + self.kb * self.nb)
+
+
+def _multiples(d: int, unit: int, keep: int = 6) -> list[int]:
+    """``unit * 2^i`` below ``d`` and ``d`` itself; the ``keep`` largest."""
+    vals, v = {d}, max(1, unit)
+    while v < d:
+        vals.add(v)
+        v *= 2
+    return sorted(vals)[-keep:]
+
+
+def _cost(arch: Arch, b: int, m: int, n: int, k: int, dataflow: str, dtype: DType, t: Tile,
+          blk: _Blocking, shape_words: int) -> Estimate:
+    in_bytes, out_bytes = dtype.nbytes, _store_dtype(dtype).nbytes
+    macs = b * m * n * k
+    nb_b, nb_m, nb_n, nb_k = _ceil(b, blk.bb), _ceil(m, blk.mb), _ceil(n, blk.nb), _ceil(k, blk.kb)
+    blocks = nb_b * nb_m * nb_n
+    # DMA: per block and k chunk one A and one B load; per block one store.
+    loads = 2 * blocks * nb_k
+    load_bytes = b * (m * k * nb_n + k * n * nb_m) * in_bytes
+    store_bytes = b * m * n * out_bytes
+    dram_bytes = load_bytes + store_bytes
+    dma_total = (loads * arch.dram.latency + _ceil(load_bytes, arch.dram.bytes_per_cycle)
+                 + blocks * arch.dram.latency + _ceil(store_bytes, arch.dram.bytes_per_cycle))
+    first_load = dma_cycles(arch, blk.bb * (blk.mb * blk.kb + blk.kb * blk.nb) * in_bytes)
+    last_store = dma_cycles(arch, blk.bb * blk.mb * blk.nb * out_bytes)
+    if dataflow == Dataflow.GEMM:
+        compute = b * nb_m * nb_n * nb_k * gemm_cycles(arch, blk.mb, blk.nb, blk.kb) + shape_cycles(arch, shape_words)
+        rows, cols = arch.array.rows, arch.array.cols
+        buf_words = b * (m * k * _ceil(n, cols) + k * n * _ceil(m, rows) + m * n * nb_k) + 2 * shape_words
+        hops = reconfigs = 0
+    else:
+        count = blocks * nb_k * _ceil(blk.bb, t.tb) * _ceil(blk.mb, t.tm) * _ceil(blk.nb, t.tn)
+        tt = tile_timing(arch, _ceil(blk.kb, t.tkk), 1, 1, t.tb * t.tm * t.tn, 1)
+        reconfig = 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+        compute = reconfig + tile_sequence_cycles(tt, count, tile_fill(arch))
+        operand_words = count * tt.mac * t.tb * t.tkk * (t.tm + t.tn)
+        drained = count * t.tb * t.tm * t.tn
+        buf_words = operand_words + 2 * drained  # accumulating drains read and write
+        hops = network_hops(arch, operand_words, drained)
+        reconfigs = 3
+    buf_words += load_bytes // in_bytes + store_bytes // out_bytes  # the DMA side of the buffer
+    cycles = first_load + max(compute, dma_total - first_load - last_store) + last_store
+    energy = energy_pj(arch, macs=macs, buffer_words=buf_words, dram_bytes=dram_bytes, hops=hops, reconfigs=reconfigs)
+    return Estimate(int(cycles), float(sum(energy.values())), macs, int(dram_bytes), int(blk.words()))
+
+
+def estimate_contraction(
+    arch: Arch,
+    b: int,
+    m: int,
+    n: int,
+    k: int,
+    dataflow: str,
+    dtype: DType,
+    *,
+    shape_words: int = 0,
+) -> Estimate:
+    """Modelled cost of one pairwise contraction ``C[b,m,n] = sum_k A[b,m,k]
+    B[b,n,k]`` (b, m, n, k: products of the batch, left-free, right-free and
+    contracted index sizes) with operands in DRAM before and the result in
+    DRAM after.
+
+    Uses the same per-tile functions the emulator charges: the tile from
+    :func:`choose_tile`; buffer blocks (multiples of the tile, fitting the
+    buffer with double-buffered operands) chosen to minimise the modelled
+    cycles; one DMA transfer per operand block; the tile pipeline; one
+    reconfiguration of both distribution networks and the reduction network;
+    DMA and compute overlapped except for the first load and the last store.
+    ``shape_words`` (systolic only) adds explicit SHAPE passes over that many
+    words, which a conventional accelerator needs whenever an operand is not
+    already a row-major matrix.  Raises TnccError if not even one tile's
+    blocks fit the buffer."""
+    b, m, n, k = (max(1, int(x)) for x in (b, m, n, k))
+    key = (id(arch), b, m, n, k, dataflow, dtype, shape_words)
+    hit = _EST_CACHE.get(key)
+    if hit is not None and hit[0] is arch:
+        return hit[1]
+    t = choose_tile(arch, b, m, n, k, dataflow)
+    cap = buffer_words(arch)
+    best: Estimate | None = None
+    whole = _Blocking(b, m, n, k)
+    if whole.words() <= cap:
+        best = _cost(arch, b, m, n, k, dataflow, dtype, t, whole, shape_words)
+    else:
+        # Chunks of the contracted range long enough that the drain hides behind beats.
+        kmin = min(k, t.tkk * 64)
+        for bb in _multiples(b, t.tb, 3):
+            for mb in _multiples(m, t.tm):
+                for nb in _multiples(n, t.tn):
+                    for kb in _multiples(k, t.tkk, 4):
+                        blk = _Blocking(bb, mb, nb, kb)
+                        if blk.words() > cap or (kb < kmin and kb != k):
+                            continue
+                        est = _cost(arch, b, m, n, k, dataflow, dtype, t, blk, shape_words)
+                        if best is None or (est.cycles, est.energy_pj) < (best.cycles, best.energy_pj):
+                            best = est
+    if best is None:
+        raise TnccError(
+            f"contraction (b={b}, m={m}, n={n}, k={k}) cannot be blocked into the {cap}-word buffer"
+        )
+    _EST_CACHE[key] = (arch, best)
+    return best
+
+
+_EST_CACHE: dict[tuple, tuple[Any, Estimate]] = {}
+
+
+def best_dataflow(arch: Arch, b: int, m: int, n: int, k: int, dtype: DType) -> tuple[str, Estimate]:
+    """The dataflow of ``arch`` with the fewest modelled cycles (ties: less
+    energy) and its estimate.  On a systolic arch the only one is ``gemm``."""
+    if arch.kind != "fetta":
+        return Dataflow.GEMM, estimate_contraction(arch, b, m, n, k, Dataflow.GEMM, dtype)
+    flows = [Dataflow.OUTER, Dataflow.INNER] + ([Dataflow.BATCH] if b > 1 else [])
+    scored = [(f, estimate_contraction(arch, b, m, n, k, f, dtype)) for f in flows]
+    return min(scored, key=lambda fe: (fe[1].cycles, fe[1].energy_pj))
