@@ -418,8 +418,6 @@ class Program:
     statements: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.arch_name, str):
-            raise TnccError("program arch_name must be a string")
         _int(self.arch_fingerprint, 0, 0xFFFFFFFF, "program arch fingerprint")
         for name in ("instructions", "dmas", "switches", "reds", "tiles", "gemms", "symbols", "statements"):
             _set(self, name, tuple(getattr(self, name)))
@@ -429,9 +427,14 @@ class Program:
                     raise TnccError(f"{kind.value}[{i}] must be a {cls.__name__}")
         if len(self.statements) >= NO_SRC:
             raise TnccError(f"{len(self.statements)} statements, at most {NO_SRC - 1}")
-        for i, s in enumerate(self.statements):
+        for i, s in enumerate((self.arch_name,) + self.statements):
+            what = "arch name" if i == 0 else f"statement {i - 1}"
             if not isinstance(s, str):
-                raise TnccError(f"statement {i} must be a string")
+                raise TnccError(f"{what} must be a string")
+            try:
+                s.encode("utf-8")
+            except UnicodeEncodeError:
+                raise TnccError(f"{what} is not encodable as UTF-8") from None
         seen: set[str] = set()
         for s in self.symbols:
             if not isinstance(s, Symbol):
