@@ -1,0 +1,162 @@
+"""Tests of the comparison engine (tncc.compare, tncc.compare_format).
+
+The first part checks the data model and every output form on reports made
+here; the second runs real programs through the compiler and emulator and
+checks that each comparison column equals what ``tncc run`` reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tncc.compare import (
+    Comparison,
+    Config,
+    breakdown,
+    configs,
+    metrics_from_report,
+    result_of_run,
+    split_list,
+)
+from tncc.compare_format import format_comparison, plot_png, to_csv, to_json, to_rows
+from tncc.errors import TnccError
+
+
+def report(cycles: int, array: int, energy: float, shape: int = 0, **extra: object) -> dict[str, object]:
+    r: dict[str, object] = {"network": "n", "arch": "a", "cycles": cycles, "array_cycles": array, "macs": 1000,
+                            "utilization": array / max(cycles, 1), "energy_pj": energy, "dram_bytes": 4096,
+                            "match": True, "max_rel_err": 1e-7, "peak_buffer_bytes": 2048}
+    if shape:
+        r["per_opcode"] = {"SHAPE": {"count": 2, "cycles": shape}}
+    r.update(extra)
+    return r
+
+
+def comparison() -> Comparison:
+    rows = [
+        result_of_run(Config("fetta", "csse"), report(1000, 800, 5e6), 1.0, None),
+        result_of_run(Config("systolic", "csse"), report(4000, 900, 2e7, shape=1500), 1.0, None),
+        result_of_run(Config("systolic", "naive"), report(8000, 1200, 3e7, shape=9000), 2.0, None),
+    ]
+    return Comparison("n", tuple(rows))
+
+
+def test_split_list_keeps_overrides_together() -> None:
+    assert split_list("fetta,systolic", ()) == ("fetta", "systolic")
+    assert split_list(["fetta", "systolic:rows=32,cols=32"], ()) == ("fetta", "systolic:rows=32,cols=32")
+    assert split_list("fetta, fetta ,x.toml", ()) == ("fetta", "x.toml")
+    assert split_list(None, ("fetta",)) == ("fetta",)
+    with pytest.raises(TnccError):
+        split_list(",", ())
+
+
+def test_unknown_order_is_a_clear_error() -> None:
+    with pytest.raises(TnccError) as err:
+        configs(["fetta"], ["csse", "fastest"])
+    assert "fastest" in str(err.value) and "csse, flops, naive" in str(err.value)
+
+
+@given(cycles=st.integers(0, 10**9), array=st.integers(0, 10**9), shape=st.integers(0, 10**9))
+@settings(max_examples=200)
+def test_breakdown_parts_add_up_and_stay_non_negative(cycles: int, array: int, shape: int) -> None:
+    b = breakdown(cycles, array, shape)
+    assert b.total == cycles
+    assert min(b.compute, b.shaping, b.memory) >= 0
+    assert b.compute == min(array, cycles)
+
+
+def test_metrics_read_the_report() -> None:
+    m = metrics_from_report(report(4000, 900, 2e7, shape=1500), clock_ghz=2.0)
+    assert m.cycles == 4000 and m.energy_pj == 2e7 and m.dram_bytes == 4096 and m.peak_buffer_bytes == 2048
+    assert m.latency_us == pytest.approx(2.0)  # 4000 cycles at 2 GHz
+    assert m.edp == pytest.approx(20.0 * 2.0)  # 20 uJ x 2 us
+    assert (m.breakdown.compute, m.breakdown.shaping, m.breakdown.memory) == (900, 1500, 1600)
+
+
+def test_missing_report_key_is_named() -> None:
+    bad = report(10, 5, 1.0)
+    del bad["energy_pj"]
+    with pytest.raises(TnccError) as err:
+        metrics_from_report(bad, 1.0)
+    assert "energy_pj" in str(err.value)
+
+
+def test_ratios_divide_by_the_baseline() -> None:
+    cmp = comparison()
+    assert cmp.ratio(0, "cycles") == 1.0
+    assert cmp.ratio(1, "cycles") == 4.0
+    assert cmp.ratio(1, "energy_uj") == pytest.approx(4.0)
+    # EDP ratio = energy ratio x latency ratio (row 2 runs at 2 GHz).
+    assert cmp.ratio(2, "edp") == pytest.approx(cmp.ratio(2, "energy_uj") * cmp.ratio(2, "latency_us"))
+    assert cmp.ratio(2, "latency_us") == pytest.approx(4.0)
+    other = Comparison("n", cmp.results, baseline=1)
+    assert other.ratio(0, "cycles") == pytest.approx(0.25)
+
+
+def test_zero_baseline_ratio() -> None:
+    rows = (result_of_run(Config("a", "csse"), report(10, 5, 0.0), 1.0, None),
+            result_of_run(Config("b", "csse"), report(10, 5, 3.0), 1.0, None))
+    cmp = Comparison("n", rows)
+    assert math.isinf(cmp.ratio(1, "energy_uj"))
+    assert json.loads(to_json(cmp))["configs"][1]["ratio_energy_uj"] is None
+
+
+def test_table_names_every_config_and_ratio() -> None:
+    text = format_comparison(comparison())
+    for label in ("fetta/csse", "systolic/csse", "systolic/naive"):
+        assert label in text
+    assert "4.00x" in text and "8.00x" in text
+    assert "4,000" in text
+    lines = text.splitlines()
+    assert len({len(line) for line in lines[1:3]}) == 1  # header and rule line up
+
+
+def test_csv_and_json_carry_the_report_figures() -> None:
+    cmp = comparison()
+    rows = list(csv.DictReader(io.StringIO(to_csv(cmp))))
+    assert [r["config"] for r in rows] == ["fetta/csse", "systolic/csse", "systolic/naive"]
+    for row, res in zip(rows, cmp.results):
+        assert int(row["cycles"]) == res.report["cycles"]
+        assert float(row["energy_pj"]) == res.report["energy_pj"]
+        assert int(row["dram_bytes"]) == res.report["dram_bytes"]
+        assert int(row["compute_cycles"]) + int(row["shaping_cycles"]) + int(row["memory_cycles"]) == int(row["cycles"])
+    data = json.loads(to_json(cmp))
+    assert data["baseline"] == "fetta/csse"
+    assert [c["cycles"] for c in data["configs"]] == [1000, 4000, 8000]
+    assert data["configs"][1]["breakdown"] == {"compute": 900, "shaping": 1500, "memory": 1600}
+    assert to_rows(cmp)[2]["ratio_cycles"] == 8.0
+
+
+def test_mismatch_is_shown() -> None:
+    rows = (result_of_run(Config("a", "csse"), report(10, 5, 1.0, match=False, max_rel_err=0.5), 1.0, None),)
+    cmp = Comparison("n", rows)
+    assert not cmp.all_match
+    assert "NO (0.5)" in format_comparison(cmp)
+
+
+def test_plot_is_a_png() -> None:
+    pytest.importorskip("matplotlib")
+    png = plot_png(comparison())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
+
+
+def test_plot_without_matplotlib_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real = builtins.__import__
+
+    def fake(name: str, *a: object, **k: object) -> object:
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    with pytest.raises(TnccError) as err:
+        plot_png(comparison())
+    assert "matplotlib" in str(err.value)

@@ -1,0 +1,280 @@
+"""The comparison engine behind ``tncc compare`` and :func:`tncc.api.compare`.
+
+One program is compiled and emulated under every (architecture, order)
+configuration asked for; each run's report becomes a :class:`Metrics` row,
+and a :class:`Comparison` holds the rows with a baseline to which every other
+row is compared.  Every figure is read from the run report of that
+configuration (the same dict ``tncc run --json`` writes), never recomputed
+another way, so a comparison column equals what ``run`` reports.
+
+Derived figures:
+
+* latency = cycles / clock (the architecture's ``clock_ghz``);
+* EDP = energy x latency (reported in uJ x us);
+* the cycle breakdown splits the makespan into *compute* (cycles the array is
+  busy), *shaping* (explicit SHAPE passes, at most the remaining cycles: on
+  ``fetta`` there are none, the networks shape while data flows) and
+  *memory* (the rest: the array waits for DMA, network fill or drains);
+* ratios are row / baseline: a ratio above 1 means the row costs more.
+
+Formatting (text table, CSV, JSON, bar chart) lives in
+:mod:`tncc.compare_format`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from tncc.errors import TnccError
+from tncc.ir import Network
+from tncc.plan import Plan
+from tncc.training import Phase, ReuseSummary, has_gradients, reuse_summary, split_by_phase
+
+# Orders the compiler's search offers (see ``tncc.compile``'s ``order``):
+# csse = hardware-aware search, flops = MAC-optimal order, naive = each
+# statement's operands left to right.
+ORDERS = ("csse", "flops", "naive")
+DEFAULT_ARCHS = ("fetta", "systolic")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """One column of a comparison: an architecture spec (preset name, path,
+    or either with ``:key=value`` overrides) and an order strategy."""
+
+    arch: str
+    order: str
+
+    @property
+    def label(self) -> str:
+        arch = Path(self.arch).stem if self.arch.endswith(".toml") else self.arch
+        return f"{arch}/{self.order}"
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """The makespan split into compute, shaping and memory (see module doc);
+    the three always add up to the cycles."""
+
+    compute: int
+    shaping: int
+    memory: int
+
+    @property
+    def total(self) -> int:
+        return self.compute + self.shaping + self.memory
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseFigures:
+    """Figures attributed to one phase of a training step."""
+
+    phase: str
+    cycles: float
+    energy_pj: float
+    macs: float
+    dram_bytes: float
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """What one configuration's run report says, in one place."""
+
+    cycles: int
+    clock_ghz: float
+    energy_pj: float
+    macs: int
+    utilization: float
+    dram_bytes: int
+    peak_buffer_bytes: int
+    breakdown: Breakdown
+    match: bool
+    max_rel_err: float
+    phases: tuple[PhaseFigures, ...] = ()
+
+    @property
+    def latency_us(self) -> float:
+        return self.cycles / (self.clock_ghz * 1e3)
+
+    @property
+    def energy_uj(self) -> float:
+        return self.energy_pj * 1e-6
+
+    @property
+    def edp(self) -> float:
+        """Energy-delay product in uJ x us."""
+        return self.energy_uj * self.latency_us
+
+
+# The figures a comparison shows, in order: (key, header, unit, getter).
+METRICS: tuple[tuple[str, str], ...] = (
+    ("cycles", "cycles"),
+    ("latency_us", "latency us"),
+    ("energy_uj", "energy uJ"),
+    ("edp", "EDP uJ*us"),
+    ("utilization", "MAC util"),
+    ("dram_bytes", "DRAM bytes"),
+    ("peak_buffer_bytes", "peak buffer B"),
+)
+RATIOS: tuple[tuple[str, str], ...] = (
+    ("cycles", "x cycles"),
+    ("energy_uj", "x energy"),
+    ("edp", "x EDP"),
+    ("dram_bytes", "x DRAM"),
+)
+
+
+def metric(m: Metrics, key: str) -> float:
+    return float(getattr(m, key))
+
+
+def _need(report: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in report:
+        raise TnccError(f"the run report has no {key!r} (keys: {', '.join(sorted(report))})", where=where)
+    return report[key]
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def shaping_cycles(report: Mapping[str, Any]) -> int:
+    """Cycles the report attributes to explicit SHAPE passes (0 when none)."""
+    per_op = report.get("per_opcode") or {}
+    if isinstance(per_op, Mapping):
+        entry = per_op.get("SHAPE") or {}
+        if isinstance(entry, Mapping):
+            return int(_number(entry.get("cycles", 0)))
+    return 0
+
+
+def breakdown(cycles: int, array_cycles: int, shape_cycles: int) -> Breakdown:
+    """Split ``cycles`` as the module doc says; clamped so the parts add up."""
+    compute = max(0, min(array_cycles, cycles))
+    shaping = max(0, min(shape_cycles, cycles - compute))
+    return Breakdown(compute, shaping, cycles - compute - shaping)
+
+
+def metrics_from_report(report: Mapping[str, Any], clock_ghz: float, net: Network | None = None) -> Metrics:
+    """Read a run report (the dict of ``tncc run --json``) into :class:`Metrics`.
+    ``net`` enables the forward/backward split (from the report's
+    per-statement figures) when the network has gradients."""
+    where = f"report of {report.get('network', '?')} on {report.get('arch', '?')}"
+    cycles = int(_need(report, "cycles", where))
+    array_cycles = int(_need(report, "array_cycles", where))
+    phases: tuple[PhaseFigures, ...] = ()
+    per_stmt = report.get("per_statement")
+    if net is not None and has_gradients(net) and isinstance(per_stmt, Mapping):
+        split = split_by_phase(net, per_stmt)
+        phases = tuple(
+            PhaseFigures(ph.value, split[ph].get("cycles", 0.0), split[ph].get("energy_pj", 0.0),
+                         split[ph].get("macs", 0.0), split[ph].get("dram_bytes", 0.0))
+            for ph in (Phase.FORWARD, Phase.BACKWARD)
+        )
+    return Metrics(
+        cycles=cycles,
+        clock_ghz=clock_ghz,
+        energy_pj=float(_need(report, "energy_pj", where)),
+        macs=int(_need(report, "macs", where)),
+        utilization=float(_need(report, "utilization", where)),
+        dram_bytes=int(_need(report, "dram_bytes", where)),
+        peak_buffer_bytes=int(_number(report.get("peak_buffer_bytes", 0))),
+        breakdown=breakdown(cycles, array_cycles, shaping_cycles(report)),
+        match=bool(report.get("match", True)),
+        max_rel_err=float(_number(report.get("max_rel_err", 0.0))),
+        phases=phases,
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    """One configuration's outcome: its metrics, the raw report they came
+    from, and the reuse summary of its plan (training steps only)."""
+
+    config: Config
+    metrics: Metrics
+    report: Mapping[str, Any] = field(default_factory=dict)
+    reuse: ReuseSummary | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The rows of a comparison; ``baseline`` indexes the row every ratio
+    divides by."""
+
+    network: str
+    results: tuple[Result, ...]
+    baseline: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.results:
+            raise ValueError("a comparison needs at least one result")
+        if not 0 <= self.baseline < len(self.results):
+            raise ValueError(f"baseline {self.baseline} out of range")
+
+    @property
+    def base(self) -> Result:
+        return self.results[self.baseline]
+
+    def ratio(self, row: int, key: str) -> float:
+        """``row``'s figure ``key`` divided by the baseline's (inf when the
+        baseline's is 0 and the row's is not; 1 when both are 0)."""
+        num = metric(self.results[row].metrics, key)
+        den = metric(self.base.metrics, key)
+        if den == 0:
+            return 1.0 if num == 0 else float("inf")
+        return num / den
+
+    def find(self, arch: str, order: str) -> Result:
+        for r in self.results:
+            if r.config.arch == arch and r.config.order == order:
+                return r
+        raise KeyError((arch, order))
+
+    @property
+    def all_match(self) -> bool:
+        return all(r.metrics.match for r in self.results)
+
+
+def split_list(values: Sequence[str] | str | None, default: Sequence[str]) -> tuple[str, ...]:
+    """Comma-separated option values (the option may also repeat).  A piece
+    with ``=`` but no ``:`` continues the previous architecture's overrides,
+    so ``fetta,systolic:rows=32,cols=32`` is two specs, not three."""
+    if values is None:
+        return tuple(default)
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for value in values:
+        for piece in value.split(","):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if "=" in piece and ":" not in piece and out:
+                out[-1] = f"{out[-1]},{piece}"
+            else:
+                out.append(piece)
+    if not out:
+        raise TnccError("an empty list was given; name at least one value")
+    return tuple(dict.fromkeys(out))
+
+
+def check_orders(orders: Sequence[str]) -> tuple[str, ...]:
+    bad = [o for o in orders if o not in ORDERS]
+    if bad:
+        raise TnccError(f"unknown order {bad[0]!r}: expected one of {', '.join(ORDERS)}", where="--order")
+    return tuple(orders)
+
+
+def configs(archs: Sequence[str], orders: Sequence[str]) -> tuple[Config, ...]:
+    """Every (arch, order) pair, arch-major (the first is the default baseline)."""
+    return tuple(Config(a, o) for a in archs for o in check_orders(orders))
+
+
+def result_of_run(config: Config, report: Mapping[str, Any], clock_ghz: float, plan: Plan | None) -> Result:
+    """Build a :class:`Result` from one run report (and the plan it ran)."""
+    net = plan.network if plan is not None else None
+    reuse = reuse_summary(plan) if plan is not None and has_gradients(plan.network) else None
+    return Result(config, metrics_from_report(report, clock_ghz, net), dict(report), reuse)

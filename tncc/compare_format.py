@@ -1,0 +1,218 @@
+"""Output forms of a :class:`~tncc.compare.Comparison`: an aligned text table
+for people, CSV and JSON for scripts, and a stacked bar chart of the cycle
+breakdown (matplotlib, the optional ``plot`` extra).
+
+All forms carry the same figures: one row per configuration, the ratios to
+the baseline row, and for training steps the forward/backward split and the
+reuse summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any, Sequence
+
+from tncc.compare import METRICS, RATIOS, Comparison, Result, metric
+from tncc.errors import TnccError
+
+
+def _fmt(key: str, value: float) -> str:
+    if key == "utilization":
+        return f"{100 * value:.1f}%"
+    if key in ("cycles", "dram_bytes", "peak_buffer_bytes"):
+        return f"{int(value):,}"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000 or abs(value) < 0.01:
+        return f"{value:.3g}"
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _fmt_ratio(value: float) -> str:
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.2f}x"
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns right-aligned except the first; two spaces between columns."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    lines = []
+    for r, row in enumerate([list(header), *[list(x) for x in rows]]):
+        cells = [str(row[0]).ljust(widths[0])] + [str(c).rjust(w) for c, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+        if r == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_comparison(cmp: Comparison) -> str:
+    """The human table (plus the training-step tables when there are phases)."""
+    base = cmp.base.config.label
+    header = ["config", *[h for _, h in METRICS], "compute", "shaping", "memory",
+              *[h for _, h in RATIOS], "match"]
+    rows = []
+    for k, r in enumerate(cmp.results):
+        m = r.metrics
+        b = m.breakdown
+        share = [f"{100 * part / m.cycles:.0f}%" if m.cycles else "-" for part in (b.compute, b.shaping, b.memory)]
+        rows.append([
+            r.config.label,
+            *[_fmt(key, metric(m, key)) for key, _ in METRICS],
+            *share,
+            *[_fmt_ratio(cmp.ratio(k, key)) for key, _ in RATIOS],
+            "yes" if m.match else f"NO ({m.max_rel_err:.2g})",
+        ])
+    parts = [f"network {cmp.network}: {len(cmp.results)} configuration(s); ratios are row / {base}", render_table(header, rows)]
+    if any(r.metrics.phases for r in cmp.results):
+        parts.append("")
+        parts.append("training step: forward and backward (figures attributed to each phase's statements)")
+        parts.append(_phase_table(cmp))
+    if any(r.reuse for r in cmp.results):
+        parts.append("")
+        parts.append("reuse of forward intermediates in the backward pass (from each plan)")
+        parts.append(_reuse_table(cmp))
+    return "\n".join(parts)
+
+
+def _phase_table(cmp: Comparison) -> str:
+    header = ["config", "fwd cycles", "bwd cycles", "fwd energy uJ", "bwd energy uJ", "fwd MACs", "bwd MACs",
+              "fwd DRAM B", "bwd DRAM B"]
+    rows = []
+    for r in cmp.results:
+        ph = {p.phase: p for p in r.metrics.phases}
+        f, b = ph.get("forward"), ph.get("backward")
+        if f is None or b is None:
+            rows.append([r.config.label] + ["-"] * (len(header) - 1))
+            continue
+        rows.append([r.config.label, f"{int(f.cycles):,}", f"{int(b.cycles):,}", _fmt("e", f.energy_pj * 1e-6),
+                     _fmt("e", b.energy_pj * 1e-6), f"{int(f.macs):,}", f"{int(b.macs):,}",
+                     f"{int(f.dram_bytes):,}", f"{int(b.dram_bytes):,}"])
+    return render_table(header, rows)
+
+
+def _reuse_table(cmp: Comparison) -> str:
+    header = ["config", "shared values", "MACs", "MACs w/o reuse", "MACs saved", "kept for bwd B",
+              "peak B", "peak B w/o reuse", "reuse costs B"]
+    rows = []
+    for r in cmp.results:
+        u = r.reuse
+        if u is None:
+            rows.append([r.config.label] + ["-"] * (len(header) - 1))
+            continue
+        rows.append([r.config.label, str(len(u.shared_values)), f"{u.macs:,}", f"{u.macs_unshared:,}",
+                     f"{u.macs_saved:,}", f"{u.kept_bytes:,}", f"{u.peak_bytes:,}", f"{u.peak_bytes_unshared:,}",
+                     f"{u.extra_peak_bytes:+,}"])
+    return render_table(header, rows)
+
+
+def result_dict(cmp: Comparison, k: int) -> dict[str, Any]:
+    """One row as a flat dict (the CSV columns; JSON adds nested parts)."""
+    r: Result = cmp.results[k]
+    m = r.metrics
+    d: dict[str, Any] = {"config": r.config.label, "arch": r.config.arch, "order": r.config.order}
+    for key, _ in METRICS:
+        d[key] = getattr(m, key)  # ints stay ints in CSV and JSON
+    d["energy_pj"] = m.energy_pj
+    d["macs"] = m.macs
+    d["clock_ghz"] = m.clock_ghz
+    d["compute_cycles"] = m.breakdown.compute
+    d["shaping_cycles"] = m.breakdown.shaping
+    d["memory_cycles"] = m.breakdown.memory
+    for key, _ in RATIOS:
+        d[f"ratio_{key}"] = cmp.ratio(k, key)
+    for p in m.phases:
+        d[f"{p.phase}_cycles"] = p.cycles
+        d[f"{p.phase}_energy_pj"] = p.energy_pj
+        d[f"{p.phase}_macs"] = p.macs
+        d[f"{p.phase}_dram_bytes"] = p.dram_bytes
+    if r.reuse is not None:
+        d["reuse_macs_saved"] = r.reuse.macs_saved
+        d["reuse_kept_bytes"] = r.reuse.kept_bytes
+        d["reuse_extra_peak_bytes"] = r.reuse.extra_peak_bytes
+    d["match"] = m.match
+    d["max_rel_err"] = m.max_rel_err
+    return d
+
+
+def to_rows(cmp: Comparison) -> list[dict[str, Any]]:
+    """Every row as a flat dict: what ``to_dataframe`` and the CSV are made of."""
+    return [result_dict(cmp, k) for k in range(len(cmp.results))]
+
+
+def to_csv(cmp: Comparison) -> str:
+    rows = to_rows(cmp)
+    fields: list[str] = []
+    for row in rows:
+        fields.extend(k for k in row if k not in fields)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def to_dict(cmp: Comparison) -> dict[str, Any]:
+    configs = []
+    for k, r in enumerate(cmp.results):
+        d = result_dict(cmp, k)
+        d["breakdown"] = {"compute": r.metrics.breakdown.compute, "shaping": r.metrics.breakdown.shaping,
+                          "memory": r.metrics.breakdown.memory}
+        d["phases"] = {p.phase: {"cycles": p.cycles, "energy_pj": p.energy_pj, "macs": p.macs,
+                                 "dram_bytes": p.dram_bytes} for p in r.metrics.phases}
+        d["reuse"] = r.reuse.to_dict() if r.reuse is not None else None
+        configs.append(d)
+    return {"network": cmp.network, "baseline": cmp.base.config.label, "configs": configs}
+
+
+def to_json(cmp: Comparison) -> str:
+    def finite(x: Any) -> Any:  # JSON has no inf: a ratio over a zero baseline becomes null
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, dict):
+            return {k: finite(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [finite(v) for v in x]
+        return x
+
+    return json.dumps(finite(to_dict(cmp)), indent=2) + "\n"
+
+
+def plot_png(cmp: Comparison) -> bytes:
+    """A PNG bar chart: one stacked bar per configuration (compute, shaping,
+    memory cycles), with the ratio of cycles to the baseline on each bar.
+    Raises TnccError when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display needed; must precede pyplot
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise TnccError("--plot needs matplotlib, which is not installed: pip install 'tncc[plot]'") from None
+    labels = [r.config.label for r in cmp.results]
+    parts = {
+        "compute (array busy)": [r.metrics.breakdown.compute for r in cmp.results],
+        "shaping (explicit passes)": [r.metrics.breakdown.shaping for r in cmp.results],
+        "memory and other stalls": [r.metrics.breakdown.memory for r in cmp.results],
+    }
+    colours = ("#4c72b0", "#dd8452", "#8c8c8c")
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(labels) + 2), 4.0), dpi=120)
+    bottom = [0.0] * len(labels)
+    for (name, vals), colour in zip(parts.items(), colours):
+        ax.bar(labels, vals, bottom=bottom, label=name, color=colour)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    for k, top in enumerate(bottom):
+        ax.annotate(_fmt_ratio(cmp.ratio(k, "cycles")), (k, top), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("cycles")
+    ax.set_title(f"{cmp.network}: cycle breakdown (ratios to {cmp.base.config.label})", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
