@@ -1,6 +1,44 @@
 """tncc: a compiler from tensor-network programs to a FETTA-style accelerator.
 
 The public API grows with the pipeline; see README.md for a tour.
+
+Front end and IR::
+
+    tncc.parse_source(text, file="<string>")  -> frontend.ast.SourceFile (syntax only)
+    tncc.parse_file(path)                      -> frontend.ast.SourceFile
+    tncc.load_network(path, name=None)         -> ir.Network (checked, grads expanded)
+    tncc.load_source(text, file="<string>")    -> tuple[ir.Network, ...]
+    tncc.from_einsum("bi,io->bo", sizes={...}) -> ir.Network
+    tncc.reference.evaluate(net, inputs)       -> dict of outputs (numpy oracle)
+
+Heavy modules (numpy) are imported on first use so that ``tncc check`` starts fast.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from tncc.errors import TnccError
+from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
+
 __version__ = "0.1.0"
+
+
+def from_einsum(equation: str, sizes: Any, *, name: str = "einsum", dtype: Any = "fp32") -> Any:
+    """A :class:`~tncc.ir.Network` for a numpy-style einsum equation; see :func:`tncc.einsum.from_einsum`."""
+    from tncc.einsum import from_einsum as _from_einsum
+
+    return _from_einsum(equation, sizes, name=name, dtype=dtype)
+
+
+def __getattr__(name: str) -> Any:
+    # ``tncc.reference`` is a module; import it lazily (it pulls in numpy).
+    if name == "reference":
+        import importlib
+
+        return importlib.import_module("tncc.reference")
+    raise AttributeError(f"module 'tncc' has no attribute {name!r}")
+
+
+__all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
+           "from_einsum", "reference", "__version__"]

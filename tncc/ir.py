@@ -102,11 +102,18 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class GradSpec:
-    """``grad of wrt wrt[0], wrt[1], ...`` as the user wrote it."""
+    """``grad of wrt wrt[0], wrt[1], ...`` as the user wrote it.
+
+    ``wrt_spans`` (optional, parallel to ``wrt``) locate each name so that a
+    diagnostic about one gradient points at that name."""
 
     of: str
     wrt: tuple[str, ...]
     span: Span | None = None
+    wrt_spans: tuple[Span | None, ...] = ()
+
+    def wrt_span(self, k: int) -> Span | None:
+        return self.wrt_spans[k] if k < len(self.wrt_spans) else self.span
 
 
 @dataclass(frozen=True, slots=True)

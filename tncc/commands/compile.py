@@ -1,0 +1,52 @@
+"""``tncc compile FILE --emit STAGE``: run the pipeline and print one stage's IR."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "compile a .tn program and print the IR of one stage"
+
+
+def _stages() -> tuple[str, ...]:
+    from tncc.driver import stage_names
+
+    return stage_names()
+
+
+def _description() -> str:
+    from tncc.driver import STAGES
+
+    rows = "\n".join(f"  {s.name:<10} {s.help}" for s in STAGES)
+    return ("Run the compilation pipeline on FILE up to the stage named by --emit and\n"
+            "print that stage's deterministic text form (to OUT with -o).\n\nstages:\n" + rows)
+
+
+DESCRIPTION = _description()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    names = _stages()
+    parser.add_argument("file", metavar="FILE", help=".tn program")
+    parser.add_argument("--emit", choices=names, default=names[-1], metavar="STAGE",
+                        help=f"stage to print: {', '.join(names)} (default: {names[-1]})")
+    parser.add_argument("--network", metavar="NAME", help="network to compile (needed when FILE has several)")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tncc.driver import compile_file, get_stage
+    from tncc.io import atomic_write_bytes, atomic_write_text
+
+    ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args))
+    data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
+    if args.output:
+        if isinstance(data, bytes):
+            atomic_write_bytes(args.output, data)
+        else:
+            atomic_write_text(args.output, data)
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
+    return 0

@@ -1,0 +1,145 @@
+"""Parse ``.tn`` text into the AST of :mod:`tncc.frontend.ast`.
+
+The grammar lives in ``tn.lark``.  Lark builds an LALR(1) parser with the
+basic lexer in strict mode, and calls :class:`_Builder` on every reduction
+(the ``transformer=`` argument), so no Lark parse tree is ever built and no
+Lark object leaves this module.  Spans come straight from the tokens (Lark's
+``propagate_positions`` would cost a second pass over every node; the tokens
+already know their lines and columns).
+
+Lark's exceptions are translated into one :class:`~tncc.errors.TnccError` whose
+message says, in the language's own words, what was expected.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from tncc.errors import Diagnostic, Span, TnccError
+from tncc.frontend import ast
+from tncc.frontend.syntax_errors import describe_unexpected
+
+
+class _Builder(Transformer):
+    """Turns each reduction into an AST node.  ``file`` and ``text`` are set by
+    :func:`parse_source` before each parse (under a lock)."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.file = "<string>"
+        self.text = ""
+
+    # -- helpers -------------------------------------------------------------
+    def _span(self, first: Token, last: Token) -> Span:
+        return Span(self.file, first.line, first.column, last.end_line, last.end_column, self.text)
+
+    def _name(self, tok: Token) -> ast.Name:
+        return ast.Name(str(tok), Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column, self.text))
+
+    @staticmethod
+    def _join(a: Span, b: Span) -> Span:
+        return Span(a.file, a.line, a.column, b.end_line, b.end_column, a.text)
+
+    # -- rules ----------------------------------------------------------------
+    def start(self, children: list) -> tuple[ast.NetworkDecl, ...]:
+        return tuple(children)
+
+    def network(self, c: list) -> ast.NetworkDecl:
+        kw, name, _lbrace, *items, rbrace = c
+        return ast.NetworkDecl(self._name(name), tuple(items), self._span(kw, rbrace))
+
+    def dtype_stmt(self, c: list) -> ast.DtypeStmt:
+        kw, name = c
+        return ast.DtypeStmt(self._name(name), self._span(kw, name))
+
+    def index_def(self, c: list) -> ast.IndexDef:
+        name, size = c
+        size_span = self._span(size, size)
+        return ast.IndexDef(self._name(name), int(size), size_span, self._span(name, size))
+
+    def index_stmt(self, c: list) -> ast.IndexStmt:
+        kw, *defs = c
+        return ast.IndexStmt(tuple(defs), self._join(self._span(kw, kw), defs[-1].span))
+
+    def names(self, c: list) -> tuple[ast.Name, ...]:
+        return tuple(self._name(t) for t in c)
+
+    def tensor_decl(self, c: list) -> tuple[Token, tuple[ast.Name, ...], Token]:
+        name, _lsqb, names, rsqb = c
+        return (name, names, rsqb)
+
+    def decl_stmt(self, c: list) -> ast.DeclStmt:
+        kw, *decls = c
+        kind = ast.DeclKind(str(kw))
+        out = tuple(ast.TensorDecl(kind, self._name(n), ix, self._span(n, r)) for n, ix, r in decls)
+        return ast.DeclStmt(kind, out, self._join(self._span(kw, kw), out[-1].span))
+
+    def operand(self, c: list) -> ast.OperandRef:
+        if len(c) == 1:
+            name = self._name(c[0])
+            return ast.OperandRef(name, None, name.span)
+        name, _lsqb, names, rsqb = c
+        return ast.OperandRef(self._name(name), names, self._span(name, rsqb))
+
+    def contraction(self, c: list) -> ast.Contraction:
+        name, _lsqb, names, _rsqb, *operands = c
+        result = self._name(name)
+        return ast.Contraction(result, names, tuple(operands), self._join(result.span, operands[-1].span))
+
+    def output_stmt(self, c: list) -> ast.OutputStmt:
+        kw, *names = c
+        ns = tuple(self._name(t) for t in names)
+        return ast.OutputStmt(ns, self._join(self._span(kw, kw), ns[-1].span))
+
+    def grad_stmt(self, c: list) -> ast.GradStmt:
+        kw, of, _wrt, *wrt = c
+        ws = tuple(self._name(t) for t in wrt)
+        return ast.GradStmt(self._name(of), ws, self._join(self._span(kw, kw), ws[-1].span))
+
+
+_lock = threading.Lock()
+_parser: Lark | None = None
+_builder: _Builder | None = None
+
+
+def grammar_text() -> str:
+    """The text of ``tn.lark`` (shipped as package data)."""
+    return resources.files("tncc.frontend").joinpath("tn.lark").read_text(encoding="utf-8")
+
+
+def _get_parser() -> tuple[Lark, _Builder]:
+    global _parser, _builder
+    if _parser is None or _builder is None:
+        _builder = _Builder()
+        _parser = Lark(grammar_text(), parser="lalr", lexer="basic", strict=True,
+                       transformer=_builder, maybe_placeholders=False)
+    return _parser, _builder
+
+
+def lark_parser() -> Lark:
+    """The shared Lark instance (for tools that want to inspect the grammar)."""
+    return _get_parser()[0]
+
+
+def parse_source(text: str, file: str = "<string>") -> ast.SourceFile:
+    """Parse ``text`` (the contents of ``file``) into a :class:`~tncc.frontend.ast.SourceFile`.
+
+    Raises :class:`~tncc.errors.TnccError` with one diagnostic at the first
+    syntax error.  Semantic problems are not checked here."""
+    with _lock:
+        parser, builder = _get_parser()
+        builder.file, builder.text = file, text
+        try:
+            networks = parser.parse(text)
+        except (UnexpectedToken, UnexpectedCharacters) as exc:
+            raise TnccError(describe_unexpected(exc, text, file, parser)) from None
+        except UnexpectedInput as exc:  # any other Lark input error: still located
+            line, col = getattr(exc, "line", 1), getattr(exc, "column", 1)
+            raise TnccError(Diagnostic("syntax error", Span(file, line, col, line, col + 1, text))) from None
+        finally:
+            builder.text = ""
+    return ast.SourceFile(file, networks)
