@@ -1,0 +1,99 @@
+"""The evaluation tools' view of the front end and the order search: load a
+network, plan it under one of the named orders, and cost a plan's steps on an
+architecture with the machine's own estimate.
+
+The named orders are the columns a researcher compares:
+
+* ``csse``  -- the hardware-aware search (modelled cycles on the arch);
+* ``flops`` -- the MAC-optimal order, blind to the machine;
+* ``naive`` -- each statement's operands contracted left to right.
+
+The order search is :func:`tncc.plan_network`; this module only maps the
+names onto its ``objective`` and ``strategy`` arguments, so a plan drawn by
+``tncc viz`` is the plan ``tncc compare`` measures.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from tncc.errors import TnccError
+from tncc.ir import Network
+from tncc.plan import Plan, Step
+
+# order name -> keyword arguments of tncc.plan_network
+ORDER_ARGS: dict[str, dict[str, str]] = {
+    "csse": {"objective": "cycles", "strategy": "auto"},
+    "flops": {"objective": "macs", "strategy": "auto"},
+    "naive": {"objective": "macs", "strategy": "naive"},
+}
+
+
+def load_network(path: str, name: str | None = None) -> Network:
+    """The network ``name`` (or the only one) of the ``.tn`` file at ``path``."""
+    import tncc
+
+    return tncc.load_network(path, name)
+
+
+def plan_for_order(net: Network, order: str, arch: object) -> Plan:
+    """Plan ``net`` under the named order for ``arch`` (an ``Arch``)."""
+    import tncc
+
+    try:
+        kwargs = ORDER_ARGS[order]
+    except KeyError:
+        raise TnccError(f"unknown order {order!r}: expected one of {', '.join(ORDER_ARGS)}", where="--order") from None
+    plan = tncc.plan_network(net, arch=arch, **kwargs)
+    plan.verify()
+    return plan
+
+
+def step_shape(step: Step, sizes: Mapping[str, int]) -> tuple[int, int, int, int]:
+    """``(b, m, n, k)`` of a pairwise step: the products of the batch (both
+    operands and the result), left-free, right-free and contracted index
+    sizes.  An index summed inside one operand only counts as contracted (it
+    is folded into the contracted range).  A unary step is ``(1, size, 1, k)``
+    with ``k`` the product of its summed indices."""
+    res = set(step.indices)
+    if len(step.operands) == 1:
+        (a,) = step.operands
+        summed = [i for i in a.indices if i not in res]
+        return 1, _prod(sizes, res), 1, _prod(sizes, summed)
+    a, b = (set(op.indices) for op in step.operands)
+    batch = a & b & res
+    left = (a - b) & res
+    right = (b - a) & res
+    contracted = (a | b) - res
+    return _prod(sizes, batch), _prod(sizes, left), _prod(sizes, right), _prod(sizes, contracted)
+
+
+def _prod(sizes: Mapping[str, int], names: object) -> int:
+    out = 1
+    for i in names:  # type: ignore[attr-defined]
+        out *= sizes[i]
+    return out
+
+
+def step_cost_function(plan: Plan, arch: object):  # -> Callable[[Step], dict[str, float]]
+    """A function giving each step's modelled cycles and energy on ``arch``,
+    from ``tncc.isa.timing.estimate_contraction`` (the estimate the order
+    search optimises), for labelling pictures.  Steps the estimate cannot
+    block into the buffer are labelled with what is known."""
+    from tncc.isa.timing import best_dataflow, estimate_contraction
+
+    sizes = plan.network.sizes()
+    dtype = plan.network.dtype
+
+    def cost(step: Step) -> dict[str, float]:
+        b, m, n, k = step_shape(step, sizes)
+        try:
+            if step.dataflow:
+                est = estimate_contraction(arch, b, m, n, k, step.dataflow, dtype)
+            else:
+                _, est = best_dataflow(arch, b, m, n, k, dtype)
+        except TnccError:
+            return {}
+        return {"cycles": est.cycles, "energy pJ": est.energy_pj}
+
+    return cost
