@@ -30,7 +30,7 @@ EXTENT_MAX = (1 << 32) - 1
 STRIDE_MAX = (1 << DRAM_ADDR_BITS) - 1  # |stride| and |step| bound
 BUF_MAX = (1 << BUF_ADDR_BITS) - 1
 DRAM_MAX = (1 << DRAM_ADDR_BITS) - 1
-NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.']*\Z")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
 
 def _int(value: Any, lo: int, hi: int, what: str) -> int:

@@ -164,8 +164,9 @@ TABLE: dict[Opcode, OpSpec] = {
         "Copy buffer -> DRAM with the descriptor's strides (from = buffer, to = DRAM); values "
         "are rounded to the descriptor's element type."),
     Opcode.SHAPE: OpSpec(
-        (Field("src", BUF_ADDR_BITS, "buffer word address read first", hex=True),
-         Field("dst", BUF_ADDR_BITS, "buffer word address written first", hex=True), _DESC),
+        # Not `src`/`dst`: `src` is every instruction's source-statement index.
+        (Field("sbuf", BUF_ADDR_BITS, "buffer word address read first", hex=True),
+         Field("dbuf", BUF_ADDR_BITS, "buffer word address written first", hex=True), _DESC),
         Issue.DMA, TimingClass.SHAPE,
         "Buffer -> buffer permuting copy (the explicit transpose/reshape pass of a conventional "
         "accelerator; never emitted for fetta)."),
@@ -214,6 +215,7 @@ def _check_table() -> None:
     for op, s in TABLE.items():
         assert sum(f.bits for f in s.fields) <= FIELD_BITS, op
         assert len({f.name for f in s.fields}) == len(s.fields), op
+        assert not {f.name for f in s.fields} & {"src", "opcode", "fields"}, op  # Instruction attributes
     assert set(TABLE) == set(Opcode)
 
 

@@ -1,0 +1,43 @@
+"""``tncc asm FILE.s -o FILE.tnb``: assemble a program."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tncc.errors import TnccError
+
+HELP = "assemble tncc assembly (.s) into a binary program (.tnb)"
+DESCRIPTION = """\
+Assemble a text program (the format `tncc disasm` prints, documented in
+isa/README.md) into the binary container.  Errors name line and column.
+With --arch, the program's fingerprint must match that architecture's."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE.s", help="assembly source")
+    parser.add_argument("-o", "--output", metavar="FILE.tnb", help="output (default: FILE with suffix .tnb)")
+    parser.add_argument("--arch", metavar="NAME", help="check the program was built for this architecture")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tncc.io import atomic_write_bytes, read_text
+    from tncc.isa.asm import assemble
+    from tncc.isa.encoding import encode
+
+    program = assemble(read_text(args.file), args.file)
+    if args.arch:
+        check_fingerprint(program.arch_fingerprint, args.arch, args.file)
+    out = args.output or str(Path(args.file).with_suffix(".tnb"))
+    atomic_write_bytes(out, encode(program))
+    return 0
+
+
+def check_fingerprint(fingerprint: int, arch_spec: str, source: str) -> None:
+    """Raise unless ``fingerprint`` is that of the architecture ``arch_spec``."""
+    from tncc.isa.arch import load_arch
+
+    arch = load_arch(arch_spec)
+    if arch.fingerprint() != fingerprint:
+        raise TnccError(f"program was built for an architecture with fingerprint 0x{fingerprint:08x}, "
+                        f"but {arch.name} has 0x{arch.fingerprint():08x}", where=source)

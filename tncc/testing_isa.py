@@ -1,0 +1,171 @@
+"""Hypothesis strategies for instructions, config records and whole programs.
+
+Everything drawn here is valid by construction (it builds without error and
+encodes), so users fuzzing an extension of the ISA, the encoder or the
+emulator can start from these::
+
+    from hypothesis import given
+    from tncc.testing_isa import programs
+
+    @given(programs())
+    def test_my_pass_keeps_programs_valid(p): ...
+
+Values range over the whole encodable space (40-bit DRAM addresses, signed
+strides, 16-bit indices) with a bias towards small numbers, which is where
+off-by-one errors live.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from tncc.ir import DType
+from tncc.isa.program import (BUF_MAX, DRAM_MAX, EXTENT_MAX, MAX_DIMS, MAX_LOOPS, STRIDE_MAX, DmaDesc, Drain,
+                              GemmDesc, Instruction, Program, RedConfig, Stream, SwitchConfig, Symbol, SymbolRole,
+                              TileDesc, benes_switches, copy_switches, pack_bits)
+from tncc.isa.table import NO_SRC, TABLE, ConfigKind, Opcode, TileDataflow
+
+__all__ = [
+    "dtypes", "dma_descs", "switch_configs", "red_configs", "streams", "drains", "tile_descs", "gemm_descs",
+    "symbols", "instructions", "programs", "statements",
+]
+
+dtypes = st.sampled_from(list(DType))
+
+
+def _uint(hi: int) -> st.SearchStrategy[int]:
+    """Unsigned values up to ``hi``, often small, sometimes at the edges."""
+    return st.one_of(st.integers(0, min(hi, 300)), st.integers(0, hi), st.just(hi))
+
+
+def _sint(bound: int) -> st.SearchStrategy[int]:
+    return st.one_of(st.integers(-64, 64), st.integers(-bound, bound), st.sampled_from([-bound, bound]))
+
+
+def _extent() -> st.SearchStrategy[int]:
+    return st.one_of(st.integers(1, 16), st.integers(1, EXTENT_MAX))
+
+
+@st.composite
+def _factored(draw: st.DrawFn, total: int, max_dims: int = MAX_DIMS) -> tuple[int, ...]:
+    """Extents (at most ``max_dims``, at least one) whose product is ``total``."""
+    factors: list[int] = []
+    rest = total
+    while len(factors) < max_dims - 1 and rest > 1 and draw(st.booleans()):
+        divisors = [d for d in range(1, rest + 1) if rest % d == 0]
+        f = draw(st.sampled_from(divisors))
+        factors.append(f)
+        rest //= f
+    factors.append(rest)
+    return tuple(draw(st.permutations(factors)))
+
+
+def _with_strides(extents: tuple[int, ...], width: int) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
+    return st.tuples(*(st.tuples(st.just(e), *(_sint(STRIDE_MAX) for _ in range(width - 1))) for e in extents))
+
+
+def _dims(width: int, lo: int = 1) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
+    row = st.tuples(_extent(), *(_sint(STRIDE_MAX) for _ in range(width - 1)))
+    return st.lists(row, min_size=lo, max_size=MAX_DIMS).map(tuple)
+
+
+dma_descs = st.builds(DmaDesc, dims=_dims(3), dtype=dtypes)
+
+
+@st.composite
+def switch_configs(draw: st.DrawFn, ports: int | None = None) -> SwitchConfig:
+    """Arbitrary switch bits (not necessarily a useful route) for ``ports`` ports."""
+    n = ports if ports is not None else draw(st.sampled_from([2, 4, 8, 16, 64]))
+    bits = lambda k: st.lists(st.integers(0, 1), min_size=k, max_size=k).map(pack_bits)  # noqa: E731
+    return SwitchConfig(n, draw(bits(benes_switches(n))), draw(bits(copy_switches(n))), draw(bits(benes_switches(n))))
+
+
+red_configs = st.builds(RedConfig, groups=st.lists(st.integers(1, 1 << 16), min_size=1, max_size=70).map(tuple))
+
+
+@st.composite
+def streams(draw: st.DrawFn, ports: int | None = None, beats: int | None = None) -> Stream:
+    """A stream with ``ports`` ports and ``beats`` beats (drawn when not given)."""
+    port_ext = draw(_factored(ports)) if ports is not None else tuple(draw(st.lists(_extent(), max_size=MAX_DIMS)))
+    beat_ext = draw(_factored(beats)) if beats is not None else tuple(draw(st.lists(_extent(), max_size=MAX_DIMS)))
+    return Stream(draw(_uint(BUF_MAX)), draw(_with_strides(port_ext, 2)), draw(_with_strides(beat_ext, 2)))
+
+
+@st.composite
+def drains(draw: st.DrawFn, words: int | None = None) -> Drain:
+    ext = draw(_factored(words)) if words is not None else tuple(draw(st.lists(_extent(), max_size=MAX_DIMS)))
+    return Drain(draw(_uint(BUF_MAX)), draw(_with_strides(ext, 2)))
+
+
+@st.composite
+def tile_descs(draw: st.DrawFn) -> TileDesc:
+    tb, tm, tn, tkk = (draw(st.integers(1, 8)) for _ in range(4))
+    beats = draw(st.integers(1, 4096))
+    loops = draw(st.lists(st.tuples(_extent(), _sint(STRIDE_MAX), _sint(STRIDE_MAX), _sint(STRIDE_MAX),
+                                    st.booleans()), max_size=MAX_LOOPS))
+    return TileDesc(draw(dtypes), draw(st.sampled_from(list(TileDataflow))), tb, tm, tn, tkk,
+                    draw(streams(tb * tm * tkk, beats)), draw(streams(tb * tn * tkk, beats)),
+                    draw(drains(tb * tm * tn)), draw(st.booleans()), tuple(loops))
+
+
+@st.composite
+def gemm_descs(draw: st.DrawFn) -> GemmDesc:
+    m, n, k = (draw(st.integers(1, 4096)) for _ in range(3))
+    addr = _uint(BUF_MAX)
+    return GemmDesc(draw(dtypes), m, n, k, draw(addr), draw(st.integers(k, BUF_MAX)), draw(addr),
+                    draw(st.integers(n, BUF_MAX)), draw(addr), draw(st.integers(n, BUF_MAX)), draw(st.booleans()))
+
+
+names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,12}", fullmatch=True)
+
+
+@st.composite
+def symbols(draw: st.DrawFn, name: str | None = None) -> Symbol:
+    shape = tuple(draw(st.lists(_extent(), max_size=6)))
+    strides = tuple(draw(st.lists(_uint(STRIDE_MAX), min_size=len(shape), max_size=len(shape))))
+    return Symbol(name if name is not None else draw(names), draw(st.sampled_from(list(SymbolRole))), draw(dtypes),
+                  shape, draw(_uint(DRAM_MAX)), strides)
+
+
+statements = st.text(max_size=40)
+
+
+@st.composite
+def instructions(draw: st.DrawFn, counts: dict[ConfigKind, int] | None = None, n_statements: int | None = None,
+                 opcodes: tuple[Opcode, ...] | None = None) -> Instruction:
+    """An instruction.  With ``counts`` (config records per section) its index
+    fields stay in range and opcodes whose section is empty are not drawn; with
+    ``n_statements`` its ``src`` is a statement index or ``NO_SRC``."""
+    allowed = [op for op in (opcodes or tuple(Opcode))
+               if counts is None or all(counts.get(f.ref, 0) > 0 for f in TABLE[op].fields if f.ref is not None)]
+    op = draw(st.sampled_from(allowed))
+    vals = []
+    for f in TABLE[op].fields:
+        hi = f.max if f.ref is None or counts is None else counts[f.ref] - 1
+        vals.append(draw(_uint(hi)))
+    if n_statements is None:
+        src = draw(_uint(NO_SRC))
+    else:
+        src = draw(st.one_of(st.just(NO_SRC), st.integers(0, n_statements - 1))) if n_statements else NO_SRC
+    return Instruction(op, tuple(vals), src)
+
+
+@st.composite
+def programs(draw: st.DrawFn, max_instructions: int = 24) -> Program:
+    """A whole program whose references (config indices, ``src``) are all in range."""
+    stmts = tuple(draw(st.lists(statements, max_size=5)))
+    syms = draw(st.lists(names, max_size=4, unique=True))
+    syms_t = tuple(draw(symbols(name)) for name in syms)
+    sections = {
+        ConfigKind.DMA: draw(st.lists(dma_descs, max_size=3)),
+        ConfigKind.SWITCH: draw(st.lists(switch_configs(), max_size=2)),
+        ConfigKind.RED: draw(st.lists(red_configs, max_size=2)),
+        ConfigKind.TILE: draw(st.lists(tile_descs(), max_size=2)),
+        ConfigKind.GEMM: draw(st.lists(gemm_descs(), max_size=2)),
+    }
+    counts = {k: len(v) for k, v in sections.items()}
+    code = draw(st.lists(instructions(counts, len(stmts)), max_size=max_instructions))
+    return Program(draw(st.text(max_size=20)), draw(st.integers(0, 0xFFFFFFFF)), tuple(code),
+                   dmas=tuple(sections[ConfigKind.DMA]), switches=tuple(sections[ConfigKind.SWITCH]),
+                   reds=tuple(sections[ConfigKind.RED]), tiles=tuple(sections[ConfigKind.TILE]),
+                   gemms=tuple(sections[ConfigKind.GEMM]), symbols=syms_t, statements=stmts)
