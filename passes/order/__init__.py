@@ -1,0 +1,37 @@
+"""CSSE: the contraction sequence search engine (network IR -> contraction plan).
+
+Public entry points:
+
+* :func:`plan_network` -- plan every statement of a network (forward and
+  gradients jointly), optionally for a machine and under a memory budget;
+* :func:`search` -- the best path for one contraction ``(inputs, output,
+  sizes)``, with candidates and whether it is proven optimal;
+* :data:`STRATEGIES`, :func:`register`, :func:`get_strategy` -- named
+  strategies ``(inputs, output, sizes) -> SSA path``;
+* objectives :class:`Macs`, :class:`PeakSize`, :class:`WriteVolume`,
+  :class:`Combined` (machine objectives: ``cycles``, ``energy``, ``edp``);
+* paths: :func:`ssa_to_linear` / :func:`linear_to_ssa` (opt_einsum's format),
+  :func:`path_macs`, :func:`path_steps`.
+"""
+
+from tncc.passes.order.objectives import Combined, Macs, Objective, PeakSize, WriteVolume
+from tncc.passes.order.paths import (
+    PathError,
+    left_to_right,
+    linear_to_ssa,
+    path_macs,
+    path_peak,
+    path_steps,
+    path_writes,
+    ssa_to_linear,
+    validate_ssa,
+)
+from tncc.passes.order.planner import contractions, plan_network
+from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
+from tncc.passes.order.strategies import STRATEGIES, Strategy, get_strategy, register
+
+__all__ = [
+    "Combined", "Macs", "Objective", "PeakSize", "WriteVolume", "PathError", "left_to_right", "linear_to_ssa",
+    "path_macs", "path_peak", "path_steps", "path_writes", "ssa_to_linear", "validate_ssa", "contractions",
+    "plan_network", "EXACT_LIMIT", "SearchResult", "search", "STRATEGIES", "Strategy", "get_strategy", "register",
+]

@@ -1,0 +1,244 @@
+"""The candidate DAG: every way the candidate trees of every statement compute
+every value, in every layout, with every dataflow, as one graph.
+
+*Values* are identified by what they are, not by which tree made them: the
+multiset of leaves (value name and use-site indices) they contract and the
+indices they keep.  Two statements whose trees both contain a value can
+compute it once.  A *node* is a value in one axis order (its layout; ``None``
+where layouts are free).  A *transition* makes a node from one or two child
+nodes with one dataflow and one operand orientation, at a cost taken from the
+machine's cost functions (or the step's MACs/size when no machine is given).
+
+Leaves are free nodes.  Each statement's root value, in the statement's index
+order, must be made.  :mod:`.select` picks the transitions with CP-SAT.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from tncc.ir import DType
+from tncc.passes.order.hardware import classify, dataflows, gemm_layout, single_cost, step_cost
+from tncc.passes.order.paths import SSAPath
+
+LeafKey = tuple[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Contraction:
+    """One statement as a contraction problem: operand ``values`` seen with
+    use-site indices ``inputs``, producing ``output``."""
+
+    statement: str
+    values: tuple[str, ...]
+    inputs: tuple[tuple[str, ...], ...]
+    output: tuple[str, ...]
+
+    def leaf(self, k: int) -> LeafKey:
+        return self.values[k], self.inputs[k]
+
+
+def value_key(leaves: Sequence[LeafKey], kept: Sequence[str]) -> tuple:
+    """The identity of a computed value: its leaf multiset and kept index set."""
+    return ("V", tuple(sorted(Counter(leaves).items())), frozenset(kept))
+
+
+def leaf_node_key(leaf: LeafKey) -> tuple:
+    return ("L", leaf)
+
+
+@dataclass(slots=True)
+class Node:
+    key: tuple
+    layout: tuple[str, ...] | None
+    kept: frozenset[str]
+    leaf: LeafKey | None = None
+    root_of: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """``node = children[0] (*) children[1]``; on gemm steps ``children[0]`` is ``A``."""
+
+    node: int
+    children: tuple[int, ...]
+    dataflow: str
+    macs: int
+    size: int
+    cycles: int = 0
+    energy_pj: float = 0.0
+    shape_words: int = 0
+
+
+class CandidateDag:
+    """Build with :meth:`add_tree` for every candidate tree, then :meth:`finish`."""
+
+    def __init__(self, sizes: Mapping[str, int], arch: Any = None, dtype: DType = DType.FP32, max_layouts: int = 6):
+        self.sizes = sizes
+        self.arch = arch
+        self.dtype = dtype
+        self.max_layouts = max_layouts
+        self.layouts_free = arch is None or arch.kind == "fetta"
+        # value level: key -> kept indices, options (pairs of child value keys)
+        self.kept: dict[tuple, frozenset[str]] = {}
+        self.options: dict[tuple, set[tuple]] = {}
+        self.order: dict[tuple, int] = {}  # leaf count, for bottom-up processing
+        self.roots: dict[str, tuple[tuple, tuple[str, ...]]] = {}  # statement -> (value key, order)
+        self.nodes: list[Node] = []
+        self.node_id: dict[tuple, int] = {}
+        self.transitions: list[Transition] = []
+        self.statements: list[str] = []
+
+    # -- value level -------------------------------------------------------------
+    def add_tree(self, c: Contraction, path: SSAPath) -> None:
+        """Record every value and split of ``path`` (an SSA path over ``c.inputs``)."""
+        n = len(c.inputs)
+        if c.statement not in self.roots:
+            self.statements.append(c.statement)
+        root = value_key([c.leaf(k) for k in range(n)], c.output)
+        self.roots[c.statement] = (root, c.output)
+        self.kept.setdefault(root, frozenset(c.output))
+        self.order[root] = n
+        if n == 1:
+            self.options.setdefault(root, set()).add((leaf_node_key(c.leaf(0)),))
+            return
+        total = Counter(i for ix in c.inputs for i in ix)
+        out = set(c.output)
+        vals: dict[int, tuple[list[LeafKey], Counter, tuple]] = {}
+        for k in range(n):
+            vals[k] = ([c.leaf(k)], Counter(c.inputs[k]), leaf_node_key(c.leaf(k)))
+        nxt = n
+        for step, (i, j) in enumerate(path):
+            la, ca, ka = vals.pop(i)
+            lb, cb, kb = vals.pop(j)
+            leaves = la + lb
+            cnt = ca + cb
+            if step == len(path) - 1:
+                kept = frozenset(c.output)
+                key = root
+            else:
+                kept = frozenset(x for x in cnt if cnt[x] < total[x] or x in out)
+                key = value_key(leaves, kept)
+            self.kept.setdefault(key, kept)
+            self.order[key] = len(leaves)
+            self.options.setdefault(key, set()).add(tuple(sorted((ka, kb), key=repr)))
+            vals[nxt] = (leaves, cnt, key)
+            nxt += 1
+
+    # -- node level ----------------------------------------------------------------
+    def _node(self, key: tuple, layout: tuple[str, ...] | None, kept: frozenset[str], leaf: LeafKey | None = None) -> int:
+        nk = (key, layout)
+        nid = self.node_id.get(nk)
+        if nid is None:
+            nid = len(self.nodes)
+            self.nodes.append(Node(key, layout, kept, leaf))
+            self.node_id[nk] = nid
+        return nid
+
+    def _leaf_nodes(self, key: tuple) -> list[int]:
+        leaf = key[1]
+        layout = None if self.layouts_free else leaf[1]
+        return [self._node(key, layout, frozenset(leaf[1]), leaf)]
+
+    def finish(self) -> None:
+        """Create nodes and transitions bottom-up (fewest leaves first)."""
+        made: dict[tuple, list[int]] = {}
+        root_orders: dict[tuple, list[tuple[str, tuple[str, ...]]]] = {}
+        for st, (key, order) in self.roots.items():
+            root_orders.setdefault(key, []).append((st, order))
+
+        def nodes_of(key: tuple) -> list[int]:
+            if key[0] == "L":
+                if key not in made:
+                    made[key] = self._leaf_nodes(key)
+                return made[key]
+            return made.get(key, [])
+
+        for key in sorted(self.options, key=lambda k: (self.order[k], repr(k))):
+            kept = self.kept[key]
+            finals = [order for _, order in root_orders.get(key, [])]
+            cands: list[tuple[int, tuple, Transition]] = []  # (rank, layout, transition sans node)
+            for opt in sorted(self.options[key], key=repr):
+                child_sets = [nodes_of(k) for k in opt]
+                if any(not cs for cs in child_sets):
+                    continue
+                if len(opt) == 1:
+                    for a in child_sets[0]:
+                        for fin in (finals if finals and not self.layouts_free else [None]):
+                            cands.extend(self._unary(a, kept, fin))
+                    continue
+                for a in child_sets[0]:
+                    for b in child_sets[1]:
+                        for fin in ([None] + finals if finals and not self.layouts_free else [None]):
+                            cands.extend(self._binary(a, b, kept, fin))
+            # keep the layouts whose cheapest way to be made is cheapest
+            best_by_layout: dict[Any, int] = {}
+            for rank, layout, _ in cands:
+                if layout not in best_by_layout or rank < best_by_layout[layout]:
+                    best_by_layout[layout] = rank
+            free_layouts = sorted((l for l in best_by_layout if l not in [tuple(f) for f in finals]),
+                                  key=lambda l: (best_by_layout[l], repr(l)))[:self.max_layouts]
+            keep_layouts = set(free_layouts) | {tuple(f) for f in finals} | ({None} if self.layouts_free else set())
+            ids = []
+            for rank, layout, tr in cands:
+                if layout not in keep_layouts:
+                    continue
+                nid = self._node(key, layout, kept)
+                if nid not in ids:
+                    ids.append(nid)
+                self.transitions.append(Transition(nid, tr.children, tr.dataflow, tr.macs, tr.size, tr.cycles,
+                                                   tr.energy_pj, tr.shape_words))
+            made[key] = ids
+        for key, sts in root_orders.items():
+            for st, order in sts:
+                layout = None if self.layouts_free else tuple(order)
+                nid = self.node_id.get((key, layout))
+                if nid is not None:
+                    self.nodes[nid].root_of.append(st)
+
+    def _binary(self, a: int, b: int, kept: frozenset[str], final: tuple[str, ...] | None) -> list:
+        na, nb = self.nodes[a], self.nodes[b]
+        ia, ib = tuple(na.kept) if na.layout is None else na.layout, tuple(nb.kept) if nb.layout is None else nb.layout
+        macs = math.prod(self.sizes[i] for i in set(ia) | set(ib))
+        size = math.prod(self.sizes[i] for i in kept)
+        out = []
+        if self.arch is None:
+            return [(macs, None, Transition(-1, (a, b), "", macs, size))]
+        # both orientations: on gemm it decides which operand is A; on fetta it swaps m and n
+        for first, second, la, lb in ((a, b, ia, ib), (b, a, ib, ia)):
+            result = tuple(i for i in la + lb if i in kept)
+            result = tuple(dict.fromkeys(result))
+            if self.layouts_free:
+                words, layout = 0, None
+            else:
+                words, layout = gemm_layout(la, lb, result, final, self.sizes)
+            for df in dataflows(self.arch, bool(classify(la, lb, result)[0])):
+                c = step_cost(self.arch, self.dtype, self.sizes, la, lb, result, df, words)
+                if c is None:
+                    continue
+                out.append((c.cycles, layout, Transition(-1, (first, second), df, macs, size, c.cycles, c.energy_pj, words)))
+        return out
+
+    def _unary(self, a: int, kept: frozenset[str], final: tuple[str, ...] | None) -> list:
+        na = self.nodes[a]
+        ia = na.layout if na.layout is not None else na.leaf[1]
+        macs = math.prod(self.sizes[i] for i in ia)
+        size = math.prod(self.sizes[i] for i in kept)
+        if self.arch is None:
+            return [(macs, None, Transition(-1, (a,), "", macs, size))]
+        result = tuple(final) if final is not None else tuple(i for i in ia if i in kept)
+        c = single_cost(self.arch, self.dtype, self.sizes, ia, result)
+        layout = None if self.layouts_free else result
+        return [(c.cycles, layout, Transition(-1, (a,), c.dataflow, macs, size, c.cycles, c.energy_pj, c.shape_words))]
+
+    def root_node(self, statement: str) -> int | None:
+        key, order = self.roots[statement]
+        layout = None if self.layouts_free else tuple(order)
+        return self.node_id.get((key, layout))
+
+    def nbytes(self, node: int) -> int:
+        item = self.dtype.accumulator.nbytes if self.dtype.is_int else self.dtype.nbytes
+        return math.prod(self.sizes[i] for i in self.nodes[node].kept) * item

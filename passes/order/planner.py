@@ -1,0 +1,194 @@
+"""CSSE, the contraction sequence search engine: from a network to a plan.
+
+``plan_network`` runs three stages:
+
+1. **Trees per statement.**  Each statement is a contraction of its operands.
+   Up to ``exact_limit`` operands the subset DP proves the optimum for the
+   structural objective (MACs, peak size or write volume) and lists the
+   ``k_best`` cheapest distinct trees; beyond, the time-limited heuristic
+   returns its best trees (not proven).
+2. **Reuse across statements.**  For a training step (forward plus gradient
+   statements) each statement is searched again with every value that another
+   statement's candidates compute made free, which finds the trees that share
+   partial products (the input-side and output-side merges of a tensorized
+   layer); those trees join the candidates.
+3. **Choice.**  All candidates of all statements form one DAG of values,
+   layouts and dataflows (:mod:`.dag`), and CP-SAT (:mod:`.select`) picks
+   the cheapest way to make every statement: shared values once, kept or
+   recomputed under ``memory_budget``, dataflows and producer/consumer
+   layouts under the machine's buffer, costed by the machine's own cost
+   functions.
+
+The plan is proven optimal (``Plan.proven_optimal``) when every tree search
+was exact and CP-SAT proved its choice optimal, and either the objective is
+structural with no value shared between statements (so the sum of per-statement
+optima is the optimum), or the objective is a machine one (then the proof is
+over the candidate trees, which ``notes`` states).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping, Sequence
+
+from tncc.errors import TnccError
+from tncc.ir import Network
+from tncc.passes.order.dag import CandidateDag, Contraction, value_key
+from tncc.passes.order.exact import dp_additive, min_peak
+from tncc.passes.order.objectives import MACHINE, NAMES, Macs, Objective, structural_objective
+from tncc.passes.order.paths import SSAPath, tree_key
+from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
+from tncc.passes.order.select import emit_steps, select
+from tncc.passes.order.strategies import get_strategy
+from tncc.passes.order.subsets import SubsetTable
+from tncc.plan import Plan
+
+
+def contractions(net: Network) -> list[Contraction]:
+    """Every statement of ``net`` as a :class:`Contraction`, in statement order."""
+    return [Contraction(st.result, tuple(op.tensor for op in st.operands), tuple(op.indices for op in st.operands),
+                        tuple(st.indices)) for st in net.statements]
+
+
+def resolve_arch(arch: Any) -> Any:
+    """``None``, an ``Arch``, or a spec string for ``tncc.isa.arch.load_arch``."""
+    if arch is None or not isinstance(arch, str):
+        return arch
+    from tncc.isa.arch import load_arch
+
+    return load_arch(arch)
+
+
+def _criteria(objective: str, arch: Any) -> tuple[str, ...] | str:
+    if objective == "edp":
+        return "edp"
+    base = {"macs": ("macs",), "size": ("macs",), "write": ("write", "macs"),
+            "cycles": ("cycles", "energy"), "energy": ("energy", "cycles")}[objective]
+    if arch is not None and objective in ("macs", "size", "write"):
+        base = base + ("cycles",)  # among equally cheap trees, the fastest on the machine
+    return base
+
+
+def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[int, SSAPath]]],
+                      sizes: Mapping[str, int], structural: Objective, exact_limit: int,
+                      rounds: int = 2) -> int:
+    """Add, per statement, the best tree when values of other statements'
+    candidates cost nothing (stage 2).  Returns how many trees were added."""
+    added = 0
+    for _ in range(rounds):
+        keys: dict[str, set] = {}
+        for c in items:
+            dag = CandidateDag(sizes)
+            for _, p in cands[c.statement]:
+                dag.add_tree(c, p)
+            keys[c.statement] = set(dag.options)
+        new = 0
+        for c in items:
+            n = len(c.inputs)
+            if n < 3 or n > exact_limit:
+                continue
+            others = set().union(*(keys[o.statement] for o in items if o.statement != c.statement))
+            table = SubsetTable(c.inputs, c.output, sizes)
+            free = {}
+            for s in range(3, 1 << n):
+                if s & (s - 1) and s != table.full:
+                    key = value_key([c.leaf(b) for b in table.bits(s)], table.indices(table.res[s]))
+                    if key in others:
+                        free[s] = 0
+            if not free:
+                continue
+            wm, ws = structural.weights(c.inputs, sizes)
+            cap = min_peak(table) if structural.bottleneck else None
+            found = dp_additive(table, wm, ws, cap=cap, free=free)
+            if found is None:
+                continue
+            path = found[1]
+            have = {tree_key(p, n) for _, p in cands[c.statement]}
+            if tree_key(path, n) not in have:
+                cands[c.statement].append((structural.score(c.inputs, c.output, sizes, path), path))
+                new += 1
+        added += new
+        if not new:
+            break
+    return added
+
+
+def plan_network(net: Network, objective: str = "macs", arch: Any = None, strategy: str = "auto",
+                 k_best: int = 8, memory_budget: int | None = None, time_limit: float = 10.0,
+                 exact_limit: int = EXACT_LIMIT) -> Plan:
+    """Plan every statement of ``net`` (user and gradient statements) jointly.
+
+    ``objective``: macs, size, write (structural) or cycles, energy, edp (need
+    ``arch``).  ``arch``: ``None``, an ``Arch`` or a preset/spec string; with
+    one, every step gets a dataflow.  ``strategy``: ``auto`` (exact, then
+    heuristic past ``exact_limit`` operands) or a registered strategy name
+    (one tree per statement).  ``k_best``: candidate trees per statement for
+    the machine-aware and joint choice.  ``memory_budget``: bytes of kept
+    shared intermediates (``None``: no limit, everything shared is kept).
+    ``time_limit``: seconds for the whole search (heuristic and CP-SAT).
+    The returned plan passes ``Plan.verify()``."""
+    t0 = time.perf_counter()
+    if objective not in NAMES:
+        raise TnccError(f"unknown objective {objective!r}; expected one of {', '.join(NAMES)}")
+    arch = resolve_arch(arch)
+    if objective in MACHINE and arch is None:
+        raise TnccError(f"objective {objective!r} needs an architecture (pass --arch fetta or --arch systolic)")
+    if memory_budget is not None and memory_budget < 0:
+        raise TnccError(f"memory budget must be non-negative, got {memory_budget}")
+    structural = Macs() if objective in MACHINE else structural_objective(objective)
+    sizes = net.sizes()
+    items = contractions(net)
+    if not items:
+        return Plan(net, (), objective, True, time.perf_counter() - t0, ("no statements",))
+    joint = len(items) > 1
+    k = max(1, k_best) if (arch is not None or joint) else 1
+    share = time_limit / (2 * len(items))
+    cands: dict[str, list[tuple[int, SSAPath]]] = {}
+    exact_all = True
+    notes: list[str] = []
+    if strategy == "auto":
+        for c in items:
+            r: SearchResult = search(c.inputs, c.output, sizes, structural, k, exact_limit, share)
+            cands[c.statement] = list(r.candidates)
+            exact_all = exact_all and r.proven_optimal
+    else:
+        strat = get_strategy(strategy)
+        for c in items:
+            p = strat(c.inputs, c.output, sizes)
+            cands[c.statement] = [(structural.score(c.inputs, c.output, sizes, p), p)]
+            exact_all = exact_all and strat.proves == structural.name and len(c.inputs) <= (strat.max_inputs or 0)
+    if joint and strategy == "auto":
+        added = _reuse_candidates(items, cands, sizes, structural, exact_limit)
+        if added:
+            notes.append(f"{added} reuse-aware candidate trees")
+    dag = CandidateDag(sizes, arch, net.dtype)
+    for c in items:
+        for _, p in cands[c.statement]:
+            dag.add_tree(c, p)
+    dag.finish()
+    remaining = max(0.5, time_limit - (time.perf_counter() - t0))
+    sel = select(dag, _criteria(objective, arch), memory_budget, remaining)
+    steps = emit_steps(dag, sel)
+    shared = _shares_values(steps)
+    ntrees = sum(len(v) for v in cands.values())
+    if objective in MACHINE:
+        proven = exact_all and sel.optimal and sel.exact_coefficients
+        notes.append(f"{objective} chosen by CP-SAT ({sel.status}) over {ntrees} candidate trees")
+    else:
+        proven = exact_all and sel.optimal and sel.exact_coefficients and not shared
+        if shared:
+            notes.append(f"statements share temporaries; CP-SAT {sel.status} over {ntrees} candidate trees")
+    if memory_budget is not None:
+        notes.append(f"memory budget {memory_budget} bytes for kept shared intermediates")
+    plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
+    plan.verify()
+    return plan
+
+
+def _shares_values(steps: Sequence) -> bool:
+    users: dict[str, set[str]] = {}
+    for s in steps:
+        for op in s.operands:
+            if op.value.startswith("%"):
+                users.setdefault(op.value, set()).add(s.statement)
+    return any(len(u) > 1 for u in users.values())

@@ -1,0 +1,195 @@
+"""Choosing transitions of the candidate DAG with OR-Tools CP-SAT, and writing
+the choice out as plan steps.
+
+Model (one integer ``x[t]`` per transition: how many times it runs):
+
+* every statement's root node is made exactly once;
+* without a memory budget every value is kept once made: a node is made at
+  most once, and only if some chosen transition reads it;
+* with a budget ``B`` (bytes) a value may instead be *recomputed*: each node
+  has ``keep[n]``; a kept node is made once if read at all, an unkept one
+  once per read; the bytes of kept nodes sum to at most ``B`` (statement
+  results are outputs, stored anyway, and not counted);
+* the objective is a list of linear criteria over ``x`` minimised
+  lexicographically (MACs; cycles; energy; write volume then MACs), or the
+  product of modelled energy and cycles (EDP).
+
+CP-SAT's status is reported: OPTIMAL means the choice is proven optimal among
+the candidates the DAG holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ortools.sat.python import cp_model
+
+from tncc.passes.order.dag import CandidateDag
+from tncc.plan import PlanOperand, Step
+
+INT_LIMIT = 1 << 62
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    counts: tuple[int, ...]  # per transition
+    kept: frozenset[int]  # nodes computed once and reused
+    optimal: bool
+    status: str
+    exact_coefficients: bool  # False when costs had to be scaled to fit int64
+
+
+def criterion(dag: CandidateDag, name: str) -> list[int]:
+    """Per-transition integer coefficients of ``name`` (macs, write, cycles, energy[fJ])."""
+    if name == "macs":
+        return [t.macs for t in dag.transitions]
+    if name == "write":
+        return [t.size for t in dag.transitions]
+    if name == "cycles":
+        return [t.cycles for t in dag.transitions]
+    if name == "energy":
+        return [int(round(t.energy_pj * 1000)) for t in dag.transitions]
+    raise ValueError(name)
+
+
+def _scaled(coefs: list[int], bound_count: int, limit: int = INT_LIMIT) -> tuple[list[int], bool]:
+    total = sum(coefs) * max(1, bound_count)
+    if total < limit:
+        return coefs, True
+    div = -(-total // limit) + 1
+    return [-(-c // div) for c in coefs], False
+
+
+def select(dag: CandidateDag, objective: Sequence[str] | str, memory_budget: int | None = None,
+           time_limit: float = 10.0) -> Selection:
+    """Choose transitions minimising ``objective`` (a tuple of criteria, or "edp")."""
+    trs = dag.transitions
+    nstat = len(dag.statements)
+    U = 1 if memory_budget is None else max(1, nstat)
+    model = cp_model.CpModel()
+    x = [model.NewBoolVar(f"x{k}") if U == 1 else model.NewIntVar(0, U, f"x{k}") for k in range(len(trs))]
+    made: dict[int, list[int]] = {}
+    reads: dict[int, list[int]] = {}
+    for k, t in enumerate(trs):
+        made.setdefault(t.node, []).append(k)
+        for c in t.children:
+            reads.setdefault(c, []).append(k)
+    keep: dict[int, cp_model.IntVar] = {}
+    roots = set()
+    for st in dag.statements:
+        r = dag.root_node(st)
+        if r is None:
+            raise AssertionError(f"no candidate computes statement {st!r}")
+        roots.add(r)
+    for n, ks in made.items():
+        prod = sum(x[k] for k in ks)
+        uses = sum(x[k] for k in reads.get(n, []))
+        if n in roots:
+            model.Add(prod == 1)
+            continue
+        if not reads.get(n):
+            model.Add(prod == 0)
+            continue
+        if U == 1:
+            model.Add(prod <= 1)
+            model.Add(prod <= uses)
+            for k in reads[n]:
+                model.Add(x[k] <= prod)
+            continue
+        needed = model.NewBoolVar(f"need{n}")
+        model.Add(uses >= needed)
+        model.Add(uses <= U * len(reads[n]) * needed)
+        kp = model.NewBoolVar(f"keep{n}")
+        model.Add(prod == needed).OnlyEnforceIf(kp)
+        model.Add(prod == uses).OnlyEnforceIf(kp.Not())
+        keep[n] = kp
+    if memory_budget is not None and keep:
+        model.Add(sum(dag.nbytes(n) * kp for n, kp in keep.items()) <= int(memory_budget))
+    exact = True
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, float(time_limit))
+    solver.parameters.num_workers = 1  # deterministic, and the machine is shared
+    criteria = ("edp",) if objective == "edp" else tuple([objective] if isinstance(objective, str) else objective)
+    status = cp_model.UNKNOWN
+    ubound = U * max(1, nstat) * 2
+    for stage, name in enumerate(criteria):
+        if name == "edp":
+            cyc, e1 = _scaled(criterion(dag, "cycles"), ubound, 1 << 31)
+            en, e2 = _scaled(criterion(dag, "energy"), ubound, 1 << 31)
+            exact = exact and e1 and e2
+            dmax, emax = sum(cyc) * ubound, sum(en) * ubound
+            d = model.NewIntVar(0, dmax, "cycles")
+            e = model.NewIntVar(0, emax, "energy")
+            model.Add(d == sum(c * v for c, v in zip(cyc, x)))
+            model.Add(e == sum(c * v for c, v in zip(en, x)))
+            edp = model.NewIntVar(0, dmax * emax, "edp")
+            model.AddMultiplicationEquality(edp, [d, e])
+            model.Minimize(edp)
+        else:
+            coefs, ok = _scaled(criterion(dag, name), ubound)
+            exact = exact and ok
+            expr = sum(c * v for c, v in zip(coefs, x))
+            model.Minimize(expr)
+        status = solver.Solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise AssertionError(f"CP-SAT found no choice ({solver.StatusName(status)})")
+        if stage < len(criteria) - 1:
+            model.Add(expr <= int(round(solver.ObjectiveValue())))
+            model.ClearHints()
+            for v in x:
+                model.AddHint(v, solver.Value(v))
+    counts = tuple(int(solver.Value(v)) for v in x)
+    kept = frozenset(n for n in made if n not in keep or solver.Value(keep[n])) if U > 1 else frozenset(made)
+    return Selection(counts, kept, status == cp_model.OPTIMAL, solver.StatusName(status), exact)
+
+
+def emit_steps(dag: CandidateDag, sel: Selection, first_temp: int = 0) -> tuple[Step, ...]:
+    """The chosen transitions as plan steps, statement by statement in the
+    DAG's statement order; temporaries are named ``%N`` from ``first_temp``."""
+    trs = dag.transitions
+    remaining = list(sel.counts)
+    by_node: dict[int, list[int]] = {}
+    for k, t in enumerate(trs):
+        by_node.setdefault(t.node, []).append(k)
+    memo: dict[int, tuple[str, tuple[str, ...]]] = {}
+    steps: list[Step] = []
+    counter = [first_temp]
+
+    def emit(n: int, statement: str, name: str | None, order: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
+        node = dag.nodes[n]
+        if node.leaf is not None:
+            return node.leaf
+        if n in memo and name is None:
+            return memo[n]
+        k = next((k for k in by_node[n] if remaining[k] > 0), None)
+        if k is None:  # reused beyond its count: only kept nodes are, via memo
+            raise AssertionError(f"node {n} used more often than computed")
+        remaining[k] -= 1
+        t = trs[k]
+        ops = tuple(PlanOperand(*emit(c, statement, None, None)) for c in t.children)
+        if order is not None:
+            indices = tuple(order)
+        elif node.layout is not None:
+            indices = node.layout
+        else:
+            seen = dict.fromkeys(i for op in ops for i in op.indices)
+            indices = tuple(i for i in seen if i in node.kept)
+        if name is None:
+            name = f"%{counter[0]}"
+            counter[0] += 1
+        steps.append(Step(name, indices, ops, statement, t.dataflow))
+        if n in sel.kept:
+            memo[n] = (name, indices)
+        return name, indices
+
+    for st in dag.statements:
+        r = dag.root_node(st)
+        _, order = dag.roots[st]
+        if r in memo:
+            # the value was already made (for another statement): copy it under this name
+            src = memo[r]
+            steps.append(Step(st, tuple(order), (PlanOperand(*src),), st, ""))
+            continue
+        emit(r, st, st, tuple(order))
+    return tuple(steps)

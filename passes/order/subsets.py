@@ -1,0 +1,74 @@
+"""Bitmask bookkeeping shared by the exact searches.
+
+Tensors are bits of a *subset* mask, indices are bits of an *index* mask.  For
+every subset ``S`` of the inputs, ``res[S]`` is the index mask of the tensor
+that contracting ``S`` produces: the indices of ``S`` that some tensor outside
+``S`` or the output still needs (a singleton keeps all its indices, because
+contracting a leaf with anything reads all of them).  The cost of contracting
+``S1`` with ``S2`` then depends only on ``res[S1] | res[S2]``, which is what
+makes dynamic programming over subsets exact for hyperedges and outer products
+alike.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+
+class SubsetTable:
+    """Per-subset result masks and a memoised size product for ``n`` inputs.
+
+    Memory and set-up time are ``O(2^n)``; callers keep ``n`` in the exact range."""
+
+    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "res", "_prod", "full")
+
+    def __init__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]):
+        names: dict[str, int] = {}
+        for ix in inputs:
+            for i in ix:
+                names.setdefault(i, len(names))
+        for i in output:
+            names.setdefault(i, len(names))
+        self.names = tuple(names)
+        self.sizes = tuple(int(sizes[i]) for i in self.names)
+        self.n = n = len(inputs)
+        self.tmask = tuple(sum(1 << names[i] for i in set(ix)) for ix in inputs)
+        self.outmask = sum(1 << names[i] for i in set(output))
+        self.full = (1 << n) - 1
+        union = [0] * (1 << n)
+        for s in range(1, 1 << n):
+            low = s & -s
+            union[s] = union[s ^ low] | self.tmask[low.bit_length() - 1]
+        full, outmask = self.full, self.outmask
+        res = [0] * (1 << n)
+        for s in range(1, 1 << n):
+            if s & (s - 1):
+                res[s] = union[s] & (union[full ^ s] | outmask)
+            else:
+                res[s] = union[s]
+        self.res = res
+        self._prod: dict[int, int] = {0: 1}
+
+    def prod(self, mask: int) -> int:
+        """Product of the sizes of the indices in ``mask`` (memoised)."""
+        p = self._prod.get(mask)
+        if p is None:
+            p = 1
+            m = mask
+            while m:
+                low = m & -m
+                p *= self.sizes[low.bit_length() - 1]
+                m ^= low
+            self._prod[mask] = p
+        return p
+
+    def indices(self, mask: int) -> tuple[str, ...]:
+        return tuple(self.names[b] for b in range(len(self.names)) if mask >> b & 1)
+
+    def bits(self, subset: int) -> tuple[int, ...]:
+        return tuple(b for b in range(self.n) if subset >> b & 1)
+
+
+def log_prod(sizes: Sequence[int]) -> float:
+    return sum(math.log2(s) for s in sizes)
