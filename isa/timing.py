@@ -132,6 +132,20 @@ def conflict_passes(offsets: Any, banks: int) -> int:
     return int(np.bincount(off % banks, minlength=banks).max())
 
 
+def banked_access_cycles(addresses: Any, banks: int) -> int:
+    """Cycles to read (or write) ``addresses`` in order, ``banks`` words per
+    cycle: each consecutive chunk of ``banks`` accesses takes as many cycles
+    as the most accesses that fall in one bank."""
+    import numpy as np
+
+    a = np.asarray(addresses, dtype=np.int64).ravel()
+    if a.size == 0:
+        return 0
+    chunk = np.arange(a.size, dtype=np.int64) // banks
+    counts = np.bincount(chunk * banks + a % banks, minlength=(int(chunk[-1]) + 1) * banks)
+    return int(counts.reshape(-1, banks).max(axis=1).sum())
+
+
 # -- systolic GEMM ---------------------------------------------------------------
 
 

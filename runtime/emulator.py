@@ -1,0 +1,321 @@
+"""The emulator: the executable specification of the ISA.
+
+One short method per opcode, registered from the opcode table (so every
+opcode is either handled or reported as a bad opcode), bounds-checked
+memories with written bits, a step limit, and opt-in tracing.  Functional
+execution is in program order; the timing model (``tncc.runtime.sched``)
+overlaps the units as the semaphores allow, charging the cost functions of
+``tncc.isa.timing``.
+
+Usage::
+
+    prog = tncc.runtime.load("model.tnb")
+    res = tncc.runtime.Emulator(prog).run({"x": x}, seed=0, trace=True)
+    res.outputs["y"], res.report.cycles, res.trace
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from tncc.errors import TnccError
+from tncc.isa import timing
+from tncc.isa.arch import Arch, load_arch
+from tncc.isa.networks import realize
+from tncc.isa.program import Instruction, Program
+from tncc.isa.table import NO_SRC, TABLE, Opcode, Unit
+from tncc.runtime.binding import bind_inputs, dram_words, read_outputs, storage_for
+from tncc.runtime.memory import Access, Memory, affine_offsets
+from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
+from tncc.runtime.report import InstrRecord, Report
+from tncc.runtime.sched import Scheduler
+from tncc.runtime.tile import PreparedTile, structure_key
+
+DEFAULT_STEP_LIMIT = 10_000_000
+
+
+def load(source: str | os.PathLike[str] | bytes | bytearray | Program) -> Program:
+    """A program from ``.tnb`` bytes, a ``.tnb`` path, a text-assembly path
+    (``.tns``/``.s``/``.asm``), or a :class:`Program` (returned as is)."""
+    if isinstance(source, Program):
+        return source
+    from tncc.isa.encoding import decode
+
+    if isinstance(source, (bytes, bytearray)):
+        return decode(bytes(source), "<bytes>")
+    from tncc.io import read_bytes, read_text
+
+    path = os.fspath(source)
+    if path.endswith((".tns", ".s", ".asm")):
+        from tncc.isa.asm import assemble
+
+        return assemble(read_text(path), path)
+    return decode(read_bytes(path), path)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Outputs by symbol name, the report, and the Chrome trace (or None)."""
+
+    outputs: dict[str, np.ndarray]
+    report: Report
+    trace: list[dict[str, Any]] | None
+
+
+class Emulator:
+    """Runs ``program`` on ``arch`` (default: the arch the program names; a
+    fingerprint mismatch is an error unless ``check_fingerprint=False``)."""
+
+    def __init__(self, program: Program, arch: Arch | str | None = None, *, check_fingerprint: bool = True) -> None:
+        self.program = program
+        if arch is None:
+            arch = load_arch(program.arch_name)
+        elif isinstance(arch, str):
+            arch = load_arch(arch)
+        self.arch = arch
+        if check_fingerprint and program.arch_fingerprint != arch.fingerprint():
+            raise TnccError(
+                f"the program was compiled for arch `{program.arch_name}` (fingerprint "
+                f"{program.arch_fingerprint:#010x}) but runs on `{arch.name}` ({arch.fingerprint():#010x}); "
+                f"recompile, or override the check")
+        self._handlers: dict[Opcode, Callable[[int, Instruction, str], InstrRecord | None]] = {}
+        for op in TABLE:
+            handler = getattr(self, "_op_" + op.name.lower(), None)
+            if handler is not None:
+                self._handlers[op] = handler
+
+    # -- the run -------------------------------------------------------------------
+    def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0,
+            step_limit: int = DEFAULT_STEP_LIMIT, trace: bool = False) -> Result:
+        """Execute until HALT; see the module doc.  Raises TnccError on every
+        fault (naming the instruction index, opcode and address)."""
+        prog, arch = self.program, self.arch
+        storage = storage_for(prog)
+        self.dram = Memory("DRAM", dram_words(prog), storage)
+        self.buf = Memory("buffer", arch.buffer_words, storage)
+        bind_inputs(prog, self.dram, inputs, seed)
+        self.sched = Scheduler(trace)
+        self.routes: list[np.ndarray | None] = [None, None]
+        self.route_ids: list[int] = [-1, -1]
+        self.red_id = -1
+        self.refill = True
+        self._tiles: dict[tuple, PreparedTile] = {}
+        self._skeys: dict[int, tuple] = {}
+        self._shapes: dict[tuple[int, int, int], int] = {}
+        self._dmas: dict[int, tuple[Access, Access, int, Any, int, int]] = {}
+        records: list[InstrRecord] = []
+        code = prog.instructions
+        handlers = self._handlers
+        steps = 0
+        halted = False
+        for idx, ins in enumerate(code):
+            steps += 1
+            if steps > step_limit:
+                raise TnccError(f"step limit of {step_limit} instructions exceeded", where=self._where(idx, ins))
+            handler = handlers.get(ins.opcode)
+            if handler is None:
+                raise TnccError(f"bad opcode {int(ins.opcode):#04x}: not executable", where=self._where(idx, ins))
+            if ins.opcode is Opcode.HALT:
+                halted = True
+                break
+            rec = handler(idx, ins, "")
+            if rec is not None:
+                records.append(rec)
+        if not halted:
+            raise TnccError("the program ends without HALT", where=f"instruction {len(code)}")
+        report = Report(arch, prog.statements, records, self.sched.makespan(), self.sched.busy)
+        outputs = read_outputs(prog, self.dram)
+        return Result(outputs, report, self.sched.chrome_trace(prog.arch_name) if trace else None)
+
+    @staticmethod
+    def _where(idx: int, ins: Instruction) -> str:
+        return f"instruction {idx} ({ins.opcode.name})"
+
+    def _args(self, idx: int, ins: Instruction) -> dict[str, Any]:
+        st = self.program.statements
+        return {"instruction": idx, "statement": st[ins.src] if ins.src != NO_SRC and ins.src < len(st) else None}
+
+    def _name(self, idx: int, ins: Instruction) -> str:
+        st = self.program.statements
+        text = f"{ins.opcode.name} #{idx}"
+        return f"{text}: {st[ins.src]}" if ins.src != NO_SRC and ins.src < len(st) else text
+
+    def _slice_info(self, idx: int, ins: Instruction) -> tuple[str, dict[str, Any]]:
+        if self.sched.events is None:
+            return "", {}
+        return self._name(idx, ins), self._args(idx, ins)
+
+    # -- control -------------------------------------------------------------------
+    def _op_nop(self, idx: int, ins: Instruction, where: str) -> None:
+        return None
+
+    def _op_halt(self, idx: int, ins: Instruction, where: str) -> None:  # handled by run()
+        return None
+
+    def _op_signal(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        t = self.sched.signal(ins.fields[0], ins.fields[1])
+        return InstrRecord(idx, "SIGNAL", ins.src, t, t)
+
+    def _op_wait(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        name, args = self._slice_info(idx, ins)
+        s, e = self.sched.wait(ins.fields[0], ins.fields[1], self._where(idx, ins), name, args)
+        return InstrRecord(idx, "WAIT", ins.src, s, e)
+
+    # -- DMA -------------------------------------------------------------------------
+    def _dma_plan(self, desc_i: int) -> tuple[Access, Access, int, Any, int, int]:
+        hit = self._dmas.get(desc_i)
+        if hit is None:
+            d = self.program.dmas[desc_i]
+            hit = (Access([(e, f) for e, f, _ in d.dims]), Access([(e, t) for e, _, t in d.dims]),
+                   d.elements, d.dtype, d.elements * d.dtype.nbytes,
+                   timing.dma_cycles(self.arch, d.elements * d.dtype.nbytes))
+            self._dmas[desc_i] = hit
+        return hit
+
+    def _dma(self, idx: int, ins: Instruction, src_mem: Memory, src: int, dst_mem: Memory, dst: int,
+             desc_i: int, shape: bool) -> InstrRecord:
+        where = self._where(idx, ins)
+        src_acc, dst_acc, n, dtype, nbytes, cycles = self._dma_plan(desc_i)
+        vals = src_mem.read(src, src_acc, where)
+        if needs_rounding(dtype, vals.dtype):
+            vals = round_to(vals, dtype)
+        dst_mem.write(dst, dst_acc, vals, where)
+        c = self._shape_cycles(desc_i, src, dst) if shape else cycles
+        name, args = self._slice_info(idx, ins)
+        s, e = self.sched.simple(Unit.DMA, c, name, args)
+        if shape:
+            return InstrRecord(idx, "SHAPE", ins.src, s, e, buffer_words=2 * n, busy=(c, 0, 0, 0))
+        return InstrRecord(idx, ins.opcode.name, ins.src, s, e, dram_bytes=nbytes, buffer_words=n,
+                           busy=(c, 0, 0, 0))
+
+    def _op_load(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        dram, buf, desc = ins.fields
+        return self._dma(idx, ins, self.dram, dram, self.buf, buf, desc, False)
+
+    def _op_store(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        buf, dram, desc = ins.fields
+        return self._dma(idx, ins, self.buf, buf, self.dram, dram, desc, False)
+
+    def _op_shape(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        src, dst, desc_i = ins.fields
+        return self._dma(idx, ins, self.buf, src, self.buf, dst, desc_i, True)
+
+    def _shape_cycles(self, desc_i: int, src: int, dst: int) -> int:
+        banks = self.arch.buffer.banks
+        key = (desc_i, src % banks, dst % banks)
+        hit = self._shapes.get(key)
+        if hit is None:
+            d = self.program.dmas[desc_i]
+            reads = src + affine_offsets([(e, f) for e, f, _ in d.dims])
+            writes = dst + affine_offsets([(e, t) for e, _, t in d.dims])
+            hit = timing.banked_access_cycles(reads, banks) + timing.banked_access_cycles(writes, banks)
+            self._shapes[key] = hit
+        return hit
+
+    # -- networks ------------------------------------------------------------------------
+    def _op_dist(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        net, cfg_i = ins.fields
+        cfg = self.program.switches[cfg_i]
+        if self.arch.kind != "fetta":
+            raise TnccError(f"DIST needs a fetta architecture; `{self.arch.name}` has no distribution network",
+                            where=self._where(idx, ins))
+        if cfg.ports != self.arch.dist.ports:
+            raise TnccError(f"switch configuration {cfg_i} is for {cfg.ports} ports, the network has "
+                            f"{self.arch.dist.ports}", where=self._where(idx, ins))
+        self.routes[net] = realize(cfg)
+        self.route_ids[net] = cfg_i
+        self.refill = True
+        c = self.arch.dist.reconfig_cycles
+        name, args = self._slice_info(idx, ins)
+        s, e = self.sched.simple(Unit.DIST, c, name, args)
+        return InstrRecord(idx, "DIST", ins.src, s, e, reconfigs=1, busy=(0, c, 0, 0))
+
+    def _op_red(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        if self.arch.kind != "fetta":
+            raise TnccError(f"RED needs a fetta architecture; `{self.arch.name}` has no reduction network",
+                            where=self._where(idx, ins))
+        self.red_id = ins.fields[0]
+        self.refill = True
+        c = self.arch.red.reconfig_cycles
+        name, args = self._slice_info(idx, ins)
+        s, e = self.sched.simple(Unit.RED, c, name, args)
+        return InstrRecord(idx, "RED", ins.src, s, e, reconfigs=1, busy=(0, 0, 0, c))
+
+    # -- the array -------------------------------------------------------------------------
+    def _prepared(self, idx: int, ins: Instruction) -> PreparedTile:
+        tile_i = ins.fields[0]
+        skey = self._skeys.get(tile_i)
+        if skey is None:
+            skey = self._skeys[tile_i] = structure_key(self.program.tiles[tile_i])
+        key = (skey, self.route_ids[0], self.route_ids[1], self.red_id)
+        hit = self._tiles.get(key)
+        if hit is not None:
+            return hit
+        where = self._where(idx, ins)
+        arch, d = self.arch, self.program.tiles[tile_i]
+        if arch.kind != "fetta":
+            raise TnccError(f"CTILE needs a fetta architecture, not `{arch.name}` ({arch.kind})", where=where)
+        if self.routes[0] is None or self.routes[1] is None:
+            raise TnccError("CTILE before both distribution networks (A and B) were configured by DIST",
+                            where=where)
+        ports, lanes = arch.dist.ports, timing.total_lanes(arch)
+        problems = []
+        if d.a.ports > ports or d.b.ports > ports:
+            problems.append(f"streams use {d.a.ports} and {d.b.ports} ports, the networks have {ports}")
+        if d.tb * d.tm * d.tn * d.tkk > lanes:
+            problems.append(f"tile needs {d.tb * d.tm * d.tn * d.tkk} lanes, the array has {lanes}")
+        if d.tkk > 1 and d.tb * d.tm * d.tn > arch.red.ports:
+            problems.append(f"tile drains {d.tb * d.tm * d.tn} sums, the reduction network has {arch.red.ports}")
+        if d.tkk > 1 and self.red_id < 0:
+            problems.append("tile reduces across lanes (tkk > 1) but no reduction configuration (RED) is loaded")
+        if problems:
+            raise TnccError(f"tile descriptor {tile_i}: " + "; ".join(problems), where=where)
+        red = self.program.reds[self.red_id] if self.red_id >= 0 else None
+        hit = PreparedTile(d, self.routes[0], self.routes[1], red, arch, where)
+        self._tiles[key] = hit
+        return hit
+
+    def _op_ctile(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        pt = self._prepared(idx, ins)
+        d = self.program.tiles[ins.fields[0]]
+        pt.run(self.buf, d, self._where(idx, ins))
+        tt, n = pt.timing, pt.points
+        fill = timing.tile_fill(self.arch) if self.refill else 0
+        self.refill = False
+        name, args = self._slice_info(idx, ins)
+        busy = (n * tt.read, n * tt.mac, n * tt.drain)
+        s, e = self.sched.tile(fill, tt.front, tt.drain, n, busy, name, args)
+        operand_words = n * pt.beats * pt.ports
+        drained = n * pt.words
+        return InstrRecord(idx, "CTILE", ins.src, s, e, macs=n * pt.macs,
+                           buffer_words=operand_words + (2 * drained if pt.accumulates else drained),
+                           hops=timing.network_hops(self.arch, operand_words, drained),
+                           conflicts=n * pt.conflicts, busy=(0,) + busy)
+
+    def _op_gemm(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+        where = self._where(idx, ins)
+        arch = self.arch
+        if arch.kind != "systolic":
+            raise TnccError(f"GEMM needs a systolic architecture, not `{arch.name}` ({arch.kind})", where=where)
+        g = self.program.gemms[ins.fields[0]]
+        ct = compute_type(g.dtype)
+        a = self.buf.read_affine(g.a, [(g.m, g.lda), (g.k, 1)], where)
+        b = self.buf.read_affine(g.b, [(g.k, g.ldb), (g.n, 1)], where)
+        if needs_rounding(g.dtype, self.buf.data.dtype):
+            a, b = round_to(a, g.dtype), round_to(b, g.dtype)
+        c = np.matmul(a.astype(ct, copy=False), b.astype(ct, copy=False))
+        if g.accumulate:
+            c = c + self.buf.read_affine(g.c, [(g.m, g.ldc), (g.n, 1)], where).astype(ct, copy=False)
+        self.buf.write_affine(g.c, [(g.m, g.ldc), (g.n, 1)], accumulate_wrap(c, g.dtype), where)
+        cycles = timing.gemm_cycles(arch, g.m, g.n, g.k)
+        name, args = self._slice_info(idx, ins)
+        s, e = self.sched.simple(Unit.ARRAY, cycles, name, args)
+        rows, cols = arch.array.rows, arch.array.cols
+        words = (g.m * g.k * -(-g.n // cols) + g.k * g.n * -(-g.m // rows)
+                 + g.m * g.n * (2 if g.accumulate else 1))
+        return InstrRecord(idx, "GEMM", ins.src, s, e, macs=g.m * g.n * g.k, buffer_words=words,
+                           busy=(0, 0, cycles, 0))

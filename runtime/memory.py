@@ -1,0 +1,168 @@
+"""Bounds-checked word memories (DRAM and the buffer) that know which words
+were never written.
+
+Every access is vectorised.  An :class:`Access` (a base-relative affine
+pattern: ``(extent, stride)`` dims enumerated row-major, as DMA descriptors,
+streams and drains describe them) is prepared once and applied at any base:
+large patterns whose addresses are distinct become strided numpy views,
+others a gather/scatter with a precomputed offset array.  Range checks use
+the pattern's precomputed offset range.
+
+Never-written words hold a *sentinel* bit pattern that no stored value can
+have (a signalling-NaN payload in floating memories, a value outside the
+int32 range in integer ones), so the written-bit check of a read is one
+comparison over the values already gathered; a hit raises
+:class:`~tncc.errors.TnccError` naming the instruction (``where``) and the
+first offending address.  Values entering the machine from outside (inputs)
+are checked not to carry the sentinel.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from tncc.errors import TnccError
+
+Dims = Sequence[tuple[int, int]]
+VIEW_MIN = 4096  # patterns at least this large use strided views (no offset arrays)
+
+_SENTINEL = {
+    np.dtype(np.float32): (np.uint32, 0x7FA5A5A5),
+    np.dtype(np.float64): (np.uint64, 0x7FF4A5A5A5A5A5A5),
+    np.dtype(np.int64): (np.int64, -(1 << 62) - 0x5A5A),
+}
+
+
+def affine_offsets(dims: Dims) -> np.ndarray:
+    """Offsets of a row-major ``(extent, stride)`` enumeration (flat int64)."""
+    off = np.zeros(1, dtype=np.int64)
+    for extent, stride in dims:
+        off = (off[:, None] + np.arange(extent, dtype=np.int64)[None, :] * stride).ravel()
+    return off
+
+
+def affine_range(dims: Dims) -> tuple[int, int]:
+    """Lowest and highest offset of an affine pattern."""
+    lo = hi = 0
+    for extent, stride in dims:
+        span = (extent - 1) * stride
+        if span < 0:
+            lo += span
+        else:
+            hi += span
+    return lo, hi
+
+
+def injective(dims: Dims) -> bool:
+    """True when an affine pattern touches every address at most once (a
+    sufficient test: strides sorted by size each clear the span below)."""
+    span = 0
+    for extent, stride in sorted(((e, abs(s)) for e, s in dims if e > 1), key=lambda d: d[1]):
+        if stride <= span:
+            return False
+        span += stride * (extent - 1)
+    return True
+
+
+class Access:
+    """A prepared affine pattern (see the module doc)."""
+
+    __slots__ = ("dims", "shape", "size", "lo", "hi", "view", "rel")
+
+    def __init__(self, dims: Dims) -> None:
+        self.dims = tuple((int(e), int(s)) for e, s in dims)
+        self.shape = tuple(e for e, _ in self.dims)
+        self.size = int(np.prod(self.shape)) if self.shape else 1
+        self.lo, self.hi = affine_range(self.dims)
+        self.view = self.size >= VIEW_MIN and injective(self.dims)
+        self.rel = None if self.view else affine_offsets(self.dims)
+
+
+class Memory:
+    """``words`` words of one element each (see the module doc)."""
+
+    __slots__ = ("name", "data", "words", "_bits", "_sentinel")
+
+    def __init__(self, name: str, words: int, storage: np.dtype) -> None:
+        self.name = name
+        self.words = int(words)
+        storage = np.dtype(storage)
+        self._bits, self._sentinel = _SENTINEL[storage]
+        self.data = np.empty(self.words, dtype=storage)
+        self.data.view(self._bits)[...] = self._sentinel
+
+    # -- checks ---------------------------------------------------------------
+    def _range(self, lo: int, hi: int, where: str, what: str) -> None:
+        if lo < 0 or hi >= self.words:
+            bad = lo if lo < 0 else hi
+            raise TnccError(f"{what} {self.name} word {bad:#x}, outside 0x0..{max(self.words - 1, 0):#x}",
+                            where=where)
+
+    def unwritten(self, vals: np.ndarray) -> np.ndarray:
+        """Mask of the values that are the never-written sentinel."""
+        return np.ascontiguousarray(vals).view(self._bits) == self._sentinel
+
+    def _check(self, vals: np.ndarray, base: int, acc: Access | None, rel: np.ndarray | None, where: str) -> None:
+        bad = self.unwritten(vals)
+        if bad.any():
+            offs = rel if rel is not None else (acc.rel if acc is not None and acc.rel is not None
+                                                else affine_offsets(acc.dims if acc else ()))
+            first = base + int(np.asarray(offs).ravel()[int(np.argmax(bad.ravel()))])
+            raise TnccError(f"reads {self.name} word {first:#x}, which was never written", where=where)
+
+    def _view(self, base: int, acc: Access) -> np.ndarray:
+        item = self.data.itemsize
+        return np.ndarray(acc.shape, dtype=self.data.dtype, buffer=self.data, offset=base * item,
+                          strides=tuple(s * item for _, s in acc.dims))
+
+    # -- prepared affine access -------------------------------------------------
+    def read(self, base: int, acc: Access, where: str) -> np.ndarray:
+        """Values at ``base + pattern`` (flat, row-major enumeration)."""
+        self._range(base + acc.lo, base + acc.hi, where, "reads")
+        vals = self._view(base, acc).flatten() if acc.view else self.data[base + acc.rel]
+        self._check(vals, base, acc, None, where)
+        return vals
+
+    def write(self, base: int, acc: Access, values: np.ndarray, where: str) -> None:
+        """Store ``values`` (flat, row-major enumeration) at ``base + pattern``;
+        repeated addresses keep the last value."""
+        self._range(base + acc.lo, base + acc.hi, where, "writes")
+        if acc.view:
+            self._view(base, acc)[...] = values.reshape(acc.shape)
+        else:
+            self.data[base + acc.rel] = values
+
+    # -- offset arrays -------------------------------------------------------------
+    def read_rel(self, base: int, rel: np.ndarray, lo: int, hi: int, where: str) -> np.ndarray:
+        """Values at ``base + rel`` (``rel``'s range ``lo..hi`` known)."""
+        self._range(base + lo, base + hi, where, "reads")
+        vals = self.data[base + rel]
+        self._check(vals, base, None, rel, where)
+        return vals
+
+    def write_rel(self, base: int, rel: np.ndarray, lo: int, hi: int, values: np.ndarray, where: str) -> None:
+        self._range(base + lo, base + hi, where, "writes")
+        self.data[base + rel] = values
+
+    def read_index(self, addrs: np.ndarray, where: str) -> np.ndarray:
+        if not addrs.size:
+            return self.data[addrs]
+        return self.read_rel(0, addrs, int(addrs.min()), int(addrs.max()), where)
+
+    def write_index(self, addrs: np.ndarray, values: np.ndarray, where: str) -> None:
+        if addrs.size:
+            self.write_rel(0, addrs, int(addrs.min()), int(addrs.max()), values, where)
+
+    # -- whole patterns (inputs and outputs) ------------------------------------------
+    def read_affine(self, base: int, dims: Dims, where: str) -> np.ndarray:
+        acc = Access(dims)
+        return self.read(base, acc, where).reshape(acc.shape)
+
+    def write_affine(self, base: int, dims: Dims, values: np.ndarray, where: str) -> None:
+        acc = Access(dims)
+        vals = np.asarray(values).reshape(-1).astype(self.data.dtype, copy=False)
+        if self.unwritten(vals).any():
+            raise TnccError(f"{self.name} value carries the reserved never-written bit pattern", where=where)
+        self.write(base, acc, vals, where)

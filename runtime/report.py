@@ -1,0 +1,199 @@
+"""What a run measured: totals, per unit, per instruction, per source statement.
+
+Counters are recorded per instruction (:class:`InstrRecord`); energy is
+linear in them, so it is computed from the per-event table of the arch file
+(``tncc.isa.timing.energy_pj``) when the report is built, per instruction
+and per statement alike.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tncc.isa import timing
+from tncc.runtime.sched import UNITS
+
+
+@dataclass(slots=True)
+class InstrRecord:
+    """One executed instruction: when it ran and what it did."""
+
+    index: int
+    opcode: str
+    src: int  # statement index, 0xFFFF = none
+    start: int
+    end: int
+    macs: int = 0
+    dram_bytes: int = 0
+    buffer_words: int = 0
+    hops: int = 0
+    conflicts: int = 0
+    reconfigs: int = 0
+    busy: tuple[int, int, int, int] = (0, 0, 0, 0)  # DMA, DIST, ARRAY, RED
+
+    def energy(self, arch: Any) -> dict[str, float]:
+        return timing.energy_pj(arch, macs=self.macs, buffer_words=self.buffer_words, dram_bytes=self.dram_bytes,
+                                hops=self.hops, reconfigs=self.reconfigs)
+
+    def to_dict(self, arch: Any, statements: tuple[str, ...]) -> dict[str, Any]:
+        e = self.energy(arch)
+        return {
+            "index": self.index, "opcode": self.opcode, "statement": _stmt(statements, self.src),
+            "start": self.start, "end": self.end, "busy": dict(zip(UNITS, self.busy)), "macs": self.macs,
+            "dram_bytes": self.dram_bytes, "buffer_words": self.buffer_words, "bank_conflicts": self.conflicts,
+            "reconfigurations": self.reconfigs, "energy_pj": sum(e.values()),
+        }
+
+
+def _stmt(statements: tuple[str, ...], src: int) -> str | None:
+    return statements[src] if 0 <= src < len(statements) else None
+
+
+@dataclass(slots=True)
+class Totals:
+    """Sums of the counters over a set of instructions."""
+
+    instructions: int = 0
+    macs: int = 0
+    dram_bytes: int = 0
+    buffer_words: int = 0
+    hops: int = 0
+    conflicts: int = 0
+    reconfigs: int = 0
+    busy: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+
+    def add(self, r: InstrRecord) -> None:
+        self.instructions += 1
+        self.macs += r.macs
+        self.dram_bytes += r.dram_bytes
+        self.buffer_words += r.buffer_words
+        self.hops += r.hops
+        self.conflicts += r.conflicts
+        self.reconfigs += r.reconfigs
+        b = self.busy
+        rb = r.busy
+        b[0] += rb[0]
+        b[1] += rb[1]
+        b[2] += rb[2]
+        b[3] += rb[3]
+
+    def merge(self, o: "Totals") -> None:
+        self.instructions += o.instructions
+        self.macs += o.macs
+        self.dram_bytes += o.dram_bytes
+        self.buffer_words += o.buffer_words
+        self.hops += o.hops
+        self.conflicts += o.conflicts
+        self.reconfigs += o.reconfigs
+        self.busy = [x + y for x, y in zip(self.busy, o.busy)]
+
+    def energy(self, arch: Any) -> dict[str, float]:
+        return timing.energy_pj(arch, macs=self.macs, buffer_words=self.buffer_words, dram_bytes=self.dram_bytes,
+                                hops=self.hops, reconfigs=self.reconfigs)
+
+
+class Report:
+    """The measurements of one run.  ``cycles`` is the makespan; unit busy
+    cycles come from the scheduler; everything else sums the instructions."""
+
+    def __init__(self, arch: Any, statements: tuple[str, ...], records: list[InstrRecord], cycles: int,
+                 unit_busy: list[int]) -> None:
+        self.arch = arch
+        self.statements = statements
+        self.records = records
+        self.cycles = int(cycles)
+        self.unit_busy = dict(zip(UNITS, (int(b) for b in unit_busy)))
+        self.by_statement: dict[int, Totals] = {}
+        for r in records:
+            t = self.by_statement.get(r.src)
+            if t is None:
+                t = self.by_statement[r.src] = Totals()
+            t.add(r)
+        self.totals = Totals()
+        for t in self.by_statement.values():
+            self.totals.merge(t)
+
+    # -- headline numbers ---------------------------------------------------------
+    @property
+    def array_cycles(self) -> int:
+        return self.unit_busy["ARRAY"]
+
+    @property
+    def macs(self) -> int:
+        return self.totals.macs
+
+    @property
+    def utilization(self) -> float:
+        """MACs performed over MACs the array could perform in ``cycles``."""
+        peak = self.arch.peak_macs_per_cycle * self.cycles
+        return self.totals.macs / peak if peak else 0.0
+
+    @property
+    def dram_bytes(self) -> int:
+        return self.totals.dram_bytes
+
+    @property
+    def buffer_bytes(self) -> int:
+        return self.totals.buffer_words * self.arch.buffer.word_bytes
+
+    @property
+    def energy_by_component(self) -> dict[str, float]:
+        return self.totals.energy(self.arch)
+
+    @property
+    def energy_pj(self) -> float:
+        return float(sum(self.energy_by_component.values()))
+
+    # -- forms ----------------------------------------------------------------------
+    def to_dict(self, instructions: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "arch": self.arch.name,
+            "cycles": self.cycles,
+            "array_cycles": self.array_cycles,
+            "macs": self.macs,
+            "utilization": self.utilization,
+            "energy_pj": self.energy_pj,
+            "energy_by_component_pj": self.energy_by_component,
+            "dram_bytes": self.dram_bytes,
+            "buffer_bytes": self.buffer_bytes,
+            "bank_conflicts": self.totals.conflicts,
+            "reconfigurations": self.totals.reconfigs,
+            "unit_busy": self.unit_busy,
+            "instructions_executed": self.totals.instructions,
+            "statements": [self._stmt_dict(src, t) for src, t in sorted(self.by_statement.items())],
+        }
+        if instructions:
+            out["instructions"] = [r.to_dict(self.arch, self.statements) for r in self.records]
+        return out
+
+    def _stmt_dict(self, src: int, t: Totals) -> dict[str, Any]:
+        e = t.energy(self.arch)
+        return {"statement": _stmt(self.statements, src), "instructions": t.instructions, "macs": t.macs,
+                "dram_bytes": t.dram_bytes, "buffer_words": t.buffer_words, "bank_conflicts": t.conflicts,
+                "reconfigurations": t.reconfigs, "busy": dict(zip(UNITS, t.busy)), "energy_pj": sum(e.values())}
+
+    def to_json(self, instructions: bool = True) -> str:
+        return json.dumps(self.to_dict(instructions), indent=1)
+
+    def format(self) -> str:
+        """A human summary: totals, units, energy, and the statements by cost."""
+        lines = [
+            f"arch {self.arch.name}: {self.cycles} cycles, {self.totals.instructions} instructions",
+            f"  MACs {self.macs}  utilisation {100 * self.utilization:.1f}%",
+            f"  DRAM {self.dram_bytes} B  buffer {self.buffer_bytes} B  bank conflicts {self.totals.conflicts}"
+            f"  reconfigurations {self.totals.reconfigs}",
+            "  busy cycles: " + "  ".join(f"{u} {b} ({100 * b / self.cycles if self.cycles else 0:.0f}%)"
+                                          for u, b in self.unit_busy.items()),
+            f"  energy {self.energy_pj / 1e6:.3f} uJ: " + "  ".join(
+                f"{k} {v / 1e6:.3f}" for k, v in self.energy_by_component.items()),
+        ]
+        if self.by_statement:
+            lines.append("  per statement (busy ARRAY cycles, MACs, DRAM bytes, energy uJ):")
+            rows = sorted(self.by_statement.items(), key=lambda kv: -kv[1].busy[2])
+            for src, t in rows:
+                text = _stmt(self.statements, src) or "(no statement)"
+                lines.append(f"    {t.busy[2]:>10} {t.macs:>12} {t.dram_bytes:>10} "
+                             f"{sum(t.energy(self.arch).values()) / 1e6:>9.3f}  {text}")
+        return "\n".join(lines)

@@ -1,0 +1,250 @@
+"""The fetta contraction tile (``CTILE``): operand streams through the
+distribution networks, lane products, reduction grouping and the drain.
+
+A :class:`PreparedTile` is computed once per (tile descriptor, loaded
+network configurations) and reused by every execution:
+
+* each stream's port offsets are turned into the offset each port really
+  receives: a word at ``port_offset(p)`` arrives on slot ``port_offset(p) mod
+  banks`` in the conflict pass that carries it; port ``p`` takes from slot
+  ``route[p]`` (the realised switch bits) in its own pass, so a wrong route
+  delivers a wrong word, or zero when that slot carries nothing in the pass;
+* the loop nest's A/B/C base offsets, conflict passes and drain addresses.
+
+Execution gathers every beat of every loop point with one fancy index per
+operand and computes the lane products with one batched matrix product over
+the port data (loops that only advance A, or only B, become free dimensions;
+reduce loops that keep C in place become summed ones).  That fast path is
+used only when the reduction configuration is the canonical grouping of
+``TKK`` consecutive lanes and the drain addresses of distinct loop points are
+distinct; otherwise the tile runs point by point, lane by lane, through
+:func:`tncc.isa.networks.reduce` (so a wrong grouping gives wrong numbers).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from tncc.errors import TnccError
+from tncc.isa import timing
+from tncc.isa.networks import reduce as red_reduce
+from tncc.isa.program import RedConfig, Stream, TileDesc
+from tncc.runtime.memory import Memory, affine_offsets
+from tncc.runtime.numeric import ContractPlan, accumulate_wrap, compute_type, needs_rounding, round_to
+
+LOOP_LABELS = "ABCDEFGH"
+
+
+def structure_key(d: TileDesc) -> tuple:
+    """Everything of a tile descriptor except its three base addresses: two
+    descriptors with equal keys share one :class:`PreparedTile` (bank
+    conflicts are invariant under the barrel rotation by the base)."""
+    return (d.dtype, d.dataflow, d.tb, d.tm, d.tn, d.tkk, d.a.port_dims, d.a.beat_dims, d.b.port_dims,
+            d.b.beat_dims, d.c.dims, d.accumulate, d.loops)
+
+
+@dataclass(frozen=True, slots=True)
+class PortMap:
+    """What each port of a stream receives: ``offsets[p]`` relative to the
+    beat's base, valid where ``live[p]`` (else the port reads zero)."""
+
+    offsets: np.ndarray
+    live: np.ndarray
+    passes: int
+
+
+def port_map(stream: Stream, route: np.ndarray, banks: int) -> PortMap:
+    """Offsets the ports of ``stream`` latch through a network realising
+    ``route`` (port -> slot) on a ``banks``-bank buffer (docs/machine.md,
+    "Bank conflicts")."""
+    own = affine_offsets(stream.port_dims)
+    by_slot: dict[int, list[int]] = {}
+    rank = np.zeros(own.size, dtype=np.int64)
+    for p, off in enumerate(own.tolist()):
+        lst = by_slot.setdefault(off % banks, [])
+        if off not in lst:
+            lst.append(off)
+        rank[p] = lst.index(off)
+    offsets = np.zeros(own.size, dtype=np.int64)
+    live = np.zeros(own.size, dtype=bool)
+    for p in range(own.size):
+        carried = by_slot.get(int(route[p]), [])
+        if rank[p] < len(carried):
+            offsets[p] = carried[rank[p]]
+            live[p] = True
+    passes = max((len(v) for v in by_slot.values()), default=1)
+    return PortMap(offsets, live, passes)
+
+
+def drain_passes(offsets: np.ndarray, ports: int, banks: int) -> int:
+    """Conflict passes of the drain: the worst chunk of ``ports`` words."""
+    return max((timing.conflict_passes(offsets[s:s + ports], banks) for s in range(0, offsets.size, ports)),
+               default=1)
+
+
+class _Operand:
+    """Precomputed gather of one operand over the kept loops, all beats, the
+    live ports: ``rel`` offsets from the base and their range."""
+
+    __slots__ = ("rel", "lo", "hi", "live", "shape")
+
+    def __init__(self, loop: np.ndarray, beat: np.ndarray, pm: PortMap, shape: tuple[int, ...]) -> None:
+        nl = loop.ndim
+        self.rel = (loop.reshape(loop.shape + (1, 1)) + beat.reshape((1,) * nl + (-1, 1))
+                    + pm.offsets[pm.live].reshape((1,) * nl + (1, -1)))
+        self.lo = int(self.rel.min()) if self.rel.size else 0
+        self.hi = int(self.rel.max()) if self.rel.size else 0
+        self.live = None if pm.live.all() else pm.live
+        self.shape = shape
+
+
+class PreparedTile:
+    """Everything about a CTILE that does not depend on memory contents or on
+    the three base addresses."""
+
+    def __init__(self, desc: TileDesc, route_a: np.ndarray, route_b: np.ndarray, red: RedConfig | None,
+                 arch: object, where: str) -> None:
+        self.desc = d = desc
+        banks = arch.buffer.banks  # type: ignore[attr-defined]
+        self.ma = port_map(d.a, route_a, banks)
+        self.mb = port_map(d.b, route_b, banks)
+        self.beats = d.beats
+        self.beat_a = affine_offsets(d.a.beat_dims)
+        self.beat_b = affine_offsets(d.b.beat_dims)
+        self.drain = affine_offsets(d.c.dims)
+        self.counts = tuple(r[0] for r in d.loops)
+        self.points = int(np.prod(self.counts)) if self.counts else 1
+        self.words = d.tb * d.tm * d.tn
+        self.pc = drain_passes(self.drain, arch.red.ports, banks)  # type: ignore[attr-defined]
+        self.timing = timing.tile_timing(arch, d.beats, self.ma.passes, self.mb.passes, self.words, self.pc)
+        self.conflicts = d.beats * (max(self.ma.passes, self.mb.passes) - 1) + \
+            -(-self.words // arch.red.ports) * (self.pc - 1)  # type: ignore[attr-defined]
+        self.ports = d.a.ports + d.b.ports
+        self.macs = d.beats * self.words * d.tkk
+        self.accumulates = d.accumulate or any(r[4] for r in d.loops)
+        canonical = d.tkk == 1 or (red is not None and red.groups == (d.tkk,) * self.words)
+        self.red = red
+        self.fast = canonical and self._fast_shape_ok()
+        if self.fast:
+            self._plan_fast()
+
+    # -- structure -------------------------------------------------------------
+    def _loop_offsets(self, which: int, keep: tuple[bool, ...], squeeze: bool = False) -> np.ndarray:
+        """Base offsets of operand ``which`` (1=A, 2=B, 3=C) over the kept loops."""
+        off = np.zeros([c if k else 1 for c, k in zip(self.counts, keep)], dtype=np.int64)
+        for axis, (row, k) in enumerate(zip(self.desc.loops, keep)):
+            if k:
+                shape = [1] * len(self.counts)
+                shape[axis] = row[0]
+                off = off + (np.arange(row[0], dtype=np.int64) * row[which]).reshape(shape)
+        if squeeze:
+            off = off.reshape([c for c, k in zip(self.counts, keep) if k])
+        return off
+
+    def _fast_shape_ok(self) -> bool:
+        loops = self.desc.loops
+        for _, a, b, c, red in loops:
+            if red and c != 0:
+                return False  # a reduce loop that moves C: sequential semantics
+            if a == 0 and b == 0:
+                return False  # a loop that repeats the same products
+        keep = tuple(not r[4] for r in loops)
+        c_off = self._loop_offsets(3, keep).reshape(-1, 1) + self.drain.reshape(1, -1)
+        return np.unique(c_off).size == c_off.size
+
+    def _plan_fast(self) -> None:
+        d, loops = self.desc, self.desc.loops
+        n = len(loops)
+        keep_a = tuple(r[1] != 0 for r in loops)
+        keep_b = tuple(r[2] != 0 for r in loops)
+        keep_c = tuple(not r[4] for r in loops)
+        ca = tuple(c for c, k in zip(self.counts, keep_a) if k)
+        cb = tuple(c for c, k in zip(self.counts, keep_b) if k)
+        self.op_a = _Operand(self._loop_offsets(1, keep_a, True), self.beat_a, self.ma,
+                             ca + (d.beats, d.tb, d.tm, d.tkk))
+        self.op_b = _Operand(self._loop_offsets(2, keep_b, True), self.beat_b, self.mb,
+                             cb + (d.beats, d.tb, d.tn, d.tkk))
+        la = "".join(LOOP_LABELS[i] for i in range(n) if keep_a[i])
+        lb = "".join(LOOP_LABELS[i] for i in range(n) if keep_b[i])
+        lc = "".join(LOOP_LABELS[i] for i in range(n) if keep_c[i])
+        self.plan = ContractPlan(self.op_a.shape, la + "tbik", self.op_b.shape, lb + "tbjk", lc + "bij")
+        self.rel_c = (self._loop_offsets(3, keep_c).reshape(-1, 1) + self.drain.reshape(1, -1)).ravel()
+        self.c_lo, self.c_hi = int(self.rel_c.min()), int(self.rel_c.max())
+
+    # -- functional execution --------------------------------------------------
+    def _values(self, vals: np.ndarray) -> np.ndarray:
+        dt = self.desc.dtype
+        return vals.astype(compute_type(dt), copy=False) if not needs_rounding(dt, vals.dtype) else \
+            round_to(vals, dt).astype(compute_type(dt), copy=False)
+
+    def _gather_op(self, mem: Memory, base: int, op: _Operand, where: str) -> np.ndarray:
+        vals = mem.read_rel(base, op.rel, op.lo, op.hi, where)
+        if op.live is not None:
+            full = np.zeros(vals.shape[:-1] + (op.live.size,), dtype=vals.dtype)
+            full[..., op.live] = vals
+            vals = full
+        return self._values(vals).reshape(op.shape)
+
+    def run(self, mem: Memory, desc: TileDesc, where: str) -> None:
+        """Execute the whole loop nest of ``desc`` (same structure as the
+        prepared one; bases may differ) on ``mem`` (the buffer)."""
+        if self.fast:
+            a = self._gather_op(mem, desc.a.base, self.op_a, where)
+            b = self._gather_op(mem, desc.b.base, self.op_b, where)
+            vals = self.plan(a, b).reshape(-1)
+            base = desc.c.base
+            if desc.accumulate:
+                vals = vals + mem.read_rel(base, self.rel_c, self.c_lo, self.c_hi, where).astype(vals.dtype,
+                                                                                               copy=False)
+            mem.write_rel(base, self.rel_c, self.c_lo, self.c_hi, accumulate_wrap(vals, desc.dtype), where)
+        else:
+            self._run_points(mem, desc, where)
+
+    def _gather(self, mem: Memory, base: int, pm: PortMap, beat: np.ndarray, where: str) -> np.ndarray:
+        idx = base + beat.reshape(-1, 1) + pm.offsets[pm.live].reshape(1, -1)
+        vals = mem.read_index(idx, where)
+        if not pm.live.all():
+            full = np.zeros((beat.size, pm.live.size), dtype=vals.dtype)
+            full[:, pm.live] = vals
+            vals = full
+        return self._values(vals)
+
+    def _run_points(self, mem: Memory, d: TileDesc, where: str) -> None:
+        """Reference semantics: loop point by loop point, lane by lane."""
+        ct = compute_type(d.dtype)
+        lanes_a, lanes_b = _lane_ports(d)
+        for point in itertools.product(*(range(c) for c in self.counts)):
+            ab, bb, cb = d.a.base, d.b.base, d.c.base
+            add = d.accumulate
+            for i, (_, sa, sb, sc, red) in zip(point, d.loops):
+                ab, bb, cb = ab + i * sa, bb + i * sb, cb + i * sc
+                add = add or (red and i != 0)
+            a = self._gather(mem, ab, self.ma, self.beat_a, where)
+            b = self._gather(mem, bb, self.mb, self.beat_b, where)
+            prod = (a[:, lanes_a] * b[:, lanes_b]).astype(ct)  # (beats, lanes)
+            if d.tkk > 1:
+                if self.red is None:
+                    raise TnccError("CTILE with tkk > 1 needs a reduction configuration (RED)", where=where)
+                sums = red_reduce(self.red, prod).sum(axis=0)
+                if sums.size < self.words:
+                    raise TnccError(f"the reduction configuration forms {sums.size} groups, the tile drains "
+                                    f"{self.words} accumulators", where=where)
+                acc = sums[: self.words]
+            else:
+                acc = prod.sum(axis=0)
+            addrs = cb + self.drain
+            if add:
+                acc = acc + mem.read_index(addrs, where).astype(acc.dtype, copy=False)
+            mem.write_index(addrs, accumulate_wrap(acc, d.dtype), where)
+
+
+def _lane_ports(d: TileDesc) -> tuple[np.ndarray, np.ndarray]:
+    """A and B port of every lane ``(b, i, j, kk)`` (row-major): the CE grid's
+    row and column buses."""
+    b, i, j, k = np.meshgrid(np.arange(d.tb), np.arange(d.tm), np.arange(d.tn), np.arange(d.tkk), indexing="ij")
+    pa = ((b * d.tm + i) * d.tkk + k).ravel()
+    pb = ((b * d.tn + j) * d.tkk + k).ravel()
+    return pa, pb
