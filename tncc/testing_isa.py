@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tncc.ir import DType
 from tncc.isa.program import (BUF_MAX, DRAM_MAX, EXTENT_MAX, MAX_DIMS, MAX_LOOPS, STRIDE_MAX, DmaDesc, Drain,
                               GemmDesc, Instruction, Program, RedConfig, Stream, SwitchConfig, Symbol, SymbolRole,
-                              TileDesc, benes_switches, copy_switches, pack_bits)
+                              TileDesc, benes_switches, copy_switches)
 from tncc.isa.table import NO_SRC, TABLE, ConfigKind, Opcode, TileDataflow
 
 __all__ = [
@@ -46,26 +46,32 @@ def _extent() -> st.SearchStrategy[int]:
     return st.one_of(st.integers(1, 16), st.integers(1, EXTENT_MAX))
 
 
+_STRIDE = _sint(STRIDE_MAX)
+_EXTENT = _extent()
+_BUF = _uint(BUF_MAX)
+
+
 @st.composite
 def _factored(draw: st.DrawFn, total: int, max_dims: int = MAX_DIMS) -> tuple[int, ...]:
     """Extents (at most ``max_dims``, at least one) whose product is ``total``."""
     factors: list[int] = []
     rest = total
     while len(factors) < max_dims - 1 and rest > 1 and draw(st.booleans()):
-        divisors = [d for d in range(1, rest + 1) if rest % d == 0]
-        f = draw(st.sampled_from(divisors))
+        f = draw(st.integers(1, rest))
+        while rest % f:  # the largest divisor of rest not above the drawn number
+            f -= 1
         factors.append(f)
         rest //= f
     factors.append(rest)
     return tuple(draw(st.permutations(factors)))
 
 
-def _with_strides(extents: tuple[int, ...], width: int) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
-    return st.tuples(*(st.tuples(st.just(e), *(_sint(STRIDE_MAX) for _ in range(width - 1))) for e in extents))
+def _with_strides(draw: st.DrawFn, extents: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    return tuple((e, draw(_STRIDE)) for e in extents)
 
 
 def _dims(width: int, lo: int = 1) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
-    row = st.tuples(_extent(), *(_sint(STRIDE_MAX) for _ in range(width - 1)))
+    row = st.tuples(_EXTENT, *(_STRIDE for _ in range(width - 1)))
     return st.lists(row, min_size=lo, max_size=MAX_DIMS).map(tuple)
 
 
@@ -76,33 +82,44 @@ dma_descs = st.builds(DmaDesc, dims=_dims(3), dtype=dtypes)
 def switch_configs(draw: st.DrawFn, ports: int | None = None) -> SwitchConfig:
     """Arbitrary switch bits (not necessarily a useful route) for ``ports`` ports."""
     n = ports if ports is not None else draw(st.sampled_from([2, 4, 8, 16, 64]))
-    bits = lambda k: st.lists(st.integers(0, 1), min_size=k, max_size=k).map(pack_bits)  # noqa: E731
-    return SwitchConfig(n, draw(bits(benes_switches(n))), draw(bits(copy_switches(n))), draw(bits(benes_switches(n))))
+    return SwitchConfig(n, draw(_bitstring(benes_switches(n))), draw(_bitstring(copy_switches(n))),
+                        draw(_bitstring(benes_switches(n))))
 
 
-red_configs = st.builds(RedConfig, groups=st.lists(st.integers(1, 1 << 16), min_size=1, max_size=70).map(tuple))
+def _bitstring(count: int) -> st.SearchStrategy[bytes]:
+    """``count`` random bits packed by :func:`pack_bits` (padding bits zero)."""
+    size = (count + 7) // 8
+    mask = (1 << count) - 1
+    return st.binary(min_size=size, max_size=size).map(
+        lambda b: (int.from_bytes(b, "little") & mask).to_bytes(size, "little"))
+
+
+red_configs = st.builds(RedConfig, groups=st.lists(st.integers(1, 1 << 16), min_size=1, max_size=24).map(tuple))
 
 
 @st.composite
 def streams(draw: st.DrawFn, ports: int | None = None, beats: int | None = None) -> Stream:
     """A stream with ``ports`` ports and ``beats`` beats (drawn when not given)."""
-    port_ext = draw(_factored(ports)) if ports is not None else tuple(draw(st.lists(_extent(), max_size=MAX_DIMS)))
-    beat_ext = draw(_factored(beats)) if beats is not None else tuple(draw(st.lists(_extent(), max_size=MAX_DIMS)))
-    return Stream(draw(_uint(BUF_MAX)), draw(_with_strides(port_ext, 2)), draw(_with_strides(beat_ext, 2)))
+    port_ext = draw(_factored(ports)) if ports is not None else tuple(draw(_EXTENTS))
+    beat_ext = draw(_factored(beats)) if beats is not None else tuple(draw(_EXTENTS))
+    return Stream(draw(_BUF), _with_strides(draw, port_ext), _with_strides(draw, beat_ext))
 
 
 @st.composite
 def drains(draw: st.DrawFn, words: int | None = None) -> Drain:
-    ext = draw(_factored(words)) if words is not None else tuple(draw(st.lists(_extent(), max_size=MAX_DIMS)))
-    return Drain(draw(_uint(BUF_MAX)), draw(_with_strides(ext, 2)))
+    ext = draw(_factored(words)) if words is not None else tuple(draw(_EXTENTS))
+    return Drain(draw(_BUF), _with_strides(draw, ext))
+
+
+_EXTENTS = st.lists(_EXTENT, max_size=MAX_DIMS)
+_LOOPS = st.lists(st.tuples(_EXTENT, _STRIDE, _STRIDE, _STRIDE, st.booleans()), max_size=MAX_LOOPS)
 
 
 @st.composite
 def tile_descs(draw: st.DrawFn) -> TileDesc:
     tb, tm, tn, tkk = (draw(st.integers(1, 8)) for _ in range(4))
     beats = draw(st.integers(1, 4096))
-    loops = draw(st.lists(st.tuples(_extent(), _sint(STRIDE_MAX), _sint(STRIDE_MAX), _sint(STRIDE_MAX),
-                                    st.booleans()), max_size=MAX_LOOPS))
+    loops = draw(_LOOPS)
     return TileDesc(draw(dtypes), draw(st.sampled_from(list(TileDataflow))), tb, tm, tn, tkk,
                     draw(streams(tb * tm * tkk, beats)), draw(streams(tb * tn * tkk, beats)),
                     draw(drains(tb * tm * tn)), draw(st.booleans()), tuple(loops))
@@ -111,17 +128,19 @@ def tile_descs(draw: st.DrawFn) -> TileDesc:
 @st.composite
 def gemm_descs(draw: st.DrawFn) -> GemmDesc:
     m, n, k = (draw(st.integers(1, 4096)) for _ in range(3))
-    addr = _uint(BUF_MAX)
+    addr = _BUF
     return GemmDesc(draw(dtypes), m, n, k, draw(addr), draw(st.integers(k, BUF_MAX)), draw(addr),
                     draw(st.integers(n, BUF_MAX)), draw(addr), draw(st.integers(n, BUF_MAX)), draw(st.booleans()))
 
 
-names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,12}", fullmatch=True)
+_FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+names = st.builds(lambda a, b: a + b, st.sampled_from(_FIRST),
+                  st.text(alphabet=_FIRST + "0123456789.", max_size=12))
 
 
 @st.composite
 def symbols(draw: st.DrawFn, name: str | None = None) -> Symbol:
-    shape = tuple(draw(st.lists(_extent(), max_size=6)))
+    shape = tuple(draw(st.lists(_EXTENT, max_size=6)))
     strides = tuple(draw(st.lists(_uint(STRIDE_MAX), min_size=len(shape), max_size=len(shape))))
     return Symbol(name if name is not None else draw(names), draw(st.sampled_from(list(SymbolRole))), draw(dtypes),
                   shape, draw(_uint(DRAM_MAX)), strides)

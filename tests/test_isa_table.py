@@ -1,0 +1,61 @@
+"""The opcode table is complete: every opcode has fields, a unit, a timing
+class, documentation, and exactly one emulator handler."""
+
+from __future__ import annotations
+
+import pytest
+
+from tncc.isa.table import (FIELD_BITS, TABLE, WORD_BITS, OPCODE_BITS, SRC_BITS, ConfigKind, Issue, Opcode,
+                            TimingClass, opcode_by_name)
+from tncc.isa.program import CONFIG_TYPES
+
+
+def test_every_opcode_is_in_the_table_once():
+    assert set(TABLE) == set(Opcode)
+    assert len({int(op) for op in Opcode}) == len(Opcode)
+    assert all(0 <= int(op) < 1 << OPCODE_BITS for op in Opcode)
+
+
+@pytest.mark.parametrize("op", list(Opcode), ids=lambda o: o.name)
+def test_opcode_row_is_complete(op):
+    s = TABLE[op]
+    assert isinstance(s.fields, tuple)
+    assert isinstance(s.issue, Issue) and isinstance(s.timing_class, TimingClass)
+    assert len(s.doc) > 10 and s.doc.strip() == s.doc
+    assert sum(f.bits for f in s.fields) <= FIELD_BITS
+    for f in s.fields:
+        assert f.bits >= 1 and f.doc
+        assert f.name.isidentifier() and f.name not in ("src", "opcode", "fields")
+        if f.symbols:
+            assert len(f.symbols) <= 1 << f.bits
+        if f.ref is not None:
+            assert f.ref in CONFIG_TYPES
+
+
+def test_table_matches_the_machine_contract():
+    # docs/machine.md: who issues what, and what every instruction carries.
+    assert WORD_BITS == OPCODE_BITS + SRC_BITS + FIELD_BITS
+    units = {op: TABLE[op].issue for op in Opcode}
+    assert units[Opcode.LOAD] is units[Opcode.STORE] is units[Opcode.SHAPE] is Issue.DMA
+    assert units[Opcode.CTILE] is units[Opcode.GEMM] is Issue.ARRAY
+    assert units[Opcode.SIGNAL] is units[Opcode.WAIT] is Issue.FIELD
+    fields = {op: tuple(f.name for f in TABLE[op].fields) for op in Opcode}
+    assert fields[Opcode.LOAD] == ("dram", "buf", "desc")
+    assert fields[Opcode.STORE] == ("buf", "dram", "desc")
+    assert fields[Opcode.DIST] == ("net", "cfg") and fields[Opcode.SIGNAL] == ("unit", "sem")
+    assert fields[Opcode.HALT] == ()
+    # every config section is referenced by some instruction
+    assert {f.ref for s in TABLE.values() for f in s.fields if f.ref} == set(ConfigKind)
+
+
+def test_opcode_by_name():
+    assert opcode_by_name("ctile") is Opcode.CTILE
+    assert opcode_by_name("JUMP") is None
+
+
+def test_emulator_handles_every_opcode_once():
+    semantics = pytest.importorskip("tncc.runtime.semantics")
+    handlers = semantics.HANDLERS
+    assert set(handlers) == set(Opcode)
+    assert len(handlers) == len(Opcode)
+    assert all(callable(h) for h in handlers.values())
