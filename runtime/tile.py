@@ -127,6 +127,10 @@ class PreparedTile:
         self.accumulates = d.accumulate or any(r[4] for r in d.loops)
         canonical = d.tkk == 1 or (red is not None and red.groups == (d.tkk,) * self.words)
         self.red = red
+        self.lanes = timing.total_lanes(arch)
+        if red is not None and d.tkk > 1 and sum(red.groups) > self.lanes:
+            raise TnccError(f"the reduction configuration groups {sum(red.groups)} lanes, the array has "
+                            f"{self.lanes}", where=where)
         self.fast = canonical and self._fast_shape_ok()
         if self.fast:
             self._plan_fast()
@@ -224,7 +228,8 @@ class PreparedTile:
                 add = add or (red and i != 0)
             a = self._gather(mem, ab, self.ma, self.beat_a, where)
             b = self._gather(mem, bb, self.mb, self.beat_b, where)
-            prod = (a[:, lanes_a] * b[:, lanes_b]).astype(ct)  # (beats, lanes)
+            prod = np.zeros((d.beats, self.lanes), dtype=ct)  # lanes the tile leaves idle hold zero
+            prod[:, : lanes_a.size] = a[:, lanes_a] * b[:, lanes_b]
             if d.tkk > 1:
                 if self.red is None:
                     raise TnccError("CTILE with tkk > 1 needs a reduction configuration (RED)", where=where)
