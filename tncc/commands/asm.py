@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tncc.errors import TnccError
-
 HELP = "assemble tncc assembly (.s) into a binary program (.tnb)"
 DESCRIPTION = """\
 Assemble a text program (the format `tncc disasm` prints, documented in
@@ -27,17 +25,11 @@ def run(args: argparse.Namespace) -> int:
 
     program = assemble(read_text(args.file), args.file)
     if args.arch:
-        check_fingerprint(program.arch_fingerprint, args.arch, args.file)
+        from tncc.isa.arch import load_arch
+        from tncc.isa.files import check_arch
+
+        check_arch(program, load_arch(args.arch), args.file)
     out = args.output or str(Path(args.file).with_suffix(".tnb"))
     atomic_write_bytes(out, encode(program))
     return 0
 
-
-def check_fingerprint(fingerprint: int, arch_spec: str, source: str) -> None:
-    """Raise unless ``fingerprint`` is that of the architecture ``arch_spec``."""
-    from tncc.isa.arch import load_arch
-
-    arch = load_arch(arch_spec)
-    if arch.fingerprint() != fingerprint:
-        raise TnccError(f"program was built for an architecture with fingerprint 0x{fingerprint:08x}, "
-                        f"but {arch.name} has 0x{arch.fingerprint():08x}", where=source)
