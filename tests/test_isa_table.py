@@ -53,9 +53,26 @@ def test_opcode_by_name():
     assert opcode_by_name("JUMP") is None
 
 
+def _handler_registry() -> dict:
+    """The emulator's opcode -> handler map: the ``tncc.runtime.semantics.HANDLERS``
+    registry where it exists, else the map the emulator builds for a program."""
+    try:
+        from tncc.runtime.semantics import HANDLERS
+        return dict(HANDLERS)
+    except ModuleNotFoundError as exc:
+        if exc.name != "tncc.runtime.semantics":
+            raise
+    from tncc.isa.arch import load_arch
+    from tncc.isa.program import Program
+    from tncc.runtime.emulator import Emulator
+
+    arch = load_arch("fetta")
+    emu = Emulator(Program(arch.name, arch.fingerprint(), ()), arch)
+    return dict(emu._handlers)
+
+
 def test_emulator_handles_every_opcode_once():
-    semantics = pytest.importorskip("tncc.runtime.semantics")
-    handlers = semantics.HANDLERS
+    handlers = _handler_registry()
     assert set(handlers) == set(Opcode)
     assert len(handlers) == len(Opcode)
     assert all(callable(h) for h in handlers.values())
