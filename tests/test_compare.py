@@ -160,3 +160,46 @@ def test_plot_without_matplotlib_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(TnccError) as err:
         plot_png(comparison())
     assert "matplotlib" in str(err.value)
+
+
+def runtime_style_report() -> dict[str, object]:
+    """A report in the runtime's layout: statements and instruction records."""
+    ins = [
+        {"opcode": "LOAD", "statement": "y", "start": 0, "end": 50},
+        {"opcode": "SHAPE", "statement": "y", "start": 50, "end": 80},
+        {"opcode": "GEMM", "statement": "y", "start": 80, "end": 200},
+        {"opcode": "SIGNAL", "statement": "d_x", "start": 0, "end": 0},
+        {"opcode": "GEMM", "statement": "d_x[b,i] = d_y[b,o] * %0[i,o]", "start": 200, "end": 260},
+        {"opcode": "SHAPE", "statement": "d_g1", "start": 210, "end": 230},
+        {"opcode": "GEMM", "statement": "d_g2", "start": 260, "end": 400},
+        {"opcode": "STORE", "statement": None, "start": 400, "end": 420},
+    ]
+    stmts = [
+        {"statement": "y", "macs": 100, "dram_bytes": 64, "energy_pj": 10.0, "busy": {"ARRAY": 120, "DMA": 80}},
+        {"statement": "d_x[b,i] = d_y[b,o] * %0[i,o]", "macs": 50, "dram_bytes": 0, "energy_pj": 4.0, "busy": {"ARRAY": 60}},
+        {"statement": "d_g1", "macs": 0, "dram_bytes": 0, "energy_pj": 1.0, "busy": {"DMA": 20}},
+        {"statement": "d_g2", "macs": 70, "dram_bytes": 32, "energy_pj": 6.0, "busy": {"ARRAY": 140}},
+        {"statement": None, "macs": 0, "dram_bytes": 16, "energy_pj": 2.0, "busy": {"DMA": 20}},
+    ]
+    return report(420, 320, 23.0, statements=stmts, instructions=ins)
+
+
+def test_runtime_style_report_gives_shaping_and_phases() -> None:
+    from test_training import joint_plan, tt_step
+
+    plan = joint_plan(tt_step())
+    res = result_of_run(Config("systolic", "csse"), runtime_style_report(), 1.0, plan)
+    m = res.metrics
+    assert m.breakdown.shaping == 50  # two SHAPE records, 30 + 20 cycles
+    assert m.breakdown.compute == 320 and m.breakdown.total == 420
+    ph = {p.phase: p for p in m.phases}
+    assert ph["forward"].cycles == 200 and ph["forward"].array_cycles == 120
+    assert ph["forward"].macs == 100 and ph["forward"].energy_pj == 10.0
+    assert ph["backward"].cycles == 400 - 200  # SIGNAL records do not open the span
+    assert ph["backward"].array_cycles == 200 and ph["backward"].macs == 120
+    assert res.reuse is not None and res.reuse.shared_values == ("%0",)
+    text = format_comparison(Comparison("n", (res,)))
+    assert "fwd span" in text and "MACs saved" in text
+    data = json.loads(to_json(Comparison("n", (res,))))
+    assert data["configs"][0]["phases"]["backward"]["macs"] == 120
+    assert data["configs"][0]["reuse"]["macs_saved"] == res.reuse.macs_saved

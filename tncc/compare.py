@@ -72,7 +72,8 @@ class PhaseFigures:
     """Figures attributed to one phase of a training step."""
 
     phase: str
-    cycles: float
+    cycles: float  # span of the phase's instructions (ARRAY busy when the report has no records)
+    array_cycles: float
     energy_pj: float
     macs: float
     dram_bytes: float
@@ -141,13 +142,65 @@ def _number(value: Any) -> float:
 
 
 def shaping_cycles(report: Mapping[str, Any]) -> int:
-    """Cycles the report attributes to explicit SHAPE passes (0 when none)."""
-    per_op = report.get("per_opcode") or {}
+    """Cycles of explicit SHAPE passes: from the report's per-opcode table
+    when it has one, else summed over its instruction records (0 when the
+    program has none, as on ``fetta``)."""
+    per_op = report.get("per_opcode")
     if isinstance(per_op, Mapping):
         entry = per_op.get("SHAPE") or {}
-        if isinstance(entry, Mapping):
-            return int(_number(entry.get("cycles", 0)))
-    return 0
+        return int(_number(entry.get("cycles", 0))) if isinstance(entry, Mapping) else 0
+    total = 0
+    for ins in report.get("instructions") or ():
+        if isinstance(ins, Mapping) and ins.get("opcode") == "SHAPE":
+            total += int(_number(ins.get("end", 0)) - _number(ins.get("start", 0)))
+    return total
+
+
+def statement_result(text: str | None, results: set[str]) -> str | None:
+    """The statement result a report's statement label names: the label
+    itself, or the name before its index list / ``=`` (``y[b,o] = ...``)."""
+    if text is None:
+        return None
+    if text in results:
+        return text
+    head = text.split("=")[0].split("[")[0].strip()
+    return head if head in results else None
+
+
+def per_statement(report: Mapping[str, Any], net: Network) -> dict[str, dict[str, float]]:
+    """The report's per-statement figures keyed by statement result:
+    ``array_cycles`` (ARRAY busy), ``macs``, ``dram_bytes``, ``energy_pj``
+    and, when instruction records are present, ``cycles`` (the span from the
+    statement's first instruction start to its last end)."""
+    results = {st.result for st in net.statements}
+    out: dict[str, dict[str, float]] = {}
+    for entry in report.get("statements") or ():
+        name = statement_result(entry.get("statement"), results)
+        if name is None:
+            continue
+        busy = entry.get("busy") or {}
+        fig = out.setdefault(name, {"array_cycles": 0.0, "macs": 0.0, "dram_bytes": 0.0, "energy_pj": 0.0})
+        fig["array_cycles"] += _number(busy.get("ARRAY", 0))
+        for key in ("macs", "dram_bytes", "energy_pj"):
+            fig[key] += _number(entry.get(key, 0))
+    return out
+
+
+def phase_spans(report: Mapping[str, Any], net: Network) -> dict[str, float]:
+    """Per phase, the cycles from its first instruction's start to its last
+    instruction's end (phases overlap when units run ahead), from the
+    report's instruction records; empty without them."""
+    results = {st.result for st in net.statements}
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for ins in report.get("instructions") or ():
+        name = statement_result(ins.get("statement"), results)
+        if name is None or ins.get("opcode") in ("SIGNAL", "WAIT", "NOP", "HALT"):
+            continue
+        ph = "backward" if net.statement(name).grad_of is not None else "forward"
+        first[ph] = min(first.get(ph, float("inf")), _number(ins.get("start", 0)))
+        last[ph] = max(last.get(ph, 0.0), _number(ins.get("end", 0)))
+    return {ph: last[ph] - first[ph] for ph in first}
 
 
 def breakdown(cycles: int, array_cycles: int, shape_cycles: int) -> Breakdown:
@@ -165,11 +218,12 @@ def metrics_from_report(report: Mapping[str, Any], clock_ghz: float, net: Networ
     cycles = int(_need(report, "cycles", where))
     array_cycles = int(_need(report, "array_cycles", where))
     phases: tuple[PhaseFigures, ...] = ()
-    per_stmt = report.get("per_statement")
-    if net is not None and has_gradients(net) and isinstance(per_stmt, Mapping):
-        split = split_by_phase(net, per_stmt)
+    if net is not None and has_gradients(net):
+        split = split_by_phase(net, per_statement(report, net))
+        spans = phase_spans(report, net)
         phases = tuple(
-            PhaseFigures(ph.value, split[ph].get("cycles", 0.0), split[ph].get("energy_pj", 0.0),
+            PhaseFigures(ph.value, spans.get(ph.value, split[ph].get("array_cycles", 0.0)),
+                         split[ph].get("array_cycles", 0.0), split[ph].get("energy_pj", 0.0),
                          split[ph].get("macs", 0.0), split[ph].get("dram_bytes", 0.0))
             for ph in (Phase.FORWARD, Phase.BACKWARD)
         )
@@ -278,3 +332,46 @@ def result_of_run(config: Config, report: Mapping[str, Any], clock_ghz: float, p
     net = plan.network if plan is not None else None
     reuse = reuse_summary(plan) if plan is not None and has_gradients(plan.network) else None
     return Result(config, metrics_from_report(report, clock_ghz, net), dict(report), reuse)
+
+
+def run_config(source: "str | Path | Network", config: Config, *, network: str | None = None,
+               inputs: Mapping[str, Any] | None = None, seed: int = 0) -> Result:
+    """Compile ``source`` for one configuration, run it on the emulator, and
+    read the run's report (the same one ``tncc run`` prints)."""
+    import tncc
+    from tncc.isa.arch import load_arch
+
+    arch = load_arch(config.arch)
+    compiled = tncc.compile(source, arch=config.arch, network=network, order=config.order)
+    outcome = compiled.run(inputs=inputs, seed=seed)
+    report = outcome.report if isinstance(outcome.report, Mapping) else outcome.report.to_dict()
+    return result_of_run(config, report, arch.clock_ghz, getattr(compiled, "plan", None))
+
+
+def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAULT_ARCHS,
+                   orders: Sequence[str] = ("csse",), *, network: str | None = None,
+                   inputs: Mapping[str, Any] | None = None, seed: int = 0, baseline: int = 0,
+                   progress: bool | None = None) -> Comparison:
+    """Run every (arch, order) configuration of ``source`` and compare them.
+
+    Every architecture spec is loaded before any work starts, so a misspelt
+    name fails at once with the loader's message.  ``progress`` shows a
+    progress line on a terminal (``None``: when stderr is one)."""
+    from tncc.isa.arch import load_arch
+    from tncc.progress import Progress
+
+    cfgs = configs(archs, orders)
+    for spec in dict.fromkeys(c.arch for c in cfgs):
+        load_arch(spec)
+    if not 0 <= baseline < len(cfgs):
+        raise TnccError(f"baseline {baseline} out of range (there are {len(cfgs)} configurations)")
+    results = []
+    name = network or (source.name if isinstance(source, Network) else Path(str(source)).stem)
+    with Progress(total=len(cfgs), description="compare", enabled=False if progress is False else None) as bar:
+        for cfg in cfgs:
+            bar.set_description(f"compare {cfg.label}")
+            r = run_config(source, cfg, network=network, inputs=inputs, seed=seed)
+            name = str(r.report.get("network", name))
+            results.append(r)
+            bar.update(1)
+    return Comparison(name, tuple(results), baseline)

@@ -69,7 +69,8 @@ def format_comparison(cmp: Comparison) -> str:
     parts = [f"network {cmp.network}: {len(cmp.results)} configuration(s); ratios are row / {base}", render_table(header, rows)]
     if any(r.metrics.phases for r in cmp.results):
         parts.append("")
-        parts.append("training step: forward and backward (figures attributed to each phase's statements)")
+        parts.append("training step: forward and backward (span = first start to last end of the phase's "
+                     "instructions; array = ARRAY busy cycles)")
         parts.append(_phase_table(cmp))
     if any(r.reuse for r in cmp.results):
         parts.append("")
@@ -79,8 +80,8 @@ def format_comparison(cmp: Comparison) -> str:
 
 
 def _phase_table(cmp: Comparison) -> str:
-    header = ["config", "fwd cycles", "bwd cycles", "fwd energy uJ", "bwd energy uJ", "fwd MACs", "bwd MACs",
-              "fwd DRAM B", "bwd DRAM B"]
+    header = ["config", "fwd span", "bwd span", "fwd array", "bwd array", "fwd energy uJ", "bwd energy uJ",
+              "fwd MACs", "bwd MACs", "fwd DRAM B", "bwd DRAM B"]
     rows = []
     for r in cmp.results:
         ph = {p.phase: p for p in r.metrics.phases}
@@ -88,9 +89,9 @@ def _phase_table(cmp: Comparison) -> str:
         if f is None or b is None:
             rows.append([r.config.label] + ["-"] * (len(header) - 1))
             continue
-        rows.append([r.config.label, f"{int(f.cycles):,}", f"{int(b.cycles):,}", _fmt("e", f.energy_pj * 1e-6),
-                     _fmt("e", b.energy_pj * 1e-6), f"{int(f.macs):,}", f"{int(b.macs):,}",
-                     f"{int(f.dram_bytes):,}", f"{int(b.dram_bytes):,}"])
+        rows.append([r.config.label, f"{int(f.cycles):,}", f"{int(b.cycles):,}", f"{int(f.array_cycles):,}",
+                     f"{int(b.array_cycles):,}", _fmt("e", f.energy_pj * 1e-6), _fmt("e", b.energy_pj * 1e-6),
+                     f"{int(f.macs):,}", f"{int(b.macs):,}", f"{int(f.dram_bytes):,}", f"{int(b.dram_bytes):,}"])
     return render_table(header, rows)
 
 
@@ -126,6 +127,7 @@ def result_dict(cmp: Comparison, k: int) -> dict[str, Any]:
         d[f"ratio_{key}"] = cmp.ratio(k, key)
     for p in m.phases:
         d[f"{p.phase}_cycles"] = p.cycles
+        d[f"{p.phase}_array_cycles"] = p.array_cycles
         d[f"{p.phase}_energy_pj"] = p.energy_pj
         d[f"{p.phase}_macs"] = p.macs
         d[f"{p.phase}_dram_bytes"] = p.dram_bytes
@@ -162,7 +164,7 @@ def to_dict(cmp: Comparison) -> dict[str, Any]:
         d = result_dict(cmp, k)
         d["breakdown"] = {"compute": r.metrics.breakdown.compute, "shaping": r.metrics.breakdown.shaping,
                           "memory": r.metrics.breakdown.memory}
-        d["phases"] = {p.phase: {"cycles": p.cycles, "energy_pj": p.energy_pj, "macs": p.macs,
+        d["phases"] = {p.phase: {"cycles": p.cycles, "array_cycles": p.array_cycles, "energy_pj": p.energy_pj, "macs": p.macs,
                                  "dram_bytes": p.dram_bytes} for p in r.metrics.phases}
         d["reuse"] = r.reuse.to_dict() if r.reuse is not None else None
         configs.append(d)

@@ -1,0 +1,91 @@
+"""``tncc compare``: one program under several architectures and orders."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "compile and run a program under several architectures and orders and compare them"
+DESCRIPTION = """\
+Compile and emulate FILE under every architecture (--arch) and contraction
+order (--order) asked for, check every run against the numpy reference, and
+print one table: cycles, latency at the architecture's clock, energy, EDP,
+MAC utilisation, DRAM traffic, peak buffer use, the split of the cycles into
+compute, shaping and memory stalls, and ratios to the baseline (the first
+configuration unless --baseline says otherwise; a ratio above 1 means the
+row costs more).  For a program with `grad`, the forward and backward passes
+are also shown separately, with what reusing forward intermediates saves
+and costs.
+
+orders: csse (hardware-aware search), flops (MAC-optimal order), naive
+(left to right).  Architectures: preset names (fetta, systolic), paths to
+TOML files, either with overrides (systolic:rows=32,cols=32).
+
+Exit status 0 when every run matches the reference, 3 when one does not,
+1 on input errors.
+
+examples:
+  tncc compare examples/tt_linear.tn
+  tncc compare examples/tt_linear.tn --order csse,flops,naive --csv out.csv
+  tncc compare examples/tt_linear.tn --arch fetta,systolic:dataflow=os --json -
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="a .tn program")
+    p.add_argument("--network", metavar="N", help="the network to compare (needed when FILE holds several)")
+    p.add_argument("--arch", action="append", metavar="A[,B...]",
+                   help="architectures, comma-separated or repeated (default: fetta,systolic)")
+    p.add_argument("--order", action="append", metavar="O[,P...]",
+                   help="orders: csse, flops, naive, comma-separated or repeated (default: csse)")
+    p.add_argument("--baseline", metavar="ARCH/ORDER",
+                   help="the configuration ratios divide by (default: the first)")
+    p.add_argument("--inputs", metavar="IN.npz", help="input arrays by .tn name (default: seeded random)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    p.add_argument("--json", metavar="OUT.json", help="write the comparison as JSON ('-' for standard output)")
+    p.add_argument("--csv", metavar="OUT.csv", help="write one CSV row per configuration ('-' for standard output)")
+    p.add_argument("--plot", metavar="OUT.png", help="bar chart of the cycle breakdown (needs matplotlib)")
+
+
+def _baseline_index(labels: list[str], wanted: str | None) -> int:
+    from tncc.errors import TnccError
+
+    if wanted is None:
+        return 0
+    for k, label in enumerate(labels):
+        if label == wanted or label.split("/")[0] == wanted:
+            return k
+    raise TnccError(f"--baseline {wanted!r} is not one of the configurations: {', '.join(labels)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tncc.compare import DEFAULT_ARCHS, configs, run_comparison, split_list
+    from tncc.compare_format import format_comparison, plot_png, to_csv, to_json
+    from tncc.inputs import check_inputs, load_inputs
+    from tncc.io import atomic_write_bytes, atomic_write_text
+    from tncc.planning import load_network
+
+    archs = split_list(args.arch, DEFAULT_ARCHS)
+    orders = split_list(args.order, ("csse",))
+    labels = [c.label for c in configs(archs, orders)]
+    baseline = _baseline_index(labels, args.baseline)
+    net = load_network(args.file, args.network)  # a bad FILE or --network fails before any work
+    inputs = None
+    if args.inputs:
+        inputs = load_inputs(args.inputs)
+        check_inputs(net, inputs, where=args.inputs)
+    cmp = run_comparison(args.file, archs, orders, network=args.network, inputs=inputs, seed=args.seed,
+                         baseline=baseline)
+    to_stdout = "-" in (args.json, args.csv)
+    if not to_stdout:
+        print(format_comparison(cmp))
+    for path, text in ((args.json, to_json(cmp) if args.json else None), (args.csv, to_csv(cmp) if args.csv else None)):
+        if path == "-":
+            sys.stdout.write(text or "")
+        elif path:
+            atomic_write_text(path, text or "")
+            print(f"wrote {path}", file=sys.stderr)
+    if args.plot:
+        atomic_write_bytes(args.plot, plot_png(cmp))
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0 if cmp.all_match else 3
