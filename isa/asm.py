@@ -192,43 +192,36 @@ def disassemble(program: Program) -> str:
 
 # ---------------------------------------------------------------- parsing
 
+# whitespace | a comment | a token (quoted strings inside may hold spaces and `;`) | a stray quote
+_WORD = re.compile(r"\S+")
+_LEX = re.compile(r'\s+|;.*|(?:[^\s;"]|"(?:[^"\\]|\\.)*")+|"', re.DOTALL)
+
+
 class _Line:
     """Tokens of one line with their 1-based columns; raises spans into it."""
 
     def __init__(self, text: str, lineno: int, source: str, whole: str):
         self.lineno, self.source, self.whole = lineno, source, whole
         self.tokens: list[tuple[str, int]] = []
-        i, n = 0, len(text)
-        while i < n:
-            if text[i].isspace():
-                i += 1
-                continue
-            if text[i] == ";":
+        if '"' not in text:  # the common case, fast: no strings, so `;` always starts a comment
+            self.tokens = [(m.group(), m.start() + 1) for m in _WORD.finditer(text.split(";", 1)[0])]
+            return
+        pos = 0
+        while pos < len(text):
+            m = _LEX.match(text, pos)
+            assert m is not None  # the last alternative matches any single quote
+            tok = m.group()
+            if tok == '"':
+                raise self.error("unterminated string", pos + 1, len(text) - pos)
+            if tok.startswith(";"):
                 break
-            start = i
-            while i < n and not text[i].isspace() and text[i] != ";":
-                if text[i] == '"':
-                    i = _skip_string(text, i, self)
-                else:
-                    i += 1
-            self.tokens.append((text[start:i], start + 1))
+            if not tok[0].isspace():
+                self.tokens.append((tok, pos + 1))
+            pos = m.end()
 
     def error(self, message: str, column: int = 1, width: int = 1) -> TnccError:
         span = Span(self.source, self.lineno, column, self.lineno, column + max(1, width), text=self.whole)
         return TnccError(Diagnostic(message, span))
-
-
-def _skip_string(text: str, i: int, line: _Line) -> int:
-    """Index just past the JSON string starting at ``text[i]``."""
-    j = i + 1
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == '"':
-            return j + 1
-        j += 1
-    raise line.error("unterminated string", i + 1, len(text) - i)
 
 
 def _keyvals(line: _Line, tokens: list[tuple[str, int]], what: str) -> dict[str, tuple[str, int]]:
