@@ -1,0 +1,171 @@
+"""The FETTA-style results table for every workload family tncc targets.
+
+For each workload (generated in code by ``tncc.workloads``: TT attention and
+feed-forward layers at r in {8, 16, 30, 64} and tokens in {1, 128, 4096}, the
+TTM embedding, an encoder block at batch 1, int8 forward-only and the
+outer-product update, the DeepOHeat reconstruction) the program is compiled
+and emulated on
+
+* ``fetta``    with the CSSE (hardware-aware), FLOP-only and naive orders,
+* ``systolic`` with the CSSE order (our stand-in for the TPU/GPU baselines),
+
+every run is checked against the numpy reference, and the table gives the
+fetta-over-systolic speedup, energy ratio and EDP ratio, and the cycles of
+the FLOP-only and naive orders relative to CSSE.  A summary prints our
+geometric means beside the ratios the FETTA paper publishes (its baselines'
+parameters are not public, so these are context, not a target).
+
+    python bench/paper_table.py --quick            # one point per family, small sizes
+    python bench/paper_table.py                    # the full sweep (long)
+    python bench/paper_table.py --family "TT attention" --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tncc.compare import run_comparison
+from tncc.compare_format import render_table
+from tncc.errors import TnccError
+from tncc.io import atomic_write_text
+from tncc.progress import Progress
+from tncc.workloads import Workload, paper_workloads
+
+# FETTA's reported improvements (latency, energy, EDP) over a GPU and a TPU,
+# and its speedup / energy-efficiency range over prior tensorized accelerators
+# (as summarised in the project's workloads document).
+PUBLISHED = {
+    "GPU": {"speedup": 20.5, "energy": 567.5, "edp": 11609.7},
+    "TPU": {"speedup": 100.9, "energy": 45.03, "edp": 4544.8},
+}
+PUBLISHED_PRIOR = {"speedup": (3.87, 14.63), "energy": (1.41, 2.73)}
+
+CONFIGS = (("fetta", "csse"), ("systolic", "csse"), ("fetta", "flops"), ("fetta", "naive"))
+
+
+def measure(wl: Workload, folder: Path, seed: int) -> dict[str, Any]:
+    """Run one workload under every configuration; one row of the table."""
+    path = folder / (wl.family.replace(" ", "_") + "_" + wl.label.replace(" ", "_").replace("=", "") + ".tn")
+    path.write_text(wl.source)
+    t0 = time.perf_counter()
+    row: dict[str, Any] = {"family": wl.family, "workload": wl.label}
+    try:
+        cmp = run_comparison(str(path), ("fetta", "systolic"), ("csse", "flops", "naive"), seed=seed, progress=False)
+    except TnccError as err:
+        row["error"] = err.render().splitlines()[0]
+        row["seconds"] = time.perf_counter() - t0
+        return row
+    res = {(r.config.arch, r.config.order): r.metrics for r in cmp.results}
+    f, s = res[("fetta", "csse")], res[("systolic", "csse")]
+    row.update({
+        "macs": f.macs,
+        "fetta_cycles": f.cycles, "systolic_cycles": s.cycles,
+        "speedup": s.cycles / f.cycles if f.cycles else math.nan,
+        "energy_ratio": s.energy_pj / f.energy_pj if f.energy_pj else math.nan,
+        "edp_ratio": s.edp / f.edp if f.edp else math.nan,
+        "fetta_util": f.utilization, "systolic_util": s.utilization,
+        "systolic_shaping_share": s.breakdown.shaping / s.cycles if s.cycles else 0.0,
+        "flops_vs_csse": res[("fetta", "flops")].cycles / f.cycles if f.cycles else math.nan,
+        "naive_vs_csse": res[("fetta", "naive")].cycles / f.cycles if f.cycles else math.nan,
+        "systolic_flops_vs_csse": res[("systolic", "flops")].cycles / s.cycles if s.cycles else math.nan,
+        "match": cmp.all_match,
+        "seconds": time.perf_counter() - t0,
+    })
+    return row
+
+
+def _x(v: float) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}x"
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    header = ["family", "workload", "MACs", "fetta cyc", "systolic cyc", "speedup", "energy", "EDP",
+              "fetta util", "sys shaping", "flops/csse", "naive/csse", "sys flops/csse", "match", "s"]
+    out = []
+    for r in rows:
+        if "error" in r:
+            out.append([r["family"], r["workload"], "error: " + r["error"][:60]] + [""] * (len(header) - 4)
+                       + [f"{r['seconds']:.0f}"])
+            continue
+        out.append([r["family"], r["workload"], f"{r['macs']:.3g}", f"{r['fetta_cycles']:,}", f"{r['systolic_cycles']:,}",
+                    _x(r["speedup"]), _x(r["energy_ratio"]), _x(r["edp_ratio"]), f"{100 * r['fetta_util']:.0f}%",
+                    f"{100 * r['systolic_shaping_share']:.0f}%", _x(r["flops_vs_csse"]), _x(r["naive_vs_csse"]),
+                    _x(r["systolic_flops_vs_csse"]), "yes" if r["match"] else "NO", f"{r['seconds']:.0f}"])
+    return render_table(header, out)
+
+
+def _geomean(vals: list[float]) -> float:
+    vals = [v for v in vals if v and v > 0 and math.isfinite(v)]
+    return math.exp(sum(map(math.log, vals)) / len(vals)) if vals else math.nan
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
+    ok = [r for r in rows if "error" not in r]
+    header = ["fetta over systolic", "ours: geomean", "ours: min", "ours: max", "paper vs TPU", "paper vs GPU"]
+    out = []
+    for key, name in (("speedup", "speedup"), ("energy_ratio", "energy"), ("edp_ratio", "edp")):
+        vals = [r[key] for r in ok]
+        out.append([name, _x(_geomean(vals)), _x(min(vals)) if vals else "-", _x(max(vals)) if vals else "-",
+                    _x(PUBLISHED["TPU"][name]), _x(PUBLISHED["GPU"][name])])
+    lo, hi = PUBLISHED_PRIOR["speedup"]
+    elo, ehi = PUBLISHED_PRIOR["energy"]
+    return (render_table(header, out) + f"\n(paper vs prior tensorized accelerators: {lo}-{hi}x faster, "
+            f"{elo}-{ehi}x less energy; CSSE vs FLOP-only order on fetta, geomean "
+            f"{_x(_geomean([r['flops_vs_csse'] for r in ok]))}; vs naive {_x(_geomean([r['naive_vs_csse'] for r in ok]))})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="one small point per family")
+    ap.add_argument("--family", action="append", help="only these families (repeatable), e.g. 'TT attention'")
+    ap.add_argument("--max-macs", type=float, default=None, help="skip workloads with more forward+backward MACs")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", metavar="DIR", help="keep the generated .tn programs in DIR")
+    ap.add_argument("--json", metavar="OUT", help="write the rows as JSON")
+    args = ap.parse_args(argv)
+    workloads = [w for w in paper_workloads(quick=args.quick) if not args.family or w.family in args.family]
+    if args.max_macs is not None:
+        workloads = [w for w in workloads if _naive_macs(w) <= args.max_macs]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.keep) if args.keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        with Progress(total=len(workloads), description="paper table") as bar:
+            for wl in workloads:
+                bar.set_description(f"{wl.family} {wl.label}")
+                rows.append(measure(wl, folder, args.seed))
+                bar.update(1)
+    print(format_rows(rows))
+    print()
+    print(summary(rows))
+    if args.json:
+        atomic_write_text(args.json, json.dumps(rows, indent=1, default=str) + "\n")
+    return 0 if all(r.get("match") for r in rows) else 3
+
+
+def _naive_macs(wl: Workload) -> float:
+    """An upper bound on a workload's MACs (each statement's dense einsum
+    with every index), used only by --max-macs to skip the largest points."""
+    import tncc
+
+    (net,) = tncc.load_source(wl.source, file=wl.label)
+    sizes = net.sizes()
+    total = 0.0
+    for st in net.statements:
+        # Pairwise left-to-right: each step spans the indices of both operands.
+        seen: set[str] = set(st.operands[0].indices)
+        for op in st.operands[1:]:
+            seen |= set(op.indices)
+            total += math.prod(sizes[i] for i in seen)
+    return total
+
+
+if __name__ == "__main__":
+    sys.exit(main())
