@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tncc.errors import TnccError
@@ -236,20 +237,14 @@ def total_lanes(arch: Arch) -> int:
     return arch.array.ce_rows * arch.array.ce_cols * arch.array.lanes
 
 
+@lru_cache(maxsize=4096)
 def _candidates(d: int, cap: int) -> tuple[int, ...]:
-    """Tile sizes worth trying for a dimension of size ``d`` under ``cap``:
-    the balanced splits ``ceil(d / q)`` and the powers of two."""
+    """Tile extents worth trying for a dimension of size ``d`` under ``cap``,
+    largest first: for each tile count ``c`` only the smallest extent giving
+    it, ``ceil(d / c)`` (any larger one costs lanes and ports for nothing),
+    so searching these is as good as searching every extent."""
     cap = max(1, min(d, cap))
-    out = {cap}
-    for q in range(1, 9):
-        v = _ceil(d, q)
-        if v <= cap:
-            out.add(v)
-    p = 1
-    while p <= cap:
-        out.add(p)
-        p *= 2
-    return tuple(sorted(out, reverse=True))
+    return tuple(t for t in range(cap, 0, -1) if _ceil(d, _ceil(d, t)) == t)
 
 
 def _largest(cands: tuple[int, ...], limit: int) -> int:
@@ -303,20 +298,22 @@ def _choose_fetta_tile(arch: Arch, b: int, m: int, n: int, k: int, dataflow: str
     cm, cn, ck = _candidates(m, p), _candidates(n, p), _candidates(k, p)
     if dataflow == Dataflow.OUTER:
         for tm in cm:
-            consider(Tile(1, tm, _largest(cn, min(p, lanes // tm)), 1))
+            for tn in cn:
+                if tm * tn <= lanes:
+                    consider(Tile(1, tm, tn, 1))
     elif dataflow == Dataflow.BATCH:
         for tb in _candidates(b, p):
             for tm in _candidates(m, p // tb):
-                tn = _largest(_candidates(n, p // tb), lanes // (tb * tm))
-                consider(Tile(tb, tm, tn, 1))
+                for tn in _candidates(n, p // tb):
+                    if tb * tm * tn <= lanes:
+                        consider(Tile(tb, tm, tn, 1))
     elif dataflow == Dataflow.INNER:
         for tb in _candidates(b, rp):
             for tm in _candidates(m, rp // tb):
                 for tn in _candidates(n, rp // (tb * tm)):
                     limit = min(p // (tb * tm), p // (tb * tn), lanes // (tb * tm * tn))
-                    if limit < 1:
-                        continue
-                    consider(Tile(tb, tm, tn, _largest(ck, limit)))
+                    if limit >= 1:  # the largest contracted extent: fewer beats, same drain
+                        consider(Tile(tb, tm, tn, _largest(ck, limit)))
     else:
         raise TnccError(f"unknown dataflow {dataflow!r} (expected one of {', '.join(Dataflow.ALL)})")
     assert best is not None
