@@ -288,13 +288,15 @@ def _plain(v: Any) -> bool:
     return isinstance(v, (int, float, str))
 
 
-def parse_arch(text: str, where: str = "<arch>", overrides: list[tuple[str, str]] | tuple = ()) -> Arch:
-    """Build an :class:`Arch` from TOML text, apply ``overrides`` ((key, text) pairs), validate."""
+def parse_arch(text: str, where: str = "<arch>", overrides: list[tuple[str, str]] | tuple = (),
+               default_name: str = "custom") -> Arch:
+    """Build an :class:`Arch` from TOML text, apply ``overrides`` ((key, text) pairs), validate.
+    A file without ``name`` is called ``default_name``."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TnccError(f"not valid TOML: {exc}", where=where) from None
-    top: dict[str, Any] = {"name": "custom", "kind": "fetta", "clock_ghz": 1.0}
+    top: dict[str, Any] = {"name": default_name, "kind": "fetta", "clock_ghz": 1.0}
     secs: dict[str, dict[str, Any]] = {}
     classes = dict(SECTIONS)
     for k, v in doc.items():
@@ -361,12 +363,13 @@ def load_arch(spec: str) -> Arch:
         raise TnccError("empty architecture name")
     base, overrides = _split_spec(spec.strip())
     text, label = _read_source(base)
-    return parse_arch(text, label, overrides)
+    # An unnamed file is named by its path, so the name a program records loads it again.
+    return parse_arch(text, label, overrides, default_name=base)
 
 
 def schema_docs() -> list[tuple[str, str, Any]]:
     """(dotted key, doc, default) for every key, in file order (for docs and ``arch show``)."""
-    rows: list[tuple[str, str, Any]] = [("name", "label of the architecture", "custom"),
+    rows: list[tuple[str, str, Any]] = [("name", "label of the architecture", "(the file's path)"),
                                         ("kind", "fetta or systolic", "fetta"),
                                         ("clock_ghz", "clock frequency in GHz", 1.0)]
     for sec, cls in SECTIONS:

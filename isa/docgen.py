@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tncc.isa.arch import list_presets, schema_docs
 from tncc.isa.asm import DIRECTIVES, format_instruction
 from tncc.isa.encoding import FORMAT_VERSION, MAGIC, SECTION_ORDER
 from tncc.isa.program import MAX_DIMS, MAX_LOOPS, Instruction
@@ -113,6 +114,15 @@ def generate() -> str:
     out += ["`.arch \"NAME\" fingerprint=0xXXXXXXXX` names the architecture the program was compiled for "
             "(its 32-bit fingerprint); `.statement N \"TEXT\"` is source statement N (JSON string syntax).  "
             "Comments start with `;`.", "",
+            "## Architecture files", "",
+            "TOML files read by `tncc.isa.arch.load_arch`: a preset name ("
+            + ", ".join(f"`{n}`" for n in list_presets())
+            + ") or a path, optionally followed by `:key=value,...` overrides (dotted keys, or bare keys "
+            "that only one section has).  Missing keys take the defaults below (the `fetta` preset); "
+            "`tncc arch show NAME` prints the resolved file.", "",
+            "| key | default | meaning |", "|---|---|---|"]
+    out += [f"| `{k}` | `{v}` | {doc} |" for k, doc, v in schema_docs()]
+    out += ["",
             "## Binary container (`.tnb`)", "",
             f"Magic `{MAGIC.decode()}`, format version {FORMAT_VERSION}, the arch fingerprint, a CRC-32 of "
             f"the payload, then a table of (count, bytes) for the sections "

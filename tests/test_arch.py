@@ -68,9 +68,21 @@ def test_fingerprint_is_stable_and_sensitive():
     assert len(changed) == 5 and a.fingerprint() not in changed
 
 
-def test_missing_keys_take_defaults():
+def test_missing_keys_take_defaults(tmp_path):
     a = parse_arch('name = "tiny"\n[array]\nlanes = 4\n', "tiny.toml")
     assert a.array.lanes == 4 and a.dist.ports == 64 and a.kind == "fetta"
+    # An unnamed file is named by its path, so that name loads it again.
+    p = tmp_path / "unnamed.toml"
+    p.write_text("[array]\nlanes = 8\n")
+    b = load_arch(str(p))
+    assert b.name == str(p) and load_arch(b.name) == b
+
+
+@pytest.mark.parametrize("spec", ["fetta", "systolic:rows=32,cols=16,dataflow=is", "fetta:buffer.bytes=65536"])
+def test_the_name_reloads_the_same_arch(spec):
+    # Programs record arch.name; loading it again must give the same machine.
+    a = load_arch(spec)
+    assert load_arch(a.name) == a
 
 
 @pytest.mark.parametrize("spec, key, words", [
