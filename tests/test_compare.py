@@ -203,3 +203,56 @@ def test_runtime_style_report_gives_shaping_and_phases() -> None:
     data = json.loads(to_json(Comparison("n", (res,))))
     assert data["configs"][0]["phases"]["backward"]["macs"] == 120
     assert data["configs"][0]["reuse"]["macs_saved"] == res.reuse.macs_saved
+
+
+def test_comparison_methods_and_dataframe(tmp_path) -> None:
+    from tncc.api import rows, to_dataframe
+
+    cmp = comparison()
+    assert cmp.format() == format_comparison(cmp)
+    assert cmp.to_rows() == to_rows(cmp) == rows(cmp)
+    df = cmp.to_dataframe()
+    pd = pytest.importorskip("pandas")
+    assert isinstance(df, pd.DataFrame)
+    assert list(df["cycles"]) == [1000, 4000, 8000]
+    assert list(df["ratio_cycles"]) == [1.0, 4.0, 8.0]
+    if pytest.importorskip("matplotlib"):
+        cmp.plot(tmp_path / "c.png")
+        assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_tables() -> None:
+    from tncc.api import rows
+
+    rep = runtime_style_report()
+    rep["unit_busy"] = {"DMA": 100, "ARRAY": 320}
+    rep["energy_by_component_pj"] = {"mac": 20.0, "dram": 3.0}
+    stmts = rows(rep, by="statement")
+    assert len(stmts) == 5 and stmts[0]["busy.ARRAY"] == 120
+    assert len(rows(rep, by="instruction")) == 8
+    units = rows(rep, by="unit")
+    assert units[1] == {"unit": "ARRAY", "busy_cycles": 320, "busy_share": 320 / 420}
+    assert sum(r["energy_pj"] for r in rows(rep, by="energy")) == 23.0
+    (summary,) = rows(rep)
+    assert summary["cycles"] == 420 and "statements" not in summary
+    with pytest.raises(TnccError):
+        rows(rep, by="bogus")
+    with pytest.raises(TnccError):
+        rows(object())
+
+
+def test_pandas_absent_gives_plain_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from tncc.api import to_dataframe
+
+    real = builtins.__import__
+
+    def fake(name: str, *a: object, **k: object) -> object:
+        if name == "pandas":
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    out = to_dataframe(comparison())
+    assert isinstance(out, list) and out[1]["config"] == "systolic/csse"

@@ -20,6 +20,7 @@ from typing import Any
 
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
+from tncc.api import comparison, to_dataframe  # evaluation: compare configurations, tabulate reports
 
 __version__ = "0.1.0"
 
@@ -41,4 +42,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
-           "from_einsum", "reference", "__version__"]
+           "from_einsum", "reference", "__version__", "comparison", "to_dataframe"]

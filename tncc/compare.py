@@ -291,6 +291,42 @@ class Comparison:
     def all_match(self) -> bool:
         return all(r.metrics.match for r in self.results)
 
+    # -- output forms (implemented in tncc.compare_format) ---------------------
+    def format(self) -> str:
+        """The text table ``tncc compare`` prints."""
+        from tncc.compare_format import format_comparison
+
+        return format_comparison(self)
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One flat dict per configuration (the CSV columns)."""
+        from tncc.compare_format import to_rows
+
+        return to_rows(self)
+
+    def to_dataframe(self) -> Any:
+        """:meth:`to_rows` as a pandas DataFrame, or the list itself without pandas."""
+        from tncc.api import to_dataframe
+
+        return to_dataframe(self)
+
+    def to_json(self) -> str:
+        from tncc.compare_format import to_json
+
+        return to_json(self)
+
+    def to_csv(self) -> str:
+        from tncc.compare_format import to_csv
+
+        return to_csv(self)
+
+    def plot(self, path: str | Path) -> None:
+        """Write the cycle-breakdown bar chart as PNG to ``path`` (needs matplotlib)."""
+        from tncc.compare_format import plot_png
+        from tncc.io import atomic_write_bytes
+
+        atomic_write_bytes(path, plot_png(self))
+
 
 def split_list(values: Sequence[str] | str | None, default: Sequence[str]) -> tuple[str, ...]:
     """Comma-separated option values (the option may also repeat).  A piece
