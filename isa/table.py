@@ -171,7 +171,7 @@ TABLE: dict[Opcode, OpSpec] = {
         "Buffer -> buffer permuting copy (the explicit transpose/reshape pass of a conventional "
         "accelerator; never emitted for fetta)."),
     Opcode.DIST: OpSpec(
-        (Field("net", 1, "distribution network: A (0) or B (1)", symbols=("A", "B")),
+        (Field("net", 1, "which distribution network", symbols=("A", "B")),
          Field("cfg", CONFIG_INDEX_BITS, "index of the switch configuration", ref=ConfigKind.SWITCH)),
         Issue.DIST, TimingClass.RECONFIG_DIST,
         "Load a Benes-copy-Benes switch configuration into distribution network A or B."),
