@@ -194,3 +194,58 @@ def test_render_svg_with_graphviz(tmp_path: Path) -> None:
 def test_render_without_suffix_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(TnccError):
         render("graph {}", tmp_path / "picture")
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.tn"))
+
+
+def _example_networks() -> list[tuple[Path, str]]:
+    import tncc
+
+    return [(p, net.name) for p in EXAMPLES for net in tncc.load_file(str(p))]
+
+
+@pytest.mark.parametrize("path,name", _example_networks(), ids=lambda v: v.name if isinstance(v, Path) else v)
+def test_viz_command_draws_every_example(path: Path, name: str, tmp_path: Path) -> None:
+    import tncc
+    from tncc.cli import main
+
+    out = tmp_path / "net.dot"
+    assert main(["viz", str(path), "--network", name, "-o", str(out)]) == 0
+    g = parse_dot(out.read_text())
+    net = tncc.load_network(str(path), name)
+    text = _all_text(g)
+    for t in net.tensors:
+        if any(op.tensor == t.name for st in net.statements for op in st.operands) or t.name in net.outputs:
+            assert t.name in text, f"{t.name} missing from the picture of {name}"
+    for ix in net.indices:
+        if any(ix.name in op.indices for st in net.statements for op in st.operands):
+            assert f"{ix.name} ({ix.size})" in text
+
+
+@pytest.mark.parametrize("order", ["csse", "flops", "naive"])
+def test_viz_command_draws_plans(order: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tncc.cli import main
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "tt_linear.tn"
+    assert main(["viz", str(path), "--what", "plan", "--order", order, "--arch", "fetta"]) == 0
+    g = parse_dot(capsys.readouterr().out)
+    assert g.directed
+    for name in ("y", "d_x", "d_g1", "d_g6", "x", "d_y", "g3"):
+        assert name in g.nodes
+    assert "cycles" in _all_text(g)
+
+
+def test_viz_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tncc.cli import main
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "tt_linear.tn"
+    assert main(["viz", str(tmp_path / "missing.tn")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert main(["viz", str(path), "--what", "plan", "--arch", "nosuch"]) == 1
+    assert "nosuch" in capsys.readouterr().err
+    assert main(["viz", str(path), "--what", "plan", "--order", "fastest"]) == 1
+    assert "fastest" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["viz", str(path), "--what", "picture"])
+    assert exit_.value.code == 2

@@ -38,13 +38,16 @@ def load_network(path: str, name: str | None = None) -> Network:
 
 def plan_for_order(net: Network, order: str, arch: object) -> Plan:
     """Plan ``net`` under the named order for ``arch`` (an ``Arch``)."""
-    import tncc
+    try:
+        from tncc import plan_network  # the public name, once exported
+    except ImportError:
+        from tncc.passes.order.planner import plan_network
 
     try:
         kwargs = ORDER_ARGS[order]
     except KeyError:
         raise TnccError(f"unknown order {order!r}: expected one of {', '.join(ORDER_ARGS)}", where="--order") from None
-    plan = tncc.plan_network(net, arch=arch, **kwargs)
+    plan = plan_network(net, arch=arch, **kwargs)
     plan.verify()
     return plan
 
