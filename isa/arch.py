@@ -271,12 +271,12 @@ def _typed(value: Any, ty: Any, label: str, where: str) -> Any:
     """Check a TOML value against the key's type; ints are accepted for floats."""
     if ty in (int, "int"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TnccError(f"expected an integer, got {_toml_value(value) if _plain(value) else type(value).__name__}",
+            raise TnccError(f"expected an integer, got {_shown(value)}",
                             where=f"{where}: arch key {label}")
         return value
     if ty in (float, "float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise TnccError(f"expected a finite number, got {_toml_value(value) if _plain(value) else type(value).__name__}",
+            raise TnccError(f"expected a finite number, got {_shown(value)}",
                             where=f"{where}: arch key {label}")
         return float(value)
     if not isinstance(value, str):
@@ -284,8 +284,9 @@ def _typed(value: Any, ty: Any, label: str, where: str) -> Any:
     return value
 
 
-def _plain(v: Any) -> bool:
-    return isinstance(v, (int, float, str))
+def _shown(v: Any) -> str:
+    """A TOML value as the user wrote it (scalars) or its kind (tables, arrays, dates)."""
+    return _toml_value(v) if isinstance(v, (int, float, str)) else type(v).__name__
 
 
 def parse_arch(text: str, where: str = "<arch>", overrides: list[tuple[str, str]] | tuple = (),

@@ -9,7 +9,8 @@ One item per line; ``;`` starts a comment (outside strings).  Directives::
     .dma 0 dtype=fp32 dims=[(4,8,1),(8,1,4)]
     .switch 0 ports=4 benes1=0a copy=05 benes2=03
     .red 0 groups=[4,4]
-    .tile 0 dtype=fp32 dataflow=outer tb=1 tm=4 tn=4 tkk=1 a=0x0:[(4,1)]:[(8,4)] b=... c=0x80:[(4,4),(4,1)] accumulate=0 loops=[(2,32,0,16,0)]
+    .tile 0 dtype=fp32 dataflow=outer tb=1 tm=4 tn=4 tkk=1 a=0x0:[(4,1)]:[(8,4)] b=...
+          c=0x80:[(4,4),(4,1)] accumulate=0 loops=[(2,32,0,16,0)]    (one line)
     .gemm 0 dtype=fp32 m=4 n=4 k=8 a=0x0 lda=8 b=0x20 ldb=4 c=0x40 ldc=4 accumulate=0
 
 Config records are numbered and must appear in order (0, 1, ...).  An
@@ -192,8 +193,8 @@ def disassemble(program: Program) -> str:
 
 # ---------------------------------------------------------------- parsing
 
-# whitespace | a comment | a token (quoted strings inside may hold spaces and `;`) | a stray quote
 _WORD = re.compile(r"\S+")
+# whitespace | a comment | a token (quoted strings inside may hold spaces and `;`) | a stray quote
 _LEX = re.compile(r'\s+|;.*|(?:[^\s;"]|"(?:[^"\\]|\\.)*")+|"', re.DOTALL)
 
 
@@ -316,6 +317,10 @@ def _string(line: _Line, tok: str, col: int) -> str:
         raise line.error("malformed string", col, len(tok)) from None
     if not isinstance(value, str):
         raise line.error("malformed string", col, len(tok))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise line.error("string holds an unpaired surrogate escape", col, len(tok)) from None
     return value
 
 
@@ -382,12 +387,13 @@ def assemble(text: str, source: str = "<asm>") -> Program:
     counts = {kind: len(records[d]) for d, (kind, _c, _k) in DIRECTIVES.items() if kind is not None}
     for ins, line in zip(code, code_lines):
         # Reference checks here (not only in Program) so the error points at the line.
+        mnemonic, col = line.tokens[0]
         if ins.src != NO_SRC and ins.src >= len(statements):
-            raise line.error(f"src {ins.src} but there are {len(statements)} statements", line.tokens[0][1], len(line.tokens[0][0]))
+            raise line.error(f"src {ins.src} but there are {len(statements)} statements", col, len(mnemonic))
         for f, v in zip(TABLE[ins.opcode].fields, ins.fields):
             if f.ref is not None and v >= counts[f.ref]:
                 raise line.error(f"field `{f.name}` of {ins.opcode.name} is {v} but there are "
-                                 f"{counts[f.ref]} {f.ref.value}", line.tokens[0][1], len(line.tokens[0][0]))
+                                 f"{counts[f.ref]} {f.ref.value}", col, len(mnemonic))
     return Program(arch[0], arch[1], tuple(code),
                    dmas=tuple(records[".dma"]), switches=tuple(records[".switch"]), reds=tuple(records[".red"]),
                    tiles=tuple(records[".tile"]), gemms=tuple(records[".gemm"]),

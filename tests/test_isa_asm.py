@@ -124,6 +124,7 @@ def _error(text: str) -> TnccError:
      ".symbol x role=input dtype=fp32 shape=[] dram=0x0 strides=[]\n", 3, 9, "defined twice"),
     (".statement 0 \"open\n", 2, 14, "unterminated string"),
     (".statement 0 unquoted\n", 2, 14, "expected a quoted string"),
+    (".statement 0 \"\\ud800\"\n", 2, 14, "unpaired surrogate"),
     (".frobnicate 0\n", 2, 1, "unknown directive `.frobnicate`"),
     ('.arch "x" fingerprint=0x0\n', 2, 1, ".arch given twice"),
     (".tile 0 dtype=fp32 dataflow=outer tb=1 tm=1 tn=1 tkk=1 a=0x0:[(1,1)] b=0x0:[]:[] c=0x0:[] "
