@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tncc.compare import (
+    run_comparison,
     Comparison,
     Config,
     breakdown,
@@ -256,3 +257,100 @@ def test_pandas_absent_gives_plain_rows(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(builtins, "__import__", fake)
     out = to_dataframe(comparison())
     assert isinstance(out, list) and out[1]["config"] == "systolic/csse"
+
+
+# -- end to end: compare against `tncc run` ------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _needs_compiler() -> None:
+    import tncc
+
+    if not hasattr(tncc, "compile"):
+        pytest.skip("the compiler driver (tncc.compile) is not available")
+
+
+def test_compare_columns_equal_run_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _needs_compiler()
+    import tncc
+    from tncc.cli import main
+    from tncc.isa.arch import load_arch
+
+    path = str(EXAMPLES / "tt_linear.tn")
+    assert main(["compare", path, "--arch", "fetta,systolic", "--order", "csse,naive", "--json", "-"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["config"] for c in data["configs"]] == ["fetta/csse", "fetta/naive", "systolic/csse", "systolic/naive"]
+    for row in data["configs"]:
+        if row["order"] == "csse":
+            out = tmp_path / f"{row['arch']}.json"
+            assert main(["run", path, "--arch", row["arch"], "--json", str(out)]) == 0
+            capsys.readouterr()
+            rep = json.loads(out.read_text())
+        else:
+            rep = tncc.compile(path, arch=row["arch"], order=row["order"]).run(seed=0).report
+            rep = rep if isinstance(rep, dict) else rep.to_dict()
+        for key in ("cycles", "macs", "dram_bytes"):
+            assert row[key] == rep[key], (row["config"], key)
+        assert row["energy_pj"] == pytest.approx(rep["energy_pj"], rel=1e-12)
+        assert row["utilization"] == pytest.approx(rep["utilization"], rel=1e-12)
+        assert row["compute_cycles"] == min(rep["array_cycles"], rep["cycles"])
+        clock = load_arch(row["arch"]).clock_ghz
+        assert row["latency_us"] == pytest.approx(rep["cycles"] / (clock * 1e3))
+        assert row["edp"] == pytest.approx(rep["energy_pj"] * 1e-6 * row["latency_us"])
+        assert row["match"] is True
+    # The training step's phases account for every MAC of the run.
+    for row in data["configs"]:
+        assert row["phases"]["forward"]["macs"] + row["phases"]["backward"]["macs"] == row["macs"]
+        assert row["reuse"] is not None
+    # Ratios are consistent with the figures.
+    base = data["configs"][0]
+    for row in data["configs"]:
+        assert row["ratio_cycles"] == pytest.approx(row["cycles"] / base["cycles"])
+
+
+def test_fetta_needs_no_shaping_and_systolic_does() -> None:
+    _needs_compiler()
+    cmp = run_comparison(str(EXAMPLES / "tt_linear.tn"), ("fetta", "systolic"), ("csse",), progress=False)
+    fetta, systolic = cmp.results
+    assert fetta.metrics.breakdown.shaping == 0
+    assert systolic.metrics.breakdown.shaping > 0
+
+
+def test_compare_command_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _needs_compiler()
+    from tncc.cli import main
+
+    path = str(EXAMPLES / "tt_linear.tn")
+    csv_out, json_out = tmp_path / "c.csv", tmp_path / "c.json"
+    assert main(["compare", path, "--csv", str(csv_out), "--json", str(json_out), "--baseline", "systolic"]) == 0
+    text = capsys.readouterr().out
+    assert "ratios are row / systolic/csse" in text and "fwd span" in text
+    rows = list(csv.DictReader(io.StringIO(csv_out.read_text())))
+    data = json.loads(json_out.read_text())
+    assert [r["config"] for r in rows] == [c["config"] for c in data["configs"]] == ["fetta/csse", "systolic/csse"]
+    assert float(rows[1]["ratio_cycles"]) == 1.0
+
+
+def test_compare_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tncc.cli import main
+
+    path = str(EXAMPLES / "tt_linear.tn")
+    assert main(["compare", path, "--arch", "fetta,tpu9000"]) == 1
+    assert "tpu9000" in capsys.readouterr().err
+    assert main(["compare", path, "--order", "best"]) == 1
+    assert "best" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "nope.tn")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert main(["compare", path, "--baseline", "gpu"]) == 1
+    assert "gpu" in capsys.readouterr().err
+    bad = tmp_path / "in.npz"
+    import numpy as np
+
+    np.savez(bad, x=np.zeros((2, 2)))
+    assert main(["compare", path, "--inputs", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "`x` expects shape" in err and "missing `g1`" in err
+    assert not (tmp_path / "out.json").exists()
