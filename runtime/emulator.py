@@ -31,11 +31,26 @@ from tncc.isa.table import NO_SRC, TABLE, Opcode, Unit
 from tncc.runtime.binding import bind_inputs, dram_words, read_outputs, storage_for
 from tncc.runtime.memory import Access, Memory, affine_offsets
 from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
-from tncc.runtime.report import InstrRecord, Report
+from tncc.runtime.report import Record, Report
 from tncc.runtime.sched import Scheduler
 from tncc.runtime.tile import PreparedTile, structure_key
 
 DEFAULT_STEP_LIMIT = 10_000_000
+OPNAMES: dict[Opcode, str] = {op: op.name for op in Opcode}
+
+
+class Where:
+    """The location of a fault, ``instruction N (OPCODE)``; built per
+    instruction and only rendered when an error is raised."""
+
+    __slots__ = ("idx", "op")
+
+    def __init__(self, idx: int, op: Opcode) -> None:
+        self.idx = idx
+        self.op = op
+
+    def __str__(self) -> str:
+        return f"instruction {self.idx} ({OPNAMES[self.op]})"
 
 
 def load(source: str | os.PathLike[str] | bytes | bytearray | Program) -> Program:
@@ -55,6 +70,24 @@ def load(source: str | os.PathLike[str] | bytes | bytearray | Program) -> Progra
 
         return assemble(read_text(path), path)
     return decode(read_bytes(path), path)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A drain not yet performed.  Consecutive CTILEs of one structure that
+    accumulate into the same addresses (a contracted range split across
+    tiles) are summed as one longer contraction, so the products of a whole
+    chain become one matrix product.  Any access to the pending addresses
+    (the buffer's watch range), any other tile, and the end of the run
+    perform it first, so every read sees program-order values; integer sums
+    are exact (wrap-around is modular), floating sums differ from a strict
+    chain only in rounding order."""
+
+    tile: PreparedTile
+    c_base: int
+    accumulate: bool
+    pairs: list[tuple[np.ndarray, np.ndarray]]
+    where: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +110,14 @@ class Emulator:
         elif isinstance(arch, str):
             arch = load_arch(arch)
         self.arch = arch
+        self._dist_stages = timing.dist_stages(arch)
+        self._red_levels = max(1, timing.red_levels(arch))
         if check_fingerprint and program.arch_fingerprint != arch.fingerprint():
             raise TnccError(
                 f"the program was compiled for arch `{program.arch_name}` (fingerprint "
                 f"{program.arch_fingerprint:#010x}) but runs on `{arch.name}` ({arch.fingerprint():#010x}); "
                 f"recompile, or override the check")
-        self._handlers: dict[Opcode, Callable[[int, Instruction, str], InstrRecord | None]] = {}
+        self._handlers: dict[Opcode, Callable[[int, Instruction, Where], Record | None]] = {}
         for op in TABLE:
             handler = getattr(self, "_op_" + op.name.lower(), None)
             if handler is not None:
@@ -105,35 +140,45 @@ class Emulator:
         self.refill = True
         self._tiles: dict[tuple, PreparedTile] = {}
         self._skeys: dict[int, tuple] = {}
+        self._pending: _Pending | None = None
+        self.buf.on_touch = self._flush
         self._shapes: dict[tuple[int, int, int], int] = {}
         self._dmas: dict[int, tuple[Access, Access, int, Any, int, int]] = {}
-        records: list[InstrRecord] = []
+        records: list[Record] = []
         code = prog.instructions
         handlers = self._handlers
         steps = 0
         halted = False
+        halt = Opcode.HALT
+        append = records.append
         for idx, ins in enumerate(code):
             steps += 1
+            op = ins.opcode
             if steps > step_limit:
-                raise TnccError(f"step limit of {step_limit} instructions exceeded", where=self._where(idx, ins))
-            handler = handlers.get(ins.opcode)
-            if handler is None:
-                raise TnccError(f"bad opcode {int(ins.opcode):#04x}: not executable", where=self._where(idx, ins))
-            if ins.opcode is Opcode.HALT:
+                raise TnccError(f"step limit of {step_limit} instructions exceeded", where=str(Where(idx, op)))
+            if op is halt:
                 halted = True
                 break
-            rec = handler(idx, ins, "")
+            handler = handlers.get(op)
+            if handler is None:
+                raise TnccError(f"bad opcode {int(op):#04x}: not executable", where=str(Where(idx, op)))
+            rec = handler(idx, ins, Where(idx, op))
             if rec is not None:
-                records.append(rec)
+                append(rec)
         if not halted:
             raise TnccError("the program ends without HALT", where=f"instruction {len(code)}")
+        self._flush()
         report = Report(arch, prog.statements, records, self.sched.makespan(), self.sched.busy)
         outputs = read_outputs(prog, self.dram)
         return Result(outputs, report, self.sched.chrome_trace(prog.arch_name) if trace else None)
 
-    @staticmethod
-    def _where(idx: int, ins: Instruction) -> str:
-        return f"instruction {idx} ({ins.opcode.name})"
+    def _flush(self) -> None:
+        """Perform the pending (deferred) drain; see :class:`_Pending`."""
+        pend = self._pending
+        if pend is not None:
+            self._pending = None
+            self.buf.watch = None
+            pend.tile.drain_into(self.buf, pend.c_base, pend.accumulate, pend.pairs, pend.where)
 
     def _args(self, idx: int, ins: Instruction) -> dict[str, Any]:
         st = self.program.statements
@@ -141,7 +186,7 @@ class Emulator:
 
     def _name(self, idx: int, ins: Instruction) -> str:
         st = self.program.statements
-        text = f"{ins.opcode.name} #{idx}"
+        text = f"{OPNAMES[ins.opcode]} #{idx}"
         return f"{text}: {st[ins.src]}" if ins.src != NO_SRC and ins.src < len(st) else text
 
     def _slice_info(self, idx: int, ins: Instruction) -> tuple[str, dict[str, Any]]:
@@ -150,20 +195,20 @@ class Emulator:
         return self._name(idx, ins), self._args(idx, ins)
 
     # -- control -------------------------------------------------------------------
-    def _op_nop(self, idx: int, ins: Instruction, where: str) -> None:
+    def _op_nop(self, idx: int, ins: Instruction, where: Where) -> None:
         return None
 
-    def _op_halt(self, idx: int, ins: Instruction, where: str) -> None:  # handled by run()
+    def _op_halt(self, idx: int, ins: Instruction, where: Where) -> None:  # handled by run()
         return None
 
-    def _op_signal(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+    def _op_signal(self, idx: int, ins: Instruction, where: Where) -> Record:
         t = self.sched.signal(ins.fields[0], ins.fields[1])
-        return InstrRecord(idx, "SIGNAL", ins.src, t, t)
+        return (idx, "SIGNAL", ins.src, t, t, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
-    def _op_wait(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+    def _op_wait(self, idx: int, ins: Instruction, where: Where) -> Record:
         name, args = self._slice_info(idx, ins)
-        s, e = self.sched.wait(ins.fields[0], ins.fields[1], self._where(idx, ins), name, args)
-        return InstrRecord(idx, "WAIT", ins.src, s, e)
+        s, e = self.sched.wait(ins.fields[0], ins.fields[1], where, name, args)
+        return (idx, "WAIT", ins.src, s, e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     # -- DMA -------------------------------------------------------------------------
     def _dma_plan(self, desc_i: int) -> tuple[Access, Access, int, Any, int, int]:
@@ -177,8 +222,7 @@ class Emulator:
         return hit
 
     def _dma(self, idx: int, ins: Instruction, src_mem: Memory, src: int, dst_mem: Memory, dst: int,
-             desc_i: int, shape: bool) -> InstrRecord:
-        where = self._where(idx, ins)
+             desc_i: int, shape: bool, where: Where) -> Record:
         src_acc, dst_acc, n, dtype, nbytes, cycles = self._dma_plan(desc_i)
         vals = src_mem.read(src, src_acc, where)
         if needs_rounding(dtype, vals.dtype):
@@ -188,21 +232,20 @@ class Emulator:
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.simple(Unit.DMA, c, name, args)
         if shape:
-            return InstrRecord(idx, "SHAPE", ins.src, s, e, buffer_words=2 * n, busy=(c, 0, 0, 0))
-        return InstrRecord(idx, ins.opcode.name, ins.src, s, e, dram_bytes=nbytes, buffer_words=n,
-                           busy=(c, 0, 0, 0))
+            return (idx, "SHAPE", ins.src, s, e, 0, 0, 2 * n, 0, 0, 0, c, 0, 0, 0)
+        return (idx, OPNAMES[ins.opcode], ins.src, s, e, 0, nbytes, n, 0, 0, 0, c, 0, 0, 0)
 
-    def _op_load(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+    def _op_load(self, idx: int, ins: Instruction, where: Where) -> Record:
         dram, buf, desc = ins.fields
-        return self._dma(idx, ins, self.dram, dram, self.buf, buf, desc, False)
+        return self._dma(idx, ins, self.dram, dram, self.buf, buf, desc, False, where)
 
-    def _op_store(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+    def _op_store(self, idx: int, ins: Instruction, where: Where) -> Record:
         buf, dram, desc = ins.fields
-        return self._dma(idx, ins, self.buf, buf, self.dram, dram, desc, False)
+        return self._dma(idx, ins, self.buf, buf, self.dram, dram, desc, False, where)
 
-    def _op_shape(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+    def _op_shape(self, idx: int, ins: Instruction, where: Where) -> Record:
         src, dst, desc_i = ins.fields
-        return self._dma(idx, ins, self.buf, src, self.buf, dst, desc_i, True)
+        return self._dma(idx, ins, self.buf, src, self.buf, dst, desc_i, True, where)
 
     def _shape_cycles(self, desc_i: int, src: int, dst: int) -> int:
         banks = self.arch.buffer.banks
@@ -217,36 +260,36 @@ class Emulator:
         return hit
 
     # -- networks ------------------------------------------------------------------------
-    def _op_dist(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+    def _op_dist(self, idx: int, ins: Instruction, where: Where) -> Record:
         net, cfg_i = ins.fields
         cfg = self.program.switches[cfg_i]
         if self.arch.kind != "fetta":
             raise TnccError(f"DIST needs a fetta architecture; `{self.arch.name}` has no distribution network",
-                            where=self._where(idx, ins))
+                            where=str(where))
         if cfg.ports != self.arch.dist.ports:
             raise TnccError(f"switch configuration {cfg_i} is for {cfg.ports} ports, the network has "
-                            f"{self.arch.dist.ports}", where=self._where(idx, ins))
+                            f"{self.arch.dist.ports}", where=str(where))
         self.routes[net] = realize(cfg)
         self.route_ids[net] = cfg_i
         self.refill = True
         c = self.arch.dist.reconfig_cycles
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.simple(Unit.DIST, c, name, args)
-        return InstrRecord(idx, "DIST", ins.src, s, e, reconfigs=1, busy=(0, c, 0, 0))
+        return (idx, "DIST", ins.src, s, e, 0, 0, 0, 0, 0, 1, 0, c, 0, 0)
 
-    def _op_red(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
+    def _op_red(self, idx: int, ins: Instruction, where: Where) -> Record:
         if self.arch.kind != "fetta":
             raise TnccError(f"RED needs a fetta architecture; `{self.arch.name}` has no reduction network",
-                            where=self._where(idx, ins))
+                            where=str(where))
         self.red_id = ins.fields[0]
         self.refill = True
         c = self.arch.red.reconfig_cycles
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.simple(Unit.RED, c, name, args)
-        return InstrRecord(idx, "RED", ins.src, s, e, reconfigs=1, busy=(0, 0, 0, c))
+        return (idx, "RED", ins.src, s, e, 0, 0, 0, 0, 0, 1, 0, 0, 0, c)
 
     # -- the array -------------------------------------------------------------------------
-    def _prepared(self, idx: int, ins: Instruction) -> PreparedTile:
+    def _prepared(self, idx: int, ins: Instruction, where: Where) -> PreparedTile:
         tile_i = ins.fields[0]
         skey = self._skeys.get(tile_i)
         if skey is None:
@@ -255,13 +298,12 @@ class Emulator:
         hit = self._tiles.get(key)
         if hit is not None:
             return hit
-        where = self._where(idx, ins)
         arch, d = self.arch, self.program.tiles[tile_i]
         if arch.kind != "fetta":
-            raise TnccError(f"CTILE needs a fetta architecture, not `{arch.name}` ({arch.kind})", where=where)
+            raise TnccError(f"CTILE needs a fetta architecture, not `{arch.name}` ({arch.kind})", where=str(where))
         if self.routes[0] is None or self.routes[1] is None:
             raise TnccError("CTILE before both distribution networks (A and B) were configured by DIST",
-                            where=where)
+                            where=str(where))
         ports, lanes = arch.dist.ports, timing.total_lanes(arch)
         problems = []
         if d.a.ports > ports or d.b.ports > ports:
@@ -273,16 +315,28 @@ class Emulator:
         if d.tkk > 1 and self.red_id < 0:
             problems.append("tile reduces across lanes (tkk > 1) but no reduction configuration (RED) is loaded")
         if problems:
-            raise TnccError(f"tile descriptor {tile_i}: " + "; ".join(problems), where=where)
+            raise TnccError(f"tile descriptor {tile_i}: " + "; ".join(problems), where=str(where))
         red = self.program.reds[self.red_id] if self.red_id >= 0 else None
         hit = PreparedTile(d, self.routes[0], self.routes[1], red, arch, where)
         self._tiles[key] = hit
         return hit
 
-    def _op_ctile(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
-        pt = self._prepared(idx, ins)
+    def _op_ctile(self, idx: int, ins: Instruction, where: Where) -> Record:
+        pt = self._prepared(idx, ins, where)
         d = self.program.tiles[ins.fields[0]]
-        pt.run(self.buf, d, self._where(idx, ins))
+        if pt.fast:
+            pair = pt.gather(self.buf, d, where)  # may flush a pending drain it reads
+            pend = self._pending
+            if pend is not None and pend.tile is pt and pend.c_base == d.c.base and d.accumulate:
+                pend.pairs.append(pair)  # accumulates into the very addresses still pending
+            else:
+                self._flush()
+                pt.check_drain(self.buf, d.c.base, where)
+                self._pending = _Pending(pt, d.c.base, d.accumulate, [pair], where)
+                self.buf.watch = (d.c.base + pt.c_lo, d.c.base + pt.c_hi)
+        else:
+            self._flush()
+            pt.run(self.buf, d, where)
         tt, n = pt.timing, pt.points
         fill = timing.tile_fill(self.arch) if self.refill else 0
         self.refill = False
@@ -291,16 +345,14 @@ class Emulator:
         s, e = self.sched.tile(fill, tt.front, tt.drain, n, busy, name, args)
         operand_words = n * pt.beats * pt.ports
         drained = n * pt.words
-        return InstrRecord(idx, "CTILE", ins.src, s, e, macs=n * pt.macs,
-                           buffer_words=operand_words + (2 * drained if pt.accumulates else drained),
-                           hops=timing.network_hops(self.arch, operand_words, drained),
-                           conflicts=n * pt.conflicts, busy=(0,) + busy)
+        hops = operand_words * self._dist_stages + drained * self._red_levels  # timing.network_hops
+        words = operand_words + (2 * drained if d.accumulate or pt.reduces else drained)
+        return (idx, "CTILE", ins.src, s, e, n * pt.macs, 0, words, hops, n * pt.conflicts, 0, 0) + busy
 
-    def _op_gemm(self, idx: int, ins: Instruction, where: str) -> InstrRecord:
-        where = self._where(idx, ins)
+    def _op_gemm(self, idx: int, ins: Instruction, where: Where) -> Record:
         arch = self.arch
         if arch.kind != "systolic":
-            raise TnccError(f"GEMM needs a systolic architecture, not `{arch.name}` ({arch.kind})", where=where)
+            raise TnccError(f"GEMM needs a systolic architecture, not `{arch.name}` ({arch.kind})", where=str(where))
         g = self.program.gemms[ins.fields[0]]
         ct = compute_type(g.dtype)
         a = self.buf.read_affine(g.a, [(g.m, g.lda), (g.k, 1)], where)
@@ -317,5 +369,4 @@ class Emulator:
         rows, cols = arch.array.rows, arch.array.cols
         words = (g.m * g.k * -(-g.n // cols) + g.k * g.n * -(-g.m // rows)
                  + g.m * g.n * (2 if g.accumulate else 1))
-        return InstrRecord(idx, "GEMM", ins.src, s, e, macs=g.m * g.n * g.k, buffer_words=words,
-                           busy=(0, 0, cycles, 0))
+        return (idx, "GEMM", ins.src, s, e, g.m * g.n * g.k, 0, words, 0, 0, 0, 0, 0, cycles, 0)

@@ -19,7 +19,7 @@ are checked not to carry the sentinel.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -83,7 +83,7 @@ class Access:
 class Memory:
     """``words`` words of one element each (see the module doc)."""
 
-    __slots__ = ("name", "data", "words", "_bits", "_sentinel")
+    __slots__ = ("name", "data", "words", "_bits", "_sentinel", "watch", "on_touch")
 
     def __init__(self, name: str, words: int, storage: np.dtype) -> None:
         self.name = name
@@ -92,25 +92,38 @@ class Memory:
         self._bits, self._sentinel = _SENTINEL[storage]
         self.data = np.empty(self.words, dtype=storage)
         self.data.view(self._bits)[...] = self._sentinel
+        # A watched address range: any access overlapping it first calls
+        # ``on_touch`` (the emulator's deferred accumulation flushes there).
+        self.watch: tuple[int, int] | None = None
+        self.on_touch: Callable[[], None] | None = None
 
     # -- checks ---------------------------------------------------------------
     def _range(self, lo: int, hi: int, where: str, what: str) -> None:
         if lo < 0 or hi >= self.words:
             bad = lo if lo < 0 else hi
             raise TnccError(f"{what} {self.name} word {bad:#x}, outside 0x0..{max(self.words - 1, 0):#x}",
-                            where=where)
+                            where=str(where))
+        w = self.watch
+        if w is not None and lo <= w[1] and hi >= w[0] and self.on_touch is not None:
+            self.on_touch()
+
+    def check_range(self, lo: int, hi: int, where: str) -> None:
+        """Fault unless ``lo..hi`` lies inside the memory."""
+        if lo < 0 or hi >= self.words:
+            self._range(lo, hi, where, "writes")
 
     def unwritten(self, vals: np.ndarray) -> np.ndarray:
         """Mask of the values that are the never-written sentinel."""
         return np.ascontiguousarray(vals).view(self._bits) == self._sentinel
 
     def _check(self, vals: np.ndarray, base: int, acc: Access | None, rel: np.ndarray | None, where: str) -> None:
-        bad = self.unwritten(vals)
-        if bad.any():
+        # ``vals`` is always a fresh contiguous array here (a gather or a copy).
+        if self._sentinel in vals.view(self._bits):
+            bad = self.unwritten(vals)
             offs = rel if rel is not None else (acc.rel if acc is not None and acc.rel is not None
                                                 else affine_offsets(acc.dims if acc else ()))
             first = base + int(np.asarray(offs).ravel()[int(np.argmax(bad.ravel()))])
-            raise TnccError(f"reads {self.name} word {first:#x}, which was never written", where=where)
+            raise TnccError(f"reads {self.name} word {first:#x}, which was never written", where=str(where))
 
     def _view(self, base: int, acc: Access) -> np.ndarray:
         item = self.data.itemsize
@@ -164,5 +177,5 @@ class Memory:
         acc = Access(dims)
         vals = np.asarray(values).reshape(-1).astype(self.data.dtype, copy=False)
         if self.unwritten(vals).any():
-            raise TnccError(f"{self.name} value carries the reserved never-written bit pattern", where=where)
+            raise TnccError(f"{self.name} value carries the reserved never-written bit pattern", where=str(where))
         self.write(base, acc, vals, where)

@@ -69,7 +69,10 @@ def round_to(values: np.ndarray, dtype: DType) -> np.ndarray:
 def needs_rounding(dtype: DType, storage: np.dtype) -> bool:
     """False when values already held in ``storage`` need no rounding to ``dtype``
     (fp32 values in a float32 memory); avoids a pass over the data."""
-    return not (dtype is DType.FP32 and storage == np.float32)
+    return dtype is not DType.FP32 or storage != _F32
+
+
+_F32 = np.dtype(np.float32)
 
 
 def compute_type(dtype: DType) -> np.dtype:

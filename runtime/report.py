@@ -1,6 +1,6 @@
 """What a run measured: totals, per unit, per instruction, per source statement.
 
-Counters are recorded per instruction (:class:`InstrRecord`); energy is
+Counters are recorded per instruction (a ``Record`` tuple); energy is
 linear in them, so it is computed from the per-event table of the arch file
 (``tncc.isa.timing.energy_pj``) when the report is built, per instruction
 and per statement alike.
@@ -12,39 +12,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from tncc.isa import timing
 from tncc.runtime.sched import UNITS
 
 
-@dataclass(slots=True)
-class InstrRecord:
-    """One executed instruction: when it ran and what it did."""
-
-    index: int
-    opcode: str
-    src: int  # statement index, 0xFFFF = none
-    start: int
-    end: int
-    macs: int = 0
-    dram_bytes: int = 0
-    buffer_words: int = 0
-    hops: int = 0
-    conflicts: int = 0
-    reconfigs: int = 0
-    busy: tuple[int, int, int, int] = (0, 0, 0, 0)  # DMA, DIST, ARRAY, RED
-
-    def energy(self, arch: Any) -> dict[str, float]:
-        return timing.energy_pj(arch, macs=self.macs, buffer_words=self.buffer_words, dram_bytes=self.dram_bytes,
-                                hops=self.hops, reconfigs=self.reconfigs)
-
-    def to_dict(self, arch: Any, statements: tuple[str, ...]) -> dict[str, Any]:
-        e = self.energy(arch)
-        return {
-            "index": self.index, "opcode": self.opcode, "statement": _stmt(statements, self.src),
-            "start": self.start, "end": self.end, "busy": dict(zip(UNITS, self.busy)), "macs": self.macs,
-            "dram_bytes": self.dram_bytes, "buffer_words": self.buffer_words, "bank_conflicts": self.conflicts,
-            "reconfigurations": self.reconfigs, "energy_pj": sum(e.values()),
-        }
+# One executed instruction, as the emulator records it (a plain tuple keeps the
+# per-instruction cost low):
+# (index, opcode name, src statement, start, end, macs, dram_bytes,
+#  buffer_words, hops, conflicts, reconfigs, busy DMA, DIST, ARRAY, RED)
+Record = tuple
+COUNTERS = ("macs", "dram_bytes", "buffer_words", "hops", "conflicts", "reconfigs")
+NO_SRC = 0xFFFF
 
 
 def _stmt(statements: tuple[str, ...], src: int) -> str | None:
@@ -64,56 +44,38 @@ class Totals:
     reconfigs: int = 0
     busy: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
 
-    def add(self, r: InstrRecord) -> None:
-        self.instructions += 1
-        self.macs += r.macs
-        self.dram_bytes += r.dram_bytes
-        self.buffer_words += r.buffer_words
-        self.hops += r.hops
-        self.conflicts += r.conflicts
-        self.reconfigs += r.reconfigs
-        b = self.busy
-        rb = r.busy
-        b[0] += rb[0]
-        b[1] += rb[1]
-        b[2] += rb[2]
-        b[3] += rb[3]
-
-    def merge(self, o: "Totals") -> None:
-        self.instructions += o.instructions
-        self.macs += o.macs
-        self.dram_bytes += o.dram_bytes
-        self.buffer_words += o.buffer_words
-        self.hops += o.hops
-        self.conflicts += o.conflicts
-        self.reconfigs += o.reconfigs
-        self.busy = [x + y for x, y in zip(self.busy, o.busy)]
+    @classmethod
+    def of(cls, rows: np.ndarray) -> "Totals":
+        """From rows of the numeric record columns 5.. (see ``Record``)."""
+        s = [int(v) for v in rows.sum(axis=0)] if rows.size else [0] * 10
+        return cls(int(rows.shape[0]), *s[:6], busy=s[6:10])
 
     def energy(self, arch: Any) -> dict[str, float]:
         return timing.energy_pj(arch, macs=self.macs, buffer_words=self.buffer_words, dram_bytes=self.dram_bytes,
                                 hops=self.hops, reconfigs=self.reconfigs)
+
+    def to_dict(self, arch: Any) -> dict[str, Any]:
+        return {"instructions": self.instructions, "macs": self.macs, "dram_bytes": self.dram_bytes,
+                "buffer_words": self.buffer_words, "bank_conflicts": self.conflicts,
+                "reconfigurations": self.reconfigs, "busy": dict(zip(UNITS, self.busy)),
+                "energy_pj": float(sum(self.energy(arch).values()))}
 
 
 class Report:
     """The measurements of one run.  ``cycles`` is the makespan; unit busy
     cycles come from the scheduler; everything else sums the instructions."""
 
-    def __init__(self, arch: Any, statements: tuple[str, ...], records: list[InstrRecord], cycles: int,
+    def __init__(self, arch: Any, statements: tuple[str, ...], records: list[Record], cycles: int,
                  unit_busy: list[int]) -> None:
         self.arch = arch
         self.statements = statements
         self.records = records
         self.cycles = int(cycles)
         self.unit_busy = dict(zip(UNITS, (int(b) for b in unit_busy)))
-        self.by_statement: dict[int, Totals] = {}
-        for r in records:
-            t = self.by_statement.get(r.src)
-            if t is None:
-                t = self.by_statement[r.src] = Totals()
-            t.add(r)
-        self.totals = Totals()
-        for t in self.by_statement.values():
-            self.totals.merge(t)
+        nums = np.array([r[5:] for r in records], dtype=np.int64).reshape(len(records), 10)
+        srcs = np.array([r[2] for r in records], dtype=np.int64)
+        self.totals = Totals.of(nums)
+        self.by_statement: dict[int, Totals] = {int(src): Totals.of(nums[srcs == src]) for src in np.unique(srcs)}
 
     # -- headline numbers ---------------------------------------------------------
     @property
@@ -162,17 +124,19 @@ class Report:
             "reconfigurations": self.totals.reconfigs,
             "unit_busy": self.unit_busy,
             "instructions_executed": self.totals.instructions,
-            "statements": [self._stmt_dict(src, t) for src, t in sorted(self.by_statement.items())],
+            "statements": [{"statement": _stmt(self.statements, src), **t.to_dict(self.arch)}
+                           for src, t in sorted(self.by_statement.items())],
         }
         if instructions:
-            out["instructions"] = [r.to_dict(self.arch, self.statements) for r in self.records]
+            out["instructions"] = [self.instruction(i) for i in range(len(self.records))]
         return out
 
-    def _stmt_dict(self, src: int, t: Totals) -> dict[str, Any]:
-        e = t.energy(self.arch)
-        return {"statement": _stmt(self.statements, src), "instructions": t.instructions, "macs": t.macs,
-                "dram_bytes": t.dram_bytes, "buffer_words": t.buffer_words, "bank_conflicts": t.conflicts,
-                "reconfigurations": t.reconfigs, "busy": dict(zip(UNITS, t.busy)), "energy_pj": sum(e.values())}
+    def instruction(self, i: int) -> dict[str, Any]:
+        """The ``i``-th executed instruction's record as a dict."""
+        r = self.records[i]
+        t = Totals(1, *r[5:11], busy=list(r[11:15]))
+        return {"index": r[0], "opcode": r[1], "statement": _stmt(self.statements, r[2]), "start": r[3],
+                "end": r[4], **{k: v for k, v in t.to_dict(self.arch).items() if k != "instructions"}}
 
     def to_json(self, instructions: bool = True) -> str:
         return json.dumps(self.to_dict(instructions), indent=1)

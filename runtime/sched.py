@@ -86,7 +86,7 @@ class Scheduler:
         q = self.sems.get(sem)
         if not q:
             raise TnccError(f"{UNITS[unit]} waits on semaphore {sem}, which no earlier instruction signals "
-                            f"(the units would deadlock)", where=where)
+                            f"(the units would deadlock)", where=str(where))
         t = q.popleft()
         start = self.free[unit]
         if t > start:

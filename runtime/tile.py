@@ -32,18 +32,18 @@ from tncc.errors import TnccError
 from tncc.isa import timing
 from tncc.isa.networks import reduce as red_reduce
 from tncc.isa.program import RedConfig, Stream, TileDesc
-from tncc.runtime.memory import Memory, affine_offsets
+from tncc.runtime.memory import Access, Memory, affine_offsets
 from tncc.runtime.numeric import ContractPlan, accumulate_wrap, compute_type, needs_rounding, round_to
 
 LOOP_LABELS = "ABCDEFGH"
 
 
 def structure_key(d: TileDesc) -> tuple:
-    """Everything of a tile descriptor except its three base addresses: two
+    """Everything of a tile descriptor except its bases and accumulate flag: two
     descriptors with equal keys share one :class:`PreparedTile` (bank
     conflicts are invariant under the barrel rotation by the base)."""
     return (d.dtype, d.dataflow, d.tb, d.tm, d.tn, d.tkk, d.a.port_dims, d.a.beat_dims, d.b.port_dims,
-            d.b.beat_dims, d.c.dims, d.accumulate, d.loops)
+            d.b.beat_dims, d.c.dims, d.loops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +86,42 @@ def drain_passes(offsets: np.ndarray, ports: int, banks: int) -> int:
 
 
 class _Operand:
-    """Precomputed gather of one operand over the kept loops, all beats, the
-    live ports: ``rel`` offsets from the base and their range."""
+    """Precomputed gather of one operand over the kept loops, all beats and
+    the live ports.  When the route delivers every port its own word the
+    addresses are the stream's affine pattern (a strided view); otherwise
+    they are the offsets the ports really latch (an offset array)."""
 
-    __slots__ = ("rel", "lo", "hi", "live", "shape")
+    __slots__ = ("access", "rel", "lo", "hi", "live", "shape")
 
-    def __init__(self, loop: np.ndarray, beat: np.ndarray, pm: PortMap, shape: tuple[int, ...]) -> None:
+    def __init__(self, loop_dims: list[tuple[int, int]], stream: Stream, beat: np.ndarray, pm: PortMap,
+                 shape: tuple[int, ...]) -> None:
+        self.shape = shape
+        own = affine_offsets(stream.port_dims)
+        self.access: Access | None = None
+        self.rel: np.ndarray | None = None
+        if pm.live.all() and np.array_equal(pm.offsets, own):
+            self.access = Access(loop_dims + list(stream.beat_dims) + list(stream.port_dims))
+            self.lo, self.hi = self.access.lo, self.access.hi
+            self.live = None
+            return
+        loop = affine_offsets(loop_dims).reshape([c for c, _ in loop_dims])
         nl = loop.ndim
         self.rel = (loop.reshape(loop.shape + (1, 1)) + beat.reshape((1,) * nl + (-1, 1))
                     + pm.offsets[pm.live].reshape((1,) * nl + (1, -1)))
         self.lo = int(self.rel.min()) if self.rel.size else 0
         self.hi = int(self.rel.max()) if self.rel.size else 0
         self.live = None if pm.live.all() else pm.live
-        self.shape = shape
+
+    def read(self, mem: Memory, base: int, where: str) -> np.ndarray:
+        if self.access is not None:
+            return mem.read(base, self.access, where)
+        assert self.rel is not None
+        vals = mem.read_rel(base, self.rel, self.lo, self.hi, where)
+        if self.live is not None:
+            full = np.zeros(vals.shape[:-1] + (self.live.size,), dtype=vals.dtype)
+            full[..., self.live] = vals
+            vals = full
+        return vals
 
 
 class PreparedTile:
@@ -108,6 +131,8 @@ class PreparedTile:
     def __init__(self, desc: TileDesc, route_a: np.ndarray, route_b: np.ndarray, red: RedConfig | None,
                  arch: object, where: str) -> None:
         self.desc = d = desc
+        self.dtype = d.dtype
+        self.ct = compute_type(d.dtype)
         banks = arch.buffer.banks  # type: ignore[attr-defined]
         self.ma = port_map(d.a, route_a, banks)
         self.mb = port_map(d.b, route_b, banks)
@@ -124,13 +149,13 @@ class PreparedTile:
             -(-self.words // arch.red.ports) * (self.pc - 1)  # type: ignore[attr-defined]
         self.ports = d.a.ports + d.b.ports
         self.macs = d.beats * self.words * d.tkk
-        self.accumulates = d.accumulate or any(r[4] for r in d.loops)
+        self.reduces = any(r[4] for r in d.loops)
         canonical = d.tkk == 1 or (red is not None and red.groups == (d.tkk,) * self.words)
         self.red = red
         self.lanes = timing.total_lanes(arch)
         if red is not None and d.tkk > 1 and sum(red.groups) > self.lanes:
             raise TnccError(f"the reduction configuration groups {sum(red.groups)} lanes, the array has "
-                            f"{self.lanes}", where=where)
+                            f"{self.lanes}", where=str(where))
         self.fast = canonical and self._fast_shape_ok()
         if self.fast:
             self._plan_fast()
@@ -167,43 +192,68 @@ class PreparedTile:
         keep_c = tuple(not r[4] for r in loops)
         ca = tuple(c for c, k in zip(self.counts, keep_a) if k)
         cb = tuple(c for c, k in zip(self.counts, keep_b) if k)
-        self.op_a = _Operand(self._loop_offsets(1, keep_a, True), self.beat_a, self.ma,
+        self.op_a = _Operand([(r[0], r[1]) for r in loops if r[1] != 0], d.a, self.beat_a, self.ma,
                              ca + (d.beats, d.tb, d.tm, d.tkk))
-        self.op_b = _Operand(self._loop_offsets(2, keep_b, True), self.beat_b, self.mb,
+        self.op_b = _Operand([(r[0], r[2]) for r in loops if r[2] != 0], d.b, self.beat_b, self.mb,
                              cb + (d.beats, d.tb, d.tn, d.tkk))
-        la = "".join(LOOP_LABELS[i] for i in range(n) if keep_a[i])
-        lb = "".join(LOOP_LABELS[i] for i in range(n) if keep_b[i])
-        lc = "".join(LOOP_LABELS[i] for i in range(n) if keep_c[i])
-        self.plan = ContractPlan(self.op_a.shape, la + "tbik", self.op_b.shape, lb + "tbjk", lc + "bij")
+        self.la = "".join(LOOP_LABELS[i] for i in range(n) if keep_a[i]) + "tbik"
+        self.lb = "".join(LOOP_LABELS[i] for i in range(n) if keep_b[i]) + "tbjk"
+        self.lc = "".join(LOOP_LABELS[i] for i in range(n) if keep_c[i]) + "bij"
+        self.beat_axis_a, self.beat_axis_b = len(ca), len(cb)
+        self._plans: dict[int, ContractPlan] = {}
         self.rel_c = (self._loop_offsets(3, keep_c).reshape(-1, 1) + self.drain.reshape(1, -1)).ravel()
         self.c_lo, self.c_hi = int(self.rel_c.min()), int(self.rel_c.max())
 
+    def _plan(self, a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> ContractPlan:
+        """The contraction for operands of these shapes (beats may be a
+        multiple of the tile's when accumulations were deferred)."""
+        beats = a_shape[self.beat_axis_a]
+        plan = self._plans.get(beats)
+        if plan is None:
+            plan = self._plans[beats] = ContractPlan(a_shape, self.la, b_shape, self.lb, self.lc)
+        return plan
+
     # -- functional execution --------------------------------------------------
     def _values(self, vals: np.ndarray) -> np.ndarray:
-        dt = self.desc.dtype
-        return vals.astype(compute_type(dt), copy=False) if not needs_rounding(dt, vals.dtype) else \
-            round_to(vals, dt).astype(compute_type(dt), copy=False)
+        """Operand words as the lanes see them: rounded to the tile's element
+        type (a no-op for values stored in it) in the compute type."""
+        if needs_rounding(self.dtype, vals.dtype):
+            vals = round_to(vals, self.dtype)
+        return vals.astype(self.ct, copy=False)
 
-    def _gather_op(self, mem: Memory, base: int, op: _Operand, where: str) -> np.ndarray:
-        vals = mem.read_rel(base, op.rel, op.lo, op.hi, where)
-        if op.live is not None:
-            full = np.zeros(vals.shape[:-1] + (op.live.size,), dtype=vals.dtype)
-            full[..., op.live] = vals
-            vals = full
-        return self._values(vals).reshape(op.shape)
+    def gather(self, mem: Memory, desc: TileDesc, where: str) -> tuple[np.ndarray, np.ndarray]:
+        """Fast path, first half: every beat of every loop point of both
+        operands as they reach the lanes (fresh arrays, in compute type)."""
+        a = self._values(self.op_a.read(mem, desc.a.base, where)).reshape(self.op_a.shape)
+        b = self._values(self.op_b.read(mem, desc.b.base, where)).reshape(self.op_b.shape)
+        return a, b
+
+    def check_drain(self, mem: Memory, c_base: int, where: str) -> None:
+        """Range check of the drain addresses, ahead of a deferred drain."""
+        mem.check_range(c_base + self.c_lo, c_base + self.c_hi, where)
+
+    def drain_into(self, mem: Memory, c_base: int, accumulate: bool, pairs: list[tuple[np.ndarray, np.ndarray]],
+                   where: str) -> None:
+        """Fast path, second half: the lane products of ``pairs`` (operands of
+        one or more executions that accumulate into the same addresses,
+        concatenated along the beats) summed and drained; adds to the
+        buffer's values when ``accumulate``."""
+        if len(pairs) == 1:
+            a, b = pairs[0]
+        else:
+            a = np.concatenate([p[0] for p in pairs], axis=self.beat_axis_a)
+            b = np.concatenate([p[1] for p in pairs], axis=self.beat_axis_b)
+        vals = self._plan(a.shape, b.shape)(a, b).reshape(-1)
+        if accumulate:
+            vals = vals + mem.read_rel(c_base, self.rel_c, self.c_lo, self.c_hi, where).astype(vals.dtype,
+                                                                                                 copy=False)
+        mem.write_rel(c_base, self.rel_c, self.c_lo, self.c_hi, accumulate_wrap(vals, self.desc.dtype), where)
 
     def run(self, mem: Memory, desc: TileDesc, where: str) -> None:
         """Execute the whole loop nest of ``desc`` (same structure as the
         prepared one; bases may differ) on ``mem`` (the buffer)."""
         if self.fast:
-            a = self._gather_op(mem, desc.a.base, self.op_a, where)
-            b = self._gather_op(mem, desc.b.base, self.op_b, where)
-            vals = self.plan(a, b).reshape(-1)
-            base = desc.c.base
-            if desc.accumulate:
-                vals = vals + mem.read_rel(base, self.rel_c, self.c_lo, self.c_hi, where).astype(vals.dtype,
-                                                                                               copy=False)
-            mem.write_rel(base, self.rel_c, self.c_lo, self.c_hi, accumulate_wrap(vals, desc.dtype), where)
+            self.drain_into(mem, desc.c.base, desc.accumulate, [self.gather(mem, desc, where)], where)
         else:
             self._run_points(mem, desc, where)
 
@@ -232,11 +282,11 @@ class PreparedTile:
             prod[:, : lanes_a.size] = a[:, lanes_a] * b[:, lanes_b]
             if d.tkk > 1:
                 if self.red is None:
-                    raise TnccError("CTILE with tkk > 1 needs a reduction configuration (RED)", where=where)
+                    raise TnccError("CTILE with tkk > 1 needs a reduction configuration (RED)", where=str(where))
                 sums = red_reduce(self.red, prod).sum(axis=0)
                 if sums.size < self.words:
                     raise TnccError(f"the reduction configuration forms {sums.size} groups, the tile drains "
-                                    f"{self.words} accumulators", where=where)
+                                    f"{self.words} accumulators", where=str(where))
                 acc = sums[: self.words]
             else:
                 acc = prod.sum(axis=0)
