@@ -15,7 +15,8 @@ One item per line; ``;`` starts a comment (outside strings).  Directives::
 
 Config records are numbered and must appear in order (0, 1, ...).  An
 instruction is a mnemonic and its fields by name, plus ``src=N`` when it has
-a source statement (the disassembler appends that statement as a comment)::
+a source statement (the disassembler names that statement in a comment
+wherever the attribution changes)::
 
     LOAD dram=0x1000 buf=0x40 desc=3 src=0  ; C[i,k] = ...
 
@@ -183,10 +184,13 @@ def disassemble(program: Program) -> str:
         for i, rec in enumerate(records):
             head = f"{name} {rec.name}" if kind is None else f"{name} {i}"
             out.append(head + "".join(f" {k}={KINDS[t][0](getattr(rec, k))}" for k, t in keys))
-    for idx, ins in enumerate(program.instructions):
+    previous = NO_SRC
+    for ins in program.instructions:
         line = "    " + format_instruction(ins)
-        if ins.src != NO_SRC and ins.src < len(program.statements):
+        # Name the source statement where the attribution changes, not on every line.
+        if ins.src != previous and ins.src != NO_SRC:
             line = f"{line:<48} ; {_comment_text(program.statements[ins.src])}"
+        previous = ins.src
         out.append(line)
     return "\n".join(out) + "\n"
 
