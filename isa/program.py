@@ -364,8 +364,9 @@ class Instruction:
                 raise TnccError(f"field `{f.name}` of {self.opcode.name} is {v}, negative")
             if v > f.max:
                 raise TnccError(f"field `{f.name}` of {self.opcode.name} is {v}, wider than {f.bits} bits")
-        _set(self, "fields", vals)
+        _set(self, "fields", tuple(int(v) for v in vals))  # plain ints, also when given IntEnums like Unit.DMA
         _int(self.src, 0, (1 << SRC_BITS) - 1, f"src of {self.opcode.name}")
+        _set(self, "src", int(self.src))
 
     @classmethod
     def make(cls, opcode: Opcode, src: int = NO_SRC, **values: int) -> "Instruction":

@@ -42,6 +42,13 @@ def test_instruction_fields_by_name_and_range():
     assert Instruction(Opcode.HALT).src == NO_SRC
 
 
+def test_enum_field_values_become_plain_ints():
+    from tncc.isa.table import Unit
+
+    ins = Instruction.make(Opcode.SIGNAL, unit=Unit.ARRAY, sem=3)
+    assert ins.fields == (2, 3) and type(ins.fields[0]) is int
+
+
 def test_sequences_are_normalised_to_tuples():
     d = DmaDesc([[4, 1, 1]], DType.FP16)
     assert d.dims == ((4, 1, 1),) and hash(d) == hash(DmaDesc(((4, 1, 1),), DType.FP16))
