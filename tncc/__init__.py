@@ -20,6 +20,7 @@ from typing import Any
 
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
+from tncc.passes.order.planner import plan_network  # CSSE: network IR -> contraction plan
 from tncc.api import comparison, to_dataframe  # evaluation: compare configurations, tabulate reports
 
 __version__ = "0.1.0"

@@ -91,6 +91,8 @@ class CandidateDag:
         self.node_id: dict[tuple, int] = {}
         self.transitions: list[Transition] = []
         self.statements: list[str] = []
+        self.users: dict[tuple, set[str]] = {}  # value key -> statements whose candidates hold it
+        self.repeats = False  # some tree holds one value twice (repeated operands)
 
     # -- value level -------------------------------------------------------------
     def add_tree(self, c: Contraction, path: SSAPath) -> None:
@@ -111,6 +113,7 @@ class CandidateDag:
         for k in range(n):
             vals[k] = ([c.leaf(k)], Counter(c.inputs[k]), leaf_node_key(c.leaf(k)))
         nxt = n
+        seen: set[tuple] = set()
         for step, (i, j) in enumerate(path):
             la, ca, ka = vals.pop(i)
             lb, cb, kb = vals.pop(j)
@@ -127,6 +130,10 @@ class CandidateDag:
             self.options.setdefault(key, set()).add(tuple(sorted((ka, kb), key=repr)))
             vals[nxt] = (leaves, cnt, key)
             nxt += 1
+            if key in seen:
+                self.repeats = True
+            seen.add(key)
+            self.users.setdefault(key, set()).add(c.statement)
 
     # -- node level ----------------------------------------------------------------
     def _node(self, key: tuple, layout: tuple[str, ...] | None, kept: frozenset[str], leaf: LeafKey | None = None) -> int:
@@ -183,7 +190,7 @@ class CandidateDag:
                                   key=lambda l: (best_by_layout[l], repr(l)))[:self.max_layouts]
             keep_layouts = set(free_layouts) | {tuple(f) for f in finals} | ({None} if self.layouts_free else set())
             ids = []
-            for rank, layout, tr in cands:
+            for rank, layout, tr in _pareto(cands):
                 if layout not in keep_layouts:
                     continue
                 nid = self._node(key, layout, kept)
@@ -234,6 +241,12 @@ class CandidateDag:
         layout = None if self.layouts_free else result
         return [(c.cycles, layout, Transition(-1, (a,), c.dataflow, macs, size, c.cycles, c.energy_pj, c.shape_words))]
 
+    @property
+    def sharing_free(self) -> bool:
+        """No value can serve two readers: then the cheapest way to make each
+        node, chosen bottom-up, is exact (see :func:`.select._tree_dp`)."""
+        return not self.repeats and all(len(u) == 1 for u in self.users.values())
+
     def root_node(self, statement: str) -> int | None:
         key, order = self.roots[statement]
         layout = None if self.layouts_free else tuple(order)
@@ -242,3 +255,22 @@ class CandidateDag:
     def nbytes(self, node: int) -> int:
         item = self.dtype.accumulator.nbytes if self.dtype.is_int else self.dtype.nbytes
         return math.prod(self.sizes[i] for i in self.nodes[node].kept) * item
+
+
+def _pareto(cands: list) -> list:
+    """Drop variants that another variant with the same children (in either
+    order) and the same result layout beats or ties on both cycles and energy:
+    no objective prefers them, and the choice model stays small."""
+    groups: dict[tuple, list] = {}
+    for item in cands:
+        _, layout, tr = item
+        groups.setdefault((tuple(sorted(tr.children)), layout), []).append(item)
+    out = []
+    for items in groups.values():
+        items.sort(key=lambda it: (it[2].cycles, it[2].energy_pj))
+        front: list = []
+        for it in items:
+            if all(it[2].energy_pj < f[2].energy_pj for f in front):
+                front.append(it)
+        out.extend(front)
+    return out

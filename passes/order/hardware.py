@@ -156,28 +156,36 @@ def single_cost(arch: Any, dtype: DType, sizes: Mapping[str, int], a: tuple[str,
     return best
 
 
+def _step_estimate(plan: Plan, s: Any, arch: Any) -> StepCost:
+    net = plan.network
+    sizes = net.sizes()
+    if len(s.operands) == 1:
+        return single_cost(arch, net.dtype, sizes, s.operands[0].indices, s.indices)
+    a, b = s.operands[0].indices, s.operands[1].indices
+    words = 0
+    if arch.kind != "fetta":
+        words, _ = gemm_layout(a, b, s.indices, s.indices, sizes)
+    flows = (s.dataflow,) if s.dataflow else dataflows(arch, bool(classify(a, b, s.indices)[0]))
+    cands = [step_cost(arch, net.dtype, sizes, a, b, s.indices, df, words) for df in flows]
+    cands = [x for x in cands if x is not None]
+    if not cands:
+        raise TnccError(f"step {s.result} does not fit the buffer of arch {arch.name!r}")
+    return min(cands, key=lambda x: (x.cycles, x.energy_pj))
+
+
+def step_cycles(plan: Plan, s: Any, arch: Any) -> int:
+    """Modelled cycles of one step of ``plan`` (see :func:`plan_costs`)."""
+    return _step_estimate(plan, s, arch).cycles
+
+
 def plan_costs(plan: Plan, arch: Any) -> tuple[int, float]:
     """Modelled ``(cycles, energy in pJ)`` of ``plan`` on ``arch``: the sum of its
     steps, each in its recorded dataflow (or the best one when unset), steps
     run one after another.  On gemm steps ``operands[0]`` is ``A``."""
-    net = plan.network
-    sizes = net.sizes()
     cycles = 0
     energy = 0.0
     for s in plan.steps:
-        if len(s.operands) == 1:
-            c = single_cost(arch, net.dtype, sizes, s.operands[0].indices, s.indices)
-        else:
-            a, b = s.operands[0].indices, s.operands[1].indices
-            words = 0
-            if arch.kind != "fetta":
-                words, _ = gemm_layout(a, b, s.indices, s.indices, sizes)
-            flows = (s.dataflow,) if s.dataflow else dataflows(arch, bool(classify(a, b, s.indices)[0]))
-            cands = [step_cost(arch, net.dtype, sizes, a, b, s.indices, df, words) for df in flows]
-            cands = [x for x in cands if x is not None]
-            if not cands:
-                raise TnccError(f"step {s.result} does not fit the buffer of arch {arch.name!r}")
-            c = min(cands, key=lambda x: (x.cycles, x.energy_pj))
+        c = _step_estimate(plan, s, arch)
         cycles += c.cycles
         energy += c.energy_pj
     return cycles, energy

@@ -63,7 +63,7 @@ def _criteria(objective: str, arch: Any) -> tuple[str, ...] | str:
     if objective == "edp":
         return "edp"
     base = {"macs": ("macs",), "size": ("macs",), "write": ("write", "macs"),
-            "cycles": ("cycles", "energy"), "energy": ("energy", "cycles")}[objective]
+            "cycles": ("cycles",), "energy": ("energy",)}[objective]
     if arch is not None and objective in ("macs", "size", "write"):
         base = base + ("cycles",)  # among equally cheap trees, the fastest on the machine
     return base

@@ -23,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ortools.sat.python import cp_model
-
 from tncc.passes.order.dag import CandidateDag
 from tncc.plan import PlanOperand, Step
 
@@ -64,6 +62,8 @@ def _scaled(coefs: list[int], bound_count: int, limit: int = INT_LIMIT) -> tuple
 def select(dag: CandidateDag, objective: Sequence[str] | str, memory_budget: int | None = None,
            time_limit: float = 10.0) -> Selection:
     """Choose transitions minimising ``objective`` (a tuple of criteria, or "edp")."""
+    from ortools.sat.python import cp_model  # imported on first use: it is slow to load
+
     trs = dag.transitions
     nstat = len(dag.statements)
     U = 1 if memory_budget is None else max(1, nstat)
@@ -107,10 +107,19 @@ def select(dag: CandidateDag, objective: Sequence[str] | str, memory_budget: int
     if memory_budget is not None and keep:
         model.Add(sum(dag.nbytes(n) * kp for n, kp in keep.items()) <= int(memory_budget))
     exact = True
+    hint_coefs = criterion(dag, "cycles" if objective == "edp" else
+                           (objective if isinstance(objective, str) else objective[0]))
+    hint = _tree_dp(dag, hint_coefs)
+    tree_bound = dag.sharing_free and objective != "edp"
+    for k, v in enumerate(x):
+        model.AddHint(v, 1 if k in hint else 0)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, float(time_limit))
-    solver.parameters.num_workers = 1  # deterministic, and the machine is shared
     criteria = ("edp",) if objective == "edp" else tuple([objective] if isinstance(objective, str) else objective)
+    solver.parameters.max_time_in_seconds = max(0.1, float(time_limit) / len(criteria))
+    solver.parameters.num_workers = 1  # deterministic, and the machine is shared
+    import os
+    solver.parameters.log_search_progress = bool(os.environ.get("CSSE_LOG"))
+    solver.parameters.linearization_level = 2
     status = cp_model.UNKNOWN
     ubound = U * max(1, nstat) * 2
     for stage, name in enumerate(criteria):
@@ -130,6 +139,9 @@ def select(dag: CandidateDag, objective: Sequence[str] | str, memory_budget: int
             coefs, ok = _scaled(criterion(dag, name), ubound)
             exact = exact and ok
             expr = sum(c * v for c, v in zip(coefs, x))
+            if stage == 0 and tree_bound:
+                # without sharing the bottom-up choice is exact: its cost bounds the objective
+                model.Add(expr >= sum(coefs[k] for k in _tree_dp(dag, coefs)))
             model.Minimize(expr)
         status = solver.Solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -142,6 +154,30 @@ def select(dag: CandidateDag, objective: Sequence[str] | str, memory_budget: int
     counts = tuple(int(solver.Value(v)) for v in x)
     kept = frozenset(n for n in made if n not in keep or solver.Value(keep[n])) if U > 1 else frozenset(made)
     return Selection(counts, kept, status == cp_model.OPTIMAL, solver.StatusName(status), exact)
+
+
+def _tree_dp(dag: CandidateDag, coefs: Sequence[int]) -> set[int]:
+    """A feasible choice: each node made by the transition minimising its own
+    cost plus its children's (sharing ignored, so each node's choice does not
+    depend on who reads it), taken from every root down.  It is the plan each
+    statement would get alone, and the solver's starting point."""
+    best: dict[int, tuple[int, int]] = {}
+    for k, t in enumerate(dag.transitions):  # built bottom-up: children first
+        c = coefs[k] + sum(best[ch][0] if dag.nodes[ch].leaf is None else 0 for ch in t.children)
+        if t.node not in best or c < best[t.node][0]:
+            best[t.node] = (c, k)
+    chosen: set[int] = set()
+    stack = [dag.root_node(st) for st in dag.statements]
+    seen: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if n in seen or dag.nodes[n].leaf is not None:
+            continue
+        seen.add(n)
+        k = best[n][1]
+        chosen.add(k)
+        stack.extend(dag.transitions[k].children)
+    return chosen
 
 
 def emit_steps(dag: CandidateDag, sel: Selection, first_temp: int = 0) -> tuple[Step, ...]:
