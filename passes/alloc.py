@@ -1,0 +1,275 @@
+"""Memory planning: where every value of a plan lives, and when.
+
+A *value* is a leaf (input, param or upstream gradient), a temporary of the
+plan or a statement result.  Every leaf and every network output has a DRAM
+symbol (row-major, declared axis order: the contract of ``--inputs`` and
+``--outputs``).  A value is *resident* when it is kept in the global buffer
+from its first to its last use (leaves are loaded before their first use,
+outputs stored right after they are computed); otherwise it stays in DRAM
+and the steps that touch it move it block by block through a *staging* area
+(double-buffered).  Intermediates that are not resident are *spilled*: they
+get a DRAM scratch symbol, and the report names them.
+
+Allocation is first-fit over buffer addresses with lifetimes in plan-step
+units: at step ``s`` the values whose last use is before ``s`` are free, the
+operands and the result of ``s`` coexist.  When a value does not fit, the
+largest value live at that moment becomes DRAM-resident and allocation
+restarts (each restart removes one value, so it terminates).  On the fetta
+preset buffer tensors use bank-padded layouts (``passes.layout.banked``);
+on the systolic preset compact row-major ones (its GEMM needs them), with
+temporaries stored in the GEMM's natural ``[batch, left, right]`` order.
+
+Invariant: resident values whose lifetimes overlap occupy disjoint address
+ranges, all below the staging area, and every DRAM symbol is disjoint.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+from tncc.errors import TnccError
+from tncc.ir import DType, Network, Role as IrRole
+from tncc.isa.program import SymbolRole
+from tncc.passes.layout import Layout, banked, compact
+from tncc.plan import Plan, Step
+
+ONES = "const.ones"  # the constant all-ones symbol unary steps multiply with
+
+
+class Kind(enum.Enum):
+    LEAF = "leaf"
+    TEMP = "temp"
+    RESULT = "result"  # a statement result that is not an output
+    OUTPUT = "output"
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    name: str
+    axes: tuple[str, ...]  # index names of the stored axes
+    shape: tuple[int, ...]
+    dtype: DType
+    kind: Kind
+    first: int  # first step that reads or writes it
+    last: int  # last step that reads it (its defining step if never read)
+
+    @property
+    def words(self) -> int:
+        return max(1, math.prod(self.shape))
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """``buf``/``layout``: the buffer copy (resident values); ``dram`` /
+    ``dram_layout``: the DRAM symbol (leaves, outputs, spills), else None."""
+
+    value: str
+    resident: bool
+    buf: int | None
+    layout: Layout | None
+    dram: int | None
+    dram_layout: Layout | None
+    role: SymbolRole | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryPlan:
+    values: tuple[Value, ...]
+    placements: tuple[Placement, ...]
+    stage_base: int
+    stage_words: int
+    ones_buf: int
+    ones_words: int
+    ones_dram: int
+    dram_words: int
+    peak_words: int  # resident words at the busiest step
+
+    def value(self, name: str) -> Value:
+        return self._index()[0][name]
+
+    def place(self, name: str) -> Placement:
+        return self._index()[1][name]
+
+    def _index(self):
+        # Small plans: a linear scan is cheaper than caching on a frozen object.
+        return {v.name: v for v in self.values}, {p.value: p for p in self.placements}
+
+    @property
+    def spilled(self) -> tuple[str, ...]:
+        vals, places = self._index()
+        return tuple(n for n, p in places.items() if not p.resident and vals[n].kind in (Kind.TEMP, Kind.RESULT))
+
+    @property
+    def streamed(self) -> tuple[str, ...]:
+        return tuple(p.value for p in self.placements if not p.resident)
+
+
+def natural_order(step: Step) -> tuple[str, ...]:
+    """The systolic GEMM's result order: batch, left (A's order), right (B's order)."""
+    a = step.operands[0].indices
+    b = step.operands[1].indices if len(step.operands) > 1 else ()
+    out = set(step.indices)
+    batch = [i for i in a if i in out and i in b]
+    left = [i for i in a if i in out and i not in b]
+    right = [i for i in b if i in out and i not in a]
+    return tuple(batch + left + right)
+
+
+def collect_values(plan: Plan) -> list[Value]:
+    """Every value of ``plan`` with its lifetime (module doc)."""
+    net = plan.network
+    sizes = net.sizes()
+    outputs = set(net.outputs)
+    results = {st.result for st in net.statements}
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    axes: dict[str, tuple[str, ...]] = {}
+    for k, step in enumerate(plan.steps):
+        for op in step.operands:
+            first.setdefault(op.value, k)
+            last[op.value] = k
+            axes.setdefault(op.value, op.indices)
+        first.setdefault(step.result, k)
+        last.setdefault(step.result, k)
+        axes[step.result] = step.indices
+    vals = []
+    for t in net.leaves():
+        if t.name not in first:
+            continue  # declared but unused: nothing to move
+        vals.append(Value(t.name, tuple(t.indices), net.shape(t.name), net.storage_dtype(t.name), Kind.LEAF,
+                          first[t.name], last[t.name]))
+    for k, step in enumerate(plan.steps):
+        name = step.result
+        if name in outputs:
+            kind = Kind.OUTPUT
+        elif name in results:
+            kind = Kind.RESULT
+        else:
+            kind = Kind.TEMP
+        dtype = net.storage_dtype(name) if name in results else (DType.INT32 if net.dtype.is_int else net.dtype)
+        vals.append(Value(name, step.indices, tuple(sizes[i] for i in step.indices), dtype, kind, k, last[name]))
+    return vals
+
+
+def _leaf_role(net: Network, name: str) -> SymbolRole:
+    grads = {f"d_{g.of}" for g in net.grads}
+    if name in grads:
+        return SymbolRole.GRAD_INPUT
+    return SymbolRole.PARAM if net.tensor(name).role is IrRole.PARAM else SymbolRole.INPUT
+
+
+def _buffer_layout(v: Value, arch, order_of: dict[str, tuple[str, ...]]) -> Layout:
+    if arch.kind == "fetta":
+        return banked(v.shape, arch.buffer.banks)
+    order = order_of.get(v.name)
+    if order is None or v.kind in (Kind.OUTPUT, Kind.LEAF):
+        return compact(v.shape)
+    return compact(v.shape, tuple(v.axes.index(i) for i in order))
+
+
+def _first_fit(free: list[tuple[int, int]], words: int) -> int | None:
+    for k, (lo, hi) in enumerate(free):
+        if hi - lo >= words:
+            free[k] = (lo + words, hi)
+            return lo
+    return None
+
+
+def _release(free: list[tuple[int, int]], lo: int, words: int) -> None:
+    free.append((lo, lo + words))
+    free.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in free:
+        if merged and merged[-1][1] >= a:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    free[:] = [(a, b) for a, b in merged if b > a]
+
+
+def _try_place(vals: list[Value], layouts: dict[str, Layout], dram_only: set[str], capacity: int, steps: int):
+    """Addresses for every value not in ``dram_only`` or the name of a value
+    to evict (the largest live when the first allocation failed)."""
+    free = [(0, capacity)]
+    addr: dict[str, int] = {}
+    live: dict[str, int] = {}
+    peak = 0
+    by_first: dict[int, list[Value]] = {}
+    for v in vals:
+        by_first.setdefault(v.first, []).append(v)
+    for s in range(steps):
+        for name in [n for n in live if _last(vals, n) < s]:
+            _release(free, addr[name], layouts[name].words)
+            del live[name]
+        for v in sorted(by_first.get(s, []), key=lambda v: v.kind is not Kind.LEAF):
+            if v.name in dram_only:
+                continue
+            a = _first_fit(free, layouts[v.name].words)
+            if a is None:
+                cands = [n for n in live] + [v.name]
+                return None, max(cands, key=lambda n: layouts[n].words), 0
+            addr[v.name] = a
+            live[v.name] = a
+        peak = max(peak, sum(layouts[n].words for n in live))
+    return addr, None, peak
+
+
+def _last(vals: list[Value], name: str) -> int:
+    for v in vals:
+        if v.name == name:
+            return v.last
+    raise KeyError(name)
+
+
+def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0) -> MemoryPlan:
+    """Place every value of ``plan`` (module doc).  ``ones_words`` is the
+    length of the all-ones constant the code needs; ``scratch_words`` the
+    staging/scratch area every step needs at least (systolic reshaping)."""
+    net = plan.network
+    vals = collect_values(plan)
+    order_of = {st.result: natural_order(st) for st in plan.steps}
+    layouts = {v.name: _buffer_layout(v, arch, order_of) for v in vals}
+    total = arch.buffer.bytes // arch.buffer.word_bytes
+    usable = total - ones_words
+    dram_only: set[str] = set()
+    stage = min(scratch_words, usable // 2)
+    while True:
+        capacity = usable - stage
+        addr, evict, peak = _try_place(vals, layouts, dram_only, capacity, len(plan.steps))
+        if addr is not None:
+            break
+        dram_only.add(evict)
+        if stage < usable // 2:
+            stage = usable // 2  # streaming needs a staging area
+    if dram_only and stage == 0:
+        stage = usable // 2
+    # DRAM: leaves, then outputs, then spilled intermediates, then the ones.
+    dram = 0
+    places = []
+    for v in vals:
+        needs_dram = v.kind in (Kind.LEAF, Kind.OUTPUT) or v.name in dram_only
+        dlay = compact(v.shape) if needs_dram else None
+        d = None
+        if needs_dram:
+            d = dram
+            dram += dlay.words
+        if v.kind is Kind.LEAF:
+            role = _leaf_role(net, v.name)
+        elif v.kind is Kind.OUTPUT:
+            role = SymbolRole.OUTPUT
+        else:
+            role = SymbolRole.SCRATCH if needs_dram else None
+        resident = v.name not in dram_only
+        places.append(Placement(v.name, resident, addr.get(v.name) if resident else None,
+                                layouts[v.name] if resident else None, d, dlay, role))
+    ones_dram = dram
+    dram += ones_words
+    return MemoryPlan(tuple(vals), tuple(places), usable - stage, stage, usable, ones_words, ones_dram, dram, peak)
+
+
+def check_fits(mem: MemoryPlan, arch, where: str) -> None:
+    total = arch.buffer.bytes // arch.buffer.word_bytes
+    if mem.ones_buf + mem.ones_words > total:
+        raise TnccError(f"{where}: the {mem.ones_words}-word constant does not fit the {total}-word buffer")

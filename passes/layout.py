@@ -1,0 +1,99 @@
+"""Stored layouts of tensors: per-axis word strides.
+
+A :class:`Layout` is the address map of one stored tensor region: word
+``base + sum(i_k * strides[k])`` holds the element with axis indices ``i``.
+Axes are the tensor's own axes (declared order for leaves and statement
+results, the step's index order for temporaries).
+
+Two families are produced here:
+
+* :func:`compact` - row-major and contiguous in a chosen axis order (DRAM
+  symbols, and every buffer tensor on the systolic preset, whose GEMM needs
+  contiguous row-major operands);
+* :func:`banked` - row-major in a chosen axis order with row pitches padded so
+  that one step along any axis of pitch >= ``banks`` lands in another bank
+  (pitch made odd).  Operand ports that walk an outer axis then read distinct
+  banks, so beats stay conflict-free (``docs/machine.md``, "Bank conflicts").
+  Used for every buffer tensor on the fetta preset: the padding costs at most
+  one word per row and removes the ``pitch mod banks == 0`` pathology of
+  power-of-two shapes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """``strides[k]`` words between consecutive values of axis ``k``;
+    ``words`` is the extent of the address range used (base excluded)."""
+
+    shape: tuple[int, ...]
+    strides: tuple[int, ...]
+    words: int
+
+    def offset(self, index: tuple[int, ...]) -> int:
+        return sum(i * s for i, s in zip(index, self.strides))
+
+    def order(self) -> tuple[int, ...]:
+        """Axes from outermost to innermost (by stride; ties keep axis order)."""
+        return tuple(sorted(range(len(self.shape)), key=lambda k: (-self.strides[k], k)))
+
+    def is_compact_in(self, order: tuple[int, ...]) -> bool:
+        """True when the layout is contiguous row-major with axes in ``order``
+        (axes of size 1 may be anywhere)."""
+        return self.strides_equal(compact(self.shape, order))
+
+    def strides_equal(self, other: "Layout") -> bool:
+        return all(s1 == s2 or n == 1 for s1, s2, n in zip(self.strides, other.strides, self.shape))
+
+
+def compact(shape: tuple[int, ...], order: tuple[int, ...] | None = None) -> Layout:
+    """Row-major contiguous layout; ``order`` lists axes outermost first
+    (default: declared order)."""
+    order = tuple(range(len(shape))) if order is None else tuple(order)
+    assert sorted(order) == list(range(len(shape))), f"bad axis order {order} for rank {len(shape)}"
+    strides = [0] * len(shape)
+    acc = 1
+    for k in reversed(order):
+        strides[k] = acc
+        acc *= shape[k]
+    return Layout(tuple(shape), tuple(strides), max(1, math.prod(shape)))
+
+
+def padded_pitch(pitch: int, banks: int) -> int:
+    """The pitch to use for a row of ``pitch`` words: unchanged when shorter
+    than a bank row or already odd, otherwise the next odd number (an odd
+    pitch maps ``banks`` consecutive rows to ``banks`` distinct banks)."""
+    if pitch < banks or pitch % 2 == 1:
+        return pitch
+    return pitch + 1
+
+
+def banked(shape: tuple[int, ...], banks: int, order: tuple[int, ...] | None = None) -> Layout:
+    """Row-major layout in ``order`` with bank-padded pitches (module doc)."""
+    order = tuple(range(len(shape))) if order is None else tuple(order)
+    strides = [0] * len(shape)
+    acc = 1
+    for k in reversed(order):
+        strides[k] = acc
+        acc = padded_pitch(acc * shape[k], banks) if shape[k] > 1 else acc
+    words = 1 + sum((n - 1) * s for n, s in zip(shape, strides))
+    return Layout(tuple(shape), tuple(strides), max(1, words))
+
+
+def banked_words(shape: tuple[int, ...], banks: int) -> int:
+    """Words a :func:`banked` layout of ``shape`` occupies (any order gives at
+    most this many for declared order; used for budgeting)."""
+    return banked(shape, banks).words
+
+
+def sub_layout(layout: Layout, box: tuple[tuple[int, int], ...]) -> tuple[int, Layout]:
+    """The region ``box`` (``(start, extent)`` per axis) of a stored tensor:
+    its offset from the tensor's base and its layout (same strides)."""
+    off = sum(st * s for (st, _), s in zip(box, layout.strides))
+    shape = tuple(ext for _, ext in box)
+    words = 1 + sum((n - 1) * s for n, s in zip(shape, layout.strides))
+    return off, Layout(shape, layout.strides, max(1, words))

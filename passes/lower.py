@@ -1,0 +1,409 @@
+"""Code generation: the tiled plan and the memory plan become an ISA program.
+
+For every step, in plan order:
+
+1. resident leaves used for the first time are loaded whole (``LOAD``);
+2. for every block, operands that live in DRAM are loaded into their staging
+   slot (two slots per tensor, alternated, so the DMA fills one while the
+   array reads the other; a sub-box equal to the previous block's is reused);
+3. fetta: for every tile the distribution networks and the reduction network
+   are (re)configured when their configuration changes (``DIST``, ``RED``)
+   and the tile runs (``CTILE``); systolic: operands are copied into
+   row-major ``[batch, M, K]`` / ``[batch, K, N]`` matrices by ``SHAPE``
+   when their layout is not already that, one ``GEMM`` runs per batch point,
+   and the result is copied into its layout by ``SHAPE`` when that differs;
+4. DRAM-resident results are stored block by block, resident outputs after
+   the step.
+
+Synchronisation comes from :class:`tncc.passes.sync.SyncTracker`: each
+instruction declares the buffer ranges it reads and writes.  Every
+instruction carries the index of the ``.tn`` statement it was generated for.
+Config records are deduplicated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from tncc.ir import DType
+from tncc.isa.program import DmaDesc, GemmDesc, Instruction, Program, RedConfig, SwitchConfig, Symbol, TileDesc
+from tncc.isa.table import NO_SRC, Opcode, Unit
+from tncc.passes.alloc import ONES, Kind, MemoryPlan
+from tncc.passes.layout import Layout, banked, compact
+from tncc.passes.shape import View, copy_descs, gemm_extents, is_row_major, lower_tile, words_spanned
+from tncc.passes.sync import NET_A, NET_B, RED_CFG, SyncTracker
+from tncc.passes.tile import COPY
+from tncc.passes.tiled_ir import Block, IndexInfo, Role, Tile, TiledProgram, TiledStep
+from tncc.plan import Plan
+
+
+@dataclass
+class _Emitter:
+    """Instruction stream under construction with deduplicated config tables."""
+
+    sync: SyncTracker = field(default_factory=SyncTracker)
+    code: list[Instruction] = field(default_factory=list)
+    tables: dict[str, dict[Any, int]] = field(default_factory=lambda: {k: {} for k in ("dma", "sw", "red", "tile", "gemm")})
+    shapes: int = 0
+
+    def ref(self, kind: str, rec: Any) -> int:
+        t = self.tables[kind]
+        if rec not in t:
+            t[rec] = len(t)
+        return t[rec]
+
+    def emit(self, unit: Unit, ins: Instruction, reads: list, writes: list) -> None:
+        self.code.extend(self.sync.access(unit, reads, writes, ins.src))
+        self.code.append(ins)
+
+    def records(self, kind: str) -> tuple:
+        return tuple(self.tables[kind])
+
+
+def _rng(base: int, extents: list[int], strides: list[int]) -> tuple[int, int]:
+    lo = base + sum((e - 1) * s for e, s in zip(extents, strides) if s < 0)
+    return (lo, lo + words_spanned(extents, strides) - 1)
+
+
+def symbol_name(value: str) -> str:
+    """DRAM symbol of a value: its name, temporaries ``%N`` as ``tmp.N``."""
+    return "tmp." + value[1:] if value.startswith("%") else value
+
+
+def _tensor_view(base: int, layout: Layout, indices: tuple[str, ...], origin: tuple[tuple[str, int], ...] = ()) -> View:
+    return View(base, tuple(zip(indices, layout.strides)), origin)
+
+
+class _Lowering:
+    def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any) -> None:
+        self.plan, self.tiled, self.mem, self.arch = plan, tiled, mem, arch
+        self.net = plan.network
+        self.e = _Emitter()
+        self.values = {v.name: v for v in mem.values}
+        self.places = {p.value: p for p in mem.placements}
+        self.loaded: set[str] = set()
+        self.fetta = arch.kind == "fetta"
+        self.cur = {"A": None, "B": None, "R": None}
+        self.stmt_index = {st.result: k for k, st in enumerate(self.net.statements)}
+        self.dtype = DType.INT32 if self.net.dtype.is_int else self.net.dtype
+
+    # -- data movement -----------------------------------------------------------------
+    def _copy(self, op: Opcode, src_base: int, src_strides: list[int], dst_base: int, dst_strides: list[int],
+              extents: list[int], dtype: DType, src: int) -> None:
+        for fo, to, desc in copy_descs(extents, src_strides, dst_strides, dtype):
+            d = self.e.ref("dma", desc)
+            sub = [row[0] for row in desc.dims]
+            if op is Opcode.LOAD:
+                ins = Instruction.make(op, src, dram=src_base + fo, buf=dst_base + to, desc=d)
+                self.e.emit(Unit.DMA, ins, [], [_rng(dst_base + to, sub, [r[2] for r in desc.dims])])
+            elif op is Opcode.STORE:
+                ins = Instruction.make(op, src, buf=src_base + fo, dram=dst_base + to, desc=d)
+                self.e.emit(Unit.DMA, ins, [_rng(src_base + fo, sub, [r[1] for r in desc.dims])], [])
+            else:
+                ins = Instruction(op, (src_base + fo, dst_base + to, d), src)  # fields src, dst, desc
+                self.e.shapes += 1
+                self.e.emit(Unit.DMA, ins, [_rng(src_base + fo, sub, [r[1] for r in desc.dims])],
+                            [_rng(dst_base + to, sub, [r[2] for r in desc.dims])])
+
+    def _load_whole(self, name: str, src: int) -> None:
+        v, p = self.values[name], self.places[name]
+        self._copy(Opcode.LOAD, p.dram, list(p.dram_layout.strides), p.buf, list(p.layout.strides), list(v.shape), v.dtype, src)
+
+    def _stage_layout(self, shape: tuple[int, ...]) -> Layout:
+        return banked(shape, self.arch.buffer.banks) if self.fetta else compact(shape)
+
+    # -- the program ---------------------------------------------------------------------
+    def run(self) -> Program:
+        if self.mem.ones_words:
+            self._copy(Opcode.LOAD, self.mem.ones_dram, [1], self.mem.ones_buf, [1], [self.mem.ones_words], self.dtype, NO_SRC)
+        for ts in self.tiled.steps:
+            self._step(ts)
+        self.e.code.append(Instruction.make(Opcode.HALT))
+        return Program(
+            arch_name=self.arch.name, arch_fingerprint=self.arch.fingerprint(), instructions=tuple(self.e.code),
+            dmas=self.e.records("dma"), switches=self.e.records("sw"), reds=self.e.records("red"),
+            tiles=self.e.records("tile"), gemms=self.e.records("gemm"), symbols=self._symbols(),
+            statements=tuple(self._statement_text(st) for st in self.net.statements),
+        )
+
+    def _statement_text(self, st) -> str:
+        ops = " * ".join(f"{o.tensor}[{', '.join(o.indices)}]" for o in st.operands)
+        loc = f"  # {st.span.file}:{st.span.line}" if st.span is not None else ""
+        return f"{st.result}[{', '.join(st.indices)}] = {ops}{loc}"
+
+    def _symbols(self) -> tuple[Symbol, ...]:
+        syms = []
+        for v in self.mem.values:
+            p = self.places[v.name]
+            if p.dram is not None:
+                syms.append(Symbol(symbol_name(v.name), p.role, v.dtype, v.shape, p.dram, p.dram_layout.strides))
+        if self.mem.ones_words:
+            from tncc.isa.program import SymbolRole
+
+            syms.append(Symbol(ONES, SymbolRole.PARAM, self.dtype, (self.mem.ones_words,), self.mem.ones_dram, (1,)))
+        return tuple(syms)
+
+    # -- one step ------------------------------------------------------------------------
+    def _step(self, ts: TiledStep) -> None:
+        step = ts.step
+        src = self.stmt_index.get(step.statement, NO_SRC)
+        for op in step.operands:
+            p = self.places[op.value]
+            if self.values[op.value].kind is Kind.LEAF and p.resident and op.value not in self.loaded:
+                self._load_whole(op.value, src)
+                self.loaded.add(op.value)
+        infos = {ix.name: ix for ix in ts.indices}
+        slots = self._slots(ts)
+        last_box: dict[int, tuple] = {}
+        slot_of: dict[int, int] = {0: 1, 1: 1, 2: 1}
+        cview: View | None = None
+        for block in ts.blocks:
+            views: list[View] = []
+            for k, op in enumerate(step.operands):
+                p = self.places[op.value]
+                if p.resident:
+                    views.append(_tensor_view(p.buf, p.layout, op.indices))
+                    continue
+                box = tuple((block.start(i), block.extent(i)) for i in op.indices)
+                lay = self._stage_layout(tuple(e for _, e in box))
+                if last_box.get(k) != box:
+                    slot_of[k] ^= 1
+                    off = sum(s * st for (s, _), st in zip(box, p.dram_layout.strides))
+                    self._copy(Opcode.LOAD, p.dram + off, list(p.dram_layout.strides), slots[k][slot_of[k]],
+                               list(lay.strides), [e for _, e in box], self.values[op.value].dtype, src)
+                    last_box[k] = box
+                views.append(_tensor_view(slots[k][slot_of[k]], lay, op.indices,
+                                          tuple((i, s) for i, (s, _) in zip(op.indices, box))))
+            if len(views) == 1:
+                views.append(View(self.mem.ones_buf, ()))
+            pc = self.places[step.result]
+            cbox = tuple((block.start(i), block.extent(i)) for i in step.indices)
+            if pc.resident:
+                cview = _tensor_view(pc.buf, pc.layout, step.indices)
+            elif block.first_k:
+                slot_of[2] ^= 1
+                lay = self._stage_layout(tuple(e for _, e in cbox))
+                cview = _tensor_view(slots[2][slot_of[2]], lay, step.indices, tuple((i, s) for i, (s, _) in zip(step.indices, cbox)))
+            assert cview is not None
+            if self.fetta:
+                for tile in block.tiles:
+                    self._ctile(tile, infos, views[0], views[1], cview, src)
+            else:
+                self._systolic_block(ts, block, infos, views[0], views[1], cview, slots, src)
+            if not pc.resident and block.last_k:
+                lay_strides = [cview.stride(i) for i in step.indices]
+                off = sum(s * st for (s, _), st in zip(cbox, pc.dram_layout.strides))
+                self._copy(Opcode.STORE, cview.base, lay_strides, pc.dram + off, list(pc.dram_layout.strides),
+                           [e for _, e in cbox], self.values[step.result].dtype, src)
+        if pc.resident and self.values[step.result].kind is Kind.OUTPUT:
+            v = self.values[step.result]
+            self._copy(Opcode.STORE, pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides),
+                       list(v.shape), v.dtype, src)
+
+    def _slots(self, ts: TiledStep) -> dict[Any, Any]:
+        """Staging slot addresses: two per DRAM-resident tensor (A, B, C) and,
+        systolic, one scratch matrix each for A', B', C'."""
+        base = self.mem.stage_base
+        step = ts.step
+        tensors = [op.indices for op in step.operands] + ([()] if len(step.operands) == 1 else []) + [step.indices]
+        values = [op.value for op in step.operands] + ([None] if len(step.operands) == 1 else []) + [step.result]
+        slots: dict[Any, Any] = {}
+        for k, (ixs, val) in enumerate(zip(tensors, values)):
+            if val is None or self.places[val].resident:
+                slots[k] = (None, None)
+                continue
+            words = max(self._stage_layout(tuple(b.extent(i) for i in ixs)).words for b in ts.blocks)
+            slots[k] = (base, base + words)
+            base += 2 * words
+        if not self.fetta:
+            infos = ts.indices
+            groups = {
+                "A'": [ix.name for ix in infos if ix.role is not Role.RIGHT],
+                "B'": [ix.name for ix in infos if ix.role is not Role.LEFT] if not ts.unary else [],
+                "C'": list(step.indices),
+            }
+            for key, ixs in groups.items():
+                words = max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
+                slots[key] = base
+                base += words
+        assert base <= self.mem.stage_base + self.mem.stage_words, "staging area overflow"
+        return slots
+
+    # -- fetta ------------------------------------------------------------------------------
+    def _ctile(self, tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, src: int) -> None:
+        code = lower_tile(tile, infos, a, b, c, self.dtype, self.arch)
+        for key, net, cfg, rng in (("A", 0, code.switch_a, NET_A), ("B", 1, code.switch_b, NET_B)):
+            if self.cur[key] != cfg:
+                ins = Instruction.make(Opcode.DIST, src, net=net, cfg=self.e.ref("sw", cfg))
+                self.e.emit(Unit.DIST, ins, [], [rng])
+                self.cur[key] = cfg
+        if self.cur["R"] != code.red:
+            self.e.emit(Unit.RED, Instruction.make(Opcode.RED, src, cfg=self.e.ref("red", code.red)), [], [RED_CFG])
+            self.cur["R"] = code.red
+        ra = self._view_range(a, tile)
+        rb = self._view_range(b, tile)
+        rc = self._view_range(c, tile)
+        for desc in code.descs:
+            ins = Instruction.make(Opcode.CTILE, src, tile=self.e.ref("tile", desc))
+            self.e.emit(Unit.ARRAY, ins, [ra, rb, NET_A, NET_B, RED_CFG] + ([rc] if desc.accumulate else []), [rc])
+
+    @staticmethod
+    def _view_range(v: View, tile: Tile) -> tuple[int, int]:
+        start = {ax.index: ax.start for ax in tile.axes}
+        lo = v.address(start)
+        span = sum((ax.span - 1) * v.stride(ax.index) for ax in tile.axes)
+        return (lo, lo + span)
+
+    # -- systolic -----------------------------------------------------------------------------
+    def _systolic_block(self, ts: TiledStep, block: Block, infos, a: View, b: View, c: View, slots, src: int) -> None:
+        (tile,) = block.tiles
+        step = ts.step
+        box = {n: (s, e) for n, s, e in block.box}
+        start = {n: s for n, s, _ in block.box}
+        if tile.dataflow == COPY:
+            ixs = list(step.indices)
+            self._copy(Opcode.SHAPE, a.address(start), [a.stride(i) for i in ixs], c.address(start),
+                       [c.stride(i) for i in ixs], [box[i][1] for i in ixs], self.values[step.result].dtype, src)
+            return
+        a_ix = step.operands[0].indices
+        b_ix = step.operands[1].indices if len(step.operands) > 1 else ()
+        batch = [i for i in a_ix if infos[i].role is Role.BATCH]
+        left = [i for i in a_ix if infos[i].role is Role.LEFT]
+        right = [i for i in b_ix if infos[i].role is Role.RIGHT]
+        con = [i for i in a_ix if infos[i].role is Role.CONTRACTED] + [i for i in b_ix if infos[i].role is Role.CONTRACTED and i not in a_ix]
+        m, n, k = gemm_extents(tile, infos)
+        ext = {i: box[i][1] for i in box}
+        a_dtype = self.values[step.operands[0].value].dtype
+        # A' = [batch, left, con] row-major.
+        am = self._as_matrix(a, batch + left + con, ext, start, slots["A'"], a_dtype, src)
+        if ts.unary:
+            # The all-ones vector is already a row-major [K, 1] matrix.
+            bm = View(self.mem.ones_buf, tuple((i, s) for i, s in zip(con, compact(tuple(ext[i] for i in con)).strides)), tuple(start.items()))
+        else:
+            b_dtype = self.values[step.operands[1].value].dtype
+            bm = self._as_matrix(b, batch + con + right, ext, start, slots["B'"], b_dtype, src)
+        c_order = batch + left + right
+        c_direct = is_row_major([ext[i] for i in c_order], [c.stride(i) for i in c_order])
+        if c_direct:
+            cm = c
+        else:
+            cm = View(slots["C'"], tuple(zip(c_order, compact(tuple(ext[i] for i in c_order)).strides)), tuple(start.items()))
+        acc = tile.accumulate
+        for point in _points([ext[i] for i in batch]):
+            at = dict(start)
+            for i, v in zip(batch, point):
+                at[i] = start[i] + v
+            aa, ba, ca = am.address(at), bm.address(at), cm.address(at)
+            g = GemmDesc(self.dtype, m, n, k, aa, k, ba, n, ca, n, acc)
+            ins = Instruction.make(Opcode.GEMM, src, gemm=self.e.ref("gemm", g))
+            reads = [(aa, aa + m * k - 1), (ba, ba + k * n - 1)] + ([(ca, ca + m * n - 1)] if acc else [])
+            self.e.emit(Unit.ARRAY, ins, reads, [(ca, ca + m * n - 1)])
+        if not c_direct and block.last_k:
+            self._copy(Opcode.SHAPE, cm.address(start), [cm.stride(i) for i in c_order], c.address(start),
+                       [c.stride(i) for i in c_order], [ext[i] for i in c_order], self.values[step.result].dtype, src)
+
+    def _as_matrix(self, v: View, order: list[str], ext: dict[str, int], start: dict[str, int], scratch: int,
+                   dtype: DType, src: int) -> View:
+        """``v`` if it is row-major in ``order`` over the block, else a SHAPE
+        copy of it (broadcasting indices it lacks) into ``scratch``."""
+        extents = [ext[i] for i in order]
+        strides = [v.stride(i) for i in order]
+        if is_row_major(extents, strides):
+            return v
+        lay = compact(tuple(extents))
+        self._copy(Opcode.SHAPE, v.address(start), strides, scratch, list(lay.strides), extents, dtype, src)
+        return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items()))
+
+
+def _points(counts: list[int]):
+    import itertools
+
+    return itertools.product(*(range(c) for c in counts))
+
+
+def lower(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any) -> tuple[Program, int]:
+    """The program for ``plan`` and the number of SHAPE instructions in it."""
+    lw = _Lowering(plan, tiled, mem, arch)
+    prog = lw.run()
+    return prog, lw.e.shapes
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """Everything the back end decided for one plan: the memory plan, the
+    tiled IR and the program, plus counts the report uses."""
+
+    memory: MemoryPlan
+    tiled: TiledProgram
+    program: Program
+    shapes: int  # SHAPE instructions (0 on fetta by construction)
+    sync_pairs: int
+
+
+def _ones_words(plan: Plan, arch: Any) -> int:
+    """Length of the all-ones constant: one word on fetta (read with stride
+    0), the longest summed range of a unary step on systolic (a [K, 1]
+    matrix), 0 when no step needs it."""
+    sizes = plan.network.sizes()
+    unary = [s for s in plan.steps if len(s.operands) == 1]
+    if not unary:
+        return 0
+    if arch.kind == "fetta":
+        return 1
+    need = 1
+    for s in unary:
+        summed = [i for i in s.operands[0].indices if i not in s.indices]
+        need = max(need, math.prod(sizes[i] for i in summed) if summed else 1)
+    return need
+
+
+def _scratch_words(plan: Plan, arch: Any) -> int:
+    """Systolic: the largest reshaping working set of any step (A', B', C')."""
+    if arch.kind == "fetta":
+        return 0
+    from tncc.passes.tile import classify
+
+    sizes = plan.network.sizes()
+    need = 0
+    for s in plan.steps:
+        infos = classify(s, sizes)
+        a = math.prod(ix.size for ix in infos if ix.role is not Role.RIGHT)
+        b = math.prod(ix.size for ix in infos if ix.role is not Role.LEFT) if len(s.operands) > 1 else 0
+        need = max(need, a + b + s.size(sizes))
+    return need
+
+
+def lower_plan(plan: Plan, arch: Any) -> Lowered:
+    """Memory planning, tiling, shaping and code generation for ``plan`` on
+    ``arch`` (``tncc.isa.arch.Arch``)."""
+    from tncc.passes.alloc import plan_memory
+    from tncc.passes.tile import Budget, tile_step
+    from tncc.passes.tiled_ir import verify_tiled_step
+
+    mem = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch))
+    places = {p.value: p for p in mem.placements}
+    sizes = plan.network.sizes()
+    steps = []
+    for k, step in enumerate(plan.steps):
+        staged = [not places[op.value].resident for op in step.operands]
+        if len(staged) == 1:
+            staged.append(False)
+        staged.append(not places[step.result].resident)
+        budget = Budget(mem.stage_words, tuple(staged), arch.kind != "fetta")
+        st = plan.network.statement(step.statement) if step.statement in {s.result for s in plan.network.statements} else None
+        where = _where(st, step)
+        steps.append(tile_step(k, step, sizes, arch, budget, where))
+    tiled = TiledProgram(tuple(steps), arch.name)
+    for ts in tiled.steps:
+        verify_tiled_step(ts, max_points=1 << 16)
+    lw = _Lowering(plan, tiled, mem, arch)
+    prog = lw.run()
+    return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs)
+
+
+def _where(st: Any, step: Any) -> str:
+    if st is not None and st.span is not None:
+        return f"{st.span.file}:{st.span.line}:{st.span.column}: statement `{st.result}`"
+    return f"statement `{step.statement}`"

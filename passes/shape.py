@@ -1,0 +1,219 @@
+"""Shaping: turn tiles into the machine's address streams, switch words and
+reduction groupings, and (systolic) into explicit reshaping copies.
+
+On the fetta preset a tensor is never rearranged in memory.  For each tile:
+
+* each operand is a :class:`View` (base address and one word stride per
+  index; stride 0 where the operand lacks the index, which makes the
+  distribution network multicast: outer products, hyperedges, A-only /
+  B-only summed indices and the all-ones operand of unary steps);
+* its ports enumerate (b, i, kk) and its beats the rest of the contracted
+  range, each index contributing one ``(extent, stride)`` dim (adjacent
+  dims merged when the strides allow);
+* the port -> slot mapping ``src(p) = port_offset(p) mod banks`` is routed
+  on the Benes-copy-Benes network by ``tncc.isa.networks.route_multicast``
+  (looping algorithm);
+* the drain writes the accumulators in whatever layout the result has, so
+  any permutation of the result's indices is free;
+* the reduction grouping sums ``TKK`` consecutive lanes (inner dataflow) or
+  keeps every lane (outer, batch).
+
+On the systolic preset the GEMM needs ``A[M,K]``, ``B[K,N]``, ``C[M,N]``
+row-major and contiguous: :func:`gemm_view_needs_copy` says when an operand
+must first be copied by a ``SHAPE`` (a permuting, possibly broadcasting
+copy) and :func:`copy_descs` builds the DMA-style descriptors for it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tncc.errors import TnccError
+from tncc.ir import DType
+from tncc.isa.networks import red_config, route_multicast
+from tncc.isa.program import MAX_DIMS, MAX_LOOPS, DmaDesc, Drain, RedConfig, Stream, SwitchConfig, TileDesc
+from tncc.isa.table import TileDataflow
+from tncc.passes.tiled_ir import ROLE_GROUP, Group, IndexInfo, Role, Tile, TileAxis
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Where a block of a tensor is: element with index values ``v`` at
+    ``base + sum((v[i] - origin[i]) * strides[i])``; indices the tensor lacks
+    have stride 0."""
+
+    base: int
+    strides: tuple[tuple[str, int], ...]
+    origin: tuple[tuple[str, int], ...] = ()
+
+    def stride(self, index: str) -> int:
+        for n, s in self.strides:
+            if n == index:
+                return s
+        return 0
+
+    def address(self, point: dict[str, int]) -> int:
+        org = dict(self.origin)
+        return self.base + sum((point[n] - org.get(n, 0)) * s for n, s in self.strides if n in point)
+
+
+def merge_dims(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Drop extent-1 dims and merge neighbours whose strides chain
+    (``outer stride == inner extent * inner stride`` for every stride
+    column); the row-major enumeration is unchanged."""
+    out: list[tuple[int, ...]] = []
+    for d in dims:
+        if d[0] == 1:
+            continue
+        if out:
+            prev = out[-1]
+            if all(ps == d[0] * s for ps, s in zip(prev[1:], d[1:])):
+                out[-1] = (prev[0] * d[0],) + tuple(d[1:])
+                continue
+        out.append(tuple(d))
+    return out
+
+
+def _group_axes(tile: Tile, infos: dict[str, IndexInfo], group: Group, key_view: View) -> list[TileAxis]:
+    axes = [ax for ax in tile.axes if ROLE_GROUP[infos[ax.index].role] is group and ax.extent > 1]
+    # Outermost stride first so neighbouring dims merge.
+    return sorted(axes, key=lambda ax: -abs(key_view.stride(ax.index)))
+
+
+@dataclass(frozen=True, slots=True)
+class TileCode:
+    """One tile lowered: descriptors for each unrolled point of the loops
+    beyond ``MAX_LOOPS``, plus the networks' configurations."""
+
+    descs: tuple[TileDesc, ...]
+    switch_a: SwitchConfig
+    switch_b: SwitchConfig
+    red: RedConfig
+    port_offsets: tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _offsets(dims: list[tuple[int, int]]) -> list[int]:
+    offs = [0]
+    for ext, stride in dims:
+        offs = [o + k * stride for o in offs for k in range(ext)]
+    return offs
+
+
+def _route(dims: list[tuple[int, int]], arch) -> tuple[SwitchConfig, tuple[int, ...]]:
+    ports, banks = arch.dist.ports, arch.buffer.banks
+    if banks > ports:
+        raise TnccError(f"the buffer has {banks} banks but the distribution network only {ports} input slots",
+                        where="arch key buffer.banks")
+    offs = _offsets(dims)
+    src = [o % banks for o in offs] + [-1] * (ports - len(offs))
+    return _route_cached(tuple(src), ports), tuple(offs)
+
+
+_ROUTES: dict[tuple[tuple[int, ...], int], SwitchConfig] = {}
+
+
+def _route_cached(src: tuple[int, ...], ports: int) -> SwitchConfig:
+    key = (src, ports)
+    hit = _ROUTES.get(key)
+    if hit is None:
+        hit = _ROUTES[key] = route_multicast(src, ports)
+    return hit
+
+
+def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, dtype: DType, arch) -> TileCode:
+    """The tile descriptor(s) and network configurations of one fetta tile."""
+    gb = _group_axes(tile, infos, Group.B, a)
+    gm = _group_axes(tile, infos, Group.M, a)
+    gn = _group_axes(tile, infos, Group.N, b)
+    gk = _group_axes(tile, infos, Group.K, a if any(a.stride(ax.index) for ax in tile.axes) else b)
+    a_ports = merge_dims([(ax.extent, a.stride(ax.index)) for ax in gb + gm + gk])
+    b_ports = merge_dims([(ax.extent, b.stride(ax.index)) for ax in gb + gn + gk])
+    drain = merge_dims([(ax.extent, c.stride(ax.index)) for ax in gb + gm + gn])
+    beat_axes = [ax for ax in tile.axes if ax.beats > 1]
+    a_beats = merge_dims([(ax.beats, ax.extent * a.stride(ax.index)) for ax in beat_axes])
+    b_beats = merge_dims([(ax.beats, ax.extent * b.stride(ax.index)) for ax in beat_axes])
+    for what, dims in (("A ports", a_ports), ("B ports", b_ports), ("drain", drain), ("A beats", a_beats), ("B beats", b_beats)):
+        assert len(dims) <= MAX_DIMS, f"tile {what} need {len(dims)} dims"
+    loop_axes = [ax for ax in tile.axes if ax.count > 1]
+    # Reduce loops innermost keeps each output's partial sums adjacent in time.
+    loop_axes.sort(key=lambda ax: infos[ax.index].role is Role.CONTRACTED)
+    loops = [(ax.count, ax.extent * ax.beats * a.stride(ax.index), ax.extent * ax.beats * b.stride(ax.index),
+              ax.extent * ax.beats * c.stride(ax.index), infos[ax.index].role is Role.CONTRACTED) for ax in loop_axes]
+    start = {ax.index: ax.start for ax in tile.axes}
+    a0, b0, c0 = a.address(start), b.address(start), c.address(start)
+    sw_a, offs_a = _route(a_ports, arch)
+    sw_b, offs_b = _route(b_ports, arch)
+    lanes = tile.tb * tile.tm * tile.tn
+    red = red_config((tile.tkk,) * lanes)
+    flow = TileDataflow(tile.dataflow)
+    # Loops beyond MAX_LOOPS (outermost first) are unrolled into descriptors.
+    outer, inner = loops[: max(0, len(loops) - MAX_LOOPS)], loops[max(0, len(loops) - MAX_LOOPS):]
+    descs = []
+    for point in _points([l[0] for l in outer]):
+        da = sum(k * l[1] for k, l in zip(point, outer))
+        db = sum(k * l[2] for k, l in zip(point, outer))
+        dc = sum(k * l[3] for k, l in zip(point, outer))
+        red_started = any(k and l[4] for k, l in zip(point, outer))
+        descs.append(TileDesc(
+            dtype=dtype, dataflow=flow, tb=tile.tb, tm=tile.tm, tn=tile.tn, tkk=tile.tkk,
+            a=Stream(a0 + da, tuple(a_ports), tuple(a_beats)),
+            b=Stream(b0 + db, tuple(b_ports), tuple(b_beats)),
+            c=Drain(c0 + dc, tuple(drain)),
+            accumulate=tile.accumulate or red_started,
+            loops=tuple(inner),
+        ))
+    return TileCode(tuple(descs), sw_a, sw_b, red, (tuple(offs_a), tuple(offs_b)))
+
+
+def _points(counts: list[int]):
+    if not counts:
+        yield ()
+        return
+    import itertools
+
+    yield from itertools.product(*(range(c) for c in counts))
+
+
+# -- strided copies (DMA and SHAPE) -----------------------------------------------------
+
+
+def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int], dtype: DType) -> list[tuple[int, int, DmaDesc]]:
+    """Descriptors of a strided copy of the box ``extents`` from one address
+    map to another, as ``(from_offset, to_offset, desc)`` triples: one when
+    the merged copy has at most ``MAX_DIMS`` dims, otherwise one per point of
+    the leading dims."""
+    dims = merge_dims([(e, f, t) for e, f, t in zip(extents, from_strides, to_strides)])
+    if not dims:
+        dims = [(1, 1, 1)]
+    lead, tail = dims[: max(0, len(dims) - MAX_DIMS)], dims[max(0, len(dims) - MAX_DIMS):]
+    desc = DmaDesc(tuple(tail), dtype)
+    out = []
+    for point in _points([d[0] for d in lead]):
+        fo = sum(k * d[1] for k, d in zip(point, lead))
+        to = sum(k * d[2] for k, d in zip(point, lead))
+        out.append((fo, to, desc))
+    return out
+
+
+def words_spanned(extents: list[int], strides: list[int]) -> int:
+    return 1 + sum((e - 1) * abs(s) for e, s in zip(extents, strides))
+
+
+def is_row_major(extents: list[int], strides: list[int]) -> bool:
+    """Contiguous row-major in the given axis order (size-1 axes ignored)."""
+    acc = 1
+    for e, s in reversed(list(zip(extents, strides))):
+        if e == 1:
+            continue
+        if s != acc:
+            return False
+        acc *= e
+    return True
+
+
+def gemm_extents(tile: Tile, infos: dict[str, IndexInfo]) -> tuple[int, int, int]:
+    m = math.prod(ax.extent for ax in tile.axes if infos[ax.index].role is Role.LEFT)
+    n = math.prod(ax.extent for ax in tile.axes if infos[ax.index].role is Role.RIGHT)
+    k = math.prod(ax.beats for ax in tile.axes if infos[ax.index].role is Role.CONTRACTED)
+    return m, n, k

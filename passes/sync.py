@@ -1,0 +1,86 @@
+"""Synchronisation of the decoupled units from memory hazards.
+
+The machine's units (DMA, DIST, ARRAY, RED) run their own instruction
+queues and meet only through semaphores (``docs/machine.md``, "Units").
+:class:`SyncTracker` records, for each unit, the buffer ranges (and network
+configuration registers) its instructions read and write.  Before an
+instruction of unit ``U`` is emitted it finds every other unit ``V`` with an
+earlier, not yet ordered access that conflicts (read-after-write,
+write-after-read or write-after-write on overlapping ranges) and emits
+``SIGNAL V, s`` + ``WAIT U, s`` on the channel semaphore ``s`` of the pair
+``V -> U``.  A SIGNAL covers *all* of ``V``'s earlier instructions, so one
+pair orders everything before it, and later instructions of ``U`` need no
+new pair until ``V`` touches a conflicting range again.
+
+Each channel is signalled only by ``V`` and waited only by ``U``, both in
+program order, so counting semaphores pair up first-in first-out.  The
+result is minimal for this model: units overlap wherever no hazard exists,
+which is exactly the double buffering of staging slots.
+"""
+
+from __future__ import annotations
+
+from tncc.isa.program import Instruction
+from tncc.isa.table import Opcode, Unit
+
+# Pseudo-ranges for the configuration registers of the networks.
+NET_A = (-3, -3)
+NET_B = (-2, -2)
+RED_CFG = (-1, -1)
+
+Range = tuple[int, int]  # inclusive word range
+
+
+def _overlap(r: Range, s: Range) -> bool:
+    return r[0] <= s[1] and s[0] <= r[1]
+
+
+class SyncTracker:
+    """Emits the SIGNAL/WAIT pairs hazards need (module doc)."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.log: dict[Unit, list[tuple[int, Range, bool]]] = {u: [] for u in Unit}
+        self.synced: dict[tuple[Unit, Unit], int] = {(u, v): -1 for u in Unit for v in Unit}
+        self.last_seq: dict[Unit, int] = {u: -1 for u in Unit}
+        self.pairs = 0
+
+    @staticmethod
+    def sem(src: Unit, dst: Unit) -> int:
+        return int(src) * len(Unit) + int(dst)
+
+    def access(self, unit: Unit, reads: list[Range], writes: list[Range], src: int) -> list[Instruction]:
+        """Synchronisation instructions to emit before an instruction of
+        ``unit`` that reads ``reads`` and writes ``writes``; records the access."""
+        out: list[Instruction] = []
+        for v in Unit:
+            if v is unit:
+                continue
+            floor = self.synced[(unit, v)]
+            hit = False
+            for seq, rng, wrote in reversed(self.log[v]):
+                if seq <= floor:
+                    break
+                if any(_overlap(rng, w) for w in writes) or (wrote and any(_overlap(rng, r) for r in reads)):
+                    hit = True
+                    break
+            if hit:
+                s = self.sem(v, unit)
+                out.append(Instruction.make(Opcode.SIGNAL, src, unit=int(v), sem=s))
+                out.append(Instruction.make(Opcode.WAIT, src, unit=int(unit), sem=s))
+                self.synced[(unit, v)] = self.last_seq[v]
+                self.pairs += 1
+        self.seq += 1
+        for r in reads:
+            self.log[unit].append((self.seq, r, False))
+        for w in writes:
+            self.log[unit].append((self.seq, w, True))
+        self.last_seq[unit] = self.seq
+        if len(self.log[unit]) > 256:
+            self._prune(unit)
+        return out
+
+    def _prune(self, v: Unit) -> None:
+        """Forget accesses every other unit is already ordered after."""
+        floor = min(self.synced[(u, v)] for u in Unit if u is not v)
+        self.log[v] = [e for e in self.log[v] if e[0] > floor]

@@ -1,0 +1,362 @@
+"""Tiling: classify each step's indices, cut its space into buffer blocks and
+array tiles (the tiled IR of ``tncc.passes.tiled_ir``).
+
+Contract of :func:`tile_step` (checked by ``verify_tiled_step``): the tiles
+cover the step space exactly once, every fetta tile respects the array's
+limits (``docs/machine.md``, "The CE array")::
+
+    TB*TM*TKK <= dist.ports,  TB*TN*TKK <= dist.ports,
+    TB*TM*TN*TKK <= lanes,    TKK > 1  =>  TB*TM*TN <= red.ports
+
+and the working set of every block fits the staging budget it was given.
+
+Decisions (documented here and in ``docs/machine.md``):
+
+* A-only / B-only summed indices are *folded* into the contracted range: the
+  other operand reads them with stride 0 (a multicast on the fetta networks).
+  No pre-reduction pass exists.
+* Indices of any size are cut into an in-tile extent and a loop count; the
+  remainder becomes a second tile (a second tile descriptor), never padding.
+  Contracted indices spread over ports (``inner``) use a divisor of their
+  size so the rest is walked exactly by beats.
+* The whole contracted range of a block runs through one tile's beats
+  (accumulators are local), so drains only add across *blocks*, when a
+  DRAM-resident step is blocked along a contracted index.
+* Dataflow: every legal (TB, TM, TN, TKK) is scored with the shared cost
+  functions of ``tncc.isa.timing`` and the cheapest wins; the plan's
+  per-step dataflow hint is not binding because the planner sees products
+  of index sizes while this pass sees the per-index remainders.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tncc.errors import TnccError
+from tncc.isa import timing
+from tncc.isa.program import MAX_DIMS
+from tncc.passes.layout import banked_words
+from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Role, Tile, TileAxis, TiledStep
+from tncc.plan import Dataflow, Step
+
+COPY = "copy"  # systolic unary step without summation: a SHAPE copy, no GEMM
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What a step may use besides the resident tensors: ``words`` of
+    staging/scratch buffer; ``staged`` says which of (A, B, C) live in DRAM
+    and are moved block by block (double-buffered); ``scratch`` (systolic)
+    reserves room to reshape A, B and C of each block."""
+
+    words: int
+    staged: tuple[bool, bool, bool] = (False, False, False)
+    scratch: bool = False
+
+
+def step_space(step: Step) -> tuple[str, ...]:
+    """The step's index order: A's indices, then B's new ones."""
+    seen: dict[str, None] = {}
+    for op in step.operands:
+        for i in op.indices:
+            seen[i] = None
+    return tuple(seen)
+
+
+def classify(step: Step, sizes: dict[str, int]) -> tuple[IndexInfo, ...]:
+    """Role of every index of the step space (module doc of ``tiled_ir``)."""
+    a = set(step.operands[0].indices)
+    b = set(step.operands[1].indices) if len(step.operands) > 1 else set()
+    out = set(step.indices)
+    infos = []
+    for i in step_space(step):
+        in_a, in_b = i in a, i in b
+        if i not in out:
+            role = Role.CONTRACTED
+        elif in_a and in_b:
+            role = Role.BATCH
+        elif in_a:
+            role = Role.LEFT
+        else:
+            role = Role.RIGHT
+        infos.append(IndexInfo(i, sizes[i], role, in_a, in_b))
+    return tuple(infos)
+
+
+# -- blocking ------------------------------------------------------------------------
+
+
+def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, banks: int) -> list[tuple[int, tuple[str, ...]]]:
+    """Terms (words, indices) of a block's working set: two staging slots per
+    DRAM-resident tensor and, on the systolic preset, the reshaped copies
+    ``A'[B,M,K]``, ``B'[B,K,N]`` and ``C'[B,M,N]`` (K includes the indices
+    only the other operand has: they are broadcast)."""
+    terms: list[tuple[int, tuple[str, ...]]] = []
+    tensors = [tuple(op.indices) for op in step.operands]
+    while len(tensors) < 2:
+        tensors.append(())
+    tensors.append(tuple(step.indices))
+    for k, ixs in enumerate(tensors):
+        shape = tuple(ext[i] for i in ixs)
+        if budget.staged[k] and ixs:
+            terms.append((2 * banked_words(shape, banks), ixs))
+    if budget.scratch:
+        not_right = tuple(ix.name for ix in infos if ix.role is not Role.RIGHT)
+        not_left = tuple(ix.name for ix in infos if ix.role is not Role.LEFT)
+        for ixs in (not_right, not_left if len(step.operands) > 1 else (), tuple(step.indices)):
+            terms.append((math.prod(ext[i] for i in ixs), ixs))
+    return terms
+
+
+def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, banks: int, where: str) -> dict[str, int]:
+    """Per-index block extents whose working set fits ``budget.words``: halve
+    the largest index of the largest term, free indices before contracted
+    ones (cutting a contracted index makes drains accumulate across blocks)."""
+    ext = {ix.name: ix.size for ix in infos}
+    role = {ix.name: ix.role for ix in infos}
+    while True:
+        terms = _footprint(step, infos, ext, budget, banks)
+        total = sum(w for w, _ in terms)
+        if total <= budget.words:
+            return ext
+        cands = [i for w, ixs in sorted(terms, key=lambda t: -t[0]) for i in ixs if ext[i] > 1]
+        if not cands:
+            raise TnccError(
+                f"{where}: even a single element of every tensor of this contraction needs "
+                f"{total} buffer words but only {budget.words} are free for it"
+            )
+        free = [i for i in cands if role[i] is not Role.CONTRACTED]
+        pick_from = free or cands
+        best = max(pick_from, key=lambda i: ext[i])
+        ext[best] = -(-ext[best] // 2)
+
+
+def block_boxes(infos: tuple[IndexInfo, ...], ext: dict[str, int]) -> list[tuple[tuple[tuple[str, int, int], ...], bool, bool]]:
+    """Boxes of the blocking, contracted indices varying fastest, with their
+    (first_k, last_k) flags."""
+    free = [ix for ix in infos if ix.role is not Role.CONTRACTED]
+    con = [ix for ix in infos if ix.role is Role.CONTRACTED]
+    starts = {ix.name: list(range(0, ix.size, ext[ix.name])) for ix in infos}
+    out = []
+    for fpt in itertools.product(*(starts[ix.name] for ix in free)):
+        for cpt in itertools.product(*(starts[ix.name] for ix in con)):
+            at = {ix.name: s for ix, s in zip(free, fpt)} | {ix.name: s for ix, s in zip(con, cpt)}
+            box = tuple((ix.name, at[ix.name], min(ext[ix.name], ix.size - at[ix.name])) for ix in infos)
+            first = all(s == 0 for s in cpt)
+            last = all(s == starts[ix.name][-1] for ix, s in zip(con, cpt))
+            out.append((box, first, last))
+    return out
+
+
+# -- fetta tiles ----------------------------------------------------------------------
+
+
+def _greedy(members: tuple[tuple[str, int], ...], cap: int, divisor: bool) -> tuple[int, ...]:
+    """In-tile extents for a port group: whole indices while they fit, then one
+    index split (balanced, or the largest divisor for contracted ports)."""
+    out, prod, split = [], 1, False
+    for _, e in members:
+        if split:
+            out.append(1)
+        elif prod * e <= cap:
+            out.append(e)
+            prod *= e
+        else:
+            room = cap // prod
+            t = 1
+            if room >= 2:
+                if divisor:
+                    t = max(d for d in range(1, room + 1) if e % d == 0)
+                else:
+                    t = -(-e // -(-e // room))
+            out.append(t)
+            prod *= t
+            split = True
+    return tuple(out)
+
+
+def _options(members: tuple[tuple[str, int], ...], limit: int, divisor: bool) -> list[tuple[int, ...]]:
+    total = math.prod(e for _, e in members)
+    caps = {1, min(total, limit)} | {1 << k for k in range(limit.bit_length()) if (1 << k) <= limit}
+    caps |= {-(-total // q) for q in range(1, 9) if -(-total // q) <= limit}
+    opts = {_greedy(members, c, divisor) for c in caps}
+    return sorted(opts, key=lambda t: -math.prod(t))
+
+
+def _segments(start: int, size: int, t: int, contracted: bool) -> list[TileAxis]:
+    if contracted and t > 0:
+        return [TileAxis("", start, t, size // t, 1)]
+    t = abs(t)  # a negative choice marks a contracted index walked by the loop nest
+    q, r = divmod(size, t)
+    segs = [TileAxis("", start, t, 1, q)] if q else []
+    if r:
+        segs.append(TileAxis("", start + q * t, r, 1, 1))
+    return segs
+
+
+def _tiles_for(infos, box, choice: dict[str, int], accumulate: bool) -> list[Tile]:
+    per_index = []
+    for ix, (_, st, ext) in zip(infos, box):
+        segs = _segments(st, ext, choice[ix.name], ix.role is Role.CONTRACTED)
+        per_index.append([TileAxis(ix.name, s.start, s.extent, s.beats, s.count) for s in segs])
+    tiles = []
+    for axes in itertools.product(*per_index):
+        prod = {g: 1 for g in Group}
+        beats = 1
+        for ix, ax in zip(infos, axes):
+            prod[ROLE_GROUP[ix.role]] *= ax.extent
+            beats *= ax.beats
+        tb, tm, tn, tkk = prod[Group.B], prod[Group.M], prod[Group.N], prod[Group.K]
+        df = Dataflow.INNER if tkk > 1 else (Dataflow.BATCH if tb > 1 else Dataflow.OUTER)
+        tiles.append(Tile(df, tuple(axes), tb, tm, tn, tkk, beats, accumulate))
+    return tiles
+
+
+def _cost(arch, tiles: list[Tile]) -> int:
+    fill = timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+    total = 0
+    for t in tiles:
+        tt = timing.tile_timing(arch, t.beats, 1, 1, t.tb * t.tm * t.tn, 1)
+        total += timing.tile_sequence_cycles(tt, t.count, fill)
+    return total
+
+
+def tile_block_fetta(arch, infos: tuple[IndexInfo, ...], box, accumulate: bool, hint: dict[str, int]) -> tuple[Tile, ...]:
+    """The cheapest legal tiling of one block on the fetta array.  ``hint``
+    ranks indices for port filling (innermost stored axis first, so port
+    offsets stay contiguous)."""
+    key = (id(arch), tuple((ix.name, ix.role, ext) for ix, (_, _, ext) in zip(infos, box)), tuple(sorted(hint.items())))
+    choice = _choose_cached(arch, key)
+    return tuple(_tiles_for(infos, box, choice, accumulate))
+
+
+_ARCHS: dict[int, object] = {}
+
+
+def _choose_cached(arch, key) -> dict[str, int]:
+    _ARCHS[id(arch)] = arch
+    return dict(_choose(key))
+
+
+@lru_cache(maxsize=4096)
+def _choose(key) -> tuple[tuple[str, int], ...]:
+    arch = _ARCHS[key[0]]
+    entries, hint = key[1], dict(key[2])
+    ports, lanes, rports = arch.dist.ports, timing.total_lanes(arch), arch.red.ports
+    groups: dict[Group, tuple[tuple[str, int], ...]] = {}
+    for g in Group:
+        mem = [(n, e) for n, r, e in entries if ROLE_GROUP[r] is g and e > 1]
+        mem.sort(key=lambda m: hint.get(m[0], 99))
+        groups[g] = tuple(mem)
+    opts = {g: _options(groups[g], ports, g is Group.K) for g in Group}
+    ext = {n: e for n, _, e in entries}
+    infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
+    box = tuple((n, 0, e) for n, _, e in entries)
+    best, best_cost = None, None
+    for ob in opts[Group.B]:
+        tb = math.prod(ob)
+        for om in opts[Group.M]:
+            tm = math.prod(om)
+            if tb * tm > ports:
+                continue
+            for on in opts[Group.N]:
+                tn = math.prod(on)
+                if tb * tn > ports or tb * tm * tn > lanes:
+                    continue
+                ok = None
+                for cand in opts[Group.K]:
+                    tkk = math.prod(cand)
+                    if tkk > 1 and tb * tm * tn > rports:
+                        continue
+                    if tb * max(tm, tn) * tkk <= ports and tb * tm * tn * tkk <= lanes:
+                        ok = cand
+                        break
+                if ok is None:
+                    continue
+                choice = {}
+                for g, o in ((Group.B, ob), (Group.M, om), (Group.N, on), (Group.K, ok)):
+                    for (n, _), t in zip(groups[g], o):
+                        choice[n] = t
+                for n, _, e in entries:
+                    choice.setdefault(n, 1)
+                if not _dims_fit(entries, choice):
+                    continue
+                # At most MAX_DIMS beat dims: further contracted indices are
+                # walked by reduce loops (the drain then adds).
+                walked = [n for n, _ in groups[Group.K] if ext[n] // choice[n] > 1]
+                for n in walked[MAX_DIMS:]:
+                    choice[n] = -1
+                tiles = _tiles_for(infos, box, choice, False)
+                c = (_cost(arch, tiles), len(tiles))
+                if best_cost is None or c < best_cost:
+                    best, best_cost = choice, c
+    assert best is not None
+    return tuple(sorted(best.items()))
+
+
+def _dims_fit(entries, choice: dict[str, int]) -> bool:
+    """Port and drain dims of every stream stay within ``MAX_DIMS`` (counted
+    one per index spread over ports, before any merging)."""
+    spread = {g: sum(1 for n, r, _ in entries if ROLE_GROUP[r] is g and choice[n] > 1) for g in Group}
+    a = spread[Group.B] + spread[Group.M] + spread[Group.K]
+    b = spread[Group.B] + spread[Group.N] + spread[Group.K]
+    c = spread[Group.B] + spread[Group.M] + spread[Group.N]
+    return max(a, b, c) <= MAX_DIMS
+
+
+# -- systolic tiles ---------------------------------------------------------------------
+
+
+def tile_block_gemm(infos: tuple[IndexInfo, ...], box, accumulate: bool, unary: bool) -> tuple[Tile, ...]:
+    """One GEMM per batch point of the block (batch indices loop), M, N whole,
+    K walked by the systolic array's temporal dimension; a unary step without
+    summation is a plain copy."""
+    axes, prod, beats = [], {g: 1 for g in Group}, 1
+    for ix, (_, st, ext) in zip(infos, box):
+        if ix.role is Role.BATCH:
+            axes.append(TileAxis(ix.name, st, 1, 1, ext))
+        elif ix.role is Role.CONTRACTED:
+            axes.append(TileAxis(ix.name, st, 1, ext, 1))
+            beats *= ext
+        else:
+            axes.append(TileAxis(ix.name, st, ext, 1, 1))
+            prod[ROLE_GROUP[ix.role]] *= ext
+    copy = unary and not any(ix.role is Role.CONTRACTED for ix in infos)
+    df = COPY if copy else Dataflow.GEMM
+    return (Tile(df, tuple(axes), 1, prod[Group.M], prod[Group.N], 1, beats, accumulate),)
+
+
+# -- a whole step -------------------------------------------------------------------------
+
+
+def port_hint(step: Step) -> dict[str, int]:
+    """Rank of each index for port filling: A's innermost axis first, then B's."""
+    hint: dict[str, int] = {}
+    for op in step.operands:
+        for r, i in enumerate(reversed(op.indices)):
+            hint.setdefault(i, len(hint) + r)
+    return hint
+
+
+def tile_step(number: int, step: Step, sizes: dict[str, int], arch, budget: Budget, where: str) -> TiledStep:
+    """Block and tile one plan step for ``arch`` (module doc)."""
+    infos = classify(step, sizes)
+    unary = len(step.operands) == 1
+    if any(budget.staged) or budget.scratch:
+        ext = block_extents(step, infos, budget, arch.buffer.banks, where)
+    else:
+        ext = {ix.name: ix.size for ix in infos}
+    hint = port_hint(step)
+    blocks = []
+    for box, first, last in block_boxes(infos, ext):
+        acc = not first
+        if arch.kind == "fetta":
+            tiles = tile_block_fetta(arch, infos, box, acc, hint)
+        else:
+            tiles = tile_block_gemm(infos, box, acc, unary)
+        blocks.append(Block(box, tiles, first, last))
+    df = blocks[0].tiles[0].dataflow
+    return TiledStep(number, step, infos, df, tuple(blocks), unary)
