@@ -22,6 +22,7 @@ from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
 from tncc.passes.order.planner import plan_network  # CSSE: network IR -> contraction plan
 from tncc.api import comparison, to_dataframe  # evaluation: compare configurations, tabulate reports
+from tncc.compiled import Compiled, RunResult, compile  # back end: compile for an arch, emulate, compare
 
 __version__ = "0.1.0"
 
