@@ -117,6 +117,11 @@ class Emulator:
                 f"the program was compiled for arch `{program.arch_name}` (fingerprint "
                 f"{program.arch_fingerprint:#010x}) but runs on `{arch.name}` ({arch.fingerprint():#010x}); "
                 f"recompile, or override the check")
+        self._memories: dict[str, Memory] = {}
+        # Prepared tiles depend only on the program, the arch and the loaded
+        # configurations, so they are kept across runs.
+        self._tiles: dict[tuple, PreparedTile] = {}
+        self._skeys: dict[int, tuple] = {}
         self._handlers: dict[Opcode, Callable[[int, Instruction, Where], Record | None]] = {}
         for op in TABLE:
             handler = getattr(self, "_op_" + op.name.lower(), None)
@@ -130,16 +135,14 @@ class Emulator:
         fault (naming the instruction index, opcode and address)."""
         prog, arch = self.program, self.arch
         storage = storage_for(prog)
-        self.dram = Memory("DRAM", dram_words(prog), storage)
-        self.buf = Memory("buffer", arch.buffer_words, storage)
+        self.dram = self._memory("DRAM", dram_words(prog), storage)
+        self.buf = self._memory("buffer", arch.buffer_words, storage)
         bind_inputs(prog, self.dram, inputs, seed)
         self.sched = Scheduler(trace)
         self.routes: list[np.ndarray | None] = [None, None]
         self.route_ids: list[int] = [-1, -1]
         self.red_id = -1
         self.refill = True
-        self._tiles: dict[tuple, PreparedTile] = {}
-        self._skeys: dict[int, tuple] = {}
         self._pending: _Pending | None = None
         self.buf.on_touch = self._flush
         self._shapes: dict[tuple[int, int, int], int] = {}
@@ -171,6 +174,16 @@ class Emulator:
         report = Report(arch, prog.statements, records, self.sched.makespan(), self.sched.busy)
         outputs = read_outputs(prog, self.dram)
         return Result(outputs, report, self.sched.chrome_trace(prog.arch_name) if trace else None)
+
+    def _memory(self, name: str, words: int, storage: np.dtype) -> Memory:
+        """A cleared memory, reusing the previous run's storage when it fits
+        (filling is much cheaper than first-touching fresh pages)."""
+        old = self._memories.get(name)
+        if old is not None and old.words == words and old.data.dtype == storage:
+            old.clear()
+            return old
+        mem = self._memories[name] = Memory(name, words, storage)
+        return mem
 
     def _flush(self) -> None:
         """Perform the pending (deferred) drain; see :class:`_Pending`."""

@@ -91,11 +91,16 @@ class Memory:
         storage = np.dtype(storage)
         self._bits, self._sentinel = _SENTINEL[storage]
         self.data = np.empty(self.words, dtype=storage)
-        self.data.view(self._bits)[...] = self._sentinel
         # A watched address range: any access overlapping it first calls
         # ``on_touch`` (the emulator's deferred accumulation flushes there).
         self.watch: tuple[int, int] | None = None
+        self.clear()
         self.on_touch: Callable[[], None] | None = None
+
+    def clear(self) -> None:
+        """Every word back to never-written (reusing the storage)."""
+        self.data.view(self._bits).fill(self._sentinel)
+        self.watch = None
 
     # -- checks ---------------------------------------------------------------
     def _range(self, lo: int, hi: int, where: str, what: str) -> None:

@@ -102,9 +102,14 @@ class ContractPlan:
     Labels in both operands and the output are batch, in both but not the
     output are summed, in one operand and the output are free; a label in one
     operand only and not in the output is summed on that operand first.
-    Every output label must occur in an operand."""
+    Every output label must occur in an operand.  Both operands are brought
+    to (batch, free, summed) order, so operands that already have their
+    summed labels last and batch labels of size one are used without a copy
+    (B enters the product transposed, which BLAS reads in place).  ``raw``
+    returns the product in ``have`` order (batch, A-free, B-free), for
+    callers that can arrange their output addresses in that order."""
 
-    __slots__ = ("a_sum", "b_sum", "a_perm", "b_perm", "a_shape", "b_shape", "res_shape", "out_perm")
+    __slots__ = ("a_sum", "b_sum", "a_perm", "b_perm", "a_shape", "b_shape", "res_shape", "out_perm", "have")
 
     def __init__(self, a_shape: tuple[int, ...], a_labels: str, b_shape: tuple[int, ...], b_labels: str,
                  out_labels: str) -> None:
@@ -128,21 +133,25 @@ class ContractPlan:
             return p
 
         self.a_perm = tuple(a_labels.index(c) for c in batch + a_free + summed)
-        self.b_perm = tuple(b_labels.index(c) for c in batch + summed + b_free)
+        self.b_perm = tuple(b_labels.index(c) for c in batch + b_free + summed)
         nb, nm, nk, nn = prod(batch), prod(a_free), prod(summed), prod(b_free)
-        self.a_shape, self.b_shape = (nb, nm, nk), (nb, nk, nn)
+        self.a_shape, self.b_shape = (nb, nm, nk), (nb, nn, nk)
         self.res_shape = tuple(size[c] for c in batch + a_free + b_free)
-        have = batch + a_free + b_free
-        self.out_perm = tuple(have.index(c) for c in out_labels)
+        self.have = "".join(batch + a_free + b_free)
+        self.out_perm = tuple(self.have.index(c) for c in out_labels)
 
-    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def raw(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The product as a (batch, M, N) array, axes in ``have`` order."""
         if self.a_sum:
             a = a.sum(axis=self.a_sum)
         if self.b_sum:
             b = b.sum(axis=self.b_sum)
         at = a.transpose(self.a_perm).reshape(self.a_shape)
         bt = b.transpose(self.b_perm).reshape(self.b_shape)
-        return np.matmul(at, bt).reshape(self.res_shape).transpose(self.out_perm)
+        return np.matmul(at, bt.swapaxes(-1, -2))
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.raw(a, b).reshape(self.res_shape).transpose(self.out_perm)
 
 
 def contract(a: np.ndarray, a_labels: str, b: np.ndarray, b_labels: str, out_labels: str) -> np.ndarray:

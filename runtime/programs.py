@@ -51,12 +51,14 @@ def _symbols(m: int, n: int, k: int, dtype: DType) -> tuple[Symbol, Symbol, Symb
 
 
 def fetta_gemm(arch: Arch, m: int, n: int, k: int, dtype: DType = DType.FP32, *, tm: int = 16, tn: int = 16,
-               mb: int | None = None, nb: int | None = None, kb: int | None = None) -> Program:
+               mb: int | None = None, nb: int | None = None, kb: int | None = None,
+               c_buffers: int = 2) -> Program:
     """``C = A @ B`` (``A[m,k]``, ``B[k,n]`` row-major in DRAM) on the fetta
     array in the outer dataflow: ``mb x nb`` C blocks stay in the buffer
     while ``kb``-long slices of A and B stream through two buffers each; one
     CTILE per slice runs ``(mb/tm) x (nb/tn)`` tiles of ``kb`` beats.
-    Every block size must divide its dimension."""
+    ``c_buffers`` (1 or 2) C blocks alternate so the store of one overlaps
+    the next.  Every block size must divide its dimension."""
     mb, nb, kb = mb or min(m, 256), nb or min(n, 128), kb or min(k, 128)
     for dim, blk, t in ((m, mb, tm), (n, nb, tn), (k, kb, 1)):
         if dim % blk or blk % t:
@@ -67,9 +69,11 @@ def fetta_gemm(arch: Arch, m: int, n: int, k: int, dtype: DType = DType.FP32, *,
     a_words, b_words, c_words = mb * lda, kb * nb, mb * ldc
     a_slot = [0, a_words]
     b_slot = [2 * a_words, 2 * a_words + b_words]
-    c_slot = [2 * a_words + 2 * b_words, 2 * a_words + 2 * b_words + c_words]
-    if c_slot[1] + c_words > arch.buffer_words:
-        raise TnccError(f"blocks need {c_slot[1] + c_words} buffer words, the buffer has {arch.buffer_words}")
+    if c_buffers not in (1, 2):
+        raise TnccError(f"c_buffers must be 1 or 2, got {c_buffers}")
+    c_slot = [2 * a_words + 2 * b_words + i * c_words for i in range(c_buffers)]
+    if c_slot[-1] + c_words > arch.buffer_words:
+        raise TnccError(f"blocks need {c_slot[-1] + c_words} buffer words, the buffer has {arch.buffer_words}")
     sa, sb, sc = _symbols(m, n, k, dtype)
     dmas = (
         DmaDesc(((mb, k, lda), (kb, 1, 1)), dtype),
@@ -99,7 +103,7 @@ def fetta_gemm(arch: Arch, m: int, n: int, k: int, dtype: DType = DType.FP32, *,
     LOADED, FREE, C_READY, C_STORED = 0, 1, 2, 3
     step = 0
     for block, (i0, j0) in enumerate((i, j) for i in range(0, m, mb) for j in range(0, n, nb)):
-        ci = block % 2
+        ci = block % c_buffers
         for kc, k0 in enumerate(range(0, k, kb)):
             slot = step % 2
             if step >= 2:
@@ -108,7 +112,7 @@ def fetta_gemm(arch: Arch, m: int, n: int, k: int, dtype: DType = DType.FP32, *,
             code.add(Opcode.LOAD, dram=sb.dram + k0 * n + j0, buf=b_slot[slot], desc=1)
             code.add(Opcode.SIGNAL, unit=Unit.DMA, sem=LOADED)
             code.add(Opcode.WAIT, unit=Unit.ARRAY, sem=LOADED)
-            if kc == 0 and block >= 2:
+            if kc == 0 and block >= c_buffers:
                 code.add(Opcode.WAIT, unit=Unit.ARRAY, sem=C_STORED)
             code.add(Opcode.CTILE, tile=tile(slot, slot, ci, kc > 0))
             code.add(Opcode.SIGNAL, unit=Unit.ARRAY, sem=FREE)

@@ -32,7 +32,7 @@ from tncc.errors import TnccError
 from tncc.isa import timing
 from tncc.isa.networks import reduce as red_reduce
 from tncc.isa.program import RedConfig, Stream, TileDesc
-from tncc.runtime.memory import Access, Memory, affine_offsets
+from tncc.runtime.memory import Access, Memory, affine_offsets, injective
 from tncc.runtime.numeric import ContractPlan, accumulate_wrap, compute_type, needs_rounding, round_to
 
 LOOP_LABELS = "ABCDEFGH"
@@ -86,10 +86,11 @@ def drain_passes(offsets: np.ndarray, ports: int, banks: int) -> int:
 
 
 class _Operand:
-    """Precomputed gather of one operand over the kept loops, all beats and
-    the live ports.  When the route delivers every port its own word the
-    addresses are the stream's affine pattern (a strided view); otherwise
-    they are the offsets the ports really latch (an offset array)."""
+    """Precomputed gather of one operand: axes (kept loops, ports, beats),
+    so the beats (the summed axis) come last.  When the route delivers every
+    port its own word the addresses are the stream's affine pattern (a
+    strided view); otherwise they are the offsets the ports really latch (an
+    offset array; ports that latch nothing read zero)."""
 
     __slots__ = ("access", "rel", "lo", "hi", "live", "shape")
 
@@ -99,15 +100,15 @@ class _Operand:
         own = affine_offsets(stream.port_dims)
         self.access: Access | None = None
         self.rel: np.ndarray | None = None
+        self.live: np.ndarray | None = None
         if pm.live.all() and np.array_equal(pm.offsets, own):
-            self.access = Access(loop_dims + list(stream.beat_dims) + list(stream.port_dims))
+            self.access = Access(loop_dims + list(stream.port_dims) + list(stream.beat_dims))
             self.lo, self.hi = self.access.lo, self.access.hi
-            self.live = None
             return
         loop = affine_offsets(loop_dims).reshape([c for c, _ in loop_dims])
         nl = loop.ndim
-        self.rel = (loop.reshape(loop.shape + (1, 1)) + beat.reshape((1,) * nl + (-1, 1))
-                    + pm.offsets[pm.live].reshape((1,) * nl + (1, -1)))
+        self.rel = (loop.reshape(loop.shape + (1, 1)) + pm.offsets[pm.live].reshape((1,) * nl + (-1, 1))
+                    + beat.reshape((1,) * nl + (1, -1)))
         self.lo = int(self.rel.min()) if self.rel.size else 0
         self.hi = int(self.rel.max()) if self.rel.size else 0
         self.live = None if pm.live.all() else pm.live
@@ -118,8 +119,8 @@ class _Operand:
         assert self.rel is not None
         vals = mem.read_rel(base, self.rel, self.lo, self.hi, where)
         if self.live is not None:
-            full = np.zeros(vals.shape[:-1] + (self.live.size,), dtype=vals.dtype)
-            full[..., self.live] = vals
+            full = np.zeros(vals.shape[:-2] + (self.live.size, vals.shape[-1]), dtype=vals.dtype)
+            full[..., self.live, :] = vals
             vals = full
         return vals
 
@@ -180,6 +181,9 @@ class PreparedTile:
                 return False  # a reduce loop that moves C: sequential semantics
             if a == 0 and b == 0:
                 return False  # a loop that repeats the same products
+        dims = [(r[0], r[3]) for r in loops if not r[4]] + list(self.desc.c.dims)
+        if injective(dims):
+            return True
         keep = tuple(not r[4] for r in loops)
         c_off = self._loop_offsets(3, keep).reshape(-1, 1) + self.drain.reshape(1, -1)
         return np.unique(c_off).size == c_off.size
@@ -193,25 +197,30 @@ class PreparedTile:
         ca = tuple(c for c, k in zip(self.counts, keep_a) if k)
         cb = tuple(c for c, k in zip(self.counts, keep_b) if k)
         self.op_a = _Operand([(r[0], r[1]) for r in loops if r[1] != 0], d.a, self.beat_a, self.ma,
-                             ca + (d.beats, d.tb, d.tm, d.tkk))
+                             ca + (d.tb, d.tm, d.tkk, d.beats))
         self.op_b = _Operand([(r[0], r[2]) for r in loops if r[2] != 0], d.b, self.beat_b, self.mb,
-                             cb + (d.beats, d.tb, d.tn, d.tkk))
-        self.la = "".join(LOOP_LABELS[i] for i in range(n) if keep_a[i]) + "tbik"
-        self.lb = "".join(LOOP_LABELS[i] for i in range(n) if keep_b[i]) + "tbjk"
+                             cb + (d.tb, d.tn, d.tkk, d.beats))
+        self.la = "".join(LOOP_LABELS[i] for i in range(n) if keep_a[i]) + "bikt"
+        self.lb = "".join(LOOP_LABELS[i] for i in range(n) if keep_b[i]) + "bjkt"
         self.lc = "".join(LOOP_LABELS[i] for i in range(n) if keep_c[i]) + "bij"
-        self.beat_axis_a, self.beat_axis_b = len(ca), len(cb)
-        self._plans: dict[int, ContractPlan] = {}
-        self.rel_c = (self._loop_offsets(3, keep_c).reshape(-1, 1) + self.drain.reshape(1, -1)).ravel()
+        self._plans: dict[int, tuple[ContractPlan, np.ndarray]] = {}
+        cc = tuple(c for c, k in zip(self.counts, keep_c) if k)
+        self.rel_c_shaped = (self._loop_offsets(3, keep_c).reshape(-1, 1) + self.drain.reshape(1, -1)).reshape(
+            cc + (d.tb, d.tm, d.tn))
+        self.rel_c = self.rel_c_shaped.ravel()
         self.c_lo, self.c_hi = int(self.rel_c.min()), int(self.rel_c.max())
 
-    def _plan(self, a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> ContractPlan:
+    def _plan(self, a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[ContractPlan, np.ndarray]:
         """The contraction for operands of these shapes (beats may be a
-        multiple of the tile's when accumulations were deferred)."""
-        beats = a_shape[self.beat_axis_a]
-        plan = self._plans.get(beats)
-        if plan is None:
-            plan = self._plans[beats] = ContractPlan(a_shape, self.la, b_shape, self.lb, self.lc)
-        return plan
+        multiple of the tile's when accumulations were deferred) and the
+        drain offsets in the order the product comes out."""
+        beats = a_shape[-1]
+        hit = self._plans.get(beats)
+        if hit is None:
+            plan = ContractPlan(a_shape, self.la, b_shape, self.lb, self.lc)
+            rel = self.rel_c_shaped.transpose([self.lc.index(c) for c in plan.have]).ravel()
+            hit = self._plans[beats] = (plan, rel)
+        return hit
 
     # -- functional execution --------------------------------------------------
     def _values(self, vals: np.ndarray) -> np.ndarray:
@@ -241,13 +250,13 @@ class PreparedTile:
         if len(pairs) == 1:
             a, b = pairs[0]
         else:
-            a = np.concatenate([p[0] for p in pairs], axis=self.beat_axis_a)
-            b = np.concatenate([p[1] for p in pairs], axis=self.beat_axis_b)
-        vals = self._plan(a.shape, b.shape)(a, b).reshape(-1)
+            a = np.concatenate([p[0] for p in pairs], axis=-1)
+            b = np.concatenate([p[1] for p in pairs], axis=-1)
+        plan, rel = self._plan(a.shape, b.shape)
+        vals = plan.raw(a, b).reshape(-1)
         if accumulate:
-            vals = vals + mem.read_rel(c_base, self.rel_c, self.c_lo, self.c_hi, where).astype(vals.dtype,
-                                                                                                 copy=False)
-        mem.write_rel(c_base, self.rel_c, self.c_lo, self.c_hi, accumulate_wrap(vals, self.desc.dtype), where)
+            vals = vals + mem.read_rel(c_base, rel, self.c_lo, self.c_hi, where).astype(vals.dtype, copy=False)
+        mem.write_rel(c_base, rel, self.c_lo, self.c_hi, accumulate_wrap(vals, self.desc.dtype), where)
 
     def run(self, mem: Memory, desc: TileDesc, where: str) -> None:
         """Execute the whole loop nest of ``desc`` (same structure as the
