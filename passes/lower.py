@@ -407,3 +407,18 @@ def _where(st: Any, step: Any) -> str:
     if st is not None and st.span is not None:
         return f"{st.span.file}:{st.span.line}:{st.span.column}: statement `{st.result}`"
     return f"statement `{step.statement}`"
+
+
+def format_memory(mem: MemoryPlan) -> str:
+    """Deterministic text of a memory plan (part of ``--emit tiled``)."""
+    lines = [f"; memory: staging {mem.stage_words} words at {mem.stage_base}, peak resident {mem.peak_words} words,"
+             f" DRAM {mem.dram_words} words"]
+    places = {p.value: p for p in mem.placements}
+    for v in mem.values:
+        p = places[v.name]
+        where = f"buffer {p.buf} strides {p.layout.strides}" if p.resident else "DRAM (streamed)"
+        dram = f" dram {p.dram}" if p.dram is not None else ""
+        lines.append(f";   {v.name:<12} {v.kind.value:<7} {str(v.shape):<20} steps {v.first}..{v.last}  {where}{dram}")
+    if mem.spilled:
+        lines.append(f"; spilled to DRAM: {', '.join(mem.spilled)}")
+    return "\n".join(lines) + "\n"

@@ -62,9 +62,71 @@ def _verify_network(net: Network) -> None:
     net.verify()
 
 
+# -- back end stages: plan, tiled, asm ------------------------------------------------
+
+
+def _arch(ctx: Context) -> Any:
+    from tncc.compiled import resolve_arch
+
+    arch = ctx.artifacts.get("_arch")
+    if arch is None:
+        arch = ctx.artifacts["_arch"] = resolve_arch(ctx.options.get("arch") or "fetta")
+    return arch
+
+
+def _plan_stage(net: Network, ctx: Context) -> Any:
+    from tncc.compiled import make_plan
+
+    return make_plan(net, _arch(ctx), ctx.options.get("order") or "csse", ctx.options.get("objective") or "macs")
+
+
+def _emit_plan(plan: Any) -> str:
+    lines = [f"; plan of network {plan.network.name}: {plan.macs()} MACs, objective {plan.objective}"]
+    for k, st in enumerate(plan.steps):
+        ops = " * ".join(f"{o.value}[{','.join(o.indices)}]" for o in st.operands)
+        flow = f"  ; {st.dataflow}" if st.dataflow else ""
+        lines.append(f"{k}: {st.result}[{','.join(st.indices)}] = {ops}  ({st.statement}){flow}")
+    return "\n".join(lines) + "\n"
+
+
+def _tiled_stage(plan: Any, ctx: Context) -> Any:
+    from tncc.passes.lower import lower_plan
+
+    return lower_plan(plan, _arch(ctx))
+
+
+def _emit_tiled(low: Any) -> str:
+    from tncc.passes.lower import format_memory
+
+    return format_memory(low.memory) + low.tiled.text()
+
+
+def _verify_tiled(low: Any) -> None:
+    from tncc.passes.tiled_ir import verify_tiled_step
+
+    for ts in low.tiled.steps:
+        verify_tiled_step(ts, max_points=1 << 16)
+
+
+def _asm_stage(low: Any, ctx: Context) -> Any:
+    return low.program
+
+
+def _emit_asm(program: Any) -> str:
+    from tncc.isa.asm import disassemble
+
+    return disassemble(program)
+
+
 STAGES: list[Stage] = [
     Stage("network", _network_stage, _emit_network, _verify_network,
           "the checked network IR, gradients expanded, as .tn text"),
+    Stage("plan", _plan_stage, _emit_plan, lambda p: p.verify(),
+          "the contraction plan: pairwise steps in order, with dataflows"),
+    Stage("tiled", _tiled_stage, _emit_tiled, _verify_tiled,
+          "memory plan and the blocks and tiles of every step"),
+    Stage("asm", _asm_stage, _emit_asm, None,
+          "the ISA program as text assembly (-o OUT.tnb writes the binary)"),
 ]
 
 

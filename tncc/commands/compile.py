@@ -32,6 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"stage to print: {', '.join(names)} (default: {names[-1]})")
     parser.add_argument("--network", metavar="NAME", help="network to compile (needed when FILE has several)")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
+    parser.add_argument("--arch", metavar="NAME|PATH", default="fetta",
+                        help="target architecture: fetta (default), systolic, a .toml file, with :key=value overrides")
+    parser.add_argument("--order", metavar="NAME", default="csse",
+                        help="contraction-order strategy: csse (default) or a registered strategy name")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
 
     ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args))
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
+    if args.output and args.output.endswith(".tnb") and args.emit == "asm":
+        from tncc.isa.encoding import encode
+
+        data = encode(ctx.artifacts["asm"])  # the binary program instead of its text
     if args.output:
         if isinstance(data, bytes):
             atomic_write_bytes(args.output, data)
