@@ -237,10 +237,10 @@ class Emulator:
     def _dma(self, idx: int, ins: Instruction, src_mem: Memory, src: int, dst_mem: Memory, dst: int,
              desc_i: int, shape: bool, where: Where) -> Record:
         src_acc, dst_acc, n, dtype, nbytes, cycles = self._dma_plan(desc_i)
-        vals = src_mem.read(src, src_acc, where)
-        if needs_rounding(dtype, vals.dtype):
-            vals = round_to(vals, dtype)
-        dst_mem.write(dst, dst_acc, vals, where)
+        if needs_rounding(dtype, src_mem.data.dtype):
+            dst_mem.write(dst, dst_acc, round_to(src_mem.read(src, src_acc, where), dtype), where)
+        else:
+            src_mem.copy_to(dst_mem, src, src_acc, dst, dst_acc, where)
         c = self._shape_cycles(desc_i, src, dst) if shape else cycles
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.simple(Unit.DMA, c, name, args)

@@ -152,6 +152,21 @@ class Memory:
         else:
             self.data[base + acc.rel] = values
 
+    def copy_to(self, dst: "Memory", src_base: int, src_acc: Access, dst_base: int, dst_acc: Access,
+                where: object) -> None:
+        """``dst.write(dst_base, dst_acc, self.read(src_base, src_acc))`` for
+        values that need no conversion; two strided views copy directly
+        (no intermediate array) and the written check runs on the copy."""
+        if not (src_acc.view and dst_acc.view and self.data.dtype == dst.data.dtype):
+            dst.write(dst_base, dst_acc, self.read(src_base, src_acc, where), where)
+            return
+        self._range(src_base + src_acc.lo, src_base + src_acc.hi, where, "reads")
+        dst._range(dst_base + dst_acc.lo, dst_base + dst_acc.hi, where, "writes")
+        out = dst._view(dst_base, dst_acc)
+        out[...] = self._view(src_base, src_acc).reshape(dst_acc.shape)
+        if self._sentinel in out.view(self._bits):
+            self._check(self._view(src_base, src_acc).flatten(), src_base, src_acc, None, where)
+
     # -- offset arrays -------------------------------------------------------------
     def read_rel(self, base: int, rel: np.ndarray, lo: int, hi: int, where: str) -> np.ndarray:
         """Values at ``base + rel`` (``rel``'s range ``lo..hi`` known)."""
