@@ -93,14 +93,16 @@ def ssa_to_linear(path: SSAPath, n: int) -> LinearPath:
 def linear_to_ssa(path: Sequence[Sequence[int]], n: int) -> SSAPath:
     """Convert from opt_einsum's linear format.  A linear step may name more
     than two positions (opt_einsum allows it); it is split into pairs left to
-    right, which computes the same tensor.  Single-position steps are no-ops
-    here and are rejected (they do not occur in opt_einsum paths for n >= 2)."""
+    right, which computes the same tensor.  A single-position step (opt_einsum
+    uses one to sum an operand's own indices early) moves that operand to the
+    end of the list and adds no pair: in SSA form those sums happen within the
+    operand's next pairwise step."""
     ids = list(range(n))
     nxt = n
     out: list[tuple[int, int]] = []
     for k, step in enumerate(path):
         pos = [int(p) for p in step]
-        if len(pos) < 2 or len(set(pos)) != len(pos) or any(p < 0 or p >= len(ids) for p in pos):
+        if not pos or len(set(pos)) != len(pos) or any(p < 0 or p >= len(ids) for p in pos):
             raise PathError(f"linear step {k}: positions {tuple(pos)!r} invalid for {len(ids)} operands")
         operands = [ids[p] for p in pos]
         for p in sorted(pos, reverse=True):
