@@ -1,14 +1,17 @@
 """Binding inputs to DRAM symbols and reading outputs back.
 
 Inputs bind by symbol name and are checked for shape and element type;
-inputs not given get seeded random values (standard normal for floating
-types, uniform over the type's range for int8/int32 inputs) drawn in symbol
-order from ``numpy.random.default_rng(seed)``.  Values are rounded to the
+inputs not given get seeded random values in the style of
+:func:`tncc.reference.random_inputs`: each symbol draws from its own
+generator seeded by ``(seed, crc32(name))`` (so adding a symbol changes no
+other), standard normal for floating types and uniform in
+``tncc.reference.INT_RANGE`` for integer ones.  Values are rounded to the
 symbol's type as they are stored, as the hardware would hold them.
 """
 
 from __future__ import annotations
 
+import zlib
 from typing import Mapping
 
 import numpy as np
@@ -57,12 +60,13 @@ def _check(sym: Symbol, value: np.ndarray) -> np.ndarray:
     return arr
 
 
-def random_value(sym: Symbol, rng: np.random.Generator) -> np.ndarray:
+def random_value(sym: Symbol, seed: int) -> np.ndarray:
     """A seeded random value for ``sym`` (see the module doc)."""
-    if sym.dtype is DType.INT8:
-        return rng.integers(-128, 128, size=sym.shape, dtype=np.int64)
-    if sym.dtype is DType.INT32:
-        return rng.integers(-(1 << 31), 1 << 31, size=sym.shape, dtype=np.int64)
+    from tncc.reference import INT_RANGE
+
+    rng = np.random.default_rng([seed, zlib.crc32(sym.name.encode())])
+    if sym.dtype.is_int:
+        return rng.integers(INT_RANGE[0], INT_RANGE[1] + 1, size=sym.shape, dtype=np.int64)
     return rng.standard_normal(sym.shape).astype(np.float32)
 
 
@@ -73,11 +77,10 @@ def bind_inputs(program: Program, dram: Memory, inputs: Mapping[str, np.ndarray]
     unknown = sorted(set(given) - names)
     if unknown:
         raise TnccError(f"no input named `{unknown[0]}` (the program's inputs: {', '.join(sorted(names)) or 'none'})")
-    rng = np.random.default_rng(seed)
     for sym in program.symbols:
         if sym.role not in INPUT_ROLES:
             continue
-        value = _check(sym, given[sym.name]) if sym.name in given else random_value(sym, rng)
+        value = _check(sym, given[sym.name]) if sym.name in given else random_value(sym, seed)
         dram.write_affine(sym.dram, _dims(sym), round_to(value, sym.dtype), f"input `{sym.name}`")
 
 

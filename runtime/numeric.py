@@ -3,13 +3,10 @@
 Memories hold one element per word.  Values are kept in a numpy array whose
 type can represent every element type the program uses exactly (float32 when
 only fp32/fp16/bf16 occur, int64 when only integers occur, float64 for a
-mix); :func:`round_to` applies the rounding the hardware performs when a
-value is stored in a narrower type:
-
-* fp32: IEEE round-to-nearest-even to binary32;
-* fp16: to binary16 (numpy's conversion, round-to-nearest-even);
-* bf16: round-to-nearest-even on the top 16 bits of binary32 (NaN kept);
-* int8 / int32: two's-complement wrap-around.
+mix).  Rounding is the project's one definition, :mod:`tncc.dtypes`
+(round-to-nearest-even for fp32/fp16/bf16, two's-complement wrap-around for
+int8/int32), so the emulator and the numpy reference agree bit for bit on
+what a stored value is.
 
 Products accumulate in fp32 (floating types; fp16 and bf16 products are
 exact in fp32) or int32 with wrap-around (integer types, computed in int64 and
@@ -22,48 +19,29 @@ from typing import Iterable
 
 import numpy as np
 
+from tncc import dtypes
 from tncc.ir import DType
 
+_F32 = np.dtype(np.float32)
+_I64 = np.dtype(np.int64)
 
-def storage_type(dtypes: Iterable[DType]) -> np.dtype:
-    """The numpy type a memory uses to hold every element type in ``dtypes``."""
-    kinds = {d.is_int for d in dtypes}
+
+def storage_type(types: Iterable[DType]) -> np.dtype:
+    """The numpy type a memory uses to hold every element type in ``types``."""
+    kinds = {d.is_int for d in types}
     if kinds == {True}:
-        return np.dtype(np.int64)
+        return _I64
     if kinds == {False} or not kinds:
-        return np.dtype(np.float32)
+        return _F32
     return np.dtype(np.float64)
 
 
-def _bf16(x: np.ndarray) -> np.ndarray:
-    f = np.ascontiguousarray(x, dtype=np.float32)
-    u = f.view(np.uint32).astype(np.uint64)
-    rounded = ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32)
-    out = rounded.view(np.float32)
-    return np.where(np.isnan(f), f, out)
-
-
-def _wrap(x: np.ndarray, bits: int) -> np.ndarray:
-    if x.dtype.kind == "f":
-        x = np.rint(x)
-    v = x.astype(np.int64)
-    half = 1 << (bits - 1)
-    return ((v + half) & ((1 << bits) - 1)) - half
-
-
 def round_to(values: np.ndarray, dtype: DType) -> np.ndarray:
-    """``values`` rounded to ``dtype`` (as the hardware stores them), returned
-    in a numpy type that holds them exactly (float32 or int64)."""
-    v = np.asarray(values)
-    if dtype is DType.FP32:
-        return v.astype(np.float32, copy=False)
-    if dtype is DType.FP16:
-        return v.astype(np.float16).astype(np.float32)
-    if dtype is DType.BF16:
-        return _bf16(v)
-    if dtype is DType.INT8:
-        return _wrap(v, 8)
-    return _wrap(v, 32)
+    """``values`` rounded to ``dtype`` as the hardware stores them
+    (:func:`tncc.dtypes.round_to`), in a numpy type that a memory holding
+    ``dtype`` can take without conversion loss (float32 or an integer type)."""
+    out = dtypes.round_to(values, dtype)
+    return out.astype(_F32) if out.dtype == np.float16 else out
 
 
 def needs_rounding(dtype: DType, storage: np.dtype) -> bool:
@@ -72,26 +50,22 @@ def needs_rounding(dtype: DType, storage: np.dtype) -> bool:
     return dtype is not DType.FP32 or storage != _F32
 
 
-_F32 = np.dtype(np.float32)
-
-
 def compute_type(dtype: DType) -> np.dtype:
     """The numpy type products are formed and accumulated in."""
-    return np.dtype(np.int64) if dtype.is_int else np.dtype(np.float32)
+    return dtypes.compute_dtype(dtype)
 
 
 def accumulate_wrap(values: np.ndarray, dtype: DType) -> np.ndarray:
-    """Accumulator values as the drain writes them: int32 wrap for integer
-    tiles, fp32 otherwise."""
+    """Accumulator values as the drain writes them: int32 (wrapped) for
+    integer tiles, fp32 otherwise."""
     if dtype.is_int:
-        return _wrap(values, 32)
-    return values.astype(np.float32, copy=False)
+        return dtypes.round_to(values, DType.INT32)
+    return values.astype(_F32, copy=False)
 
 
 def numpy_type(dtype: DType) -> np.dtype:
     """The numpy type results of ``dtype`` are returned in (bf16 as float32)."""
-    return np.dtype({DType.FP32: np.float32, DType.FP16: np.float16, DType.BF16: np.float32,
-                     DType.INT8: np.int8, DType.INT32: np.int32}[dtype])
+    return dtypes.numpy_storage_dtype(dtype)
 
 
 class ContractPlan:
