@@ -59,7 +59,10 @@ class _Builder(Transformer):
     def index_def(self, c: list) -> ast.IndexDef:
         name, size = c
         size_span = self._span(size, size)
-        return ast.IndexDef(self._name(name), int(size), size_span, self._span(name, size))
+        # Python refuses int() of very long digit strings; any such size is
+        # too large anyway, and the check says so.
+        value = int(size) if len(size) <= 30 else 10**30
+        return ast.IndexDef(self._name(name), value, size_span, self._span(name, size))
 
     def index_stmt(self, c: list) -> ast.IndexStmt:
         kw, *defs = c

@@ -1,0 +1,169 @@
+"""The numpy reference evaluator: the oracle every later stage is checked against.
+
+:func:`evaluate` computes every statement of a network with ``numpy.einsum`` in
+the declared dtype's semantics (docs/language.md):
+
+* ``fp32``: float32 leaves, float32 products and sums;
+* ``fp16`` / ``bf16``: leaves rounded to the type, each statement computed in
+  float32 and its result rounded to the type when stored;
+* ``int8``: int8 leaves, sums of products in int32 with two's-complement
+  wrap-around, int32 intermediates and outputs.  The sums run in int64 and are
+  wrapped to int32 when stored: wrapping modulo 2**32 commutes with + and x,
+  so this equals wrapping after every operation.
+
+Statements are evaluated one at a time in the network's order (a statement is
+one einsum, with numpy's own path for its operands); the compiler may choose a
+different order and different intermediates, which is why results are
+compared with :func:`tolerance`.  This module is the only place in tncc where
+einsum computes a whole network.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import Mapping, NamedTuple
+
+import numpy as np
+
+from tncc.dtypes import compute_dtype, round_to
+from tncc.errors import TnccError
+from tncc.grad import Flattener
+from tncc.ir import DType, Network, Role, Statement
+
+_PATH_MEMORY = 1 << 32  # elements an einsum intermediate may have
+INT_RANGE = (-4, 4)  # random int8 leaves; small so int32 sums rarely wrap
+
+
+class Tolerance(NamedTuple):
+    """Comparison bounds for results of one dtype: ``|a - b| <= atol + rtol * |b|``."""
+
+    rtol: float
+    atol: float
+
+
+# Why these: results are O(1) by construction of random_inputs.  A different
+# contraction order rounds different intermediates; fp32 accumulates error of
+# a few ulp (2**-24) times sqrt(terms); fp16 rounds each stored value to
+# 2**-11 and bf16 to 2**-8 relative, a few times along a chain.  Integers are
+# exact in every order.
+_TOLERANCES: dict[DType, Tolerance] = {
+    DType.FP32: Tolerance(1e-4, 1e-4),
+    DType.FP16: Tolerance(2e-2, 2e-2),
+    DType.BF16: Tolerance(8e-2, 8e-2),
+    DType.INT8: Tolerance(0.0, 0.0),
+    DType.INT32: Tolerance(0.0, 0.0),
+}
+
+
+def tolerance(dtype: DType) -> Tolerance:
+    """The (rtol, atol) to compare results of a network of ``dtype`` (ints exact)."""
+    return _TOLERANCES[dtype]
+
+
+def _leaf_scales(net: Network) -> dict[str, float]:
+    """Standard deviations for random leaves such that every statement's result
+    has elements of variance about 1.
+
+    A statement flattened to a product of leaves sums over the indices S it
+    contracts; with independent zero-mean factors its variance is
+    prod_{s in S} size(s) * prod_k var(f_k).  Giving each factor the share
+    size(s)**(-1/c(s)) of every summed index s it carries (c(s) = number of
+    factors carrying s) makes that product 1.  A leaf used in several places
+    takes the smallest such variance."""
+    log_var: dict[str, float] = {}
+    flat = Flattener(net)
+    sizes = net.sizes()
+    for st in net.statements:
+        factors = flat.flatten(st)
+        sizes.update({ix.name: ix.size for ix in flat.fresh})
+        keep = set(st.indices)
+        count: dict[str, int] = {}
+        for f in factors:
+            for i in f.indices:
+                if i not in keep:
+                    count[i] = count.get(i, 0) + 1
+        for f in factors:
+            lv = -sum(math.log(sizes[i]) / count[i] for i in f.indices if i in count)
+            log_var[f.tensor] = min(log_var.get(f.tensor, 0.0), lv)
+    return {name: math.exp(lv / 2) for name, lv in log_var.items()}
+
+
+def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
+    """Deterministic random values for every leaf of ``net``, in its storage dtype.
+
+    Each leaf draws from its own generator seeded by ``(seed, crc32(name))`` so
+    adding a tensor does not change the others.  int8 leaves are uniform in
+    -4..4; float leaves are standard normal scaled so results stay O(1)."""
+    scales = _leaf_scales(net) if not net.dtype.is_int else {}
+    out: dict[str, np.ndarray] = {}
+    for t in net.leaves():
+        rng = np.random.default_rng([seed, zlib.crc32(t.name.encode())])
+        shape = net.shape(t.name)
+        if net.dtype.is_int:
+            vals = rng.integers(INT_RANGE[0], INT_RANGE[1] + 1, size=shape)
+        else:
+            vals = rng.standard_normal(size=shape) * scales.get(t.name, 1.0)
+        out[t.name] = round_to(vals, net.dtype)
+    return out
+
+
+def _einsum(st: Statement, arrays: list[np.ndarray]) -> np.ndarray:
+    ids: dict[str, int] = {}
+    for op in st.operands:
+        for i in op.indices:
+            ids.setdefault(i, len(ids))
+    if len(ids) > 52:
+        raise TnccError(f"statement '{st.result}' has {len(ids)} distinct indices; the reference "
+                        "evaluator handles at most 52", where=f"statement {st.result}")
+    args: list[object] = []
+    for op, a in zip(st.operands, arrays):
+        args += [a, [ids[i] for i in op.indices]]
+    args.append([ids[i] for i in st.indices])
+    if len(arrays) <= 2:
+        return np.asarray(np.einsum(*args))
+    # numpy's default path search caps intermediates at the largest operand;
+    # when no pairwise step fits, it falls back to one nested loop over every
+    # index, which is hopeless for a long chain (a TTM lookup).  Lift the cap.
+    path, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
+    return np.asarray(np.einsum(*args, optimize=path))
+
+
+def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, seed: int = 0,
+             float64: bool = False, keep_intermediates: bool = False) -> dict[str, np.ndarray]:
+    """Evaluate ``net``; return its outputs (every statement result with
+    ``keep_intermediates``) by name.
+
+    ``inputs`` maps leaf names to arrays of the leaf's shape; missing leaves
+    come from :func:`random_inputs` with ``seed``.  Given values are rounded to
+    the network's dtype first.  With ``float64=True`` the dtype is ignored and
+    everything is computed in float64 (for checking mathematics, e.g. gradients,
+    without rounding noise)."""
+    given = dict(inputs or {})
+    leaves = {t.name for t in net.leaves()}
+    unknown = sorted(set(given) - leaves)
+    if unknown:
+        raise TnccError(f"network '{net.name}' has no input or param named '{unknown[0]}'")
+    missing = [t for t in net.leaves() if t.name not in given]
+    if missing:
+        given.update({k: v for k, v in random_inputs(net, seed).items() if k not in given})
+    values: dict[str, np.ndarray] = {}
+    for t in net.leaves():
+        a = np.asarray(given[t.name])
+        want = net.shape(t.name)
+        if a.shape != want:
+            raise TnccError(f"input '{t.name}' has shape {a.shape}, expected {want}")
+        values[t.name] = a.astype(np.float64) if float64 else round_to(a, net.dtype)
+    work = np.dtype(np.float64) if float64 else compute_dtype(net.dtype)
+    for st in net.statements:
+        arrays = [values[op.tensor].astype(work, copy=False) for op in st.operands]
+        result = _einsum(st, arrays)
+        values[st.result] = result if float64 else round_to(result, net.storage_dtype(st.result))
+    if keep_intermediates:
+        return {st.result: values[st.result] for st in net.statements}
+    return {name: values[name] for name in net.outputs}
+
+
+def leaf_names(net: Network) -> tuple[str, ...]:
+    """Names of the tensors :func:`evaluate` needs, in declaration order."""
+    return tuple(t.name for t in net.tensors if t.role in (Role.INPUT, Role.PARAM))
