@@ -194,3 +194,25 @@ def test_missing_inputs_are_seeded_random() -> None:
     r1, r2 = Emulator(prog).run(seed=4), Emulator(prog).run(seed=4)
     assert np.array_equal(r1.outputs["C"], r2.outputs["C"])
     assert not np.array_equal(r1.outputs["C"], Emulator(prog).run(seed=5).outputs["C"])
+
+
+def test_access_between_accumulating_tiles_sees_program_order_values() -> None:
+    """A LOAD into the accumulators' addresses between two CTILEs of one
+    accumulation chain: the first partial sums must be drained before it and
+    the second CTILE must add to the loaded words."""
+    import dataclasses
+
+    m = n = k = 32
+    prog = fetta_gemm(FETTA, m, n, k, mb=32, nb=32, kb=16)
+    c_base = prog.tiles[0].c.base
+    code = list(prog.instructions)
+    first = next(i for i, ins in enumerate(code) if ins.opcode is Opcode.CTILE)
+    poke = DmaDesc(((16, 1, 1),), DType.FP32)
+    code.insert(first + 1, _ins(Opcode.LOAD, dram=prog.symbol("A").dram, buf=c_base, desc=len(prog.dmas)))
+    prog = dataclasses.replace(prog, instructions=tuple(code), dmas=prog.dmas + (poke,))
+    inp = gemm_inputs(m, n, k, DType.FP32, seed=9)
+    a, b = inp["A"].astype(np.float64), inp["B"].astype(np.float64)
+    want = a @ b
+    want[0, :16] = a[0, :16] + a[0, 16:] @ b[16:, :16]
+    out = Emulator(prog).run(inp).outputs["C"]
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
