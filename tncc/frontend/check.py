@@ -94,8 +94,7 @@ class _NetworkChecker:
             self.error(f"index '{name}' needs a positive size, got {d.size}", d.size_span)
             self.bad_indices.add(name)
         elif d.size > MAX_SIZE:
-            self.error(f"index '{name}' has size {d.size}, more than the largest supported ({MAX_SIZE})",
-                       d.size_span)
+            self.error(f"index '{name}' is too large: sizes are at most {MAX_SIZE}", d.size_span)
             self.bad_indices.add(name)
 
     def index_list(self, names: tuple[ast.Name, ...], what: str) -> tuple[str, ...] | None:
@@ -174,8 +173,9 @@ class _NetworkChecker:
         if op.indices is None:
             return Operand(name, declared, op.span)
         if len(op.indices) != len(declared):
-            self.error(f"'{name}' has {len(declared)} indices {_fmt(declared)}, but {len(op.indices)} "
-                       f"are given here", op.span)
+            given = len(op.indices)
+            self.error(f"'{name}' has {len(declared)} indices {_fmt(declared)}, but {given} "
+                       f"{'is' if given == 1 else 'are'} given here", op.span)
             return None
         uses = self.index_list(op.indices, f"operand '{name}'")
         if uses is None:

@@ -131,6 +131,8 @@ def describe_unexpected(exc: UnexpectedToken | UnexpectedCharacters, text: str, 
         char = text[offset] if 0 <= offset < len(text) else ""
         if char == "\x00":
             msg = "unexpected character '\\x00' (is this a binary file?)"
+        elif char == "-":
+            msg = "unexpected '-': sizes are positive decimal integers"
         elif not char.isprintable():
             msg = f"unexpected character {char!r}"
         else:
