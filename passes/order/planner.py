@@ -38,7 +38,7 @@ from tncc.passes.order.exact import dp_additive, min_peak
 from tncc.passes.order.objectives import MACHINE, NAMES, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
-from tncc.passes.order.select import emit_steps, select
+from tncc.passes.order.select import Emitter, select
 from tncc.passes.order.strategies import get_strategy
 from tncc.passes.order.subsets import SubsetTable
 from tncc.plan import Plan
@@ -161,28 +161,76 @@ def plan_network(net: Network, objective: str = "macs", arch: Any = None, strate
         added = _reuse_candidates(items, cands, sizes, structural, exact_limit)
         if added:
             notes.append(f"{added} reuse-aware candidate trees")
-    dag = CandidateDag(sizes, arch, net.dtype)
+    groups = _components(items, cands, sizes) if memory_budget is None else [items]
+    solved = []
+    all_optimal = exact_coefs = True
+    statuses = set()
+    for g, group in enumerate(groups):
+        dag = CandidateDag(sizes, arch, net.dtype)
+        for c in group:
+            for _, p in cands[c.statement]:
+                dag.add_tree(c, p)
+        dag.finish()
+        for c in group:
+            if dag.root_node(c.statement) is None:
+                raise TnccError(f"statement {c.statement!r}: no candidate order fits the buffer of arch "
+                                f"{getattr(arch, 'name', '?')!r} ({getattr(getattr(arch, 'buffer', None), 'bytes', '?')} bytes)",
+                                where=f"network {net.name}")
+        left = max(0.2, time_limit - (time.perf_counter() - t0))
+        sel = select(dag, _criteria(objective, arch), memory_budget, max(0.2, left / (len(groups) - g)))
+        all_optimal = all_optimal and sel.optimal
+        exact_coefs = exact_coefs and sel.exact_coefficients
+        statuses.add(sel.status)
+        for c in group:
+            solved.append((c.statement, dag, sel))
+    where = {st: (dag, sel) for st, dag, sel in solved}
+    em = Emitter()
     for c in items:
-        for _, p in cands[c.statement]:
-            dag.add_tree(c, p)
-    dag.finish()
-    remaining = max(0.5, time_limit - (time.perf_counter() - t0))
-    sel = select(dag, _criteria(objective, arch), memory_budget, remaining)
-    steps = emit_steps(dag, sel)
+        em.statement(*where[c.statement], c.statement)
+    steps = tuple(em.steps)
+    status = "OPTIMAL" if all_optimal else "/".join(sorted(statuses))
     shared = _shares_values(steps)
     ntrees = sum(len(v) for v in cands.values())
     if objective in MACHINE:
-        proven = exact_all and sel.optimal and sel.exact_coefficients
-        notes.append(f"{objective} chosen by CP-SAT ({sel.status}) over {ntrees} candidate trees")
+        proven = exact_all and all_optimal and exact_coefs
+        notes.append(f"{objective} chosen by CP-SAT ({status}) over {ntrees} candidate trees")
     else:
-        proven = exact_all and sel.optimal and sel.exact_coefficients and not shared
+        proven = exact_all and all_optimal and exact_coefs and not shared
         if shared:
-            notes.append(f"statements share temporaries; CP-SAT {sel.status} over {ntrees} candidate trees")
+            notes.append(f"statements share temporaries; CP-SAT {status} over {ntrees} candidate trees")
     if memory_budget is not None:
         notes.append(f"memory budget {memory_budget} bytes for kept shared intermediates")
     plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
     plan.verify()
     return plan
+
+
+def _components(items: Sequence[Contraction], cands: Mapping[str, list[tuple[int, SSAPath]]],
+                sizes: Mapping[str, int]) -> list[list[Contraction]]:
+    """Statements grouped so that no value of a candidate tree occurs in two
+    groups: each group's choice is independent (and a smaller CP-SAT model)."""
+    parent = {c.statement: c.statement for c in items}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner: dict[tuple, str] = {}
+    for c in items:
+        probe = CandidateDag(sizes)
+        for _, p in cands[c.statement]:
+            probe.add_tree(c, p)
+        for key in probe.options:
+            if key in owner:
+                parent[find(c.statement)] = find(owner[key])
+            else:
+                owner[key] = c.statement
+    groups: dict[str, list[Contraction]] = {}
+    for c in items:
+        groups.setdefault(find(c.statement), []).append(c)
+    return list(groups.values())
 
 
 def _shares_values(steps: Sequence) -> bool:

@@ -180,52 +180,65 @@ def _tree_dp(dag: CandidateDag, coefs: Sequence[int]) -> set[int]:
     return chosen
 
 
-def emit_steps(dag: CandidateDag, sel: Selection, first_temp: int = 0) -> tuple[Step, ...]:
-    """The chosen transitions as plan steps, statement by statement in the
-    DAG's statement order; temporaries are named ``%N`` from ``first_temp``."""
-    trs = dag.transitions
-    remaining = list(sel.counts)
-    by_node: dict[int, list[int]] = {}
-    for k, t in enumerate(trs):
-        by_node.setdefault(t.node, []).append(k)
-    memo: dict[int, tuple[str, tuple[str, ...]]] = {}
-    steps: list[Step] = []
-    counter = [first_temp]
+class Emitter:
+    """Writes chosen transitions out as plan steps, one statement at a time, so
+    statements of several independently solved DAGs can be interleaved in
+    the network's order.  Temporaries are numbered ``%0, %1, ...`` across all."""
 
-    def emit(n: int, statement: str, name: str | None, order: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
-        node = dag.nodes[n]
-        if node.leaf is not None:
-            return node.leaf
-        if n in memo and name is None:
-            return memo[n]
-        k = next((k for k in by_node[n] if remaining[k] > 0), None)
-        if k is None:  # reused beyond its count: only kept nodes are, via memo
-            raise AssertionError(f"node {n} used more often than computed")
-        remaining[k] -= 1
-        t = trs[k]
-        ops = tuple(PlanOperand(*emit(c, statement, None, None)) for c in t.children)
-        if order is not None:
-            indices = tuple(order)
-        elif node.layout is not None:
-            indices = node.layout
-        else:
-            seen = dict.fromkeys(i for op in ops for i in op.indices)
-            indices = tuple(i for i in seen if i in node.kept)
-        if name is None:
-            name = f"%{counter[0]}"
-            counter[0] += 1
-        steps.append(Step(name, indices, ops, statement, t.dataflow))
-        if n in sel.kept:
-            memo[n] = (name, indices)
-        return name, indices
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.counter = 0
+        self._state: dict[int, tuple[list[int], dict[int, list[int]], dict]] = {}
 
-    for st in dag.statements:
+    def statement(self, dag: CandidateDag, sel: Selection, st: str) -> None:
+        """Append the steps that make statement ``st`` (and what it needs)."""
+        if id(dag) not in self._state:
+            by_node: dict[int, list[int]] = {}
+            for k, t in enumerate(dag.transitions):
+                by_node.setdefault(t.node, []).append(k)
+            self._state[id(dag)] = (list(sel.counts), by_node, {})
+        remaining, by_node, memo = self._state[id(dag)]
+        trs = dag.transitions
+
+        def emit(n: int, name: str | None, order: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
+            node = dag.nodes[n]
+            if node.leaf is not None:
+                return node.leaf
+            if n in memo and name is None:
+                return memo[n]
+            k = next((k for k in by_node[n] if remaining[k] > 0), None)
+            if k is None:
+                raise AssertionError(f"node {n} used more often than computed")
+            remaining[k] -= 1
+            t = trs[k]
+            ops = tuple(PlanOperand(*emit(c, None, None)) for c in t.children)
+            if order is not None:
+                indices = tuple(order)
+            elif node.layout is not None:
+                indices = node.layout
+            else:
+                seen = dict.fromkeys(i for op in ops for i in op.indices)
+                indices = tuple(i for i in seen if i in node.kept)
+            if name is None:
+                name = f"%{self.counter}"
+                self.counter += 1
+            self.steps.append(Step(name, indices, ops, st, t.dataflow))
+            if n in sel.kept:
+                memo[n] = (name, indices)
+            return name, indices
+
         r = dag.root_node(st)
         _, order = dag.roots[st]
         if r in memo:
             # the value was already made (for another statement): copy it under this name
-            src = memo[r]
-            steps.append(Step(st, tuple(order), (PlanOperand(*src),), st, ""))
-            continue
-        emit(r, st, st, tuple(order))
-    return tuple(steps)
+            self.steps.append(Step(st, tuple(order), (PlanOperand(*memo[r]),), st, ""))
+            return
+        emit(r, st, tuple(order))
+
+
+def emit_steps(dag: CandidateDag, sel: Selection) -> tuple[Step, ...]:
+    """All statements of one DAG, in its statement order."""
+    em = Emitter()
+    for st in dag.statements:
+        em.statement(dag, sel, st)
+    return tuple(em.steps)

@@ -1,0 +1,113 @@
+"""The machine-aware choice: costs come from tncc.isa.timing, layouts are
+agreed between producer and consumer on the systolic preset, dataflows are
+chosen on fetta, and the choice is never slower than the MAC-optimal order."""
+
+import glob
+import os
+
+import pytest
+
+import tncc
+from tncc.errors import TnccError
+from tncc.isa.arch import load_arch
+from tncc.isa.timing import estimate_contraction
+from tncc.passes.order.dag import CandidateDag
+from tncc.passes.order.hardware import gemm_layout, plan_costs
+from tncc.passes.order.planner import contractions, plan_network
+from tncc.passes.order.search import search
+from tncc.passes.order.select import emit_steps, select
+from tncc.plan import Dataflow, Plan
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NETWORKS = [net for f in sorted(glob.glob(os.path.join(ROOT, "examples", "*.tn"))) for net in tncc.load_file(f)]
+ARCHS = {name: load_arch(name) for name in ("fetta", "systolic")}
+SIZES = {"b": 2, "m": 3, "k": 5, "n": 7, "j": 11}
+
+
+def test_ready_gemm_operands_need_no_shaping():
+    assert gemm_layout(("b", "m", "k"), ("b", "k", "n"), ("b", "m", "n"), None, SIZES) == (0, ("b", "m", "n"))
+
+
+def test_a_transposed_operand_is_reshaped_once():
+    words, layout = gemm_layout(("k", "m"), ("k", "n"), ("m", "n"), None, SIZES)
+    assert words == 3 * 5 and layout == ("m", "n")
+
+
+def test_disagreeing_contracted_orders_reshape_the_smaller_operand():
+    words, _ = gemm_layout(("m", "k", "j"), ("j", "k", "n"), ("m", "n"), None, SIZES)
+    assert words == min(3 * 5 * 11, 11 * 5 * 7)
+
+
+def test_a_result_in_another_order_is_reshaped():
+    words, layout = gemm_layout(("m", "k"), ("k", "n"), ("m", "n"), ("n", "m"), SIZES)
+    assert words == 3 * 7 and layout == ("n", "m")
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("net", NETWORKS, ids=[n.name for n in NETWORKS])
+def test_machine_choice_is_never_slower_than_the_mac_optimal_order(net, arch):
+    a = ARCHS[arch]
+    fast = plan_network(net, objective="cycles", arch=a, time_limit=5.0)
+    fast.verify()
+    flows = {s.dataflow for s in fast.steps if len(s.operands) == 2}
+    if arch == "systolic":
+        assert flows <= {Dataflow.GEMM}
+    else:
+        assert flows <= {Dataflow.OUTER, Dataflow.INNER, Dataflow.BATCH}
+    mac_plan = plan_network(net, objective="macs", arch=a, time_limit=5.0)
+    assert plan_costs(fast, a)[0] <= plan_costs(mac_plan, a)[0]
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+def test_model_cost_equals_the_plan_cost(arch):
+    """What CP-SAT minimises is exactly what the plan costs, step by step."""
+    a = ARCHS[arch]
+    net = tncc.load_network(os.path.join(ROOT, "examples", "ttm_linear.tn"))
+    dag = CandidateDag(net.sizes(), a, net.dtype)
+    for c in contractions(net):
+        for _, p in search(c.inputs, c.output, net.sizes(), k=4).candidates:
+            dag.add_tree(c, p)
+    dag.finish()
+    sel = select(dag, ("cycles",))
+    model = sum(n * t.cycles for n, t in zip(sel.counts, dag.transitions))
+    plan = Plan(net, emit_steps(dag, sel), "cycles")
+    plan.verify()
+    assert plan_costs(plan, a)[0] == model
+
+
+def test_step_costs_come_from_the_machine_estimate():
+    a = ARCHS["fetta"]
+    net = tncc.load_network(os.path.join(ROOT, "examples", "ttm_linear.tn"))
+    plan = plan_network(net, objective="cycles", arch=a)
+    sizes = net.sizes()
+    total = 0
+    for s in plan.steps:
+        x, y = s.operands
+        keep = set(s.indices)
+        bt = [i for i in x.indices if i in y.indices and i in keep]
+        k = [i for i in x.indices if i in y.indices and i not in keep]
+        m = [i for i in x.indices if i not in y.indices]
+        n = [i for i in y.indices if i not in x.indices]
+        prod = lambda ix: __import__("math").prod(sizes[i] for i in ix)  # noqa: E731
+        total += estimate_contraction(a, prod(bt), prod(m), prod(n), prod(k), s.dataflow, net.dtype).cycles
+    assert plan_costs(plan, a)[0] == total
+
+
+@pytest.mark.parametrize("objective", ["energy", "edp"])
+def test_energy_and_edp_objectives(objective):
+    a = ARCHS["fetta"]
+    net = tncc.load_network(os.path.join(ROOT, "examples", "ttm_linear.tn"))
+    plan = plan_network(net, objective=objective, arch=a)
+    base = plan_network(net, objective="macs", arch=a)
+    c1, e1 = plan_costs(plan, a)
+    c0, e0 = plan_costs(base, a)
+    if objective == "energy":
+        assert e1 <= e0 + 1e-6
+    else:
+        assert c1 * e1 <= c0 * e0 * (1 + 1e-6)
+
+
+def test_a_buffer_too_small_is_a_clear_error():
+    net = tncc.load_network(os.path.join(ROOT, "examples", "ttm_linear.tn"))
+    with pytest.raises(TnccError, match="fits the buffer"):
+        plan_network(net, objective="cycles", arch="fetta:buffer.bytes=4096")
