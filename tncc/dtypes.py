@@ -67,7 +67,10 @@ def round_to(array: np.ndarray, dtype: DType) -> np.ndarray:
     if dtype is DType.FP32:
         return a.astype(np.float32)
     if dtype is DType.FP16:
-        return a.astype(np.float32).astype(np.float16) if a.dtype != np.float16 else a.copy()
+        if a.dtype == np.float16:
+            return a.copy()
+        with np.errstate(over="ignore"):  # overflow to +-inf is the defined result
+            return a.astype(np.float32).astype(np.float16)
     if dtype is DType.BF16:
         return from_bf16_bits(bf16_bits(a)).reshape(a.shape)
     if a.dtype.kind == "f":

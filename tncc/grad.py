@@ -112,6 +112,7 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
     new_outputs: list[str] = []
     made: dict[str, GradSpec] = {}  # d_x -> the grad that made it
     upstream: dict[str, str] = {}  # y -> d_y
+    flats: dict[tuple[str, frozenset[str]], tuple[Operand, ...]] = {}
     for spec in net.grads:
         y = stmts.get(spec.of)
         if y is None:
@@ -142,7 +143,13 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
             if x == spec.of:
                 coll.error(f"grad of '{x}' with respect to itself", where)
                 continue
-            factors = flat.flatten(y, frozenset({x}))
+            # One flattening per (y, stop set): every gradient of y wrt a leaf
+            # then sees the same fresh index names, so identical partial
+            # products of different gradients are recognisably identical.
+            stop = frozenset({x}) if x in stmts else frozenset()
+            if (spec.of, stop) not in flats:
+                flats[(spec.of, stop)] = flat.flatten(y, stop)
+            factors = flats[(spec.of, stop)]
             hits = [f for f in factors if f.tensor == x]
             if not hits:
                 coll.error(f"'{spec.of}' does not depend on '{x}', so its gradient is not defined", where)
