@@ -17,8 +17,8 @@ from tncc.errors import TnccError
 from tncc.ir import DType
 from tncc.isa.arch import Arch
 from tncc.isa.networks import route_multicast
-from tncc.isa.program import (DmaDesc, Drain, GemmDesc, Instruction, Program, RedConfig, Stream, SwitchConfig,
-                              Symbol, SymbolRole, TileDesc)
+from tncc.isa.program import (DmaDesc, Drain, GemmDesc, Instruction, Program, Stream, SwitchConfig, Symbol,
+                              SymbolRole, TileDesc)
 from tncc.isa.table import Opcode, TileDataflow, Unit
 from tncc.runtime.memory import affine_offsets
 
@@ -158,4 +158,4 @@ def gemm_inputs(m: int, n: int, k: int, dtype: DType, seed: int = 0) -> dict[str
     return {"A": rng.standard_normal((m, k)).astype(np.float32), "B": rng.standard_normal((k, n)).astype(np.float32)}
 
 
-__all__ = ["fetta_gemm", "systolic_gemm", "gemm_inputs", "route_for", "RedConfig"]
+__all__ = ["fetta_gemm", "systolic_gemm", "gemm_inputs", "route_for"]
