@@ -14,17 +14,32 @@ from __future__ import annotations
 
 import os
 
-from tncc.errors import TnccError
+from tncc.errors import Diagnostic, Span, TnccError
 from tncc.frontend import ast
 from tncc.frontend.check import check_file
 from tncc.frontend.parser import parse_source
 from tncc.ir import Network
-from tncc.io import read_text
+from tncc.io import read_bytes
+
+
+def read_source(path: str | os.PathLike[str]) -> str:
+    """The text of a ``.tn`` file; bytes that are not UTF-8 are an error located
+    at their line and column."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = data.decode("utf-8", errors="replace")
+        before = data[:exc.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        msg = f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or continue a character"
+        raise TnccError(Diagnostic(msg, Span(str(path), line, col, line, col + 1, shown))) from None
 
 
 def parse_file(path: str | os.PathLike[str]) -> ast.SourceFile:
     """Read and parse a ``.tn`` file (syntax only)."""
-    return parse_source(read_text(path), str(path))
+    return parse_source(read_source(path), str(path))
 
 
 def load_source(text: str, file: str = "<string>") -> tuple[Network, ...]:
@@ -34,7 +49,7 @@ def load_source(text: str, file: str = "<string>") -> tuple[Network, ...]:
 
 def load_file(path: str | os.PathLike[str]) -> tuple[Network, ...]:
     """Parse and check the file at ``path``; every network of it as IR."""
-    return load_source(read_text(path), str(path))
+    return load_source(read_source(path), str(path))
 
 
 def select_network(nets: tuple[Network, ...], name: str | None, file: str) -> Network:
