@@ -280,18 +280,21 @@ def test_compare_columns_equal_run_reports(tmp_path: Path, capsys: pytest.Captur
     from tncc.isa.arch import load_arch
 
     path = str(EXAMPLES / "tt_linear.tn")
-    assert main(["compare", path, "--arch", "fetta,systolic", "--order", "csse,naive", "--json", "-"]) == 0
+    assert main(["compare", path, "--arch", "fetta,systolic", "--order", "csse,flops,naive", "--json", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [c["config"] for c in data["configs"]] == ["fetta/csse", "fetta/naive", "systolic/csse", "systolic/naive"]
+    assert [c["config"] for c in data["configs"]] == [f"{a}/{o}" for a in ("fetta", "systolic")
+                                                      for o in ("csse", "flops", "naive")]
     for row in data["configs"]:
         if row["order"] == "csse":
-            out = tmp_path / f"{row['arch']}.json"
-            assert main(["run", path, "--arch", row["arch"], "--json", str(out)]) == 0
+            # The hardware-aware order: `tncc run` has no --objective, so use the API.
+            rep = tncc.compile(path, arch=row["arch"], order="csse", objective="cycles").run(seed=0).report
+        else:
+            # flops = run's default search (MAC objective); naive = run --order naive.
+            out = tmp_path / f"{row['config'].replace('/', '_')}.json"
+            order = "csse" if row["order"] == "flops" else "naive"
+            assert main(["run", path, "--arch", row["arch"], "--order", order, "--json", str(out)]) == 0
             capsys.readouterr()
             rep = json.loads(out.read_text())
-        else:
-            rep = tncc.compile(path, arch=row["arch"], order=row["order"]).run(seed=0).report
-            rep = rep if isinstance(rep, dict) else rep.to_dict()
         for key in ("cycles", "macs", "dram_bytes"):
             assert row[key] == rep[key], (row["config"], key)
         assert row["energy_pj"] == pytest.approx(rep["energy_pj"], rel=1e-12)
@@ -354,3 +357,18 @@ def test_compare_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert "`x` expects shape" in err and "missing `g1`" in err
     assert not (tmp_path / "out.json").exists()
+
+
+def test_baseline_names() -> None:
+    from tncc.commands.compare import baseline_index
+
+    cfgs = configs(["fetta", "systolic:dataflow=os", "my/arch.toml"], ["csse", "naive"])
+    assert baseline_index(cfgs, None) == 0
+    assert baseline_index(cfgs, "systolic") == 2
+    assert baseline_index(cfgs, "systolic/naive") == 3
+    assert baseline_index(cfgs, "systolic:dataflow=os/naive") == 3
+    assert baseline_index(cfgs, "fetta/naive") == 1
+    assert baseline_index(cfgs, "arch/naive") == 5
+    assert baseline_index(cfgs, "my/arch.toml") == 4
+    with pytest.raises(TnccError):
+        baseline_index(cfgs, "tpu")

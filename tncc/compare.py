@@ -150,10 +150,21 @@ def shaping_cycles(report: Mapping[str, Any]) -> int:
         entry = per_op.get("SHAPE") or {}
         return int(_number(entry.get("cycles", 0))) if isinstance(entry, Mapping) else 0
     total = 0
-    for ins in report.get("instructions") or ():
+    for ins in _records(report):
         if isinstance(ins, Mapping) and ins.get("opcode") == "SHAPE":
             total += int(_number(ins.get("end", 0)) - _number(ins.get("start", 0)))
     return total
+
+
+def _records(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The report's instruction records: ``instruction_records``, or the
+    emulator's own ``instructions`` list (in ``tncc run``'s report that key
+    is a count, not a list)."""
+    for key in ("instruction_records", "instructions"):
+        val = report.get(key)
+        if isinstance(val, list):
+            return [v for v in val if isinstance(v, Mapping)]
+    return []
 
 
 def statement_result(text: str | None, results: set[str]) -> str | None:
@@ -193,7 +204,7 @@ def phase_spans(report: Mapping[str, Any], net: Network) -> dict[str, float]:
     results = {st.result for st in net.statements}
     first: dict[str, float] = {}
     last: dict[str, float] = {}
-    for ins in report.get("instructions") or ():
+    for ins in _records(report):
         name = statement_result(ins.get("statement"), results)
         if name is None or ins.get("opcode") in ("SIGNAL", "WAIT", "NOP", "HALT"):
             continue
@@ -210,7 +221,19 @@ def breakdown(cycles: int, array_cycles: int, shape_cycles: int) -> Breakdown:
     return Breakdown(compute, shaping, cycles - compute - shaping)
 
 
-def metrics_from_report(report: Mapping[str, Any], clock_ghz: float, net: Network | None = None) -> Metrics:
+def peak_buffer_bytes(report: Mapping[str, Any], word_bytes: int) -> int:
+    """Peak buffer use: the report's ``peak_buffer_bytes``, or else the
+    compiler's memory plan as the run report states it -- the most words of
+    resident values at any step plus the staging/scratch area reserved for
+    streamed blocks and (systolic) reshaping copies."""
+    if "peak_buffer_bytes" in report:
+        return int(_number(report["peak_buffer_bytes"]))
+    words = _number(report.get("buffer_peak_words", 0)) + _number(report.get("staging_words", 0))
+    return int(words) * word_bytes
+
+
+def metrics_from_report(report: Mapping[str, Any], clock_ghz: float, net: Network | None = None,
+                        word_bytes: int = 4) -> Metrics:
     """Read a run report (the dict of ``tncc run --json``) into :class:`Metrics`.
     ``net`` enables the forward/backward split (from the report's
     per-statement figures) when the network has gradients."""
@@ -234,7 +257,7 @@ def metrics_from_report(report: Mapping[str, Any], clock_ghz: float, net: Networ
         macs=int(_need(report, "macs", where)),
         utilization=float(_need(report, "utilization", where)),
         dram_bytes=int(_need(report, "dram_bytes", where)),
-        peak_buffer_bytes=int(_number(report.get("peak_buffer_bytes", 0))),
+        peak_buffer_bytes=peak_buffer_bytes(report, word_bytes),
         breakdown=breakdown(cycles, array_cycles, shaping_cycles(report)),
         match=bool(report.get("match", True)),
         max_rel_err=float(_number(report.get("max_rel_err", 0.0))),
@@ -363,25 +386,57 @@ def configs(archs: Sequence[str], orders: Sequence[str]) -> tuple[Config, ...]:
     return tuple(Config(a, o) for a in archs for o in check_orders(orders))
 
 
-def result_of_run(config: Config, report: Mapping[str, Any], clock_ghz: float, plan: Plan | None) -> Result:
+def result_of_run(config: Config, report: Mapping[str, Any], clock_ghz: float, plan: Plan | None,
+                  word_bytes: int = 4) -> Result:
     """Build a :class:`Result` from one run report (and the plan it ran)."""
     net = plan.network if plan is not None else None
     reuse = reuse_summary(plan) if plan is not None and has_gradients(plan.network) else None
-    return Result(config, metrics_from_report(report, clock_ghz, net), dict(report), reuse)
+    return Result(config, metrics_from_report(report, clock_ghz, net, word_bytes), dict(report), reuse)
+
+
+def records_summary(emulator_report: Any) -> dict[str, Any]:
+    """``per_opcode`` (count and cycles of each opcode) and
+    ``instruction_records`` (opcode, statement, start, end of each) from the emulator's instruction
+    records, for the shaping split and the phase spans; empty when the
+    report has no records."""
+    records = getattr(emulator_report, "records", None)
+    if not records:
+        return {}
+    statements = tuple(getattr(emulator_report, "statements", ()))
+    per_op: dict[str, dict[str, int]] = {}
+    rows = []
+    for r in records:
+        # A record is the runtime's tuple (index, opcode, src, start, end, ...)
+        # or an object with those attributes.
+        if hasattr(r, "opcode"):
+            opcode, src, start, end = r.opcode, r.src, r.start, r.end
+        else:
+            opcode, src, start, end = r[1], r[2], r[3], r[4]
+        entry = per_op.setdefault(opcode, {"count": 0, "cycles": 0})
+        entry["count"] += 1
+        entry["cycles"] += int(end - start)
+        stmt = statements[src] if 0 <= src < len(statements) else None
+        rows.append({"opcode": opcode, "statement": stmt, "start": int(start), "end": int(end)})
+    return {"per_opcode": per_op, "instruction_records": rows}
 
 
 def run_config(source: "str | Path | Network", config: Config, *, network: str | None = None,
                inputs: Mapping[str, Any] | None = None, seed: int = 0) -> Result:
     """Compile ``source`` for one configuration, run it on the emulator, and
-    read the run's report (the same one ``tncc run`` prints)."""
+    read the run's report (the dict ``tncc run --json`` writes), plus the
+    per-opcode cycles and instruction times of the same run."""
     import tncc
     from tncc.isa.arch import load_arch
+    from tncc.planning import compile_args
 
     arch = load_arch(config.arch)
-    compiled = tncc.compile(source, arch=config.arch, network=network, order=config.order)
+    order, objective = compile_args(config.order)
+    compiled = tncc.compile(source, arch=arch, network=network, order=order, objective=objective)
     outcome = compiled.run(inputs=inputs, seed=seed)
-    report = outcome.report if isinstance(outcome.report, Mapping) else outcome.report.to_dict()
-    return result_of_run(config, report, arch.clock_ghz, getattr(compiled, "plan", None))
+    report = dict(outcome.report if isinstance(outcome.report, Mapping) else outcome.report.to_dict())
+    for key, val in records_summary(getattr(outcome, "emulator_report", None)).items():
+        report.setdefault(key, val)
+    return result_of_run(config, report, arch.clock_ghz, getattr(compiled, "plan", None), arch.buffer.word_bytes)
 
 
 def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAULT_ARCHS,

@@ -8,9 +8,10 @@ The named orders are the columns a researcher compares:
 * ``flops`` -- the MAC-optimal order, blind to the machine;
 * ``naive`` -- each statement's operands contracted left to right.
 
-The order search is :func:`tncc.plan_network`; this module only maps the
-names onto its ``objective`` and ``strategy`` arguments, so a plan drawn by
-``tncc viz`` is the plan ``tncc compare`` measures.
+The order search is :func:`tncc.plan_network`, reached through the
+compiler's own ``make_plan``; this module only maps the names onto its
+``order`` and ``objective`` arguments, so a plan drawn by ``tncc viz`` is
+the plan ``tncc compare`` measures.
 """
 
 from __future__ import annotations
@@ -21,12 +22,20 @@ from tncc.errors import TnccError
 from tncc.ir import Network
 from tncc.plan import Plan, Step
 
-# order name -> keyword arguments of tncc.plan_network
-ORDER_ARGS: dict[str, dict[str, str]] = {
-    "csse": {"objective": "cycles", "strategy": "auto"},
-    "flops": {"objective": "macs", "strategy": "auto"},
-    "naive": {"objective": "macs", "strategy": "naive"},
+# order name -> (order, objective) arguments of tncc.compile / make_plan
+ORDER_ARGS: dict[str, tuple[str, str]] = {
+    "csse": ("csse", "cycles"),
+    "flops": ("csse", "macs"),
+    "naive": ("naive", "macs"),
 }
+
+
+def compile_args(order: str) -> tuple[str, str]:
+    """``(order, objective)`` for ``tncc.compile`` of the named order."""
+    try:
+        return ORDER_ARGS[order]
+    except KeyError:
+        raise TnccError(f"unknown order {order!r}: expected one of {', '.join(ORDER_ARGS)}", where="--order") from None
 
 
 def load_network(path: str, name: str | None = None) -> Network:
@@ -37,17 +46,12 @@ def load_network(path: str, name: str | None = None) -> Network:
 
 
 def plan_for_order(net: Network, order: str, arch: object) -> Plan:
-    """Plan ``net`` under the named order for ``arch`` (an ``Arch``)."""
-    try:
-        from tncc import plan_network  # the public name, once exported
-    except ImportError:
-        from tncc.passes.order.planner import plan_network
+    """Plan ``net`` under the named order for ``arch`` (an ``Arch``), exactly
+    as ``tncc.compile`` plans it."""
+    from tncc.compiled import make_plan
 
-    try:
-        kwargs = ORDER_ARGS[order]
-    except KeyError:
-        raise TnccError(f"unknown order {order!r}: expected one of {', '.join(ORDER_ARGS)}", where="--order") from None
-    plan = plan_network(net, arch=arch, **kwargs)
+    strategy, objective = compile_args(order)
+    plan = make_plan(net, arch, strategy, objective)
     plan.verify()
     return plan
 

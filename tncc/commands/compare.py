@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from tncc.compare import Config
 
 HELP = "compile and run a program under several architectures and orders and compare them"
 DESCRIPTION = """\
@@ -47,15 +51,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="OUT.png", help="bar chart of the cycle breakdown (needs matplotlib)")
 
 
-def _baseline_index(labels: list[str], wanted: str | None) -> int:
+def baseline_index(cfgs: "Sequence[Config]", wanted: str | None) -> int:
+    """The configuration ``--baseline`` names: a label (``systolic/csse``),
+    an architecture (``systolic``, matching also ``systolic:rows=32``), or
+    either followed by ``/ORDER``; the first match wins."""
+    from tncc.compare import ORDERS
     from tncc.errors import TnccError
 
     if wanted is None:
         return 0
-    for k, label in enumerate(labels):
-        if label == wanted or label.split("/")[0] == wanted:
+    for k, c in enumerate(cfgs):
+        if c.label == wanted:
             return k
-    raise TnccError(f"--baseline {wanted!r} is not one of the configurations: {', '.join(labels)}")
+    arch, order = wanted, None
+    head, _, tail = wanted.rpartition("/")
+    if head and tail in ORDERS:
+        arch, order = head, tail
+    for k, c in enumerate(cfgs):
+        names = {c.arch, c.arch.split(":")[0], c.label.rpartition("/")[0]}
+        if arch in names and (order is None or c.order == order):
+            return k
+    raise TnccError(f"--baseline {wanted!r} is not one of the configurations: {', '.join(c.label for c in cfgs)}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     archs = split_list(args.arch, DEFAULT_ARCHS)
     orders = split_list(args.order, ("csse",))
-    labels = [c.label for c in configs(archs, orders)]
-    baseline = _baseline_index(labels, args.baseline)
+    baseline = baseline_index(configs(archs, orders), args.baseline)
     net = load_network(args.file, args.network)  # a bad FILE or --network fails before any work
     inputs = None
     if args.inputs:
