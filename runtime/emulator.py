@@ -101,10 +101,15 @@ class Result:
 
 class Emulator:
     """Runs ``program`` on ``arch`` (default: the arch the program names; a
-    fingerprint mismatch is an error unless ``check_fingerprint=False``)."""
+    fingerprint mismatch is an error unless ``check_fingerprint=False``).
+    ``vectorise=False`` runs every tile point by point, lane by lane through
+    the reduction grouping (slow; the reference the fast path is tested
+    against)."""
 
-    def __init__(self, program: Program, arch: Arch | str | None = None, *, check_fingerprint: bool = True) -> None:
+    def __init__(self, program: Program, arch: Arch | str | None = None, *, check_fingerprint: bool = True,
+                 vectorise: bool = True) -> None:
         self.program = program
+        self.vectorise = vectorise  # False: every tile lane by lane (the reference path, for testing)
         if arch is None:
             arch = load_arch(program.arch_name)
         elif isinstance(arch, str):
@@ -330,7 +335,7 @@ class Emulator:
         if problems:
             raise TnccError(f"tile descriptor {tile_i}: " + "; ".join(problems), where=str(where))
         red = self.program.reds[self.red_id] if self.red_id >= 0 else None
-        hit = PreparedTile(d, self.routes[0], self.routes[1], red, arch, where)
+        hit = PreparedTile(d, self.routes[0], self.routes[1], red, arch, str(where), self.vectorise)
         self._tiles[key] = hit
         return hit
 

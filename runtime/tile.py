@@ -130,7 +130,7 @@ class PreparedTile:
     the three base addresses."""
 
     def __init__(self, desc: TileDesc, route_a: np.ndarray, route_b: np.ndarray, red: RedConfig | None,
-                 arch: object, where: str) -> None:
+                 arch: object, where: str, vectorise: bool = True) -> None:
         self.desc = d = desc
         self.dtype = d.dtype
         self.ct = compute_type(d.dtype)
@@ -157,7 +157,7 @@ class PreparedTile:
         if red is not None and d.tkk > 1 and sum(red.groups) > self.lanes:
             raise TnccError(f"the reduction configuration groups {sum(red.groups)} lanes, the array has "
                             f"{self.lanes}", where=str(where))
-        self.fast = canonical and self._fast_shape_ok()
+        self.fast = vectorise and canonical and self._fast_shape_ok()
         if self.fast:
             self._plan_fast()
 
@@ -297,8 +297,8 @@ class PreparedTile:
                     raise TnccError(f"the reduction configuration forms {sums.size} groups, the tile drains "
                                     f"{self.words} accumulators", where=str(where))
                 acc = sums[: self.words]
-            else:
-                acc = prod.sum(axis=0)
+            else:  # tkk = 1: lane (b, i, j) is accumulator (b, i, j)
+                acc = prod[:, : self.words].sum(axis=0)
             addrs = cb + self.drain
             if add:
                 acc = acc + mem.read_index(addrs, where).astype(acc.dtype, copy=False)
