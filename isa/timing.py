@@ -339,9 +339,11 @@ class _Blocking:
     mb: int
     nb: int
     kb: int
+    resident: bool = False  # the whole problem at once: nothing streams, no second buffers
 
     def words(self) -> int:
-        return self.bb * self.mb * self.nb + 2 * self.bb * (self.mb * self.kb + self.kb * self.nb)
+        streamed = 1 if self.resident else 2
+        return self.bb * self.mb * self.nb + streamed * self.bb * (self.mb * self.kb + self.kb * self.nb)
 
 
 def _multiples(d: int, unit: int, keep: int = 6) -> list[int]:
@@ -406,9 +408,10 @@ def estimate_contraction(
     DRAM after.
 
     Uses the same per-tile functions the emulator charges: the tile from
-    :func:`choose_tile`; buffer blocks (multiples of the tile, fitting the
-    buffer with double-buffered operands) chosen to minimise the modelled
-    cycles; one DMA transfer per operand block; the tile pipeline; one
+    :func:`choose_tile`; buffer blocks (the whole problem when it fits,
+    else multiples of the tile fitting the buffer with double-buffered
+    operands) chosen for the fewest modelled cycles, then the least energy
+    among blockings within 1% of that; one DMA transfer per operand block; the tile pipeline; one
     reconfiguration of both distribution networks and the reduction network;
     DMA and compute overlapped except for the first load and the last store.
     ``shape_words`` (systolic only) adds explicit SHAPE passes over that many
@@ -423,22 +426,25 @@ def estimate_contraction(
     t = choose_tile(arch, b, m, n, k, dataflow)
     cap = buffer_words(arch)
     best: Estimate | None = None
-    whole = _Blocking(b, m, n, k)
-    if whole.words() <= cap:
-        best = _cost(arch, b, m, n, k, dataflow, dtype, t, whole, shape_words)
+    if b * (m * k + k * n + m * n) <= cap:  # everything resident: one load per operand
+        best = _cost(arch, b, m, n, k, dataflow, dtype, t, _Blocking(b, m, n, k, True), shape_words)
     else:
         # Chunks of the contracted range long enough that the drain hides behind beats.
         kmin = min(k, t.tkk * 64)
+        found: list[Estimate] = []
         for bb in _multiples(b, t.tb, 3):
             for mb in _multiples(m, t.tm):
                 for nb in _multiples(n, t.tn):
-                    for kb in _multiples(k, t.tkk, 4):
+                    for kb in _multiples(k, t.tkk, 8):
                         blk = _Blocking(bb, mb, nb, kb)
-                        if blk.words() > cap or (kb < kmin and kb != k):
-                            continue
-                        est = _cost(arch, b, m, n, k, dataflow, dtype, t, blk, shape_words)
-                        if best is None or (est.cycles, est.energy_pj) < (best.cycles, best.energy_pj):
-                            best = est
+                        if blk.words() <= cap and (kb >= kmin or kb == k):
+                            found.append(_cost(arch, b, m, n, k, dataflow, dtype, t, blk, shape_words))
+        if found:
+            # Fewest cycles, but not at any price in traffic: among blockings
+            # within 1% of the fastest (they differ by the first load and the
+            # last store), the least energy.
+            fastest = min(e.cycles for e in found)
+            best = min((e for e in found if e.cycles <= fastest * 1.01), key=lambda e: (e.energy_pj, e.cycles))
     if best is None:
         raise TnccError(
             f"contraction (b={b}, m={m}, n={n}, k={k}) cannot be blocked into the {cap}-word buffer"

@@ -118,3 +118,17 @@ def test_fetta_dataflows_need_a_fetta_arch() -> None:
         timing.choose_tile(FETTA, 1, 8, 8, 8, "diagonal")
     assert math.prod(timing.choose_tile(SYSTOLIC, 1, 8, 8, 8, Dataflow.GEMM).__getattribute__(f)
                      for f in ("tm", "tn")) == 256
+
+
+@pytest.mark.parametrize("m,n,k,blocks", [(256, 256, 256, dict(mb=256, nb=128, kb=128)),
+                                          (512, 512, 512, dict(mb=512, nb=256, kb=64, c_buffers=1)),
+                                          (128, 128, 1024, dict(mb=128, nb=128, kb=256))])
+def test_estimate_tracks_the_emulated_cycles_of_a_blocked_gemm(m: int, n: int, k: int, blocks: dict) -> None:
+    """One source of truth: the planner's estimate and the emulator's
+    measurement of a sensible blocked GEMM program agree within 25%."""
+    from tncc.runtime import Emulator
+    from tncc.runtime.programs import fetta_gemm
+
+    measured = Emulator(fetta_gemm(FETTA, m, n, k, **blocks)).run().report.cycles
+    est = timing.estimate_contraction(FETTA, 1, m, n, k, Dataflow.OUTER, DType.FP32)
+    assert 0.75 <= est.cycles / measured <= 1.25, (est.cycles, measured)
