@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as hst
 
 import tncc
 from order_support import eval_plan, network_of, random_problem
@@ -132,3 +133,19 @@ def test_public_api():
     plan = tncc.plan_network(net, objective="size")
     plan.verify()
     assert plan.objective == "size"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hst.integers(2, 6), hst.integers(0, 2**31 - 1), hst.sampled_from([None, 0]))
+def test_random_training_steps_are_correct_and_never_dearer(n, seed, budget):
+    from tncc.grad import expand_grads
+    from tncc.ir import GradSpec
+
+    # no index summed inside one tensor alone: the gradient would be a broadcast
+    inputs, output, sizes = random_problem(np.random.default_rng(seed), n, max_size=3, dangling=False)
+    base = network_of(inputs, output, sizes)
+    net = expand_grads(dataclasses.replace(base, grads=(GradSpec("y", tuple(f"t{k}" for k in range(n))),)))
+    plan = plan_network(net, memory_budget=budget)
+    plan.verify()
+    _check_values(net, plan)
+    assert plan.macs() <= _separate_macs(net)

@@ -8,7 +8,7 @@ say whether a path it returned is a proven optimum.  Registered here:
 ========== =========================================================
 naive      left to right, ``((0, 1), (n, 2), ...)``
 greedy     the deterministic greedy rule (:mod:`.greedy`)
-exact      proven MAC optimum by subset DP (at most 16 inputs)
+exact      proven MAC optimum by subset DP (at most 14 inputs)
 exact-size proven minimum peak intermediate, then fewest MACs
 exact-write proven minimum write volume, then fewest MACs
 heuristic  randomised greedy + subtree reconfiguration (10 s limit)
@@ -77,22 +77,22 @@ def greedy_strategy(inputs, output, sizes):
     return greedy(inputs, output, sizes)
 
 
-@register("exact", proves="macs", max_inputs=16)
+@register("exact", proves="macs", max_inputs=14)
 def exact(inputs, output, sizes):
-    _exact_only(inputs, 16)
-    return search(inputs, output, sizes, Macs(), exact_limit=16).path
+    _exact_only(inputs, 14)
+    return search(inputs, output, sizes, Macs(), exact_limit=14).path
 
 
-@register("exact-size", proves="size", max_inputs=16)
+@register("exact-size", proves="size", max_inputs=14)
 def exact_size(inputs, output, sizes):
-    _exact_only(inputs, 16)
-    return search(inputs, output, sizes, PeakSize(), exact_limit=16).path
+    _exact_only(inputs, 14)
+    return search(inputs, output, sizes, PeakSize(), exact_limit=14).path
 
 
-@register("exact-write", proves="write", max_inputs=16)
+@register("exact-write", proves="write", max_inputs=14)
 def exact_write(inputs, output, sizes):
-    _exact_only(inputs, 16)
-    return search(inputs, output, sizes, WriteVolume(), exact_limit=16).path
+    _exact_only(inputs, 14)
+    return search(inputs, output, sizes, WriteVolume(), exact_limit=14).path
 
 
 @register("heuristic")
