@@ -149,3 +149,17 @@ def test_random_training_steps_are_correct_and_never_dearer(n, seed, budget):
     plan.verify()
     _check_values(net, plan)
     assert plan.macs() <= _separate_macs(net)
+
+
+def test_weighted_objective_instance():
+    from tncc.passes.order.objectives import Combined
+
+    net = tncc.load_network(os.path.join(ROOT, "examples", "ttm_linear.tn"))
+    sizes = net.sizes()
+    macs_plan = plan_network(net)
+    heavy = plan_network(net, objective=Combined(1, 1000))
+    heavy.verify()
+    writes = lambda p: sum(s.size(sizes) for s in p.steps)  # noqa: E731
+    assert heavy.objective == "combined"
+    assert writes(heavy) <= writes(macs_plan)
+    assert 1 * heavy.macs() + 1000 * writes(heavy) <= 1 * macs_plan.macs() + 1000 * writes(macs_plan)

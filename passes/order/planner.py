@@ -35,7 +35,7 @@ from tncc.errors import TnccError
 from tncc.ir import Network
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
-from tncc.passes.order.objectives import MACHINE, NAMES, Macs, Objective, structural_objective
+from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
 from tncc.passes.order.select import Emitter, select
@@ -59,12 +59,17 @@ def resolve_arch(arch: Any) -> Any:
     return load_arch(arch)
 
 
-def _criteria(objective: str, arch: Any) -> tuple[str, ...] | str:
+def _criteria(objective: str, structural: Objective, arch: Any) -> tuple | str:
+    """What CP-SAT minimises, lexicographically.  Peak size is kept by the
+    candidates themselves (every candidate tree meets the proven peak)."""
     if objective == "edp":
         return "edp"
-    base = {"macs": ("macs",), "size": ("macs",), "write": ("write", "macs"),
-            "cycles": ("cycles",), "energy": ("energy",)}[objective]
-    if arch is not None and objective in ("macs", "size", "write"):
+    if isinstance(structural, Combined):
+        base: tuple = (("weighted", structural.wm, structural.ws),)
+    else:
+        base = {"macs": ("macs",), "size": ("macs",), "write": ("write", "macs"),
+                "cycles": ("cycles",), "energy": ("energy",)}[objective]
+    if arch is not None and objective not in MACHINE:
         base = base + ("cycles",)  # among equally cheap trees, the fastest on the machine
     return base
 
@@ -113,13 +118,14 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
     return added
 
 
-def plan_network(net: Network, objective: str = "macs", arch: Any = None, strategy: str = "auto",
+def plan_network(net: Network, objective: str | Objective = "macs", arch: Any = None, strategy: str = "auto",
                  k_best: int = 8, memory_budget: int | None = None, time_limit: float = 10.0,
                  exact_limit: int = EXACT_LIMIT) -> Plan:
     """Plan every statement of ``net`` (user and gradient statements) jointly.
 
     ``objective``: macs, size, write (structural) or cycles, energy, edp (need
-    ``arch``).  ``arch``: ``None``, an ``Arch`` or a preset/spec string; with
+    ``arch``), or a structural :class:`Objective` instance such as
+    ``Combined(macs_weight, write_weight)``.  ``arch``: ``None``, an ``Arch`` or a preset/spec string; with
     one, every step gets a dataflow.  ``strategy``: ``auto`` (exact, then
     heuristic past ``exact_limit`` operands) or a registered strategy name
     (one tree per statement).  ``k_best``: candidate trees per statement for
@@ -128,14 +134,17 @@ def plan_network(net: Network, objective: str = "macs", arch: Any = None, strate
     ``time_limit``: seconds for the whole search (heuristic and CP-SAT).
     The returned plan passes ``Plan.verify()``."""
     t0 = time.perf_counter()
-    if objective not in NAMES:
+    given: Objective | None = None
+    if isinstance(objective, Objective):
+        given, objective = objective, objective.name
+    if objective not in NAMES and given is None:
         raise TnccError(f"unknown objective {objective!r}; expected one of {', '.join(NAMES)}")
     arch = resolve_arch(arch)
     if objective in MACHINE and arch is None:
         raise TnccError(f"objective {objective!r} needs an architecture (pass --arch fetta or --arch systolic)")
     if memory_budget is not None and memory_budget < 0:
         raise TnccError(f"memory budget must be non-negative, got {memory_budget}")
-    structural = Macs() if objective in MACHINE else structural_objective(objective)
+    structural = given or (Macs() if objective in MACHINE else structural_objective(objective))
     sizes = net.sizes()
     items = contractions(net)
     if not items:
@@ -177,7 +186,7 @@ def plan_network(net: Network, objective: str = "macs", arch: Any = None, strate
                                 f"{getattr(arch, 'name', '?')!r} ({getattr(getattr(arch, 'buffer', None), 'bytes', '?')} bytes)",
                                 where=f"network {net.name}")
         left = max(0.2, time_limit - (time.perf_counter() - t0))
-        sel = select(dag, _criteria(objective, arch), memory_budget, max(0.2, left / (len(groups) - g)))
+        sel = select(dag, _criteria(objective, structural, arch), memory_budget, max(0.2, left / (len(groups) - g)))
         all_optimal = all_optimal and sel.optimal
         exact_coefs = exact_coefs and sel.exact_coefficients
         statuses.add(sel.status)

@@ -38,8 +38,12 @@ class Selection:
     exact_coefficients: bool  # False when costs had to be scaled to fit int64
 
 
-def criterion(dag: CandidateDag, name: str) -> list[int]:
-    """Per-transition integer coefficients of ``name`` (macs, write, cycles, energy[fJ])."""
+def criterion(dag: CandidateDag, name: str | tuple) -> list[int]:
+    """Per-transition integer coefficients of ``name``: macs, write, cycles,
+    energy (in fJ), or ``("weighted", wm, ws)`` for ``wm * MACs + ws * size``."""
+    if isinstance(name, tuple):
+        _, wm, ws = name
+        return [wm * t.macs + ws * t.size for t in dag.transitions]
     if name == "macs":
         return [t.macs for t in dag.transitions]
     if name == "write":
@@ -59,7 +63,7 @@ def _scaled(coefs: list[int], bound_count: int, limit: int = INT_LIMIT) -> tuple
     return [-(-c // div) for c in coefs], False
 
 
-def select(dag: CandidateDag, objective: Sequence[str] | str, memory_budget: int | None = None,
+def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_budget: int | None = None,
            time_limit: float = 10.0) -> Selection:
     """Choose transitions minimising ``objective`` (a tuple of criteria, or "edp")."""
     from ortools.sat.python import cp_model  # imported on first use: it is slow to load
@@ -117,8 +121,7 @@ def select(dag: CandidateDag, objective: Sequence[str] | str, memory_budget: int
     criteria = ("edp",) if objective == "edp" else tuple([objective] if isinstance(objective, str) else objective)
     solver.parameters.max_time_in_seconds = max(0.1, float(time_limit) / len(criteria))
     solver.parameters.num_workers = 1  # deterministic, and the machine is shared
-    import os
-    solver.parameters.log_search_progress = bool(os.environ.get("CSSE_LOG"))
+    # the full LP relaxation: without it proofs on layout models took over 20 s
     solver.parameters.linearization_level = 2
     status = cp_model.UNKNOWN
     ubound = U * max(1, nstat) * 2
