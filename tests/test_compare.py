@@ -372,3 +372,14 @@ def test_baseline_names() -> None:
     assert baseline_index(cfgs, "my/arch.toml") == 4
     with pytest.raises(TnccError):
         baseline_index(cfgs, "tpu")
+
+
+def test_compare_command_plot(tmp_path: Path) -> None:
+    _needs_compiler()
+    pytest.importorskip("matplotlib")
+    from tncc.cli import main
+
+    out = tmp_path / "b.png"
+    assert main(["compare", str(EXAMPLES / "tt_linear.tn"), "--plot", str(out), "--csv", "-"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["b.png"]  # no temporary left behind

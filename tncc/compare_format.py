@@ -202,17 +202,28 @@ def plot_png(cmp: Comparison) -> bytes:
         "memory and other stalls": [r.metrics.breakdown.memory for r in cmp.results],
     }
     colours = ("#4c72b0", "#dd8452", "#8c8c8c")
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(labels) + 2), 4.0), dpi=120)
+    # Left: absolute cycles with the ratio to the baseline on each bar.
+    # Right: the same bars as shares of each configuration's cycles, which
+    # stays readable when the configurations differ by orders of magnitude.
+    fig, (ax, ax_share) = plt.subplots(1, 2, figsize=(max(6.0, 2.2 * len(labels) + 3), 4.2), dpi=120)
+    totals = [max(1, r.metrics.cycles) for r in cmp.results]
     bottom = [0.0] * len(labels)
+    share_bottom = [0.0] * len(labels)
     for (name, vals), colour in zip(parts.items(), colours):
         ax.bar(labels, vals, bottom=bottom, label=name, color=colour)
+        shares = [100.0 * v / t for v, t in zip(vals, totals)]
+        ax_share.bar(labels, shares, bottom=share_bottom, color=colour)
         bottom = [b + v for b, v in zip(bottom, vals)]
+        share_bottom = [b + v for b, v in zip(share_bottom, shares)]
     for k, top in enumerate(bottom):
         ax.annotate(_fmt_ratio(cmp.ratio(k, "cycles")), (k, top), ha="center", va="bottom", fontsize=8)
     ax.set_ylabel("cycles")
-    ax.set_title(f"{cmp.network}: cycle breakdown (ratios to {cmp.base.config.label})", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+    ax_share.set_ylabel("share of cycles (%)")
+    ax_share.set_ylim(0, 100)
+    fig.suptitle(f"{cmp.network}: cycle breakdown (ratios to {cmp.base.config.label})", fontsize=10)
+    ax.legend(fontsize=7)
+    for a in (ax, ax_share):
+        a.tick_params(axis="x", labelrotation=20, labelsize=8)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
