@@ -157,12 +157,12 @@ def main(argv: list[str] | None = None) -> int:
             for wl in workloads:
                 bar.set_description(f"{wl.family} {wl.label}")
                 rows.append(measure(wl, folder, args.seed))
+                if args.json:  # rewritten after every workload, so a long sweep can be watched
+                    atomic_write_text(args.json, json.dumps(rows, indent=1, default=str) + "\n")
                 bar.update(1)
     print(format_rows(rows))
     print()
     print(summary(rows))
-    if args.json:
-        atomic_write_text(args.json, json.dumps(rows, indent=1, default=str) + "\n")
     return 0 if all(r.get("match") for r in rows) else 3
 
 
