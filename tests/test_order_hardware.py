@@ -111,3 +111,23 @@ def test_a_buffer_too_small_is_a_clear_error():
     net = tncc.load_network(os.path.join(ROOT, "examples", "ttm_linear.tn"))
     with pytest.raises(TnccError, match="fits the buffer"):
         plan_network(net, objective="cycles", arch="fetta:buffer.bytes=4096")
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+def test_machine_objective_classes_score_paths_like_the_planner(arch):
+    from tncc.passes.order.hardware import EDP, Cycles, Energy
+    from tncc.passes.order.report import statement_paths
+
+    a = ARCHS[arch]
+    net = tncc.load_file(os.path.join(ROOT, "examples", "deepoheat.tn"))[0]
+    st = net.statements[0]
+    inputs, output, sizes = [op.indices for op in st.operands], st.indices, net.sizes()
+    plan = plan_network(net, objective=Cycles(a))
+    path = statement_paths(plan)[st.result]
+    cycles, energy = plan_costs(plan, a)
+    assert Cycles(a).score(inputs, output, sizes, path) == cycles
+    assert EDP(a).score(inputs, output, sizes, path) == pytest.approx(cycles * energy)
+    # every candidate order scores no better than the chosen one
+    for _, p in search(inputs, output, sizes, k=8).candidates:
+        assert Cycles(a).score(inputs, output, sizes, p) >= cycles
+    assert Energy(a).score(inputs, output, sizes, path) > 0

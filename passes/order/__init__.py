@@ -9,11 +9,13 @@ Public entry points:
 * :data:`STRATEGIES`, :func:`register`, :func:`get_strategy` -- named
   strategies ``(inputs, output, sizes) -> SSA path``;
 * objectives :class:`Macs`, :class:`PeakSize`, :class:`WriteVolume`,
-  :class:`Combined` (machine objectives: ``cycles``, ``energy``, ``edp``);
+  :class:`Combined`, and on a machine :class:`Cycles`, :class:`Energy`,
+  :class:`EDP`; :func:`plan_costs` gives a plan's modelled cycles and energy;
 * paths: :func:`ssa_to_linear` / :func:`linear_to_ssa` (opt_einsum's format),
   :func:`path_macs`, :func:`path_steps`.
 """
 
+from tncc.passes.order.hardware import EDP, Cycles, Energy, MachineObjective, plan_costs
 from tncc.passes.order.objectives import Combined, Macs, Objective, PeakSize, WriteVolume
 from tncc.passes.order.paths import (
     PathError,
@@ -31,7 +33,7 @@ from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
 from tncc.passes.order.strategies import STRATEGIES, Strategy, get_strategy, register
 
 __all__ = [
-    "Combined", "Macs", "Objective", "PeakSize", "WriteVolume", "PathError", "left_to_right", "linear_to_ssa",
+    "EDP", "Cycles", "Energy", "MachineObjective", "plan_costs", "Combined", "Macs", "Objective", "PeakSize", "WriteVolume", "PathError", "left_to_right", "linear_to_ssa",
     "path_macs", "path_peak", "path_steps", "path_writes", "ssa_to_linear", "validate_ssa", "contractions",
     "plan_network", "EXACT_LIMIT", "SearchResult", "search", "STRATEGIES", "Strategy", "get_strategy", "register",
 ]

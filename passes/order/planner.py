@@ -35,6 +35,7 @@ from tncc.errors import TnccError
 from tncc.ir import Network
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
+from tncc.passes.order.hardware import MachineObjective
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
@@ -118,14 +119,15 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
     return added
 
 
-def plan_network(net: Network, objective: str | Objective = "macs", arch: Any = None, strategy: str = "auto",
+def plan_network(net: Network, objective: str | Objective | MachineObjective = "macs", arch: Any = None, strategy: str = "auto",
                  k_best: int = 8, memory_budget: int | None = None, time_limit: float = 10.0,
                  exact_limit: int = EXACT_LIMIT) -> Plan:
     """Plan every statement of ``net`` (user and gradient statements) jointly.
 
     ``objective``: macs, size, write (structural) or cycles, energy, edp (need
-    ``arch``), or a structural :class:`Objective` instance such as
-    ``Combined(macs_weight, write_weight)``.  ``arch``: ``None``, an ``Arch`` or a preset/spec string; with
+    ``arch``), or an objective instance: a structural one such as
+    ``Combined(macs_weight, write_weight)`` or a machine one (``Cycles(arch)``,
+    whose arch is used when ``arch`` is not given).  ``arch``: ``None``, an ``Arch`` or a preset/spec string; with
     one, every step gets a dataflow.  ``strategy``: ``auto`` (exact, then
     heuristic past ``exact_limit`` operands) or a registered strategy name
     (one tree per statement).  ``k_best``: candidate trees per statement for
@@ -135,7 +137,10 @@ def plan_network(net: Network, objective: str | Objective = "macs", arch: Any = 
     The returned plan passes ``Plan.verify()``."""
     t0 = time.perf_counter()
     given: Objective | None = None
-    if isinstance(objective, Objective):
+    if isinstance(objective, MachineObjective):
+        arch = arch if arch is not None else objective.arch
+        objective = objective.name
+    elif isinstance(objective, Objective):
         given, objective = objective, objective.name
     if objective not in NAMES and given is None:
         raise TnccError(f"unknown objective {objective!r}; expected one of {', '.join(NAMES)}")
