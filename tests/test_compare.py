@@ -12,16 +12,11 @@ import json
 import math
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tncc.compare import (
     run_comparison,
     Comparison,
     Config,
-    breakdown,
     configs,
-    metrics_from_report,
     result_of_run,
     split_list,
 )
@@ -61,31 +56,6 @@ def test_unknown_order_is_a_clear_error() -> None:
     with pytest.raises(TnccError) as err:
         configs(["fetta"], ["csse", "fastest"])
     assert "fastest" in str(err.value) and "csse, flops, naive" in str(err.value)
-
-
-@given(cycles=st.integers(0, 10**9), array=st.integers(0, 10**9), shape=st.integers(0, 10**9))
-@settings(max_examples=200)
-def test_breakdown_parts_add_up_and_stay_non_negative(cycles: int, array: int, shape: int) -> None:
-    b = breakdown(cycles, array, shape)
-    assert b.total == cycles
-    assert min(b.compute, b.shaping, b.memory) >= 0
-    assert b.compute == min(array, cycles)
-
-
-def test_metrics_read_the_report() -> None:
-    m = metrics_from_report(report(4000, 900, 2e7, shape=1500), clock_ghz=2.0)
-    assert m.cycles == 4000 and m.energy_pj == 2e7 and m.dram_bytes == 4096 and m.peak_buffer_bytes == 2048
-    assert m.latency_us == pytest.approx(2.0)  # 4000 cycles at 2 GHz
-    assert m.edp == pytest.approx(20.0 * 2.0)  # 20 uJ x 2 us
-    assert (m.breakdown.compute, m.breakdown.shaping, m.breakdown.memory) == (900, 1500, 1600)
-
-
-def test_missing_report_key_is_named() -> None:
-    bad = report(10, 5, 1.0)
-    del bad["energy_pj"]
-    with pytest.raises(TnccError) as err:
-        metrics_from_report(bad, 1.0)
-    assert "energy_pj" in str(err.value)
 
 
 def test_ratios_divide_by_the_baseline() -> None:

@@ -15,8 +15,9 @@ import json
 import math
 from typing import Any, Sequence
 
-from tncc.compare import METRICS, RATIOS, Comparison, Result, metric
+from tncc.compare import Comparison, Result
 from tncc.errors import TnccError
+from tncc.metrics import METRICS, RATIOS, metric
 
 
 def _fmt(key: str, value: float) -> str:
