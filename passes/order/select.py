@@ -63,9 +63,22 @@ def _scaled(coefs: list[int], bound_count: int, limit: int = INT_LIMIT) -> tuple
     return [-(-c // div) for c in coefs], False
 
 
+def value(dag: CandidateDag, objective: str | tuple, counts: Sequence[int]) -> float:
+    """The (unscaled) value of one criterion, or of "edp", for a choice."""
+    if objective == "edp":
+        return value(dag, "cycles", counts) * value(dag, "energy", counts)
+    return float(sum(c * n for c, n in zip(criterion(dag, objective), counts)))
+
+
 def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_budget: int | None = None,
-           time_limit: float = 10.0) -> Selection:
-    """Choose transitions minimising ``objective`` (a tuple of criteria, or "edp")."""
+           time_limit: float = 10.0, start: Selection | None = None) -> Selection:
+    """Choose transitions minimising ``objective`` (a tuple of criteria, or "edp").
+
+    ``start``: a feasible choice under the same budget (e.g. the MAC-optimal
+    one); the solver starts from the better of it and the per-statement
+    optimum, and with a single criterion never returns anything worse.
+    ``time_limit`` is in CP-SAT's deterministic time units (about seconds),
+    split evenly over the criteria."""
     from ortools.sat.python import cp_model  # imported on first use: it is slow to load
 
     trs = dag.transitions
@@ -115,12 +128,24 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
                            (objective if isinstance(objective, str) else objective[0]))
     hint = _tree_dp(dag, hint_coefs)
     tree_bound = dag.sharing_free and objective != "edp"
-    for k, v in enumerate(x):
-        model.AddHint(v, 1 if k in hint else 0)
+    first = objective if isinstance(objective, str) else objective[0]
+    tree_counts = [1 if k in hint else 0 for k in range(len(trs))]
+    if start is not None and value(dag, first, start.counts) <= value(dag, first, tree_counts):
+        for k, v in enumerate(x):
+            model.AddHint(v, start.counts[k])
+        for n, kp in keep.items():
+            model.AddHint(kp, 1 if n in start.kept else 0)
+    else:
+        for k, v in enumerate(x):
+            model.AddHint(v, tree_counts[k])
     solver = cp_model.CpSolver()
     criteria = ("edp",) if objective == "edp" else tuple([objective] if isinstance(objective, str) else objective)
-    solver.parameters.max_time_in_seconds = max(0.1, float(time_limit) / len(criteria))
-    solver.parameters.num_workers = 1  # deterministic, and the machine is shared
+    # Limits in deterministic time make a choice reproducible whatever the machine's load
+    # (one worker is deterministic); the wall-clock limit is only a safety net.
+    stage_limit = max(0.05, float(time_limit) / len(criteria))
+    solver.parameters.max_deterministic_time = stage_limit
+    solver.parameters.max_time_in_seconds = 4 * stage_limit + 1
+    solver.parameters.num_workers = 1
     # the full LP relaxation: without it proofs on layout models took over 20 s
     solver.parameters.linearization_level = 2
     status = cp_model.UNKNOWN
@@ -156,6 +181,10 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
                 model.AddHint(v, solver.Value(v))
     counts = tuple(int(solver.Value(v)) for v in x)
     kept = frozenset(n for n in made if n not in keep or solver.Value(keep[n])) if U > 1 else frozenset(made)
+    if (start is not None and len(criteria) == 1 and status != cp_model.OPTIMAL
+            and value(dag, first, start.counts) < value(dag, first, counts)):
+        # a time-limited search that lost its starting point: keep the start
+        return Selection(start.counts, start.kept, False, "FEASIBLE", exact)
     return Selection(counts, kept, status == cp_model.OPTIMAL, solver.StatusName(status), exact)
 
 
