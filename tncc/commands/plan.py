@@ -44,11 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
-def _baseline(net, strategy: str, arch) -> dict:
+def _baseline(net, strategy: str, arch, memory_budget: int | None) -> dict:
     from tncc.passes.order.hardware import plan_costs
     from tncc.passes.order.planner import plan_network
 
-    p = plan_network(net, objective="macs", arch=arch, strategy=strategy, k_best=1, time_limit=5.0)
+    p = plan_network(net, objective="macs", arch=arch, strategy=strategy, k_best=1, time_limit=5.0,
+                     memory_budget=memory_budget)
     out = {"macs": p.macs()}
     if arch is not None:
         out["cycles"], out["energy_pj"] = plan_costs(p, arch)
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from tncc.passes.order.planner import plan_network, resolve_arch
     from tncc.passes.order.report import peak_size, statement_paths, step_rows
     from tncc.passes.order.strategies import get_strategy
+    from tncc.training import peak_live_bytes
 
     if args.k_best < 1:
         raise TnccError(f"--k-best must be at least 1, got {args.k_best}")
@@ -76,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
                         memory_budget=args.memory_budget, time_limit=args.time_limit)
     rows = step_rows(plan, arch)
     paths = statement_paths(plan)
-    naive = _baseline(net, "naive", arch)
-    greedy = _baseline(net, "greedy", arch)
+    naive = _baseline(net, "naive", arch, args.memory_budget)
+    greedy = _baseline(net, "greedy", arch, args.memory_budget)
     cycles = energy = None
     if arch is not None:
         cycles, energy = plan_costs(plan, arch)
@@ -90,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             "strategy": args.strategy,
             "macs": plan.macs(),
             "peak_size": peak_size(plan),
+            "peak_live_bytes": peak_live_bytes(plan),
             "path": [list(p) for p in ssa_to_linear(paths[first], len(net.statement(first).operands))] if first else [],
             "paths": {k: [list(p) for p in ssa_to_linear(v, len(net.statement(k).operands))] for k, v in paths.items()},
             "proven_optimal": plan.proven_optimal,
@@ -119,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
             line += f"  {r.dataflow:<8} {r.cycles:>10,d}"
         out.write(line + "\n")
     out.write(f"total MACs {plan.macs():,d}   (naive {naive['macs']:,d}, greedy {greedy['macs']:,d})\n")
-    out.write(f"peak intermediate {peak_size(plan):,d} elements\n")
+    out.write(f"peak intermediate {peak_size(plan):,d} elements; "
+              f"at most {peak_live_bytes(plan):,d} bytes of intermediates alive at once\n")
     if arch is not None:
         out.write(f"modelled cycles {cycles:,d}   (naive {naive['cycles']:,d}, greedy {greedy['cycles']:,d})\n")
         out.write(f"modelled energy {energy / 1e6:,.3f} uJ   (naive {naive['energy_pj'] / 1e6:,.3f}, "
