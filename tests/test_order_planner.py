@@ -111,7 +111,7 @@ def test_random_networks_plan_and_evaluate():
 
 
 def test_heuristic_plans_are_marked_unproven():
-    inputs, output, sizes = random_problem(np.random.default_rng(2), 14, max_size=2, hyper=False)
+    inputs, output, sizes = random_problem(np.random.default_rng(2), 18, max_size=2, hyper=False)
     plan = plan_network(network_of(inputs, output, sizes), time_limit=2.0)
     plan.verify()
     assert not plan.proven_optimal

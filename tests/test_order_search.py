@@ -91,3 +91,13 @@ def test_strategy_registry():
         validate_ssa(get_strategy("reverse-naive")(inputs, output, sizes), 7)
     finally:
         STRATEGIES.pop("reverse-naive")
+
+
+def test_past_twelve_the_exact_attempt_proves_or_falls_back():
+    inputs, output, sizes = _big(5, 14)
+    r = search(inputs, output, sizes, Macs(), time_limit=20.0)
+    assert r.proven_optimal and r.method == "exact"
+    assert r.score == search(inputs, output, sizes, Macs(), exact_limit=14).score
+    quick = search(inputs, output, sizes, Macs(), time_limit=0.02)
+    validate_ssa(quick.path, 14)
+    assert quick.score >= r.score

@@ -19,12 +19,17 @@ and the bottleneck one (peak intermediate size, then MACs under that cap).
 from __future__ import annotations
 
 import heapq
+import time
 from typing import Mapping, Sequence
 
 from tncc.passes.order.paths import SSAPath
 from tncc.passes.order.subsets import SubsetTable
 
 INF = 1 << 400  # larger than any cost; stays an int so sums stay exact
+
+
+class SearchTimeout(Exception):
+    """The exact search passed its deadline before finishing."""
 
 
 def tree_to_ssa(n: int, split: Mapping[int, int] | Sequence[int], full: int) -> SSAPath:
@@ -48,7 +53,8 @@ def tree_to_ssa(n: int, split: Mapping[int, int] | Sequence[int], full: int) -> 
 
 
 def dp_additive(table: SubsetTable, wm: int = 1, ws: int = 0, bound: int | None = None,
-                cap: int | None = None, free: Mapping[int, int] | None = None) -> tuple[int, SSAPath] | None:
+                cap: int | None = None, free: Mapping[int, int] | None = None,
+                deadline: float | None = None) -> tuple[int, SSAPath] | None:
     """Minimise the sum over steps of ``wm * MACs + ws * size(result)``.
 
     ``bound``: only trees of cost ``<= bound`` are searched (pass a known
@@ -57,7 +63,8 @@ def dp_additive(table: SubsetTable, wm: int = 1, ws: int = 0, bound: int | None 
     lower (values another statement computes anyway cost 0 here); the split
     found for such a subset is still recorded, so a whole tree comes back.
     Returns ``(cost, path)`` of a proven optimum, or ``None`` when no tree
-    meets ``bound`` and ``cap``."""
+    meets ``bound`` and ``cap``.  Raises :class:`SearchTimeout` once the
+    ``time.perf_counter()`` ``deadline`` has passed."""
     n = table.n
     if n < 2:
         return 0, ()
@@ -70,6 +77,8 @@ def dp_additive(table: SubsetTable, wm: int = 1, ws: int = 0, bound: int | None 
     for s in range(3, 1 << n):
         if not s & (s - 1):
             continue  # a single tensor costs nothing
+        if deadline is not None and not s & 255 and time.perf_counter() > deadline:
+            raise SearchTimeout()
         out = prod(res[s])
         if (cap is not None and out > cap) or wm * out > ub:
             best[s] = INF  # the step producing s alone breaks the bound

@@ -6,9 +6,13 @@ found as candidates for the hardware stage.
   DP (:mod:`.exact`) proves the optimum for the objective, and the k-best DP
   lists the next-best distinct trees (within twice the optimum or the greedy
   bound, whichever is larger).  ``proven_optimal`` is true.
-* larger: greedy, then randomised greedy restarts, each polished by subtree
-  reconfiguration (:mod:`.reconf`), until the time limit or until
-  ``patience`` restarts bring nothing new.  ``proven_optimal`` is false.
+* up to ``ATTEMPT_LIMIT`` inputs (additive objectives): the DP alone, bounded
+  by the heuristic's best tree, within half the time limit; when it finishes
+  the result is proven, the other candidates come from the heuristic;
+* larger, or when that attempt runs out of time: greedy, then randomised
+  greedy restarts, each polished by subtree reconfiguration
+  (:mod:`.reconf`), until the time limit or until ``patience`` restarts
+  bring nothing new.  ``proven_optimal`` is false.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from tncc.passes.order.exact import dp_additive, kbest, min_peak
+from tncc.passes.order.exact import SearchTimeout, dp_additive, kbest, min_peak
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Macs, Objective
 from tncc.passes.order.paths import SSAPath, tree_key
@@ -26,6 +30,7 @@ from tncc.passes.order.reconf import Tree, reconfigure
 from tncc.passes.order.subsets import SubsetTable
 
 EXACT_LIMIT = 12
+ATTEMPT_LIMIT = 16  # past EXACT_LIMIT, the exact DP is tried within half the time limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,22 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
         return SearchResult((), objective.score(inputs, output, sizes, ()), True, ((0, ()),), time.perf_counter() - t0, "trivial")
     if n <= exact_limit:
         return _exact(inputs, output, sizes, objective, k, t0)
-    return _heuristic(inputs, output, sizes, objective, k, t0 + time_limit, seed, t0)
+    heur = _heuristic(inputs, output, sizes, objective, k, t0 + time_limit / 2, seed, t0)
+    if n > max(exact_limit, ATTEMPT_LIMIT) or objective.bottleneck or exact_limit < 2:
+        return heur
+    wm, ws = objective.weights(inputs, sizes)
+    try:
+        found = dp_additive(SubsetTable(inputs, output, sizes), wm, ws,
+                            bound=Tree(inputs, output, sizes, heur.path).cost(wm, ws),
+                            deadline=t0 + time_limit)
+    except SearchTimeout:
+        return SearchResult(heur.path, heur.score, False, heur.candidates, time.perf_counter() - t0, heur.method)
+    assert found is not None, "the DP must find a tree no worse than the heuristic's"
+    path = found[1]
+    best = (objective.score(inputs, output, sizes, path), path)
+    others = [c for c in heur.candidates if tree_key(c[1], n) != tree_key(path, n)]
+    cands = tuple([best] + others[:max(0, k - 1)])
+    return SearchResult(path, best[0], True, cands, time.perf_counter() - t0, "exact")
 
 
 def _exact(inputs, output, sizes, objective: Objective, k: int, t0: float) -> SearchResult:
