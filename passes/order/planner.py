@@ -5,8 +5,9 @@
 1. **Trees per statement.**  Each statement is a contraction of its operands.
    Up to ``exact_limit`` operands the subset DP proves the optimum for the
    structural objective (MACs, peak size or write volume) and lists the
-   ``k_best`` cheapest distinct trees; beyond, the time-limited heuristic
-   returns its best trees (not proven).
+   ``k_best`` cheapest distinct trees; up to 16 it usually still proves it
+   within the time limit; beyond, the time-limited heuristic returns its best
+   trees (not proven).
 2. **Reuse across statements.**  For a training step (forward plus gradient
    statements) each statement is searched again with every value that another
    statement's candidates compute made free, which finds the trees that share

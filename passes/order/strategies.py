@@ -5,15 +5,16 @@
 strategy records the objective it is exact for (``proves``), so a caller can
 say whether a path it returned is a proven optimum.  Registered here:
 
-========== =========================================================
-naive      left to right, ``((0, 1), (n, 2), ...)``
-greedy     the deterministic greedy rule (:mod:`.greedy`)
-exact      proven MAC optimum by subset DP (at most 14 inputs)
-exact-size proven minimum peak intermediate, then fewest MACs
+=========== ==========================================================
+naive       left to right, ``((0, 1), (n, 2), ...)``
+greedy      the deterministic greedy rule (:mod:`.greedy`)
+exact       proven MAC optimum by subset DP (at most 14 inputs)
+exact-size  proven minimum peak intermediate, then fewest MACs
 exact-write proven minimum write volume, then fewest MACs
-heuristic  randomised greedy + subtree reconfiguration (10 s limit)
-auto       exact up to 12 inputs, heuristic beyond
-========== =========================================================
+heuristic   randomised greedy + subtree reconfiguration (10 s limit)
+auto        exact up to 12 inputs; 13 to 16 exact when the DP finishes in half
+            the time limit, else the heuristic; the heuristic beyond
+=========== ==========================================================
 """
 
 from __future__ import annotations
