@@ -163,3 +163,23 @@ def test_weighted_objective_instance():
     assert heavy.objective == "combined"
     assert writes(heavy) <= writes(macs_plan)
     assert 1 * heavy.macs() + 1000 * writes(heavy) <= 1 * macs_plan.macs() + 1000 * writes(macs_plan)
+
+
+@pytest.mark.parametrize("arch", [None, "fetta", "systolic"])
+def test_repeated_operands_and_duplicate_statements(arch):
+    from irbuild import make_network
+    from tncc.ir import Role
+
+    net = make_network(
+        [("s", (), [("a", ("i",)), ("a", ("i",))]),
+         ("y", ("k",), [("w", ("i", "j")), ("w", ("i", "j")), ("b", ("j", "k")), ("a", ("i",))]),
+         ("z", ("k",), [("w", ("i", "j")), ("w", ("i", "j")), ("b", ("j", "k")), ("a", ("i",))])],
+        {"a": (("i",), Role.INPUT), "w": (("i", "j"), Role.PARAM), "b": (("j", "k"), Role.PARAM)},
+        {"i": 3, "j": 4, "k": 5}, ("s", "y", "z"))
+    plan = plan_network(net, arch=arch)
+    plan.verify()
+    _check_values(net, plan)
+    if arch is not None:
+        assert all(s.dataflow for s in plan.steps)
+    # z equals y: it is copied, not recomputed
+    assert plan.macs() < 2 * sum(s.macs(net.sizes()) for s in plan.steps if s.statement == "y")

@@ -36,7 +36,7 @@ from tncc.errors import TnccError
 from tncc.ir import Network
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
-from tncc.passes.order.hardware import MachineObjective
+from tncc.passes.order.hardware import MachineObjective, dataflows
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
@@ -210,7 +210,7 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         for c in group:
             solved.append((c.statement, dag, sel))
     where = {st: (dag, sel) for st, dag, sel in solved}
-    em = Emitter()
+    em = Emitter(dataflows(arch, False)[0] if arch is not None else "")
     for c in items:
         em.statement(*where[c.statement], c.statement)
     steps = tuple(em.steps)

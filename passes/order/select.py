@@ -217,7 +217,8 @@ class Emitter:
     statements of several independently solved DAGs can be interleaved in
     the network's order.  Temporaries are numbered ``%0, %1, ...`` across all."""
 
-    def __init__(self) -> None:
+    def __init__(self, copy_dataflow: str = "") -> None:
+        self.copy_dataflow = copy_dataflow  # for the copy a duplicate statement needs
         self.steps: list[Step] = []
         self.counter = 0
         self._state: dict[int, tuple[list[int], dict[int, list[int]], dict]] = {}
@@ -263,7 +264,7 @@ class Emitter:
         _, order = dag.roots[st]
         if r in memo:
             # the value was already made (for another statement): copy it under this name
-            self.steps.append(Step(st, tuple(order), (PlanOperand(*memo[r]),), st, ""))
+            self.steps.append(Step(st, tuple(order), (PlanOperand(*memo[r]),), st, self.copy_dataflow))
             return
         emit(r, st, tuple(order))
 
