@@ -70,11 +70,13 @@ class Result:
 @dataclass(frozen=True)
 class Comparison:
     """The rows of a comparison; ``baseline`` indexes the row every ratio
-    divides by."""
+    divides by; ``failures`` lists the configurations that could not be
+    compiled or run, with their error."""
 
     network: str
     results: tuple[Result, ...]
     baseline: int = 0
+    failures: tuple[tuple[str, str], ...] = ()  # (config label, first line of its error)
 
     def __post_init__(self) -> None:
         if not self.results:
@@ -211,8 +213,12 @@ def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAUL
     """Run every (arch, order) configuration of ``source`` and compare them.
 
     Every architecture spec is loaded before any work starts, so a misspelt
-    name fails at once with the loader's message.  ``progress`` shows a
-    progress line on a terminal (``None``: when stderr is one)."""
+    name fails at once with the loader's message.  A configuration that
+    fails (a TnccError while compiling or running it) is recorded in
+    ``Comparison.failures`` and the others are compared; if the baseline
+    failed, the first configuration that ran is the baseline; if all fail,
+    the first error is raised.  ``progress`` shows a progress line on a
+    terminal (``None``: when stderr is one)."""
     from tncc.isa.arch import load_arch
     from tncc.progress import Progress
 
@@ -221,13 +227,28 @@ def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAUL
         load_arch(spec)
     if not 0 <= baseline < len(cfgs):
         raise TnccError(f"baseline {baseline} out of range (there are {len(cfgs)} configurations)")
-    results = []
+    results: list[Result] = []
+    failures: list[tuple[Config, TnccError]] = []
+    base_result: int | None = None
     name = network or (source.name if isinstance(source, Network) else Path(str(source)).stem)
     with Progress(total=len(cfgs), description="compare", enabled=False if progress is False else None) as bar:
-        for cfg in cfgs:
+        for k, cfg in enumerate(cfgs):
             bar.set_description(f"compare {cfg.label}")
-            r = run_config(source, cfg, network=network, inputs=inputs, seed=seed)
-            name = str(r.report.get("network", name))
-            results.append(r)
+            try:
+                r = run_config(source, cfg, network=network, inputs=inputs, seed=seed)
+            except TnccError as err:
+                # A configuration the machine cannot hold (e.g. the naive
+                # order's intermediates overflow the buffer) is a finding, not
+                # a reason to lose the others; input errors fail every
+                # configuration alike and are raised below.
+                failures.append((cfg, err))
+            else:
+                name = str(r.report.get("network", name))
+                if k == baseline:
+                    base_result = len(results)
+                results.append(r)
             bar.update(1)
-    return Comparison(name, tuple(results), baseline)
+    if not results:
+        raise failures[0][1]
+    notes = tuple((cfg.label, err.render().splitlines()[0]) for cfg, err in failures)
+    return Comparison(name, tuple(results), 0 if base_result is None else base_result, notes)

@@ -68,6 +68,9 @@ def format_comparison(cmp: Comparison) -> str:
             "yes" if m.match else f"NO ({m.max_rel_err:.2g})",
         ])
     parts = [f"network {cmp.network}: {len(cmp.results)} configuration(s); ratios are row / {base}", render_table(header, rows)]
+    if cmp.failures:
+        parts.append("configurations that could not run:")
+        parts.extend(f"  {label}: {msg}" for label, msg in cmp.failures)
     if any(r.metrics.phases for r in cmp.results):
         parts.append("")
         parts.append("training step: forward and backward (span = first start to last end of the phase's "
@@ -169,7 +172,8 @@ def to_dict(cmp: Comparison) -> dict[str, Any]:
                                  "dram_bytes": p.dram_bytes} for p in r.metrics.phases}
         d["reuse"] = r.reuse.to_dict() if r.reuse is not None else None
         configs.append(d)
-    return {"network": cmp.network, "baseline": cmp.base.config.label, "configs": configs}
+    return {"network": cmp.network, "baseline": cmp.base.config.label, "configs": configs,
+            "failures": [{"config": label, "error": msg} for label, msg in cmp.failures]}
 
 
 def to_json(cmp: Comparison) -> str:

@@ -25,8 +25,12 @@ orders: csse (hardware-aware search), flops (MAC-optimal order), naive
 (left to right).  Architectures: preset names (fetta, systolic), paths to
 TOML files, either with overrides (systolic:rows=32,cols=32).
 
+A configuration that cannot be compiled or run (say, an order whose
+intermediates overflow the buffer) is listed under the table with its
+error, and the others are still compared.
+
 Exit status 0 when every run matches the reference, 3 when one does not,
-1 on input errors.
+1 on input errors or when a configuration could not run.
 
 examples:
   tncc compare examples/tt_linear.tn
@@ -103,4 +107,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         atomic_write_bytes(args.plot, plot_png(cmp))
         print(f"wrote {args.plot}", file=sys.stderr)
+    if cmp.failures:
+        return 1
     return 0 if cmp.all_match else 3
