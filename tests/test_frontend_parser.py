@@ -140,3 +140,38 @@ def test_rendering_shows_line_and_caret() -> None:
         "      input x[i",
         "               ^",
     ]
+
+
+# -- the fast driver of the grammar's tables agrees with Lark itself ----------
+
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tncc.frontend.fastparse import Reject  # noqa: E402
+from tncc.frontend.parser import _get_parser  # noqa: E402
+from tncc.testing import sources  # noqa: E402
+
+
+def test_fast_path_builds_the_same_tree_as_lark_on_examples() -> None:
+    for path in sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.tn")):
+        text = path.read_text()
+        assert parse_source(text, path.name) == parse_source(text, path.name, fast=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sources(max_tensors=4, grads=True), st.sampled_from(["\n", ";", "\n\n# c\n", " ;\n"]))
+def test_fast_path_builds_the_same_tree_as_lark(text: str, sep: str) -> None:
+    text = text.replace("\n  ", sep + "  ")
+    assert parse_source(text, "g.tn") == parse_source(text, "g.tn", fast=False)
+
+
+@pytest.mark.parametrize("kind", sorted(SYNTAX_ERRORS))
+def test_fast_path_rejects_what_lark_rejects(kind: str) -> None:
+    import tncc.frontend.parser as parser_module
+
+    _get_parser()
+    assert parser_module._fast is not None
+    with pytest.raises(Reject):
+        parser_module._fast.parse(SYNTAX_ERRORS[kind][0])

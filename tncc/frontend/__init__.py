@@ -17,7 +17,7 @@ import os
 from tncc.errors import Diagnostic, Span, TnccError
 from tncc.frontend import ast
 from tncc.frontend.check import check_file
-from tncc.frontend.parser import parse_source
+from tncc.frontend.parser import parse_source, paused_gc
 from tncc.ir import Network
 from tncc.io import read_bytes
 
@@ -44,7 +44,8 @@ def parse_file(path: str | os.PathLike[str]) -> ast.SourceFile:
 
 def load_source(text: str, file: str = "<string>") -> tuple[Network, ...]:
     """Parse and check ``text``; every network of it as IR, in source order."""
-    return check_file(parse_source(text, file))
+    with paused_gc():
+        return check_file(parse_source(text, file))
 
 
 def load_file(path: str | os.PathLike[str]) -> tuple[Network, ...]:

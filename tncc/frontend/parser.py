@@ -13,14 +13,18 @@ message says, in the language's own words, what was expected.
 
 from __future__ import annotations
 
+import gc
 import threading
+from contextlib import contextmanager
 from importlib import resources
+from typing import Iterator
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from tncc.errors import Diagnostic, Span, TnccError
 from tncc.frontend import ast
+from tncc.frontend.fastparse import FastParser, Reject
 from tncc.frontend.syntax_errors import describe_unexpected
 
 
@@ -38,7 +42,7 @@ class _Builder(Transformer):
         return Span(self.file, first.line, first.column, last.end_line, last.end_column, self.text)
 
     def _name(self, tok: Token) -> ast.Name:
-        return ast.Name(str(tok), Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column, self.text))
+        return ast.Name(tok.value, Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column, self.text))
 
     @staticmethod
     def _join(a: Span, b: Span) -> Span:
@@ -61,7 +65,7 @@ class _Builder(Transformer):
         size_span = self._span(size, size)
         # Python refuses int() of very long digit strings; any such size is
         # too large anyway, and the check says so.
-        value = int(size) if len(size) <= 30 else 10**30
+        value = int(size.value) if len(size.value) <= 30 else 10**30
         return ast.IndexDef(self._name(name), value, size_span, self._span(name, size))
 
     def index_stmt(self, c: list) -> ast.IndexStmt:
@@ -69,7 +73,7 @@ class _Builder(Transformer):
         return ast.IndexStmt(tuple(defs), self._join(self._span(kw, kw), defs[-1].span))
 
     def names(self, c: list) -> tuple[ast.Name, ...]:
-        return tuple(self._name(t) for t in c)
+        return tuple([self._name(t) for t in c])
 
     def tensor_decl(self, c: list) -> tuple[Token, tuple[ast.Name, ...], Token]:
         name, _lsqb, names, rsqb = c
@@ -77,7 +81,7 @@ class _Builder(Transformer):
 
     def decl_stmt(self, c: list) -> ast.DeclStmt:
         kw, *decls = c
-        kind = ast.DeclKind(str(kw))
+        kind = ast.DeclKind(kw.value)
         out = tuple(ast.TensorDecl(kind, self._name(n), ix, self._span(n, r)) for n, ix, r in decls)
         return ast.DeclStmt(kind, out, self._join(self._span(kw, kw), out[-1].span))
 
@@ -107,6 +111,23 @@ class _Builder(Transformer):
 _lock = threading.Lock()
 _parser: Lark | None = None
 _builder: _Builder | None = None
+_fast: FastParser | None = None
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Suspend the cyclic garbage collector while building the AST and IR.
+
+    Parsing allocates hundreds of thousands of small objects and none of them
+    form reference cycles; the collector's repeated scans of the growing heap
+    took half of the front end's time on a 100 000-line file."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def grammar_text() -> str:
@@ -115,11 +136,12 @@ def grammar_text() -> str:
 
 
 def _get_parser() -> tuple[Lark, _Builder]:
-    global _parser, _builder
+    global _parser, _builder, _fast
     if _parser is None or _builder is None:
         _builder = _Builder()
         _parser = Lark(grammar_text(), parser="lalr", lexer="basic", strict=True,
                        transformer=_builder, maybe_placeholders=False)
+        _fast = FastParser(_parser, _builder)
     return _parser, _builder
 
 
@@ -128,15 +150,22 @@ def lark_parser() -> Lark:
     return _get_parser()[0]
 
 
-def parse_source(text: str, file: str = "<string>") -> ast.SourceFile:
+def parse_source(text: str, file: str = "<string>", *, fast: bool = True) -> ast.SourceFile:
     """Parse ``text`` (the contents of ``file``) into a :class:`~tncc.frontend.ast.SourceFile`.
 
     Raises :class:`~tncc.errors.TnccError` with one diagnostic at the first
-    syntax error.  Semantic problems are not checked here."""
-    with _lock:
+    syntax error.  Semantic problems are not checked here.  Well-formed text
+    goes through :mod:`tncc.frontend.fastparse` (same grammar tables, less
+    overhead); anything it rejects, or ``fast=False``, goes through Lark."""
+    with _lock, paused_gc():
         parser, builder = _get_parser()
         builder.file, builder.text = file, text
         try:
+            if fast and _fast is not None:
+                try:
+                    return ast.SourceFile(file, _fast.parse(text))
+                except Reject:
+                    pass
             networks = parser.parse(text)
         except (UnexpectedToken, UnexpectedCharacters) as exc:
             raise TnccError(describe_unexpected(exc, text, file, parser)) from None
