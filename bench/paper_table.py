@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        with Progress(total=len(workloads), description="paper table") as bar:
+        with Progress(total=len(workloads), description="paper table", live=True) as bar:
             for wl in workloads:
                 bar.set_description(f"{wl.family} {wl.label}")
                 rows.append(measure(wl, folder, args.seed))

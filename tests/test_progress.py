@@ -118,3 +118,27 @@ def test_broken_stream_disables_instead_of_failing() -> None:
     bar.update(1)
     assert not bar.enabled
     bar.close()
+
+
+def test_live_ticker_redraws_without_updates() -> None:
+    import threading
+
+    drawn = threading.Event()
+
+    class Watch(Tty):
+        def write(self, s: str) -> int:
+            if s.startswith("\r") and s.strip():
+                drawn.set()
+            return super().write(s)
+
+    out = Watch()
+    with Progress(total=None, description="emulate", stream=out, delay=0.0, min_interval=0.05, live=True) as bar:
+        assert drawn.wait(5.0), "the ticker never drew"
+        assert bar._ticker is not None
+    assert bar._ticker is None  # joined on exit
+    assert out.getvalue().endswith("\r")
+
+
+def test_live_is_inert_off_a_terminal() -> None:
+    with Progress(total=3, stream=io.StringIO(), live=True) as bar:
+        assert bar._ticker is None

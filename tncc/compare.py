@@ -231,7 +231,8 @@ def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAUL
     failures: list[tuple[Config, TnccError]] = []
     base_result: int | None = None
     name = network or (source.name if isinstance(source, Network) else Path(str(source)).stem)
-    with Progress(total=len(cfgs), description="compare", enabled=False if progress is False else None) as bar:
+    with Progress(total=len(cfgs), description="compare", enabled=False if progress is False else None,
+                  live=True) as bar:
         for k, cfg in enumerate(cfgs):
             bar.set_description(f"compare {cfg.label}")
             try:

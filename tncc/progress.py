@@ -24,6 +24,7 @@ cheap no-op when the bar is disabled.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from types import TracebackType
 from typing import Callable, Iterable, Iterator, TextIO, TypeVar
@@ -49,7 +50,8 @@ class Progress:
     to ``sys.stderr`` *at the time the bar is created*.  ``enabled`` defaults
     to ``stream.isatty()``.  The line is redrawn at most every
     ``min_interval`` seconds and not before ``delay`` seconds have passed.
-    ``clock`` is injectable for tests.
+    With ``live`` a background thread also redraws (so the elapsed time
+    moves during one long step).  ``clock`` is injectable for tests.
 
     Contract: nothing is ever written when disabled; when enabled, every
     drawing starts with ``\\r`` and the line is erased on exit, so the
@@ -66,6 +68,7 @@ class Progress:
         delay: float = 1.0,
         min_interval: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
+        live: bool = False,
     ) -> None:
         if total is not None and total < 0:
             raise ValueError(f"total must be non-negative, got {total}")
@@ -84,6 +87,14 @@ class Progress:
         self._last_draw: float | None = None
         self._drawn_width = 0
         self._closed = False
+        # Drawing happens from the caller and, with ``live``, from a ticker
+        # thread that keeps the elapsed time moving during one long step.
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        if live and self.enabled:
+            self._ticker = threading.Thread(target=self._tick, name="tncc-progress", daemon=True)
+            self._ticker.start()
 
     # -- the public surface ----------------------------------------------------
     def update(self, n: int = 1) -> None:
@@ -102,13 +113,22 @@ class Progress:
         self._maybe_draw()
 
     def close(self) -> None:
-        """Erase the line (if one was drawn).  Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        if self.enabled and self._drawn_width:
-            self._write("\r" + " " * self._drawn_width + "\r")
-            self._drawn_width = 0
+        """Stop the ticker and erase the line (if one was drawn).  Idempotent."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self.enabled and self._drawn_width:
+                self._write("\r" + " " * self._drawn_width + "\r")
+                self._drawn_width = 0
+
+    def _tick(self) -> None:
+        while not self._stop.wait(max(self._min_interval, 0.05)):
+            self._maybe_draw()
 
     def __enter__(self) -> "Progress":
         return self
@@ -143,6 +163,10 @@ class Progress:
         return " ".join(parts)
 
     def _maybe_draw(self) -> None:
+        with self._lock:
+            self._draw_locked()
+
+    def _draw_locked(self) -> None:
         if not self.enabled or self._closed:
             return
         now = self._clock()
