@@ -1,0 +1,146 @@
+"""Tiling: index classes, array limits, blocking budgets, and the exact-once
+coverage of every iteration point (independent of the emulator)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tncc.errors import TnccError
+from tncc.isa.arch import load_arch
+from tncc.isa import timing
+from tncc.passes.tile import Budget, classify, tile_step
+from tncc.passes.tiled_ir import Group, ROLE_GROUP, Role, TiledProgram, tile_boxes, verify_tiled_step
+from tncc.plan import PlanOperand, Step
+
+FETTA = load_arch("fetta")
+SYSTOLIC = load_arch("systolic")
+
+
+def _step(a: tuple[str, ...], b: tuple[str, ...] | None, out: tuple[str, ...]) -> Step:
+    ops = (PlanOperand("A", a),) + ((PlanOperand("B", b),) if b is not None else ())
+    return Step("C", out, ops, "C")
+
+
+def _points(ts) -> np.ndarray:
+    """How many times each point of the step space is covered, by walking
+    every loop iteration, beat and port of every tile."""
+    sizes = [ix.size for ix in ts.indices]
+    hits = np.zeros(sizes, dtype=np.int64)
+    for block in ts.blocks:
+        for tile in block.tiles:
+            for box in tile_boxes(tile):
+                hits[tuple(slice(lo, hi) for lo, hi in box)] += 1
+    return hits
+
+
+def test_classify_roles() -> None:
+    st_ = _step(("b", "i", "k", "p"), ("b", "k", "j", "q"), ("b", "i", "j"))
+    infos = {ix.name: ix for ix in classify(st_, dict(b=2, i=3, k=4, p=5, j=6, q=7))}
+    assert infos["b"].role is Role.BATCH and infos["i"].role is Role.LEFT and infos["j"].role is Role.RIGHT
+    assert infos["k"].role is Role.CONTRACTED and infos["k"].in_a and infos["k"].in_b
+    # A-only and B-only summed indices are folded into the contracted range.
+    assert infos["p"].role is Role.CONTRACTED and not infos["p"].in_b
+    assert infos["q"].role is Role.CONTRACTED and not infos["q"].in_a
+
+
+def test_unary_step_is_left_and_contracted() -> None:
+    infos = classify(_step(("i", "k"), None, ("i",)), dict(i=3, k=5))
+    assert [ix.role for ix in infos] == [Role.LEFT, Role.CONTRACTED]
+
+
+@pytest.mark.parametrize("arch", [FETTA, SYSTOLIC], ids=["fetta", "systolic"])
+def test_odd_sizes_cover_exactly_once(arch) -> None:
+    st_ = _step(("i", "k"), ("k", "j"), ("i", "j"))
+    ts = tile_step(0, st_, dict(i=101, j=37, k=13), arch, Budget(0), "test")
+    assert (_points(ts) == 1).all()
+    verify_tiled_step(ts)
+
+
+def test_fetta_tiles_respect_array_limits() -> None:
+    st_ = _step(("b", "i", "k"), ("b", "k", "j"), ("b", "i", "j"))
+    ts = tile_step(0, st_, dict(b=7, i=33, j=65, k=9), FETTA, Budget(0), "test")
+    lanes, ports, rports = timing.total_lanes(FETTA), FETTA.dist.ports, FETTA.red.ports
+    for block in ts.blocks:
+        for t in block.tiles:
+            assert t.tb * t.tm * t.tkk <= ports and t.tb * t.tn * t.tkk <= ports
+            assert t.tb * t.tm * t.tn * t.tkk <= lanes
+            if t.tkk > 1:
+                assert t.tb * t.tm * t.tn <= rports
+
+
+def test_large_square_fills_the_array() -> None:
+    ts = tile_step(0, _step(("i", "k"), ("k", "j"), ("i", "j")), dict(i=64, j=64, k=64), FETTA, Budget(0), "t")
+    (block,) = ts.blocks
+    assert max(t.tb * t.tm * t.tn * t.tkk for t in block.tiles) == timing.total_lanes(FETTA)
+
+
+def test_blocking_fits_budget_and_accumulates_over_contracted_blocks() -> None:
+    st_ = _step(("i", "k"), ("k", "j"), ("i", "j"))
+    sizes = dict(i=50, j=40, k=300)
+    budget = Budget(4000, (True, True, True))
+    ts = tile_step(0, st_, sizes, FETTA, budget, "test")
+    assert len(ts.blocks) > 1
+    assert (_points(ts) == 1).all()
+    firsts = [b for b in ts.blocks if b.first_k]
+    # Every output region has exactly one first and one last block.
+    assert len(firsts) == sum(b.last_k for b in ts.blocks)
+    for b in ts.blocks:
+        a = b.extent("i") * b.extent("k")
+        bb = b.extent("k") * b.extent("j")
+        c = b.extent("i") * b.extent("j")
+        assert 2 * (a + bb + c) <= 4000 + 2 * (b.extent("i") + b.extent("k"))  # padding slack
+        for t in b.tiles:
+            assert t.accumulate == (not b.first_k)
+
+
+def test_budget_too_small_is_a_clear_error() -> None:
+    st_ = _step(("i",), ("j",), ("i", "j"))
+    with pytest.raises(TnccError, match="example.tn:3"):
+        tile_step(0, st_, dict(i=4, j=4), FETTA, Budget(3, (True, True, True)), "example.tn:3")
+
+
+@st.composite
+def steps(draw):
+    names = ["a", "b", "c", "d", "e", "f"]
+    sizes = {n: draw(st.sampled_from((1, 2, 3, 5, 7, 8, 13, 16, 31))) for n in names}
+    a = tuple(n for n in names if draw(st.booleans()))
+    unary = draw(st.integers(0, 4)) == 0
+    b = None if unary else tuple(n for n in draw(st.permutations(names)) if draw(st.booleans()))
+    present = set(a) | set(b or ())
+    out = tuple(n for n in draw(st.permutations(sorted(present))) if draw(st.booleans()))
+    if not present:
+        a = ("a",)
+    return _step(a, b, out), sizes
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps(), st.sampled_from(["fetta", "systolic"]), st.sampled_from([0, 40, 400]))
+def test_every_point_exactly_once(case, arch_name, budget_words) -> None:
+    step, sizes = case
+    arch = FETTA if arch_name == "fetta" else SYSTOLIC
+    staged = (True, len(step.operands) > 1, True) if budget_words else (False, False, False)
+    budget = Budget(budget_words or 0, staged, arch.kind != "fetta" and budget_words > 0)
+    try:
+        ts = tile_step(0, step, sizes, arch, budget, "gen")
+    except TnccError:
+        assert budget_words == 40  # only a tiny budget may be impossible
+        return
+    hits = _points(ts)
+    assert hits.min(initial=1) == 1 and hits.max(initial=1) == 1
+    verify_tiled_step(ts)
+    assert ts.macs == math.prod(ix.size for ix in ts.indices)
+    for block in ts.blocks:
+        for t in block.tiles:
+            for ax in t.axes:
+                info = ts.info(ax.index)
+                if ax.beats > 1:
+                    assert info.role is Role.CONTRACTED  # beats walk only the contracted range
+            for g, prod in ((Group.B, t.tb), (Group.M, t.tm), (Group.N, t.tn)):
+                want = math.prod(ax.extent for ax in t.axes if ROLE_GROUP[ts.info(ax.index).role] is g)
+                assert want == prod
+    assert TiledProgram((ts,), arch.name).text().startswith("; tiled program")
