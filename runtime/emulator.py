@@ -29,6 +29,7 @@ from tncc.isa.networks import realize
 from tncc.isa.program import Instruction, Program
 from tncc.isa.table import NO_SRC, TABLE, Opcode, Unit
 from tncc.runtime.binding import bind_inputs, dram_words, read_outputs, storage_for
+from tncc.runtime.hazards import SyncChecker
 from tncc.runtime.memory import Access, Memory, affine_offsets
 from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
 from tncc.runtime.report import Record, Report
@@ -135,9 +136,12 @@ class Emulator:
 
     # -- the run -------------------------------------------------------------------
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0,
-            step_limit: int = DEFAULT_STEP_LIMIT, trace: bool = False) -> Result:
+            step_limit: int = DEFAULT_STEP_LIMIT, trace: bool = False, check_sync: bool = False,
+            strict_sync: bool = False) -> Result:
         """Execute until HALT; see the module doc.  Raises TnccError on every
-        fault (naming the instruction index, opcode and address)."""
+        fault (naming the instruction index, opcode and address).
+        ``check_sync`` counts sync hazards (``tncc.runtime.hazards``) in the
+        report; ``strict_sync`` makes the first one an error."""
         prog, arch = self.program, self.arch
         storage = storage_for(prog)
         self.dram = self._memory("DRAM", dram_words(prog), storage)
@@ -150,6 +154,7 @@ class Emulator:
         self.refill = True
         self._pending: _Pending | None = None
         self.buf.on_touch = self._flush
+        self.sync = SyncChecker(strict_sync) if (check_sync or strict_sync) else None
         self._shapes: dict[tuple[int, int, int], int] = {}
         self._dmas: dict[int, tuple[Access, Access, int, Any, int, int]] = {}
         records: list[Record] = []
@@ -177,6 +182,8 @@ class Emulator:
             raise TnccError("the program ends without HALT", where=f"instruction {len(code)}")
         self._flush()
         report = Report(arch, prog.statements, records, self.sched.makespan(), self.sched.busy)
+        if self.sync is not None:
+            report.sync_hazards, report.sync_messages = self.sync.count, tuple(self.sync.hazards)
         outputs = read_outputs(prog, self.dram)
         return Result(outputs, report, self.sched.chrome_trace(prog.arch_name) if trace else None)
 
@@ -249,6 +256,11 @@ class Emulator:
         c = self._shape_cycles(desc_i, src, dst) if shape else cycles
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.simple(Unit.DMA, c, name, args)
+        if self.sync is not None:
+            self.sync.access(src_mem is self.buf, False, src + src_acc.lo, src + src_acc.hi, s, e, idx, where,
+                             src_mem.name)
+            self.sync.access(dst_mem is self.buf, True, dst + dst_acc.lo, dst + dst_acc.hi, s, e, idx, where,
+                             dst_mem.name)
         if shape:
             return (idx, "SHAPE", ins.src, s, e, 0, 0, 2 * n, 0, 0, 0, c, 0, 0, 0)
         return (idx, OPNAMES[ins.opcode], ins.src, s, e, 0, nbytes, n, 0, 0, 0, c, 0, 0, 0)
@@ -361,6 +373,10 @@ class Emulator:
         name, args = self._slice_info(idx, ins)
         busy = (n * tt.read, n * tt.mac, n * tt.drain)
         s, e = self.sched.tile(fill, tt.front, tt.drain, n, busy, name, args)
+        if self.sync is not None:
+            for base, (lo, hi), write in ((d.a.base, pt.a_span, False), (d.b.base, pt.b_span, False),
+                                          (d.c.base, pt.c_span, True)):
+                self.sync.access(1, write, base + lo, base + hi, s, e, idx, where, "buffer")
         operand_words = n * pt.beats * pt.ports
         drained = n * pt.words
         hops = operand_words * self._dist_stages + drained * self._red_levels  # timing.network_hops
@@ -384,6 +400,10 @@ class Emulator:
         cycles = timing.gemm_cycles(arch, g.m, g.n, g.k)
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.simple(Unit.ARRAY, cycles, name, args)
+        if self.sync is not None:
+            for base, rows_, ld, cols_, write in ((g.a, g.m, g.lda, g.k, False), (g.b, g.k, g.ldb, g.n, False),
+                                                  (g.c, g.m, g.ldc, g.n, True)):
+                self.sync.access(1, write, base, base + (rows_ - 1) * ld + cols_ - 1, s, e, idx, where, "buffer")
         rows, cols = arch.array.rows, arch.array.cols
         words = (g.m * g.k * -(-g.n // cols) + g.k * g.n * -(-g.m // rows)
                  + g.m * g.n * (2 if g.accumulate else 1))

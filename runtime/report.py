@@ -75,6 +75,8 @@ class Report:
         nums = np.array([r[5:] for r in records], dtype=np.int64).reshape(len(records), 10)
         srcs = np.array([r[2] for r in records], dtype=np.int64)
         self.totals = Totals.of(nums)
+        self.sync_hazards: int | None = None  # set when the run checked synchronisation
+        self.sync_messages: tuple[str, ...] = ()
         self.by_statement: dict[int, Totals] = {int(src): Totals.of(nums[srcs == src]) for src in np.unique(srcs)}
 
     # -- headline numbers ---------------------------------------------------------
@@ -124,6 +126,7 @@ class Report:
             "reconfigurations": self.totals.reconfigs,
             "unit_busy": self.unit_busy,
             "instructions_executed": self.totals.instructions,
+            "sync_hazards": self.sync_hazards,
             "statements": [{"statement": _stmt(self.statements, src), **t.to_dict(self.arch)}
                            for src, t in sorted(self.by_statement.items())],
         }
@@ -153,6 +156,10 @@ class Report:
             f"  energy {self.energy_pj / 1e6:.3f} uJ: " + "  ".join(
                 f"{k} {v / 1e6:.3f}" for k, v in self.energy_by_component.items()),
         ]
+        if self.sync_hazards:
+            lines.append(f"  sync hazards {self.sync_hazards} (units overlap where program order says they "
+                         f"may not):")
+            lines += [f"    {m}" for m in self.sync_messages]
         if self.by_statement:
             lines.append("  per statement (busy ARRAY cycles, MACs, DRAM bytes, energy uJ):")
             rows = sorted(self.by_statement.items(), key=lambda kv: -kv[1].busy[2])

@@ -32,7 +32,7 @@ from tncc.errors import TnccError
 from tncc.isa import timing
 from tncc.isa.networks import reduce as red_reduce
 from tncc.isa.program import RedConfig, Stream, TileDesc
-from tncc.runtime.memory import Access, Memory, affine_offsets, injective
+from tncc.runtime.memory import Access, Memory, affine_offsets, affine_range, injective
 from tncc.runtime.numeric import ContractPlan, accumulate_wrap, compute_type, needs_rounding, round_to
 
 LOOP_LABELS = "ABCDEFGH"
@@ -151,6 +151,10 @@ class PreparedTile:
         self.ports = d.a.ports + d.b.ports
         self.macs = d.beats * self.words * d.tkk
         self.reduces = any(r[4] for r in d.loops)
+        # Word ranges (relative to the bases) the whole loop nest reads and writes.
+        self.a_span = affine_range([(r[0], r[1]) for r in d.loops] + list(d.a.beat_dims) + list(d.a.port_dims))
+        self.b_span = affine_range([(r[0], r[2]) for r in d.loops] + list(d.b.beat_dims) + list(d.b.port_dims))
+        self.c_span = affine_range([(r[0], r[3]) for r in d.loops] + list(d.c.dims))
         canonical = d.tkk == 1 or (red is not None and red.groups == (d.tkk,) * self.words)
         self.red = red
         self.lanes = timing.total_lanes(arch)

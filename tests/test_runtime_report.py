@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tncc.cli import main
+from tncc.errors import TnccError
 from tncc.isa.arch import load_arch
 from tncc.isa.encoding import encode
 from tncc.isa.table import Opcode
@@ -110,3 +111,17 @@ def test_cli_writes_outputs_report_and_trace(tmp_path) -> None:
     rep = json.loads((tmp_path / "r.json").read_text())
     assert rep["macs"] == 32 ** 3
     assert json.loads((tmp_path / "t.json").read_text())["traceEvents"]
+
+
+def test_missing_synchronisation_is_a_sync_hazard() -> None:
+    prog = fetta_gemm(FETTA, 32, 32, 32, mb=32, nb=32, kb=32)
+    assert Emulator(prog).run(check_sync=True).report.sync_hazards == 0
+    # Without the ARRAY's WAIT the tile starts at cycle 0, while its operands are still loading.
+    code = [i for i in prog.instructions if not (i.opcode is Opcode.WAIT and i.unit == 2)]
+    racy = dataclasses.replace(prog, instructions=tuple(code))
+    rep = Emulator(racy).run(check_sync=True).report
+    assert rep.sync_hazards and "(CTILE)" in rep.sync_messages[0] and "missing SIGNAL/WAIT" in rep.sync_messages[0]
+    assert rep.to_dict()["sync_hazards"] == rep.sync_hazards
+    with pytest.raises(TnccError, match=r"instruction \d+ \(CTILE\).*buffer words"):
+        Emulator(racy).run(strict_sync=True)
+    assert Emulator(racy).run().report.sync_hazards is None  # not checked by default

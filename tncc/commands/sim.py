@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     parser.add_argument("--step-limit", type=int, default=None, metavar="N",
                         help="stop with an error after N instructions")
+    parser.add_argument("--check-sync", action="store_true",
+                        help="fail if the units' timing overlaps accesses that program order separates "
+                             "(a missing SIGNAL/WAIT)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if limit < 1:
         raise TnccError(f"--step-limit must be positive, got {limit}")
     emu = Emulator(program, args.arch, check_fingerprint=not args.ignore_fingerprint)
-    result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace))
+    result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace), strict_sync=args.check_sync)
     if args.outputs:
         buf = io.BytesIO()
         np.savez(buf, **result.outputs)
