@@ -66,6 +66,19 @@ def test_first_block_is_the_install_and_run_line() -> None:
     assert "pip install -q -e . && tncc run examples/tt_linear.tn" in body
 
 
+def expand_globs(argv: list[str], cwd: Path) -> list[str]:
+    """Expand ``*``/``?`` patterns the way a shell would (sorted; a pattern
+    that matches nothing stays as written)."""
+    out: list[str] = []
+    for arg in argv:
+        if any(ch in arg for ch in "*?["):
+            matches = sorted(str(p.relative_to(cwd)) for p in cwd.glob(arg))
+            out.extend(matches or [arg])
+        else:
+            out.append(arg)
+    return out
+
+
 def _skip_reason(argv: list[str]) -> str | None:
     if "--plot" in argv and importlib.util.find_spec("matplotlib") is None:
         return "matplotlib is not installed"
@@ -84,7 +97,7 @@ def scratch(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("command", tncc_commands())
 def test_command_exits_zero(command: str, scratch: Path) -> None:
-    argv = shlex.split(command)
+    argv = expand_globs(shlex.split(command), scratch)
     reason = _skip_reason(argv)
     if reason:
         pytest.skip(reason)
