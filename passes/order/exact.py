@@ -79,7 +79,9 @@ def dp_additive(table: SubsetTable, wm: int = 1, ws: int = 0, bound: int | None 
             continue  # a single tensor costs nothing
         if deadline is not None and not s & 255 and time.perf_counter() > deadline:
             raise SearchTimeout()
-        out = prod(res[s])
+        out = pcache.get(res[s])
+        if out is None:
+            out = prod(res[s])
         if (cap is not None and out > cap) or wm * out > ub:
             best[s] = INF  # the step producing s alone breaks the bound
             continue

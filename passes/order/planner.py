@@ -39,6 +39,7 @@ from tncc.passes.order.exact import dp_additive, min_peak
 from tncc.passes.order.hardware import MachineObjective, dataflows
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
+from tncc.passes.order.reconf import Tree
 from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
 from tncc.passes.order.select import Emitter, select
 from tncc.passes.order.strategies import get_strategy
@@ -106,7 +107,9 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
                 continue
             wm, ws = structural.weights(c.inputs, sizes)
             cap = min_peak(table) if structural.bottleneck else None
-            found = dp_additive(table, wm, ws, cap=cap, free=free)
+            # the statement's own best tree stays available at no more than its full cost
+            own = min(Tree(c.inputs, c.output, sizes, p).cost(wm, ws) for _, p in cands[c.statement])
+            found = dp_additive(table, wm, ws, bound=own, cap=cap, free=free)
             if found is None:
                 continue
             path = found[1]
