@@ -141,12 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one small point per family")
     ap.add_argument("--family", action="append", help="only these families (repeatable), e.g. 'TT attention'")
+    ap.add_argument("--ranks", help="TT ranks to sweep, comma-separated (default 8,16,30,64)")
+    ap.add_argument("--tokens", help="token counts to sweep, comma-separated (default 1,128,4096)")
+    ap.add_argument("--deepoheat-batch", type=int, default=50, help="DeepOHeat functions per batch (published 50)")
     ap.add_argument("--max-macs", type=float, default=None, help="skip workloads with more forward+backward MACs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", metavar="DIR", help="keep the generated .tn programs in DIR")
     ap.add_argument("--json", metavar="OUT", help="write the rows as JSON")
     args = ap.parse_args(argv)
-    workloads = [w for w in paper_workloads(quick=args.quick) if not args.family or w.family in args.family]
+    ints = lambda text: tuple(int(v) for v in text.split(",")) if text else None  # noqa: E731
+    workloads = [w for w in paper_workloads(args.quick, ints(args.ranks), ints(args.tokens), args.deepoheat_batch)
+                 if not args.family or w.family in args.family]
     if args.max_macs is not None:
         workloads = [w for w in workloads if _naive_macs(w) <= args.max_macs]
     rows = []

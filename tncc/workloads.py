@@ -174,12 +174,19 @@ class Workload:
     source: str
 
 
-def paper_workloads(quick: bool = False) -> tuple[Workload, ...]:
+PAPER_RANKS = (8, 16, 30, 64)
+PAPER_TOKENS = (1, 128, 4096)
+
+
+def paper_workloads(quick: bool = False, ranks: tuple[int, ...] | None = None,
+                    tokens: tuple[int, ...] | None = None, deepoheat_batch: int = 50) -> tuple[Workload, ...]:
     """Every workload family of the paper table.  ``quick`` keeps one point
     per family at small sizes (for smoke runs); the full sweep covers r in
-    {8, 16, 30, 64} and tokens in {1, 128, 4096} for each TT layer kind."""
-    ranks = (8,) if quick else (8, 16, 30, 64)
-    tokens = (1, 128) if quick else (1, 128, 4096)
+    {8, 16, 30, 64} and tokens in {1, 128, 4096} for each TT layer kind
+    (``ranks``/``tokens`` narrow it) and DeepOHeat's published grid with
+    ``deepoheat_batch`` functions (published: 50)."""
+    ranks = ranks or ((8,) if quick else PAPER_RANKS)
+    tokens = tokens or ((1, 128) if quick else PAPER_TOKENS)
     out: list[Workload] = []
     for layer in TT_LAYERS:
         for r in ranks:
@@ -192,5 +199,5 @@ def paper_workloads(quick: bool = False) -> tuple[Workload, ...]:
     if quick:
         out.append(Workload("DeepOHeat", "21x21x12 R=16 b=4", deepoheat(21, 21, 12, 16, 4)))
     else:
-        out.append(Workload("DeepOHeat", "101x101x56 R=128 b=50", deepoheat()))
+        out.append(Workload("DeepOHeat", f"101x101x56 R=128 b={deepoheat_batch}", deepoheat(batch=deepoheat_batch)))
     return tuple(out)
