@@ -79,13 +79,17 @@ def _criteria(objective: str, structural: Objective, arch: Any) -> tuple | str:
 
 def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[int, SSAPath]]],
                       sizes: Mapping[str, int], structural: Objective, exact_limit: int,
-                      rounds: int = 2) -> int:
+                      rounds: int = 2, free_keys: Mapping[str, set] | None = None) -> int:
     """Add, per statement, the best tree when values of other statements'
-    candidates cost nothing (stage 2).  Returns how many trees were added."""
+    candidates (or, given ``free_keys``, those values only) cost nothing
+    (stage 2).  Returns how many trees were added."""
     added = 0
     for _ in range(rounds):
         keys: dict[str, set] = {}
         for c in items:
+            if free_keys is not None:
+                keys[c.statement] = set(free_keys[c.statement])
+                continue
             dag = CandidateDag(sizes)
             for _, p in cands[c.statement]:
                 dag.add_tree(c, p)
@@ -182,6 +186,47 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         added = _reuse_candidates(items, cands, sizes, structural, exact_limit)
         if added:
             notes.append(f"{added} reuse-aware candidate trees")
+    where, all_optimal, exact_coefs, statuses, base = _choose(net, items, cands, objective, structural, arch,
+                                                               memory_budget, time_limit)
+    if joint and strategy == "auto":
+        # One more round with only the values the chosen plan shares made free.  For machine
+        # objectives the MAC-optimal choice seeds it, so the candidates (and the start of the
+        # machine search) are those the macs objective would use.
+        added = _reuse_candidates(items, cands, sizes, structural, exact_limit, rounds=1,
+                                  free_keys=_chosen_keys(items, base))
+        if added:
+            notes.append(f"{added} trees from the chosen plan's shared values")
+            where, all_optimal, exact_coefs, statuses, _ = _choose(net, items, cands, objective, structural, arch,
+                                                                    memory_budget, time_limit)
+    em = Emitter(dataflows(arch, False)[0] if arch is not None else "")
+    for c in items:
+        em.statement(*where[c.statement], c.statement)
+    steps = tuple(em.steps)
+    status = "OPTIMAL" if all_optimal else "/".join(sorted(statuses))
+    shared = _shares_values(steps)
+    ntrees = sum(len(v) for v in cands.values())
+    if objective in MACHINE:
+        proven = exact_all and all_optimal and exact_coefs
+        notes.append(f"{objective} chosen by CP-SAT ({status}) over {ntrees} candidate trees")
+    else:
+        proven = exact_all and all_optimal and exact_coefs and not shared
+        if shared:
+            notes.append(f"statements share temporaries; CP-SAT {status} over {ntrees} candidate trees")
+    if memory_budget is not None:
+        notes.append(f"memory budget {memory_budget} bytes for kept shared intermediates")
+    plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
+    plan.verify()
+    return plan
+
+
+def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list[tuple[int, SSAPath]]],
+            objective: str, structural: Objective, arch: Any, memory_budget: int | None,
+            time_limit: float) -> tuple[dict, bool, bool, set, dict]:
+    """Stage 3: build the candidate DAG of each independent group of statements
+    and let CP-SAT choose.  Returns ``({statement: (dag, selection)}, all
+    optimal, coefficients exact, statuses, {statement: (dag, MAC-optimal
+    selection)})`` (the last is the first for structural objectives)."""
+    sizes = net.sizes()
     groups = _components(items, cands, sizes) if memory_budget is None else [items]
     solved = []
     all_optimal = exact_coefs = True
@@ -211,27 +256,33 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         exact_coefs = exact_coefs and sel.exact_coefficients
         statuses.add(sel.status)
         for c in group:
-            solved.append((c.statement, dag, sel))
-    where = {st: (dag, sel) for st, dag, sel in solved}
-    em = Emitter(dataflows(arch, False)[0] if arch is not None else "")
+            solved.append((c.statement, dag, sel, start or sel))
+    return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs, statuses,
+            {st: (dag, base) for st, dag, _, base in solved})
+
+
+def _chosen_keys(items: Sequence[Contraction], where: Mapping[str, tuple]) -> dict[str, set]:
+    """For every statement, the value keys the chosen plan computes for it
+    (every node reachable from its root through chosen transitions)."""
+    out: dict[str, set] = {}
     for c in items:
-        em.statement(*where[c.statement], c.statement)
-    steps = tuple(em.steps)
-    status = "OPTIMAL" if all_optimal else "/".join(sorted(statuses))
-    shared = _shares_values(steps)
-    ntrees = sum(len(v) for v in cands.values())
-    if objective in MACHINE:
-        proven = exact_all and all_optimal and exact_coefs
-        notes.append(f"{objective} chosen by CP-SAT ({status}) over {ntrees} candidate trees")
-    else:
-        proven = exact_all and all_optimal and exact_coefs and not shared
-        if shared:
-            notes.append(f"statements share temporaries; CP-SAT {status} over {ntrees} candidate trees")
-    if memory_budget is not None:
-        notes.append(f"memory budget {memory_budget} bytes for kept shared intermediates")
-    plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
-    plan.verify()
-    return plan
+        dag, sel = where[c.statement]
+        made: dict[int, list[int]] = {}
+        for k, t in enumerate(dag.transitions):
+            if sel.counts[k] > 0:
+                made.setdefault(t.node, []).append(k)
+        keys: set = set()
+        stack = [dag.root_node(c.statement)]
+        while stack:
+            n = stack.pop()
+            node = dag.nodes[n]
+            if node.leaf is not None or node.key in keys:
+                continue
+            keys.add(node.key)
+            for k in made.get(n, []):
+                stack.extend(dag.transitions[k].children)
+        out[c.statement] = keys
+    return out
 
 
 def _components(items: Sequence[Contraction], cands: Mapping[str, list[tuple[int, SSAPath]]],
