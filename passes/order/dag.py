@@ -11,6 +11,13 @@ machine's cost functions (or the step's MACs/size when no machine is given).
 
 Leaves are free nodes.  Each statement's root value, in the statement's index
 order, must be made.  :mod:`.select` picks the transitions with CP-SAT.
+
+Two reductions keep the graph small without losing a better choice for any
+objective: of the variants with the same children and result layout only the
+Pareto front in (cycles, energy) is kept, and a value keeps at most
+``max_layouts`` layouts besides the statement's own order (those it is
+cheapest to make in); the candidate space is therefore the candidate trees
+times these layouts, and "optimal" below means optimal within it.
 """
 
 from __future__ import annotations
