@@ -159,7 +159,7 @@ class _Lowering:
         last_box: dict[int, tuple] = {}
         slot_of: dict[int, int] = {0: 1, 1: 1, 2: 1}
         cview: View | None = None
-        for block in ts.blocks:
+        for nblock, block in enumerate(ts.blocks):
             views: list[View] = []
             for k, op in enumerate(step.operands):
                 p = self.places[op.value]
@@ -188,7 +188,10 @@ class _Lowering:
                 cview = _tensor_view(slots[2][slot_of[2]], lay, step.indices, tuple((i, s) for i, (s, _) in zip(step.indices, cbox)))
             assert cview is not None
             if self.fetta:
-                for tile in block.tiles:
+                # Serpentine order: the next block starts with the tile shape
+                # this one ended with, saving a network reconfiguration.
+                tiles = block.tiles if nblock % 2 == 0 else tuple(reversed(block.tiles))
+                for tile in tiles:
                     self._ctile(tile, infos, views[0], views[1], cview, src)
             else:
                 self._systolic_block(ts, block, infos, views[0], views[1], cview, slots, src)

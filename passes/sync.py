@@ -29,6 +29,7 @@ NET_B = (-2, -2)
 RED_CFG = (-1, -1)
 
 Range = tuple[int, int]  # inclusive word range
+WINDOW = 256  # unordered accesses of another unit scanned before ordering anyway
 
 
 def _overlap(r: Range, s: Range) -> bool:
@@ -40,10 +41,14 @@ class SyncTracker:
 
     def __init__(self) -> None:
         self.seq = 0
-        self.log: dict[Unit, list[tuple[int, Range, bool]]] = {u: [] for u in Unit}
+        # Per unit two logs: buffer ranges and configuration registers, so a
+        # unit that only touches registers (DIST, RED) never scans the long
+        # buffer history of the DMA.
+        self.log: dict[tuple[Unit, bool], list[tuple[int, Range, bool]]] = {(u, k): [] for u in Unit for k in (False, True)}
         self.synced: dict[tuple[Unit, Unit], int] = {(u, v): -1 for u in Unit for v in Unit}
         self.last_seq: dict[Unit, int] = {u: -1 for u in Unit}
         self.pairs = 0
+        self.prune_at: dict[tuple[Unit, bool], int] = {k: 512 for k in self.log}
 
     @staticmethod
     def sem(src: Unit, dst: Unit) -> int:
@@ -53,16 +58,22 @@ class SyncTracker:
         """Synchronisation instructions to emit before an instruction of
         ``unit`` that reads ``reads`` and writes ``writes``; records the access."""
         out: list[Instruction] = []
+        kinds = {r[0] < 0 for r in reads} | {w[0] < 0 for w in writes}
         for v in Unit:
             if v is unit:
                 continue
             floor = self.synced[(unit, v)]
             hit = False
-            for seq, rng, wrote in reversed(self.log[v]):
-                if seq <= floor:
-                    break
-                if any(_overlap(rng, w) for w in writes) or (wrote and any(_overlap(rng, r) for r in reads)):
-                    hit = True
+            for kind in kinds:
+                for n, (seq, rng, wrote) in enumerate(reversed(self.log[(v, kind)])):
+                    if seq <= floor:
+                        break
+                    # Past WINDOW unordered accesses, order conservatively:
+                    # one extra pair keeps the tracker linear in program size.
+                    if n >= WINDOW or any(_overlap(rng, w) for w in writes) or (wrote and any(_overlap(rng, r) for r in reads)):
+                        hit = True
+                        break
+                if hit:
                     break
             if hit:
                 s = self.sem(v, unit)
@@ -72,15 +83,18 @@ class SyncTracker:
                 self.pairs += 1
         self.seq += 1
         for r in reads:
-            self.log[unit].append((self.seq, r, False))
+            self.log[(unit, r[0] < 0)].append((self.seq, r, False))
         for w in writes:
-            self.log[unit].append((self.seq, w, True))
+            self.log[(unit, w[0] < 0)].append((self.seq, w, True))
         self.last_seq[unit] = self.seq
-        if len(self.log[unit]) > 256:
-            self._prune(unit)
+        for kind in (False, True):
+            key = (unit, kind)
+            if len(self.log[key]) > self.prune_at[key]:
+                self._prune(unit, kind)
+                self.prune_at[key] = max(512, 2 * len(self.log[key]))
         return out
 
-    def _prune(self, v: Unit) -> None:
+    def _prune(self, v: Unit, kind: bool) -> None:
         """Forget accesses every other unit is already ordered after."""
         floor = min(self.synced[(u, v)] for u in Unit if u is not v)
-        self.log[v] = [e for e in self.log[v] if e[0] > floor]
+        self.log[(v, kind)] = [e for e in self.log[(v, kind)] if e[0] > floor]
