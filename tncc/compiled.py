@@ -38,7 +38,7 @@ def resolve_arch(arch: Any) -> Any:
     return load_arch(str(arch))
 
 
-def make_plan(net: Network, arch: Any, order: str = "csse", objective: str = "macs", time_limit: float = 1.5) -> Plan:
+def make_plan(net: Network, arch: Any, order: str = "csse", objective: str = "macs", time_limit: float = 1.0) -> Plan:
     """The contraction plan of ``net`` for ``arch``: ``order="csse"`` runs the
     exact/hardware-aware search; any other name is a registered strategy."""
     from tncc.passes.order.planner import plan_network

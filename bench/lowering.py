@@ -1,0 +1,107 @@
+"""Lowering benchmark: every example on both presets, against the roofline.
+
+For each network in ``examples/`` and each preset (``fetta``, ``systolic``)
+it compiles (timed), emulates and checks the outputs, and prints
+
+* cycles and MAC utilisation measured by the emulator;
+* the roofline bound ``max(MACs / peak MACs per cycle, DRAM bytes /
+  bandwidth)`` with the plan's MACs and the compulsory DRAM traffic (every
+  leaf read once, every output written once), and ``cycles / bound``
+  (target: at most 1.25 on the large workloads);
+* compile time (target: under 2 s per example) and the SHAPE instructions
+  the systolic baseline needs;
+* the fetta-over-systolic speedup per network.
+
+Usage: ``python bench/lowering.py [--only NAME,...] [--skip NAME,...] [--json OUT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def compulsory_bytes(net) -> int:
+    """Bytes any schedule moves: each leaf read once, each output written once."""
+    total = 0
+    for t in net.leaves():
+        total += math.prod(net.shape(t.name)) * net.storage_dtype(t.name).nbytes
+    for o in net.outputs:
+        total += math.prod(net.shape(o)) * net.storage_dtype(o).nbytes
+    return total
+
+
+def measure(net, arch_name: str) -> dict:
+    import tncc
+
+    t0 = time.perf_counter()
+    c = tncc.compile(net, arch_name)
+    compile_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    r = c.run(seed=0)
+    run_s = time.perf_counter() - t1
+    arch = c.arch
+    macs = c.plan.macs()
+    bound = max(macs / arch.peak_macs_per_cycle, compulsory_bytes(net) / arch.dram.bytes_per_cycle)
+    rep = r.report
+    return {
+        "network": net.name, "arch": arch_name, "match": r.match, "cycles": rep["cycles"],
+        "utilization": rep["utilization"], "macs": macs, "dram_bytes": rep["dram_bytes"],
+        "bound": bound, "ratio": rep["cycles"] / bound if bound else float("nan"),
+        "compile_s": compile_s, "run_s": run_s, "shapes": rep["shape_instructions"],
+        "spilled": rep["spilled"], "energy_pj": rep["energy_pj"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tncc.frontend import load_file
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", default="", help="comma-separated network names to run")
+    ap.add_argument("--skip", default="", help="comma-separated network names to leave out")
+    ap.add_argument("--json", default=None, help="write the rows as JSON")
+    args = ap.parse_args(argv)
+    only = {s for s in args.only.split(",") if s}
+    skip = {s for s in args.skip.split(",") if s}
+    rows = []
+    head = (f"{'network':<24} {'arch':<9} {'ok':<3} {'cycles':>11} {'util':>6} {'bound':>11} {'cyc/bound':>9}"
+            f" {'compile s':>9} {'run s':>7} {'SHAPE':>6} {'DRAM MB':>8}")
+    print(head)
+    print("-" * len(head))
+    for path in sorted((ROOT / "examples").glob("*.tn")):
+        for net in load_file(path):
+            if (only and net.name not in only) or net.name in skip:
+                continue
+            for arch in ("fetta", "systolic"):
+                m = measure(net, arch)
+                rows.append(m)
+                print(f"{m['network']:<24} {arch:<9} {'yes' if m['match'] else 'NO':<3} {m['cycles']:>11}"
+                      f" {100 * m['utilization']:>5.1f}% {m['bound']:>11.0f} {m['ratio']:>9.2f}"
+                      f" {m['compile_s']:>9.2f} {m['run_s']:>7.1f} {m['shapes']:>6} {m['dram_bytes'] / 1e6:>8.2f}",
+                      flush=True)
+    print()
+    print(f"{'network':<24} {'fetta cycles':>12} {'systolic cycles':>15} {'speedup':>8} {'energy ratio':>12}")
+    by = {(r["network"], r["arch"]): r for r in rows}
+    for name in dict.fromkeys(r["network"] for r in rows):
+        f, s = by.get((name, "fetta")), by.get((name, "systolic"))
+        if f and s:
+            print(f"{name:<24} {f['cycles']:>12} {s['cycles']:>15} {s['cycles'] / f['cycles']:>7.2f}x"
+                  f" {s['energy_pj'] / f['energy_pj']:>11.2f}x")
+    slow = [r for r in rows if r["compile_s"] > 2.0]
+    print()
+    print(f"compile time: max {max((r['compile_s'] for r in rows), default=0):.2f} s"
+          + (f"; over 2 s: {', '.join(r['network'] + '/' + r['arch'] for r in slow)}" if slow else "; all under 2 s"))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+    return 0 if all(r["match"] for r in rows) else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
