@@ -10,9 +10,9 @@ Two families are produced here:
 * :func:`compact` - row-major and contiguous in a chosen axis order (DRAM
   symbols, and every buffer tensor on the systolic preset, whose GEMM needs
   contiguous row-major operands);
-* :func:`banked` - row-major in a chosen axis order with row pitches padded so
-  that one step along any axis of pitch >= ``banks`` lands in another bank
-  (pitch made odd).  Operand ports that walk an outer axis then read distinct
+* :func:`banked` - row-major in a chosen axis order with row pitches padded
+  to odd numbers (pitches of 8 words or more), so that ports walking an outer
+  axis land in distinct banks.  Operand ports that walk an outer axis then read distinct
   banks, so beats stay conflict-free (``docs/machine.md``, "Bank conflicts").
   Used for every buffer tensor on the fetta preset: the padding costs at most
   one word per row and removes the ``pitch mod banks == 0`` pathology of
@@ -64,10 +64,12 @@ def compact(shape: tuple[int, ...], order: tuple[int, ...] | None = None) -> Lay
 
 
 def padded_pitch(pitch: int, banks: int) -> int:
-    """The pitch to use for a row of ``pitch`` words: unchanged when shorter
-    than a bank row or already odd, otherwise the next odd number (an odd
-    pitch maps ``banks`` consecutive rows to ``banks`` distinct banks)."""
-    if pitch < banks or pitch % 2 == 1:
+    """The pitch to use for a row of ``pitch`` words: unchanged when already
+    odd or shorter than 8 words (padding would cost more than 1/8 of the
+    memory), otherwise the next odd number: ports that walk ``banks``
+    consecutive rows of an odd pitch hit ``banks`` distinct banks (``banks``
+    is a power of two).  ``banks`` is kept for callers that tune by it."""
+    if pitch < 8 or pitch % 2 == 1:
         return pitch
     return pitch + 1
 
