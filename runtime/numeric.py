@@ -78,8 +78,8 @@ class ContractPlan:
     operand only and not in the output is summed on that operand first.
     Every output label must occur in an operand.  Both operands are brought
     to (batch, free, summed) order, so operands that already have their
-    summed labels last and batch labels of size one are used without a copy
-    (B enters the product transposed, which BLAS reads in place).  ``raw``
+    summed labels last and batch labels of size one are used without a
+    transpose (B is then copied once into (summed, free) order).  ``raw``
     returns the product in ``have`` order (batch, A-free, B-free), for
     callers that can arrange their output addresses in that order."""
 
@@ -122,7 +122,9 @@ class ContractPlan:
             b = b.sum(axis=self.b_sum)
         at = a.transpose(self.a_perm).reshape(self.a_shape)
         bt = b.transpose(self.b_perm).reshape(self.b_shape)
-        return np.matmul(at, bt.swapaxes(-1, -2))
+        # numpy's matmul reaches BLAS reliably only with C-ordered operands
+        # (a transposed view can fall to its slow generic loop): copy B once.
+        return np.matmul(at, np.ascontiguousarray(bt.swapaxes(-1, -2)))
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.raw(a, b).reshape(self.res_shape).transpose(self.out_perm)
