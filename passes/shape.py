@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tncc.errors import TnccError
 from tncc.ir import DType
@@ -105,20 +106,15 @@ def _route(dims: list[tuple[int, int]], arch) -> tuple[SwitchConfig, tuple[int, 
     if banks > ports:
         raise TnccError(f"the buffer has {banks} banks but the distribution network only {ports} input slots",
                         where="arch key buffer.banks")
-    offs = _offsets(dims)
+    return _route_cached(tuple(tuple(d) for d in dims), ports, banks)
+
+
+@lru_cache(maxsize=4096)
+def _route_cached(dims: tuple[tuple[int, int], ...], ports: int, banks: int) -> tuple[SwitchConfig, tuple[int, ...]]:
+    """Route ``src(p) = port_offset(p) mod banks`` (unused ports: don't care)."""
+    offs = _offsets(list(dims))
     src = [o % banks for o in offs] + [-1] * (ports - len(offs))
-    return _route_cached(tuple(src), ports), tuple(offs)
-
-
-_ROUTES: dict[tuple[tuple[int, ...], int], SwitchConfig] = {}
-
-
-def _route_cached(src: tuple[int, ...], ports: int) -> SwitchConfig:
-    key = (src, ports)
-    hit = _ROUTES.get(key)
-    if hit is None:
-        hit = _ROUTES[key] = route_multicast(src, ports)
-    return hit
+    return route_multicast(src, ports), tuple(offs)
 
 
 def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, dtype: DType, arch) -> TileCode:

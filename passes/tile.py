@@ -111,27 +111,80 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
     return terms
 
 
+BLOCK_OVERHEAD = 200  # cycles a block costs besides its traffic (DMA latency, pipeline fill)
+
+
+def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget) -> float:
+    """Modelled DRAM cycles of a blocking: each streamed operand is reloaded
+    whenever an index it has changes in the block loop order (free indices in
+    step order, then contracted ones; trailing indices it lacks reuse its
+    block), a streamed result is stored once; plus a fixed cost per block."""
+    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
+        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
+    nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
+    blocks = math.prod(nb.values())
+    words = 0.0
+    tensors = [tuple(op.indices) for op in step.operands]
+    for k, ixs in enumerate(tensors):
+        if not budget.staged[k]:
+            continue
+        reuse = 1
+        for i in reversed(order):
+            if i in ixs:
+                break
+            reuse *= nb[i]
+        words += (blocks / reuse) * math.prod(ext[i] for i in ixs)
+    if budget.staged[2]:
+        words += math.prod(ix.size for ix in infos if ix.name in step.indices)
+    return words * 4 / 32 + blocks * BLOCK_OVERHEAD
+
+
+def _smaller(size: int, cur: int) -> int:
+    """The next smaller balanced block extent of an index of ``size``."""
+    q = -(-size // cur)
+    while True:
+        q += 1
+        e = -(-size // q)
+        if e < cur:
+            return e
+
+
 def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, banks: int, where: str) -> dict[str, int]:
-    """Per-index block extents whose working set fits ``budget.words``: halve
-    the largest index of the largest term, free indices before contracted
-    ones (cutting a contracted index makes drains accumulate across blocks)."""
+    """Per-index block extents whose working set fits ``budget.words``.
+
+    Greedy: while the working set is too large, shrink the one index (to its
+    next smaller balanced extent) that adds the least modelled traffic per
+    word saved (:func:`_traffic`); contracted indices pay an extra factor,
+    since cutting them makes drains accumulate across blocks."""
     ext = {ix.name: ix.size for ix in infos}
     role = {ix.name: ix.role for ix in infos}
-    while True:
-        terms = _footprint(step, infos, ext, budget, banks)
-        total = sum(w for w, _ in terms)
-        if total <= budget.words:
-            return ext
-        cands = [i for w, ixs in sorted(terms, key=lambda t: -t[0]) for i in ixs if ext[i] > 1]
-        if not cands:
+
+    def foot(e: dict[str, int]) -> int:
+        return sum(w for w, _ in _footprint(step, infos, e, budget, banks))
+
+    total = foot(ext)
+    cost = _traffic(step, infos, ext, budget)
+    while total > budget.words:
+        best, best_score = None, None
+        for i in ext:
+            if ext[i] <= 1:
+                continue
+            trial = dict(ext)
+            trial[i] = _smaller(trial[i] and next(ix.size for ix in infos if ix.name == i), ext[i])
+            f = foot(trial)
+            if f >= total:
+                continue
+            c = _traffic(step, infos, trial, budget)
+            score = (c - cost) / (total - f) * (4.0 if role[i] is Role.CONTRACTED else 1.0)
+            if best_score is None or score < best_score:
+                best, best_score = (trial, f, c), score
+        if best is None:
             raise TnccError(
                 f"{where}: even a single element of every tensor of this contraction needs "
                 f"{total} buffer words but only {budget.words} are free for it"
             )
-        free = [i for i in cands if role[i] is not Role.CONTRACTED]
-        pick_from = free or cands
-        best = max(pick_from, key=lambda i: ext[i])
-        ext[best] = -(-ext[best] // 2)
+        ext, total, cost = best
+    return ext
 
 
 def block_boxes(infos: tuple[IndexInfo, ...], ext: dict[str, int]) -> list[tuple[tuple[tuple[str, int, int], ...], bool, bool]]:
