@@ -3,9 +3,11 @@ agreed between producer and consumer on the systolic preset, dataflows are
 chosen on fetta, and the choice is never slower than the MAC-optimal order."""
 
 import glob
+import math
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as hst
 
 import tncc
 from tncc.errors import TnccError
@@ -56,6 +58,18 @@ def test_machine_choice_is_never_slower_than_the_mac_optimal_order(net, arch):
         assert flows <= {Dataflow.OUTER, Dataflow.INNER, Dataflow.BATCH}
     mac_plan = plan_network(net, objective="macs", arch=a, time_limit=2.0)
     assert plan_costs(fast, a)[0] <= plan_costs(mac_plan, a)[0]
+    if max(math.prod(net.shape(t.name)) for t in net.tensors) <= 200_000:
+        import numpy as np
+
+        from order_support import eval_plan
+        from tncc.reference import evaluate, random_inputs
+
+        leaves = random_inputs(net, seed=2)
+        want = evaluate(net, leaves, float64=True, keep_intermediates=True)
+        got = eval_plan(fast, {k: np.asarray(v, dtype=np.float64) for k, v in leaves.items()})
+        for st in net.statements:
+            scale = 1 + np.abs(want[st.result]).max()
+            np.testing.assert_allclose(got[st.result], want[st.result], rtol=1e-8, atol=1e-8 * scale)
 
 
 @pytest.mark.parametrize("arch", sorted(ARCHS))
@@ -131,3 +145,23 @@ def test_machine_objective_classes_score_paths_like_the_planner(arch):
     for _, p in search(inputs, output, sizes, k=8).candidates:
         assert Cycles(a).score(inputs, output, sizes, p) >= cycles
     assert Energy(a).score(inputs, output, sizes, path) > 0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hst.integers(1, 7), hst.integers(0, 2**31 - 1), hst.sampled_from(sorted(ARCHS)))
+def test_machine_plans_compute_the_network(n, seed, arch):
+    """Layouts chosen on the systolic preset permute every intermediate's axes:
+    the plan must still compute the reference's values step by step."""
+    import numpy as np
+
+    from order_support import eval_plan, network_of, random_problem
+    from tncc.reference import evaluate, random_inputs
+
+    inputs, output, sizes = random_problem(np.random.default_rng(seed), n, max_size=4)
+    net = network_of(inputs, output, sizes)
+    plan = plan_network(net, objective="cycles", arch=ARCHS[arch], time_limit=2.0)
+    plan.verify()
+    leaves = random_inputs(net, seed=seed % 7)
+    want = evaluate(net, leaves, float64=True)["y"]
+    got = eval_plan(plan, leaves)["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-8 * (1 + np.abs(want).max()))
