@@ -11,6 +11,7 @@ symbol's type as they are stored, as the hardware would hold them.
 
 from __future__ import annotations
 
+import math
 import zlib
 from typing import Mapping
 
@@ -19,7 +20,7 @@ import numpy as np
 from tncc.errors import TnccError
 from tncc.ir import DType
 from tncc.isa.program import Program, Symbol, SymbolRole
-from tncc.runtime.memory import Memory
+from tncc.runtime.memory import ACCESS_LIMIT, Memory
 from tncc.runtime.numeric import numpy_type, round_to, storage_type
 
 INPUT_ROLES = (SymbolRole.INPUT, SymbolRole.PARAM, SymbolRole.GRAD_INPUT)
@@ -80,6 +81,9 @@ def bind_inputs(program: Program, dram: Memory, inputs: Mapping[str, np.ndarray]
     for sym in program.symbols:
         if sym.role not in INPUT_ROLES:
             continue
+        if math.prod(sym.shape) > ACCESS_LIMIT:
+            raise TnccError(f"input `{sym.name}` has {math.prod(sym.shape)} elements, more than the emulator "
+                            f"binds ({ACCESS_LIMIT})")
         value = _check(sym, given[sym.name]) if sym.name in given else random_value(sym, seed)
         dram.write_affine(sym.dram, _dims(sym), round_to(value, sym.dtype), f"input `{sym.name}`")
 

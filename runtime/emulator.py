@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -30,13 +31,15 @@ from tncc.isa.program import Instruction, Program
 from tncc.isa.table import NO_SRC, TABLE, Opcode, Unit
 from tncc.runtime.binding import bind_inputs, dram_words, read_outputs, storage_for
 from tncc.runtime.hazards import SyncChecker
-from tncc.runtime.memory import Access, Memory, affine_offsets
+from tncc.runtime.memory import ACCESS_LIMIT, Access, Memory, affine_offsets
 from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
 from tncc.runtime.report import Record, Report
 from tncc.runtime.sched import Scheduler
 from tncc.runtime.tile import PreparedTile, structure_key
 
 DEFAULT_STEP_LIMIT = 10_000_000
+DRAM_LIMIT = 1 << 28  # words of DRAM the emulator allocates
+SLOW_POINTS_LIMIT = 1 << 16  # loop points a tile may run through the lane-by-lane path
 OPNAMES: dict[Opcode, str] = {op: op.name for op in Opcode}
 
 
@@ -144,7 +147,11 @@ class Emulator:
         report; ``strict_sync`` makes the first one an error."""
         prog, arch = self.program, self.arch
         storage = storage_for(prog)
-        self.dram = self._memory("DRAM", dram_words(prog), storage)
+        words = dram_words(prog)
+        if words > DRAM_LIMIT:
+            raise TnccError(f"the program's symbols span {words} DRAM words; the emulator models at most "
+                            f"{DRAM_LIMIT}")
+        self.dram = self._memory("DRAM", words, storage)
         self.buf = self._memory("buffer", arch.buffer_words, storage)
         bind_inputs(prog, self.dram, inputs, seed)
         self.sched = Scheduler(trace)
@@ -344,10 +351,18 @@ class Emulator:
             problems.append(f"tile drains {d.tb * d.tm * d.tn} sums, the reduction network has {arch.red.ports}")
         if d.tkk > 1 and self.red_id < 0:
             problems.append("tile reduces across lanes (tkk > 1) but no reduction configuration (RED) is loaded")
+        points = math.prod(r[0] for r in d.loops)
+        if not problems and points * d.beats * (d.a.ports + d.b.ports) > ACCESS_LIMIT:
+            problems.append(f"{points} loop points of {d.beats} beats are more than the emulator models in one "
+                            f"instruction")
         if problems:
             raise TnccError(f"tile descriptor {tile_i}: " + "; ".join(problems), where=str(where))
         red = self.program.reds[self.red_id] if self.red_id >= 0 else None
         hit = PreparedTile(d, self.routes[0], self.routes[1], red, arch, str(where), self.vectorise)
+        if not hit.fast and points > SLOW_POINTS_LIMIT:
+            raise TnccError(f"tile descriptor {tile_i} needs the lane-by-lane path (a non-canonical reduction "
+                            f"grouping or overlapping drains) for {points} loop points, more than the emulator "
+                            f"runs ({SLOW_POINTS_LIMIT})", where=str(where))
         self._tiles[key] = hit
         return hit
 

@@ -19,6 +19,7 @@ are checked not to carry the sentinel.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 import numpy as np
@@ -27,6 +28,7 @@ from tncc.errors import TnccError
 
 Dims = Sequence[tuple[int, int]]
 VIEW_MIN = 4096  # patterns at least this large use strided views (no offset arrays)
+ACCESS_LIMIT = 1 << 26  # words one instruction may touch through repeated addresses
 
 _SENTINEL = {
     np.dtype(np.float32): (np.uint32, 0x7FA5A5A5),
@@ -74,10 +76,13 @@ class Access:
     def __init__(self, dims: Dims) -> None:
         self.dims = tuple((int(e), int(s)) for e, s in dims)
         self.shape = tuple(e for e, _ in self.dims)
-        self.size = int(np.prod(self.shape)) if self.shape else 1
+        self.size = math.prod(self.shape)
         self.lo, self.hi = affine_range(self.dims)
         self.view = self.size >= VIEW_MIN and injective(self.dims)
-        self.rel = None if self.view else affine_offsets(self.dims)
+        # An in-range pattern of distinct words is as small as the memory; only
+        # one that repeats words can be huge, and it is refused when used.
+        small = self.size <= ACCESS_LIMIT
+        self.rel = affine_offsets(self.dims) if not self.view and small else None
 
 
 class Memory:
@@ -130,6 +135,11 @@ class Memory:
             first = base + int(np.asarray(offs).ravel()[int(np.argmax(bad.ravel()))])
             raise TnccError(f"reads {self.name} word {first:#x}, which was never written", where=str(where))
 
+    def _size(self, acc: Access, where: object) -> None:
+        if not acc.view and acc.rel is None:
+            raise TnccError(f"touches {acc.size} {self.name} words (repeating addresses), more than the emulator "
+                            f"models in one instruction ({ACCESS_LIMIT})", where=str(where))
+
     def _view(self, base: int, acc: Access) -> np.ndarray:
         item = self.data.itemsize
         return np.ndarray(acc.shape, dtype=self.data.dtype, buffer=self.data, offset=base * item,
@@ -139,6 +149,7 @@ class Memory:
     def read(self, base: int, acc: Access, where: str) -> np.ndarray:
         """Values at ``base + pattern`` (flat, row-major enumeration)."""
         self._range(base + acc.lo, base + acc.hi, where, "reads")
+        self._size(acc, where)
         vals = self._view(base, acc).flatten() if acc.view else self.data[base + acc.rel]
         self._check(vals, base, acc, None, where)
         return vals
@@ -147,6 +158,7 @@ class Memory:
         """Store ``values`` (flat, row-major enumeration) at ``base + pattern``;
         repeated addresses keep the last value."""
         self._range(base + acc.lo, base + acc.hi, where, "writes")
+        self._size(acc, where)
         if acc.view:
             self._view(base, acc)[...] = values.reshape(acc.shape)
         else:
