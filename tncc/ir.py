@@ -14,16 +14,21 @@ Invariants (checked by :meth:`Network.verify`):
   before it (a leaf or an earlier statement's result) and its use-site index
   list has the tensor's rank, position by position of the declared sizes;
 * a statement's result indices are distinct and each occurs in some operand;
-* every output names a tensor of the network.
+* every output names a statement result, once; a result's role is OUTPUT
+  exactly when it is an output, INTERMEDIATE otherwise;
+* a gradient statement (``grad_of=(y, x)``) has the shape of ``x``.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from tncc.errors import Span
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class Role(enum.Enum):
@@ -179,6 +184,53 @@ class Network:
 
         lhs = ",".join(conv(op.indices) for op in st.operands)
         return f"{lhs}->{conv(st.indices)}"
+
+    # -- graph views (networkx) ------------------------------------------------
+    def dependency_graph(self) -> "nx.DiGraph":
+        """Tensors as nodes, an edge ``a -> b`` when statement ``b`` uses ``a``."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(t.name for t in self.tensors)
+        for st in self.statements:
+            for op in st.operands:
+                g.add_edge(op.tensor, st.result)
+        return g
+
+    def depends_on(self, tensor: str, on: str) -> bool:
+        """True when ``tensor``'s value is computed (directly or through
+        intermediate statements) from ``on``."""
+        import networkx as nx
+
+        g = self.dependency_graph()
+        return tensor != on and on in g and tensor in g and nx.has_path(g, on, tensor)
+
+    def operand_components(self, st: Statement) -> tuple[tuple[int, ...], ...]:
+        """The operands of ``st`` grouped by connectivity: two operands are
+        connected when they share an index (directly or through others).  More
+        than one group means the statement contains an outer product between
+        the groups.  Groups are sorted by their first operand position."""
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(range(len(st.operands)))
+        first: dict[str, int] = {}
+        for k, op in enumerate(st.operands):
+            for i in op.indices:
+                if i in first:
+                    g.add_edge(first[i], k)
+                else:
+                    first[i] = k
+        return tuple(sorted(tuple(sorted(c)) for c in nx.connected_components(g)))
+
+    def index_degree(self, st: Statement) -> dict[str, int]:
+        """For each index of ``st``'s operands, how many operands carry it
+        (3 or more: a hyperedge)."""
+        deg: dict[str, int] = {}
+        for op in st.operands:
+            for i in op.indices:
+                deg[i] = deg.get(i, 0) + 1
+        return deg
 
     def verify(self) -> None:
         """Raise ``AssertionError`` naming the first broken invariant (see module doc)."""

@@ -42,6 +42,22 @@ def verify_network(net: Network) -> None:
         defined.add(st.result)
     for o in net.outputs:
         assert o in tensors, f"output {o!r} is not a tensor"
+    assert len(set(net.outputs)) == len(net.outputs), "an output is listed twice"
+    results = {st.result for st in net.statements}
+    outs = set(net.outputs)
+    for o in net.outputs:
+        assert o in results, f"output {o!r} is not a statement result"
+    for name in results:
+        role = tensors[name].role
+        want = Role.OUTPUT if name in outs else Role.INTERMEDIATE
+        assert role is want, f"{name!r} has role {role.value}, expected {want.value}"
+    for st in net.statements:
+        if st.grad_of is not None:
+            x = st.grad_of[1]
+            assert x in tensors, f"{st.result!r} is the gradient of unknown tensor {x!r}"
+            shape = [sizes[i] for i in st.indices]
+            want_shape = [sizes[i] for i in tensors[x].indices]
+            assert shape == want_shape, f"gradient {st.result!r} has shape {shape}, {x!r} has {want_shape}"
 
 
 def verify_plan(plan: "Plan") -> None:  # noqa: F821 - imported lazily to avoid a cycle
