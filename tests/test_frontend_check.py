@@ -149,3 +149,12 @@ def test_int8_results_are_int32() -> None:
     src = "network n {\n  dtype int8\n  index i = 2\n  input x[i]\n  y[i] = x\n  output y\n}\n"
     (net,) = load_source(src)
     assert net.storage_dtype("x") is DType.INT8 and net.storage_dtype("y") is DType.INT32
+
+
+def test_caret_line_is_right_after_unusual_line_breaks() -> None:
+    # U+2028 and form feeds are not line ends in .tn (only "\n" is): the shown
+    # source line must be the one the line number names.
+    src = "network n { # comment with \u2028 inside\x0c\n  index i = 0\n  input x[i]\n  y[] = x\n  output y\n}\n"
+    with pytest.raises(TnccError) as info:
+        load_source(src, "u.tn")
+    assert info.value.render().splitlines()[1] == "      index i = 0"

@@ -31,9 +31,11 @@ class Span:
     def source_line(self) -> str | None:
         if self.text is None:
             return None
-        lines = self.text.splitlines()
+        # Lines end at "\n" only, as lexers count them; str.splitlines would
+        # also break at form feeds, U+2028 and others and show the wrong line.
+        lines = self.text.split("\n")
         if 1 <= self.line <= len(lines):
-            return lines[self.line - 1]
+            return lines[self.line - 1].rstrip("\r")
         return None
 
 
