@@ -37,6 +37,9 @@ _SENTINEL = {
 }
 
 
+_INT_FLOOR = -(1 << 31)  # no stored integer is below this (int8 and int32 values only)
+
+
 def affine_offsets(dims: Dims) -> np.ndarray:
     """Offsets of a row-major ``(extent, stride)`` enumeration (flat int64)."""
     off = np.zeros(1, dtype=np.int64)
@@ -88,13 +91,14 @@ class Access:
 class Memory:
     """``words`` words of one element each (see the module doc)."""
 
-    __slots__ = ("name", "data", "words", "_bits", "_sentinel", "watch", "on_touch")
+    __slots__ = ("name", "data", "words", "_bits", "_sentinel", "_float", "watch", "on_touch")
 
     def __init__(self, name: str, words: int, storage: np.dtype) -> None:
         self.name = name
         self.words = int(words)
         storage = np.dtype(storage)
         self._bits, self._sentinel = _SENTINEL[storage]
+        self._float = storage.kind == "f"
         self.data = np.empty(self.words, dtype=storage)
         # A watched address range: any access overlapping it first calls
         # ``on_touch`` (the emulator's deferred accumulation flushes there).
@@ -126,9 +130,19 @@ class Memory:
         """Mask of the values that are the never-written sentinel."""
         return np.ascontiguousarray(vals).view(self._bits) == self._sentinel
 
+    def _maybe_unwritten(self, vals: np.ndarray) -> bool:
+        """Cheap screen: False guarantees no sentinel among ``vals``.  The
+        floating sentinel is a NaN, so values without a NaN are clear;
+        the integer one lies below every int32, so does a minimum above it."""
+        if not vals.size:
+            return False
+        if self._float:
+            return bool(np.isnan(vals).any())
+        return int(vals.min()) < _INT_FLOOR
+
     def _check(self, vals: np.ndarray, base: int, acc: Access | None, rel: np.ndarray | None, where: str) -> None:
         # ``vals`` is always a fresh contiguous array here (a gather or a copy).
-        if self._sentinel in vals.view(self._bits):
+        if self._maybe_unwritten(vals) and self._sentinel in vals.view(self._bits):
             bad = self.unwritten(vals)
             offs = rel if rel is not None else (acc.rel if acc is not None and acc.rel is not None
                                                 else affine_offsets(acc.dims if acc else ()))
@@ -176,7 +190,7 @@ class Memory:
         dst._range(dst_base + dst_acc.lo, dst_base + dst_acc.hi, where, "writes")
         out = dst._view(dst_base, dst_acc)
         out[...] = self._view(src_base, src_acc).reshape(dst_acc.shape)
-        if self._sentinel in out.view(self._bits):
+        if self._maybe_unwritten(out) and self._sentinel in out.view(self._bits):
             self._check(self._view(src_base, src_acc).flatten(), src_base, src_acc, None, where)
 
     # -- offset arrays -------------------------------------------------------------
