@@ -15,7 +15,7 @@ units: at step ``s`` the values whose last use is before ``s`` are free, the
 operands and the result of ``s`` coexist.  When a value does not fit, the
 largest value live at that moment becomes DRAM-resident and allocation
 restarts (each restart removes one value, so it terminates).  On the fetta
-preset buffer tensors use bank-padded layouts (``passes.layout.banked``);
+preset buffer tensors reserve room for bank-padded layouts (``passes.banks``);
 on the systolic preset compact row-major ones (its GEMM needs them), with
 temporaries stored in the GEMM's natural ``[batch, left, right]`` order.
 
@@ -162,7 +162,9 @@ def _leaf_role(net: Network, name: str) -> SymbolRole:
 
 def _buffer_layout(v: Value, arch, order_of: dict[str, tuple[str, ...]]) -> Layout:
     if arch.kind == "fetta":
-        return banked(v.shape, arch.buffer.banks)
+        from tncc.passes.banks import reserve
+
+        return reserve(v.shape)  # tuned within this reservation by passes.banks
     order = order_of.get(v.name)
     if order is None or v.kind in (Kind.OUTPUT, Kind.LEAF):
         return compact(v.shape)

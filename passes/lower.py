@@ -401,6 +401,10 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     tiled = TiledProgram(tuple(steps), arch.name)
     for ts in tiled.steps:
         verify_tiled_step(ts, max_points=1 << 16)
+    if arch.kind == "fetta":
+        from tncc.passes.banks import tune_layouts
+
+        mem = tune_layouts(tiled, mem, arch)
     lw = _Lowering(plan, tiled, mem, arch)
     prog = lw.run()
     return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs)

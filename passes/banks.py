@@ -1,0 +1,152 @@
+"""Bank-conflict-aware layouts for tensors that stay in the buffer (fetta).
+
+A beat needs as many passes as the most distinct addresses its ports put in
+one bank (``docs/machine.md``, "Bank conflicts"); a drain likewise.  The
+passes depend on the stored strides, and a tensor is read and written by
+several tiles with different port patterns, so the row pitches are chosen
+per tensor against all of them:
+
+* memory planning reserves, for every pitch, :data:`SLACK` words beyond the
+  natural row length (:func:`reserve`), so any choice below fits the
+  allocation;
+* :func:`tune_layouts` then picks each pitch's padding ``0 <= delta <
+  SLACK`` by coordinate descent (innermost pitch first, two sweeps),
+  minimising ``sum over uses of weight * passes`` where a use is one tile
+  reading the tensor as A or B (weight: beats x loop points) or draining
+  into it (weight: drain cycles x loop points).
+
+The result is never worse than the plain odd-pitch layout: that layout is
+the starting point of the descent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from tncc.isa import timing
+from tncc.passes.layout import Layout, padded_pitch
+from tncc.passes.tiled_ir import ROLE_GROUP, Group, TiledProgram
+
+SLACK = 8  # words of padding reserved per pitch
+
+
+def layout_with(shape: tuple[int, ...], deltas: tuple[int, ...]) -> Layout:
+    """Row-major in declared order; pitch of axis ``k`` (``k < rank-1``) is
+    the natural row length plus ``deltas[k]``."""
+    r = len(shape)
+    strides = [1] * r
+    for k in range(r - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1] + (deltas[k] if shape[k] > 1 else 0)
+    words = 1 + sum((n - 1) * s for n, s in zip(shape, strides))
+    return Layout(tuple(shape), tuple(strides), max(1, words))
+
+
+def reserve(shape: tuple[int, ...]) -> Layout:
+    """The allocation-time layout: every pitch padded by ``SLACK - 1``."""
+    return layout_with(shape, (SLACK - 1,) * max(0, len(shape) - 1))
+
+
+def _odd_deltas(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
+    """The deltas of the plain odd-pitch rule (``layout.banked``)."""
+    r = len(shape)
+    deltas = [0] * max(0, r - 1)
+    acc = 1
+    for k in range(r - 2, -1, -1):
+        natural = acc * shape[k + 1]
+        pitch = padded_pitch(natural, banks) if shape[k] > 1 else natural
+        deltas[k] = pitch - natural
+        acc = pitch
+    return tuple(deltas)
+
+
+def _offsets(dims: list[tuple[int, int]]) -> np.ndarray:
+    off = np.zeros(1, dtype=np.int64)
+    for ext, stride in dims:
+        off = (off[:, None] + np.arange(ext, dtype=np.int64)[None, :] * stride).ravel()
+    return off
+
+
+class _Use:
+    """One tile's access pattern to a tensor: per-port (or per-drain-word)
+    index dims as ``(extent, axis)`` (axis -1: stride 0), and a weight."""
+
+    __slots__ = ("dims", "weight", "drain")
+
+    def __init__(self, dims: list[tuple[int, int]], weight: int, drain: bool) -> None:
+        self.dims, self.weight, self.drain = dims, weight, drain
+
+    def cost(self, strides: tuple[int, ...], banks: int, rports: int) -> float:
+        off = _offsets([(e, strides[a] if a >= 0 else 0) for e, a in self.dims])
+        if not self.drain:
+            return self.weight * timing.conflict_passes(off, banks)
+        chunks = [timing.conflict_passes(off[s:s + rports], banks) for s in range(0, off.size, rports)]
+        return self.weight * max(chunks)
+
+
+def _uses(tiled: TiledProgram, resident: set[str], red_ports: int) -> dict[str, list[_Use]]:
+    out: dict[str, list[_Use]] = {}
+    for ts in tiled.steps:
+        step = ts.step
+        infos = {ix.name: ix for ix in ts.indices}
+        tensors = [(op.value, op.indices, k) for k, op in enumerate(step.operands)]
+        tensors.append((step.result, step.indices, 2))
+        for value, indices, k in tensors:
+            if value not in resident:
+                continue
+            axis = {name: a for a, name in enumerate(indices)}
+            groups = {0: (Group.B, Group.M, Group.K), 1: (Group.B, Group.N, Group.K), 2: (Group.B, Group.M, Group.N)}[k]
+            for block in ts.blocks:
+                for tile in block.tiles:
+                    dims = [(ax.extent, axis.get(ax.index, -1)) for g in groups for ax in tile.axes
+                            if ROLE_GROUP[infos[ax.index].role] is g and ax.extent > 1]
+                    words = tile.tb * tile.tm * tile.tn
+                    weight = tile.count * (tile.beats if k < 2 else -(-words // red_ports))
+                    out.setdefault(value, []).append(_Use(dims, weight, k == 2))
+    return out
+
+
+def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
+    """``mem`` with the layouts of resident tensors tuned (module doc)."""
+    banks, rports = arch.buffer.banks, arch.red.ports
+    resident = {p.value for p in mem.placements if p.resident}
+    uses = _uses(tiled, resident, rports)
+    places = []
+    for p in mem.placements:
+        if not p.resident or p.value not in uses or len(p.layout.shape) < 2:
+            places.append(p)
+            continue
+        shape = p.layout.shape
+        us = uses[p.value]
+
+        def cost(d: tuple[int, ...]) -> float:
+            st = layout_with(shape, d).strides
+            return sum(u.cost(st, banks, rports) for u in us)
+
+        best = tuple(min(x, SLACK - 1) for x in _odd_deltas(shape, banks))
+        best_cost = cost(best)
+        for _ in range(2):
+            for k in range(len(best) - 1, -1, -1):
+                if shape[k] == 1:
+                    continue
+                for delta in range(SLACK):
+                    trial = best[:k] + (delta,) + best[k + 1:]
+                    c = cost(trial)
+                    if c < best_cost:
+                        best, best_cost = trial, c
+        lay = layout_with(shape, best)
+        assert lay.words <= p.layout.words, "tuned layout outgrew its reservation"
+        places.append(dataclasses.replace(p, layout=lay))
+    return dataclasses.replace(mem, placements=tuple(places))
+
+
+def total_passes(tiled: TiledProgram, mem: Any, arch: Any) -> float:
+    """Weighted conflict passes of every resident tensor's uses (for tests and reports)."""
+    resident = {p.value: p for p in mem.placements if p.resident}
+    uses = _uses(tiled, set(resident), arch.red.ports)
+    return sum(u.cost(resident[v].layout.strides, arch.buffer.banks, arch.red.ports)
+               for v, us in uses.items() for u in us)
+
+

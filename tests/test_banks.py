@@ -1,0 +1,31 @@
+"""Bank-conflict-aware layouts: reservations hold, tuning never loses."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import tncc
+from tncc.passes.banks import SLACK, _odd_deltas, layout_with, reserve, total_passes, tune_layouts
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_reservation_bounds_every_choice() -> None:
+    shape = (5, 7, 30, 12)
+    res = reserve(shape)
+    for deltas in ((0, 0, 0), (SLACK - 1,) * 3, (3, 0, 5)):
+        lay = layout_with(shape, deltas)
+        assert lay.words <= res.words and lay.strides[-1] == 1
+
+
+def test_tuning_beats_the_odd_pitch_rule() -> None:
+    c = tncc.compile(ROOT / "examples" / "tt_attention.tn")
+    low = c.lowered
+    tuned = total_passes(low.tiled, low.memory, c.arch)
+    odd = dataclasses.replace(low.memory, placements=tuple(
+        dataclasses.replace(p, layout=layout_with(p.layout.shape, _odd_deltas(p.layout.shape, 64)))
+        if p.resident and len(p.layout.shape) > 1 else p for p in low.memory.placements))
+    assert tuned <= total_passes(low.tiled, odd, c.arch)
+    again = tune_layouts(low.tiled, low.memory, c.arch)
+    assert total_passes(low.tiled, again, c.arch) <= tuned
