@@ -59,3 +59,11 @@ def test_bad_objective_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["plan", TTM, "--objective", "speed"])
     assert exc.value.code == 2
+
+
+def test_a_baseline_that_does_not_fit_is_reported_not_fatal(capsys):
+    # left to right, the CP reconstruction builds a 73-million-element intermediate
+    path = os.path.join(ROOT, "examples", "deepoheat.tn")
+    assert main(["plan", path, "--network", "deepoheat", "--arch", "fetta"]) == 0
+    out = capsys.readouterr().out
+    assert "naive does not fit" in out and "proven optimal" in out

@@ -45,15 +45,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _baseline(net, strategy: str, arch, memory_budget: int | None) -> dict:
+    """MACs (and with ``arch`` modelled cycles and energy) of another strategy's
+    plan; cycles are ``None`` when some step of that order cannot be blocked
+    into the machine's buffer."""
     from tncc.passes.order.hardware import plan_costs
     from tncc.passes.order.planner import plan_network
 
-    p = plan_network(net, objective="macs", arch=arch, strategy=strategy, k_best=1, time_limit=5.0,
+    p = plan_network(net, objective="macs", strategy=strategy, k_best=1, time_limit=5.0,
                      memory_budget=memory_budget)
     out = {"macs": p.macs()}
     if arch is not None:
-        out["cycles"], out["energy_pj"] = plan_costs(p, arch)
+        try:
+            p = plan_network(net, objective="macs", arch=arch, strategy=strategy, k_best=1, time_limit=5.0,
+                             memory_budget=memory_budget)
+            out["cycles"], out["energy_pj"] = plan_costs(p, arch)
+        except TnccError:
+            out["cycles"] = out["energy_pj"] = None
     return out
+
+
+def _num(v, fmt: str = ",d", scale: float = 1.0) -> str:
+    return "does not fit" if v is None else format(v / scale if scale != 1.0 else v, fmt)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,9 +137,9 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"peak intermediate {peak_size(plan):,d} elements; "
               f"at most {peak_live_bytes(plan):,d} bytes of intermediates alive at once\n")
     if arch is not None:
-        out.write(f"modelled cycles {cycles:,d}   (naive {naive['cycles']:,d}, greedy {greedy['cycles']:,d})\n")
-        out.write(f"modelled energy {energy / 1e6:,.3f} uJ   (naive {naive['energy_pj'] / 1e6:,.3f}, "
-                  f"greedy {greedy['energy_pj'] / 1e6:,.3f})\n")
+        out.write(f"modelled cycles {cycles:,d}   (naive {_num(naive['cycles'])}, greedy {_num(greedy['cycles'])})\n")
+        out.write(f"modelled energy {energy / 1e6:,.3f} uJ   (naive {_num(naive['energy_pj'], ',.3f', 1e6)}, "
+                  f"greedy {_num(greedy['energy_pj'], ',.3f', 1e6)})\n")
     for note in plan.notes:
         out.write(f"note: {note}\n")
     verdict = "proven optimal" if plan.proven_optimal else "not proven optimal"
