@@ -24,16 +24,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from tncc.errors import TnccError
 from tncc.ir import DType
+from tncc.isa.arch import Arch
 from tncc.plan import Dataflow
-
-if TYPE_CHECKING:  # the arch loader is a sibling module; only its attributes are used
-    from tncc.isa.arch import Arch
-else:
-    Arch = Any
 
 
 def _ceil(a: int, b: int) -> int:
@@ -125,8 +123,6 @@ def tile_sequence_cycles(t: TileTiming, count: int, fill: int) -> int:
 def conflict_passes(offsets: Any, banks: int) -> int:
     """Passes a set of word offsets needs through ``banks`` single-ported
     banks: the largest number of distinct addresses falling in one bank."""
-    import numpy as np
-
     off = np.unique(np.asarray(offsets, dtype=np.int64).ravel())
     if off.size == 0:
         return 1
@@ -137,8 +133,6 @@ def banked_access_cycles(addresses: Any, banks: int) -> int:
     """Cycles to read (or write) ``addresses`` in order, ``banks`` words per
     cycle: each consecutive chunk of ``banks`` accesses takes as many cycles
     as the most accesses that fall in one bank."""
-    import numpy as np
-
     a = np.asarray(addresses, dtype=np.int64).ravel()
     if a.size == 0:
         return 0
@@ -419,10 +413,10 @@ def estimate_contraction(
     already a row-major matrix.  Raises TnccError if not even one tile's
     blocks fit the buffer."""
     b, m, n, k = (max(1, int(x)) for x in (b, m, n, k))
-    key = (id(arch), b, m, n, k, dataflow, dtype, shape_words)
+    key = (arch, b, m, n, k, dataflow, dtype, shape_words)
     hit = _EST_CACHE.get(key)
-    if hit is not None and hit[0] is arch:
-        return hit[1]
+    if hit is not None:
+        return hit
     t = choose_tile(arch, b, m, n, k, dataflow)
     cap = buffer_words(arch)
     best: Estimate | None = None
@@ -449,11 +443,11 @@ def estimate_contraction(
         raise TnccError(
             f"contraction (b={b}, m={m}, n={n}, k={k}) cannot be blocked into the {cap}-word buffer"
         )
-    _EST_CACHE[key] = (arch, best)
+    _EST_CACHE[key] = best
     return best
 
 
-_EST_CACHE: dict[tuple, tuple[Any, Estimate]] = {}
+_EST_CACHE: dict[tuple, Estimate] = {}
 
 
 def best_dataflow(arch: Arch, b: int, m: int, n: int, k: int, dtype: DType) -> tuple[str, Estimate]:
