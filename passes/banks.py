@@ -86,26 +86,58 @@ class _Use:
         return self.weight * max(chunks)
 
 
+def step_uses(ts: Any, k: int, red_ports: int) -> list[_Use]:
+    """The uses of tensor ``k`` (0: A, 1: B, 2: the result) by the tiles of
+    one tiled step, with dims given by the tensor's axes."""
+    step = ts.step
+    infos = {ix.name: ix for ix in ts.indices}
+    indices = step.indices if k == 2 else step.operands[k].indices
+    axis = {name: a for a, name in enumerate(indices)}
+    groups = {0: (Group.B, Group.M, Group.K), 1: (Group.B, Group.N, Group.K), 2: (Group.B, Group.M, Group.N)}[k]
+    out = []
+    for block in ts.blocks:
+        for tile in block.tiles:
+            dims = [(ax.extent, axis.get(ax.index, -1)) for g in groups for ax in tile.axes
+                    if ROLE_GROUP[infos[ax.index].role] is g and ax.extent > 1]
+            words = tile.tb * tile.tm * tile.tn
+            weight = tile.count * (tile.beats if k < 2 else -(-words // red_ports))
+            out.append(_Use(dims, weight, k == 2))
+    return out
+
+
 def _uses(tiled: TiledProgram, resident: set[str], red_ports: int) -> dict[str, list[_Use]]:
     out: dict[str, list[_Use]] = {}
     for ts in tiled.steps:
         step = ts.step
-        infos = {ix.name: ix for ix in ts.indices}
-        tensors = [(op.value, op.indices, k) for k, op in enumerate(step.operands)]
-        tensors.append((step.result, step.indices, 2))
-        for value, indices, k in tensors:
-            if value not in resident:
-                continue
-            axis = {name: a for a, name in enumerate(indices)}
-            groups = {0: (Group.B, Group.M, Group.K), 1: (Group.B, Group.N, Group.K), 2: (Group.B, Group.M, Group.N)}[k]
-            for block in ts.blocks:
-                for tile in block.tiles:
-                    dims = [(ax.extent, axis.get(ax.index, -1)) for g in groups for ax in tile.axes
-                            if ROLE_GROUP[infos[ax.index].role] is g and ax.extent > 1]
-                    words = tile.tb * tile.tm * tile.tn
-                    weight = tile.count * (tile.beats if k < 2 else -(-words // red_ports))
-                    out.setdefault(value, []).append(_Use(dims, weight, k == 2))
+        values = [op.value for op in step.operands] + [None] * (2 - len(step.operands)) + [step.result]
+        for k, value in enumerate(values):
+            if value is not None and value in resident:
+                out.setdefault(value, []).extend(step_uses(ts, k, red_ports))
     return out
+
+
+def tune_deltas(shape: tuple[int, ...], uses: list[_Use], banks: int, rports: int) -> tuple[int, ...]:
+    """Pitch paddings (each below :data:`SLACK`) minimising the weighted
+    passes of ``uses``, by coordinate descent from the odd-pitch rule."""
+
+    def cost(d: tuple[int, ...]) -> float:
+        st = layout_with(shape, d).strides
+        return sum(u.cost(st, banks, rports) for u in uses)
+
+    best = tuple(min(x, SLACK - 1) for x in _odd_deltas(shape, banks))
+    if not uses or len(shape) < 2:
+        return best
+    best_cost = cost(best)
+    for _ in range(2):
+        for k in range(len(best) - 1, -1, -1):
+            if shape[k] == 1:
+                continue
+            for delta in range(SLACK):
+                trial = best[:k] + (delta,) + best[k + 1:]
+                c = cost(trial)
+                if c < best_cost:
+                    best, best_cost = trial, c
+    return best
 
 
 def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
@@ -118,25 +150,7 @@ def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
         if not p.resident or p.value not in uses or len(p.layout.shape) < 2:
             places.append(p)
             continue
-        shape = p.layout.shape
-        us = uses[p.value]
-
-        def cost(d: tuple[int, ...]) -> float:
-            st = layout_with(shape, d).strides
-            return sum(u.cost(st, banks, rports) for u in us)
-
-        best = tuple(min(x, SLACK - 1) for x in _odd_deltas(shape, banks))
-        best_cost = cost(best)
-        for _ in range(2):
-            for k in range(len(best) - 1, -1, -1):
-                if shape[k] == 1:
-                    continue
-                for delta in range(SLACK):
-                    trial = best[:k] + (delta,) + best[k + 1:]
-                    c = cost(trial)
-                    if c < best_cost:
-                        best, best_cost = trial, c
-        lay = layout_with(shape, best)
+        lay = layout_with(p.layout.shape, tune_deltas(p.layout.shape, uses[p.value], banks, rports))
         assert lay.words <= p.layout.words, "tuned layout outgrew its reservation"
         places.append(dataclasses.replace(p, layout=lay))
     return dataclasses.replace(mem, placements=tuple(places))

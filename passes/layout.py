@@ -86,10 +86,14 @@ def banked(shape: tuple[int, ...], banks: int, order: tuple[int, ...] | None = N
     return Layout(tuple(shape), tuple(strides), max(1, words))
 
 
-def banked_words(shape: tuple[int, ...], banks: int) -> int:
-    """Words a :func:`banked` layout of ``shape`` occupies (any order gives at
-    most this many for declared order; used for budgeting)."""
-    return banked(shape, banks).words
+def banked_words(shape: tuple[int, ...], banks: int, slack: int = 8) -> int:
+    """Words to budget for a bank-tuned layout of ``shape``: every pitch
+    padded by up to ``slack - 1`` words (``tncc.passes.banks``)."""
+    strides_acc, words = 1, 1
+    for k in range(len(shape) - 1, -1, -1):
+        words += (shape[k] - 1) * strides_acc
+        strides_acc = strides_acc * shape[k] + (slack - 1 if k > 0 and shape[k - 1] > 1 else 0)
+    return max(1, words)
 
 
 def sub_layout(layout: Layout, box: tuple[tuple[int, int], ...]) -> tuple[int, Layout]:

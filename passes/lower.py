@@ -31,7 +31,7 @@ from tncc.ir import DType
 from tncc.isa.program import DmaDesc, GemmDesc, Instruction, Program, RedConfig, SwitchConfig, Symbol, TileDesc
 from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.passes.alloc import ONES, Kind, MemoryPlan
-from tncc.passes.layout import Layout, banked, compact
+from tncc.passes.layout import Layout, banked, banked_words, compact
 from tncc.passes.shape import View, copy_descs, gemm_extents, is_row_major, lower_tile, words_spanned
 from tncc.passes.sync import NET_A, NET_B, RED_CFG, SyncTracker
 from tncc.passes.tile import COPY
@@ -111,8 +111,22 @@ class _Lowering:
         v, p = self.values[name], self.places[name]
         self._copy(Opcode.LOAD, p.dram, list(p.dram_layout.strides), p.buf, list(p.layout.strides), list(v.shape), v.dtype, src)
 
-    def _stage_layout(self, shape: tuple[int, ...]) -> Layout:
-        return banked(shape, self.arch.buffer.banks) if self.fetta else compact(shape)
+    def _stage_layout(self, shape: tuple[int, ...], deltas: tuple[int, ...] | None = None) -> Layout:
+        """A staging slot's layout: compact on systolic; on fetta the pitch
+        paddings tuned for the step's tiles (``passes.banks``)."""
+        if not self.fetta:
+            return compact(shape)
+        from tncc.passes.banks import layout_with
+
+        return layout_with(shape, deltas) if deltas is not None else banked(shape, self.arch.buffer.banks)
+
+    def _stage_deltas(self, ts: TiledStep, k: int, indices: tuple[str, ...]) -> tuple[int, ...] | None:
+        if not self.fetta:
+            return None
+        from tncc.passes.banks import step_uses, tune_deltas
+
+        shape = tuple(ts.blocks[0].extent(i) for i in indices)
+        return tune_deltas(shape, step_uses(ts, k, self.arch.red.ports), self.arch.buffer.banks, self.arch.red.ports)
 
     # -- the program ---------------------------------------------------------------------
     def run(self) -> Program:
@@ -159,6 +173,7 @@ class _Lowering:
         last_box: dict[int, tuple] = {}
         slot_of: dict[int, int] = {0: 1, 1: 1, 2: 1}
         cview: View | None = None
+        deltas: dict[int, tuple[int, ...] | None] = {}
         for nblock, block in enumerate(ts.blocks):
             views: list[View] = []
             for k, op in enumerate(step.operands):
@@ -167,7 +182,9 @@ class _Lowering:
                     views.append(_tensor_view(p.buf, p.layout, op.indices))
                     continue
                 box = tuple((block.start(i), block.extent(i)) for i in op.indices)
-                lay = self._stage_layout(tuple(e for _, e in box))
+                if k not in deltas:
+                    deltas[k] = self._stage_deltas(ts, k, op.indices)
+                lay = self._stage_layout(tuple(e for _, e in box), deltas[k])
                 if last_box.get(k) != box:
                     slot_of[k] ^= 1
                     off = sum(s * st for (s, _), st in zip(box, p.dram_layout.strides))
@@ -184,7 +201,9 @@ class _Lowering:
                 cview = _tensor_view(pc.buf, pc.layout, step.indices)
             elif block.first_k:
                 slot_of[2] ^= 1
-                lay = self._stage_layout(tuple(e for _, e in cbox))
+                if 2 not in deltas:
+                    deltas[2] = self._stage_deltas(ts, 2, step.indices)
+                lay = self._stage_layout(tuple(e for _, e in cbox), deltas[2])
                 cview = _tensor_view(slots[2][slot_of[2]], lay, step.indices, tuple((i, s) for i, (s, _) in zip(step.indices, cbox)))
             assert cview is not None
             if self.fetta:
@@ -217,7 +236,11 @@ class _Lowering:
             if val is None or self.places[val].resident:
                 slots[k] = (None, None)
                 continue
-            words = max(self._stage_layout(tuple(b.extent(i) for i in ixs)).words for b in ts.blocks)
+            shapes = [tuple(b.extent(i) for i in ixs) for b in ts.blocks]
+            if self.fetta:
+                words = max(banked_words(sh, self.arch.buffer.banks) for sh in shapes)  # any tuned layout fits
+            else:
+                words = max(compact(sh).words for sh in shapes)
             slots[k] = (base, base + words)
             base += 2 * words
         if not self.fetta:
