@@ -164,7 +164,7 @@ def _buffer_layout(v: Value, arch, order_of: dict[str, tuple[str, ...]]) -> Layo
     if arch.kind == "fetta":
         from tncc.passes.banks import reserve
 
-        return reserve(v.shape)  # tuned within this reservation by passes.banks
+        return reserve(v.shape, arch.buffer.banks)  # tuned within this reservation by passes.banks
     order = order_of.get(v.name)
     if order is None or v.kind in (Kind.OUTPUT, Kind.LEAF):
         return compact(v.shape)

@@ -6,11 +6,11 @@ passes depend on the stored strides, and a tensor is read and written by
 several tiles with different port patterns, so the row pitches are chosen
 per tensor against all of them:
 
-* memory planning reserves, for every pitch, :data:`SLACK` words beyond the
-  natural row length (:func:`reserve`), so any choice below fits the
-  allocation;
+* memory planning reserves, for every pitch, its slack beyond the natural
+  row length (``layout.slacks``: 8 words, up to one bank row for long rows,
+  at most an eighth of the row), so any choice below fits the allocation;
 * :func:`tune_layouts` then picks each pitch's padding ``0 <= delta <
-  SLACK`` by coordinate descent (innermost pitch first, two sweeps),
+  slack`` by coordinate descent (innermost pitch first, two sweeps),
   minimising ``sum over uses of weight * passes`` where a use is one tile
   reading the tensor as A or B (weight: beats x loop points) or draining
   into it (weight: drain cycles x loop points).
@@ -27,26 +27,12 @@ from typing import Any
 import numpy as np
 
 from tncc.isa import timing
-from tncc.passes.layout import Layout, padded_pitch
+from tncc.passes.layout import Layout, layout_with, padded_pitch, slacks
 from tncc.passes.tiled_ir import ROLE_GROUP, Group, TiledProgram
 
-SLACK = 8  # words of padding reserved per pitch
-
-
-def layout_with(shape: tuple[int, ...], deltas: tuple[int, ...]) -> Layout:
-    """Row-major in declared order; pitch of axis ``k`` (``k < rank-1``) is
-    the natural row length plus ``deltas[k]``."""
-    r = len(shape)
-    strides = [1] * r
-    for k in range(r - 2, -1, -1):
-        strides[k] = strides[k + 1] * shape[k + 1] + (deltas[k] if shape[k] > 1 else 0)
-    words = 1 + sum((n - 1) * s for n, s in zip(shape, strides))
-    return Layout(tuple(shape), tuple(strides), max(1, words))
-
-
-def reserve(shape: tuple[int, ...]) -> Layout:
-    """The allocation-time layout: every pitch padded by ``SLACK - 1``."""
-    return layout_with(shape, (SLACK - 1,) * max(0, len(shape) - 1))
+def reserve(shape: tuple[int, ...], banks: int = 64) -> Layout:
+    """The allocation-time layout: every pitch padded by its largest slack."""
+    return layout_with(shape, tuple(s - 1 for s in slacks(shape, banks)))
 
 
 def _odd_deltas(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
@@ -116,23 +102,34 @@ def _uses(tiled: TiledProgram, resident: set[str], red_ports: int) -> dict[str, 
     return out
 
 
+def _merge(uses: list[_Use]) -> list[_Use]:
+    """One use per distinct access pattern, weights summed."""
+    acc: dict[tuple, int] = {}
+    for u in uses:
+        key = (tuple(u.dims), u.drain)
+        acc[key] = acc.get(key, 0) + u.weight
+    return [_Use(list(d), w, dr) for (d, dr), w in acc.items()]
+
+
 def tune_deltas(shape: tuple[int, ...], uses: list[_Use], banks: int, rports: int) -> tuple[int, ...]:
-    """Pitch paddings (each below :data:`SLACK`) minimising the weighted
+    """Pitch paddings (each below its slack) minimising the weighted
     passes of ``uses``, by coordinate descent from the odd-pitch rule."""
 
     def cost(d: tuple[int, ...]) -> float:
         st = layout_with(shape, d).strides
         return sum(u.cost(st, banks, rports) for u in uses)
 
-    best = tuple(min(x, SLACK - 1) for x in _odd_deltas(shape, banks))
+    room = slacks(shape, banks)
+    best = tuple(min(x, r - 1) for x, r in zip(_odd_deltas(shape, banks), room))
     if not uses or len(shape) < 2:
         return best
+    uses = _merge(uses)
     best_cost = cost(best)
     for _ in range(2):
         for k in range(len(best) - 1, -1, -1):
             if shape[k] == 1:
                 continue
-            for delta in range(SLACK):
+            for delta in range(room[k]):
                 trial = best[:k] + (delta,) + best[k + 1:]
                 c = cost(trial)
                 if c < best_cost:

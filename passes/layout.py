@@ -86,14 +86,32 @@ def banked(shape: tuple[int, ...], banks: int, order: tuple[int, ...] | None = N
     return Layout(tuple(shape), tuple(strides), max(1, words))
 
 
-def banked_words(shape: tuple[int, ...], banks: int, slack: int = 8) -> int:
-    """Words to budget for a bank-tuned layout of ``shape``: every pitch
-    padded by up to ``slack - 1`` words (``tncc.passes.banks``)."""
-    strides_acc, words = 1, 1
-    for k in range(len(shape) - 1, -1, -1):
-        words += (shape[k] - 1) * strides_acc
-        strides_acc = strides_acc * shape[k] + (slack - 1 if k > 0 and shape[k - 1] > 1 else 0)
-    return max(1, words)
+def slacks(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
+    """Paddings a bank-tuned layout may add to each pitch (axis ``k`` for
+    ``k < rank - 1``): 8 words, or up to one bank row for long rows, at most
+    an eighth of the compact row length (``tncc.passes.banks``)."""
+    out = []
+    for k in range(len(shape) - 1):
+        row = math.prod(shape[k + 1:])
+        out.append(max(8, min(banks, row // 8)))
+    return tuple(out)
+
+
+def layout_with(shape: tuple[int, ...], deltas: tuple[int, ...]) -> Layout:
+    """Row-major in declared order; the pitch of axis ``k`` (``k < rank-1``)
+    is the row length of the (padded) inner axes plus ``deltas[k]``."""
+    r = len(shape)
+    strides = [1] * r
+    for k in range(r - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1] + (deltas[k] if shape[k] > 1 else 0)
+    words = 1 + sum((n - 1) * s for n, s in zip(shape, strides))
+    return Layout(tuple(shape), tuple(strides), max(1, words))
+
+
+def banked_words(shape: tuple[int, ...], banks: int) -> int:
+    """Words to budget for a bank-tuned layout of ``shape`` (the layout with
+    every padding at its largest: any tuned choice fits in it)."""
+    return layout_with(shape, tuple(s - 1 for s in slacks(shape, banks))).words
 
 
 def sub_layout(layout: Layout, box: tuple[tuple[int, int], ...]) -> tuple[int, Layout]:

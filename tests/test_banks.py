@@ -6,15 +6,18 @@ import dataclasses
 from pathlib import Path
 
 import tncc
-from tncc.passes.banks import SLACK, _odd_deltas, layout_with, reserve, total_passes, tune_layouts
+from tncc.passes.banks import _odd_deltas, reserve, total_passes, tune_layouts
+from tncc.passes.layout import banked_words, layout_with, slacks
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_reservation_bounds_every_choice() -> None:
     shape = (5, 7, 30, 12)
-    res = reserve(shape)
-    for deltas in ((0, 0, 0), (SLACK - 1,) * 3, (3, 0, 5)):
+    res = reserve(shape, 64)
+    room = slacks(shape, 64)
+    assert res.words == banked_words(shape, 64)
+    for deltas in ((0, 0, 0), tuple(r - 1 for r in room), (3, 0, 5)):
         lay = layout_with(shape, deltas)
         assert lay.words <= res.words and lay.strides[-1] == 1
 
