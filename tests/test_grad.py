@@ -7,6 +7,7 @@ gradient network must satisfy <d_y, Y(x + eps v) - Y(x)> / eps = <d_x, v>
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,3 +121,28 @@ def test_expand_grads_is_a_pure_function_of_the_network() -> None:
     two = expand_grads(base)
     assert one == two and one.statements[-1].grad_of == ("y", "b")
     assert base.statements == net.statements  # the input is not changed
+
+
+def test_long_chains_and_exploding_expressions() -> None:
+    from tncc.errors import TnccError
+    from tncc.grad import MAX_FACTORS
+
+    chain = ["network c {", "  index i = 2", "  input x0[i]"]
+    chain += [f"  x{k}[i] = x{k - 1}" for k in range(1, 3000)]  # deeper than Python's recursion limit
+    chain += ["  output x2999", "  grad x2999 wrt x0", "}"]
+    (net,) = load_source("\n".join(chain))
+    assert net.statement("d_x0").operands[0].tensor == "d_x2999"
+    assert check_gradients(net, 0) == 1
+
+    # Each level uses the previous one twice: 2**39 factors after inlining.
+    diamond = ["network d {", "  index i = 2, j = 2", "  input x0[i]"]
+    diamond += [f"  x{k}[i] = x{k - 1}[i] * x{k - 1}[j]" for k in range(1, 40)]
+    diamond += ["  output x39", "  grad x39 wrt x0", "}"]
+    with pytest.raises(TnccError) as info:
+        load_source("\n".join(diamond), "d.tn")
+    (diag,) = info.value.diagnostics
+    assert diag.message.startswith(f"the expression of 'x39' has more than {MAX_FACTORS} factors")
+    assert (diag.span.line, diag.span.column) == (44, 16)
+    (fwd,) = load_source("\n".join(diamond[:-2] + ["}"]))
+    out = reference.evaluate(fwd, seed=0, float64=True)  # scaling falls back, evaluation still works
+    assert out["x39"].shape == (2,)

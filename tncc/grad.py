@@ -27,6 +27,13 @@ from tncc.errors import Collector
 from tncc.ir import GradSpec, Index, Network, Operand, Role, Statement, Tensor
 
 
+MAX_FACTORS = 100_000  # operands visited while flattening one statement
+
+
+class TooLarge(Exception):
+    """Flattening a statement would exceed :data:`MAX_FACTORS` operands."""
+
+
 class Flattener:
     """Inlines intermediate statements into one product over leaves.
 
@@ -39,46 +46,63 @@ class Flattener:
         self.sizes = net.sizes()
         self.taken = set(self.sizes)
         self.fresh: list[Index] = []
+        self._next: dict[str, int] = {}
         self._claimed: set[str] = set()
         self._stop: frozenset[str] = frozenset()
 
     def flatten(self, st: Statement, stop: frozenset[str] = frozenset()) -> tuple[Operand, ...]:
         """The factors of ``st``'s expression over leaves (and tensors in ``stop``),
-        with index names in the name space of ``st``."""
+        with index names in the name space of ``st``.
+
+        Raises :class:`TooLarge` when inlining would visit more than
+        :data:`MAX_FACTORS` operands (statements that use an intermediate
+        twice, stacked, double the product at every level)."""
         self._stop = stop
         self._claimed = set(st.indices) | {i for op in st.operands for i in op.indices}
         out: list[Operand] = []
-        for op in st.operands:
-            self._expand(op, out)
+        # Depth-first, left to right, with an explicit stack: a long chain of
+        # statements must not hit Python's recursion limit.
+        stack = list(reversed(st.operands))
+        visited = 0
+        while stack:
+            op = stack.pop()
+            visited += 1
+            if visited > MAX_FACTORS:
+                raise TooLarge(st.result)
+            inner = self.statements.get(op.tensor)
+            if inner is None or op.tensor in self._stop:
+                out.append(op)
+                continue
+            mapping = self._mapping(inner, op)
+            stack.extend(Operand(sub.tensor, tuple(mapping[i] for i in sub.indices), sub.span)
+                         for sub in reversed(inner.operands))
         return tuple(out)
 
     def _new_name(self, base: str) -> str:
-        k = 1
+        # Resume counting where the last fresh name of this base stopped, so
+        # that allocating n names costs O(n), not O(n**2).
+        k = self._next.get(base, 1)
         while f"{base}_{k}" in self.taken or f"{base}_{k}" in self._claimed:
             k += 1
+        self._next[base] = k + 1
         name = f"{base}_{k}"
         self.taken.add(name)
         self.fresh.append(Index(name, self.sizes[base]))
         self.sizes[name] = self.sizes[base]
         return name
 
-    def _expand(self, op: Operand, out: list[Operand]) -> None:
-        inner = self.statements.get(op.tensor)
-        if inner is None or op.tensor in self._stop:
-            out.append(op)
-            return
+    def _mapping(self, inner: Statement, op: Operand) -> dict[str, str]:
+        """Index names for inlining ``inner`` at the use ``op``: its result
+        indices become the use-site names; its own summed indices keep their
+        names while those are unclaimed, else get fresh ones."""
         mapping = dict(zip(inner.indices, op.indices))
         for sub in inner.operands:
             for i in sub.indices:
                 if i in mapping:
                     continue
-                if i in self._claimed:
-                    mapping[i] = self._new_name(i)
-                else:
-                    mapping[i] = i
+                mapping[i] = self._new_name(i) if i in self._claimed else i
                 self._claimed.add(mapping[i])
-        for sub in inner.operands:
-            self._expand(Operand(sub.tensor, tuple(mapping[i] for i in sub.indices), sub.span), out)
+        return mapping
 
 
 def _prefer_declared(result: tuple[str, ...], declared: tuple[str, ...], ops: list[Operand]) -> tuple[
@@ -112,7 +136,7 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
     new_outputs: list[str] = []
     made: dict[str, GradSpec] = {}  # d_x -> the grad that made it
     upstream: dict[str, str] = {}  # y -> d_y
-    flats: dict[tuple[str, frozenset[str]], tuple[Operand, ...]] = {}
+    flats: dict[tuple[str, frozenset[str]], tuple[Operand, ...] | None] = {}
     for spec in net.grads:
         y = stmts.get(spec.of)
         if y is None:
@@ -148,8 +172,15 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
             # products of different gradients are recognisably identical.
             stop = frozenset({x}) if x in stmts else frozenset()
             if (spec.of, stop) not in flats:
-                flats[(spec.of, stop)] = flat.flatten(y, stop)
+                try:
+                    flats[(spec.of, stop)] = flat.flatten(y, stop)
+                except TooLarge:
+                    flats[(spec.of, stop)] = None
             factors = flats[(spec.of, stop)]
+            if factors is None:
+                coll.error(f"the expression of '{spec.of}' has more than {MAX_FACTORS} factors after inlining "
+                           "intermediate statements; its gradient is not supported", where)
+                continue
             hits = [f for f in factors if f.tensor == x]
             if not hits:
                 coll.error(f"'{spec.of}' does not depend on '{x}', so its gradient is not defined", where)

@@ -28,7 +28,7 @@ import numpy as np
 
 from tncc.dtypes import compute_dtype, round_to
 from tncc.errors import TnccError
-from tncc.grad import Flattener
+from tncc.grad import Flattener, TooLarge
 from tncc.ir import DType, Network, Role, Statement
 
 _PATH_MEMORY = 1 << 32  # elements an einsum intermediate may have
@@ -75,7 +75,10 @@ def _leaf_scales(net: Network) -> dict[str, float]:
     flat = Flattener(net)
     sizes = net.sizes()
     for st in net.statements:
-        factors = flat.flatten(st)
+        try:
+            factors = flat.flatten(st)
+        except TooLarge:
+            factors = st.operands  # scale by the statement's own operands only
         sizes.update({ix.name: ix.size for ix in flat.fresh})
         keep = set(st.indices)
         count: dict[str, int] = {}
