@@ -157,3 +157,11 @@ def open_example(name: str) -> str:
     from pathlib import Path
 
     return (Path(__file__).resolve().parent.parent / "examples" / name).read_text()
+
+
+def test_tensors_too_large_for_a_host_are_tncc_errors() -> None:
+    net = from_einsum("ij->ij", {"i": 2**20, "j": 2**12})
+    with pytest.raises(TnccError, match="more than the reference evaluator handles"):
+        reference.evaluate(net)
+    with pytest.raises(TnccError, match="more than the reference evaluator handles"):
+        reference.random_inputs(net, 0)

@@ -92,12 +92,25 @@ def _leaf_scales(net: Network) -> dict[str, float]:
     return {name: math.exp(lv / 2) for name, lv in log_var.items()}
 
 
+MAX_ELEMENTS = 1 << 31  # per tensor: about 8 GiB of float32, the most a host should be asked for
+
+
+def _check_size(net: Network) -> None:
+    """A TnccError, not a MemoryError, for tensors no host can hold."""
+    for t in net.tensors:
+        n = math.prod(net.shape(t.name))
+        if n > MAX_ELEMENTS:
+            raise TnccError(f"tensor '{t.name}' of network '{net.name}' has {n} elements, more than the "
+                            f"reference evaluator handles ({MAX_ELEMENTS})")
+
+
 def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     """Deterministic random values for every leaf of ``net``, in its storage dtype.
 
     Each leaf draws from its own generator seeded by ``(seed, crc32(name))`` so
     adding a tensor does not change the others.  int8 leaves are uniform in
     -4..4; float leaves are standard normal scaled so results stay O(1)."""
+    _check_size(net)
     scales = _leaf_scales(net) if not net.dtype.is_int else {}
     out: dict[str, np.ndarray] = {}
     for t in net.leaves():
@@ -142,6 +155,7 @@ def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, se
     the network's dtype first.  With ``float64=True`` the dtype is ignored and
     everything is computed in float64 (for checking mathematics, e.g. gradients,
     without rounding noise)."""
+    _check_size(net)
     given = dict(inputs or {})
     leaves = {t.name for t in net.leaves()}
     unknown = sorted(set(given) - leaves)
