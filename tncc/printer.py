@@ -48,8 +48,9 @@ def derived_names(net: Network) -> tuple[set[str], set[str]]:
 
 
 def _lines(net: Network, fold_grads: bool) -> list[str]:
-    skip_t, skip_i = derived_names(net) if fold_grads else (set(), set())
-    grad_inputs = derived_names(net)[0] if not fold_grads else set()
+    derived_t, derived_i = derived_names(net)
+    skip_t, skip_i = (derived_t, derived_i) if fold_grads else (set(), set())
+    grad_inputs = set() if fold_grads else derived_t
     statements = {st.result: st for st in net.statements}
     out = [f"network {net.name} {{", f"  dtype {net.dtype.value}"]
     for ix in net.indices:

@@ -11,8 +11,11 @@ HELP = "check .tn programs and report every error"
 DESCRIPTION = """\
 Parse and check one or more .tn programs.  Every error in a file is reported
 (file:line:col, the source line and a caret); on success prints one line per
-file, e.g. "examples/tt_linear.tn: ok (1 network)".  Exit status 1 if any file
-has an error."""
+file with its networks.  Exit status 1 if any file has an error.
+
+example:
+  $ tncc check examples/tt_ffn.tn
+  examples/tt_ffn.tn: ok (2 networks: tt_ffn_up, tt_ffn_down)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -168,7 +168,7 @@ def parse_source(text: str, file: str = "<string>", *, fast: bool = True) -> ast
                     pass
             networks = parser.parse(text)
         except (UnexpectedToken, UnexpectedCharacters) as exc:
-            raise TnccError(describe_unexpected(exc, text, file, parser)) from None
+            raise TnccError(describe_unexpected(exc, text, file)) from None
         except UnexpectedInput as exc:  # any other Lark input error: still located
             line, col = getattr(exc, "line", 1), getattr(exc, "column", 1)
             raise TnccError(Diagnostic("syntax error", Span(file, line, col, line, col + 1, text))) from None

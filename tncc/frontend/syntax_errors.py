@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 from tncc.errors import Diagnostic, Span
@@ -123,7 +122,7 @@ def _shown(value: str) -> str:
     return repr(value) if not value.isprintable() or "'" in value else f"'{value}'"
 
 
-def describe_unexpected(exc: UnexpectedToken | UnexpectedCharacters, text: str, file: str, parser: Lark) -> Diagnostic:
+def describe_unexpected(exc: UnexpectedToken | UnexpectedCharacters, text: str, file: str) -> Diagnostic:
     """One diagnostic for a Lark syntax error, located at the offending text."""
     if isinstance(exc, UnexpectedCharacters):
         line, col = exc.line, exc.column
