@@ -175,3 +175,14 @@ def test_fast_path_rejects_what_lark_rejects(kind: str) -> None:
     assert parser_module._fast is not None
     with pytest.raises(Reject):
         parser_module._fast.parse(SYNTAX_ERRORS[kind][0])
+
+
+@pytest.mark.parametrize("src,col,hint", [
+    ("network n {\n  y[i] = x[i] + w[i]\n}\n", 15, "sums of products are not part of the language"),
+    ("network n {\n  y[i] = (x * w) * v\n}\n", 10, "write an intermediate statement to fix an order"),
+])
+def test_common_mistakes_get_a_hint(src: str, col: int, hint: str) -> None:
+    with pytest.raises(TnccError) as info:
+        parse_source(src, "m.tn")
+    (diag,) = info.value.diagnostics
+    assert (diag.span.line, diag.span.column) == (2, col) and hint in diag.message

@@ -36,6 +36,15 @@ _FIXED: dict[str, str] = {
 _ORDER = ("NAME", "INT", "RSQB", "LSQB", "_COMMA", "_EQUAL", "_STAR", "LBRACE", "RBRACE",
           "NETWORK", "WRT", "_NL", "_SEMI", "$END")
 
+# Characters a user may well try, with what to do instead.
+_CHAR_HINTS: dict[str, str] = {
+    "-": "sizes are positive decimal integers",
+    "+": "a statement is one product of tensors ('*'); sums of products are not part of the language",
+    "(": "there is no grouping with parentheses; write an intermediate statement to fix an order",
+    ")": "there is no grouping with parentheses; write an intermediate statement to fix an order",
+    "/": "a statement is one product of tensors ('*'); division is not part of the language",
+}
+
 _SCAN = re.compile(r"(?P<nl>\n|;)|(?P<comment>#[^\n]*)|(?P<ws>[ \t\f\r]+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
                    r"|(?P<int>[0-9]+)|(?P<punct>.)", re.S)
 
@@ -130,8 +139,8 @@ def describe_unexpected(exc: UnexpectedToken | UnexpectedCharacters, text: str, 
         char = text[offset] if 0 <= offset < len(text) else ""
         if char == "\x00":
             msg = "unexpected character '\\x00' (is this a binary file?)"
-        elif char == "-":
-            msg = "unexpected '-': sizes are positive decimal integers"
+        elif char in _CHAR_HINTS:
+            msg = f"unexpected '{char}': {_CHAR_HINTS[char]}"
         elif not char.isprintable():
             msg = f"unexpected character {char!r}"
         else:
