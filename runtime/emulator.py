@@ -35,7 +35,7 @@ from tncc.runtime.memory import ACCESS_LIMIT, Access, Memory, affine_offsets
 from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
 from tncc.runtime.report import Record, Report
 from tncc.runtime.sched import Scheduler
-from tncc.runtime.tile import PreparedTile, structure_key
+from tncc.runtime.tile import Chain, PreparedTile, structure_key
 
 DEFAULT_STEP_LIMIT = 10_000_000
 DRAM_LIMIT = 1 << 28  # words of DRAM the emulator allocates
@@ -78,19 +78,17 @@ def load(source: str | os.PathLike[str] | bytes | bytearray | Program) -> Progra
 
 @dataclass(slots=True)
 class _Pending:
-    """A drain not yet performed.  Consecutive CTILEs of one structure that
-    accumulate into the same addresses (a contracted range split across
-    tiles) are summed as one longer contraction, so the products of a whole
-    chain become one matrix product.  Any access to the pending addresses
-    (the buffer's watch range), any other tile, and the end of the run
-    perform it first, so every read sees program-order values; integer sums
-    are exact (wrap-around is modular), floating sums differ from a strict
-    chain only in rounding order."""
+    """A drain not yet performed: a :class:`~tncc.runtime.tile.Chain` of
+    consecutive CTILEs of one structure that accumulate into the same
+    addresses.  Any access to those addresses (the buffer's watch range),
+    any other tile, and the end of the run perform it first, so every read
+    sees program-order values; integer sums are exact (wrap-around is
+    modular), floating sums differ from a strict chain only in rounding
+    order."""
 
-    tile: PreparedTile
+    chain: Chain
     c_base: int
     accumulate: bool
-    pairs: list[tuple[np.ndarray, np.ndarray]]
     where: str
 
 
@@ -131,6 +129,7 @@ class Emulator:
         # configurations, so they are kept across runs.
         self._tiles: dict[tuple, PreparedTile] = {}
         self._skeys: dict[int, tuple] = {}
+        self._ctiles: tuple[dict[int, int], list[tuple[int, bool]]] | None = None
         self._handlers: dict[Opcode, Callable[[int, Instruction, Where], Record | None]] = {}
         for op in TABLE:
             handler = getattr(self, "_op_" + op.name.lower(), None)
@@ -210,7 +209,7 @@ class Emulator:
         if pend is not None:
             self._pending = None
             self.buf.watch = None
-            pend.tile.drain_into(self.buf, pend.c_base, pend.accumulate, pend.pairs, pend.where)
+            pend.chain.drain(self.buf, pend.c_base, pend.accumulate, pend.where)
 
     def _args(self, idx: int, ins: Instruction) -> dict[str, Any]:
         st = self.program.statements
@@ -370,14 +369,14 @@ class Emulator:
         pt = self._prepared(idx, ins, where)
         d = self.program.tiles[ins.fields[0]]
         if pt.fast:
-            pair = pt.gather(self.buf, d, where)  # may flush a pending drain it reads
             pend = self._pending
-            if pend is not None and pend.tile is pt and pend.c_base == d.c.base and d.accumulate:
-                pend.pairs.append(pair)  # accumulates into the very addresses still pending
-            else:
+            if not (pend is not None and pend.chain.tile is pt and pend.c_base == d.c.base and d.accumulate
+                    and not self._reads_pending(pt, d) and pend.chain.add(self.buf, d, where)):
                 self._flush()
                 pt.check_drain(self.buf, d.c.base, where)
-                self._pending = _Pending(pt, d.c.base, d.accumulate, [pair], where)
+                chain = Chain(pt, self._chain_length(idx, d))
+                chain.add(self.buf, d, where)
+                self._pending = _Pending(chain, d.c.base, d.accumulate, where)
                 self.buf.watch = (d.c.base + pt.c_lo, d.c.base + pt.c_hi)
         else:
             self._flush()
@@ -397,6 +396,55 @@ class Emulator:
         hops = operand_words * self._dist_stages + drained * self._red_levels  # timing.network_hops
         words = operand_words + (2 * drained if d.accumulate or pt.reduces else drained)
         return (idx, "CTILE", ins.src, s, e, n * pt.macs, 0, words, hops, n * pt.conflicts, 0, 0) + busy
+
+    def _reads_pending(self, pt: PreparedTile, d: Any) -> bool:
+        """Whether the tile's operands overlap the pending drain's words."""
+        w = self.buf.watch
+        if w is None:
+            return False
+        return any(base + lo <= w[1] and base + hi >= w[0]
+                   for base, (lo, hi) in ((d.a.base, pt.a_span), (d.b.base, pt.b_span)))
+
+    def _chain_length(self, idx: int, d: Any) -> int:
+        """How many CTILEs from ``idx`` on may join one accumulation chain: the
+        following CTILEs of the same structure that accumulate into the same
+        addresses, up to the next one that does not or a reconfiguration.
+        An upper bound (a flush may end the chain early); it sizes the
+        chain's operand arrays."""
+        if self._ctiles is None:
+            self._ctiles = self._index_ctiles()
+        order, barrier = self._ctiles
+        code, tiles = self.program.instructions, self.program.tiles
+        key = self._skeys[code[idx].fields[0]]
+        n = 1
+        j = order[idx] + 1
+        while j < len(barrier) and n < 256 and not barrier[j][1]:
+            t = code[barrier[j][0]].fields[0]
+            t2 = tiles[t]
+            if not (t2.accumulate and t2.c.base == d.c.base and
+                    (self._skeys.get(t) or self._skeys.setdefault(t, structure_key(t2))) == key):
+                break
+            n += 1
+            j += 1
+        return n
+
+    def _index_ctiles(self) -> tuple[dict[int, int], list[tuple[int, bool]]]:
+        """The CTILEs in program order: instruction index -> position, and per
+        position (instruction index, whether a reconfiguration, GEMM or HALT
+        comes between it and the previous CTILE).  Built once per program."""
+        order: dict[int, int] = {}
+        rows: list[tuple[int, bool]] = []
+        barrier = False
+        stops = (Opcode.DIST, Opcode.RED, Opcode.GEMM, Opcode.HALT)
+        for i, ins in enumerate(self.program.instructions):
+            op = ins.opcode
+            if op is Opcode.CTILE:
+                order[i] = len(rows)
+                rows.append((i, barrier))
+                barrier = False
+            elif op in stops:
+                barrier = True
+        return order, rows
 
     def _op_gemm(self, idx: int, ins: Instruction, where: Where) -> Record:
         arch = self.arch

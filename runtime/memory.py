@@ -178,6 +178,21 @@ class Memory:
         else:
             self.data[base + acc.rel] = values
 
+    def touch(self, lo: int, hi: int, acc: Access, where: object) -> None:
+        """Range and size checks of a read of ``acc`` spanning ``lo..hi``
+        (and the watch hook), for callers that then read :meth:`view` or
+        ``data`` themselves."""
+        self._range(lo, hi, where, "reads")
+        self._size(acc, where)
+
+    def view(self, base: int, acc: Access) -> np.ndarray:
+        """The strided view of an injective pattern (checked by :meth:`touch`)."""
+        return self._view(base, acc)
+
+    def maybe_unwritten(self, vals: np.ndarray) -> bool:
+        """False guarantees ``vals`` holds no never-written word."""
+        return self._maybe_unwritten(vals) and bool(self.unwritten(vals).any())
+
     def copy_to(self, dst: "Memory", src_base: int, src_acc: Access, dst_base: int, dst_acc: Access,
                 where: object) -> None:
         """``dst.write(dst_base, dst_acc, self.read(src_base, src_acc))`` for

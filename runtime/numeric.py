@@ -77,9 +77,8 @@ class ContractPlan:
     output are summed, in one operand and the output are free; a label in one
     operand only and not in the output is summed on that operand first.
     Every output label must occur in an operand.  Both operands are brought
-    to (batch, free, summed) order, so operands that already have their
-    summed labels last and batch labels of size one are used without a
-    transpose (B is then copied once into (summed, free) order).  ``raw``
+    to (batch, M, K) and (batch, K, N) order; operands allocated by
+    :meth:`alloc` already are, so the product reads them without a copy.  ``raw``
     returns the product in ``have`` order (batch, A-free, B-free), for
     callers that can arrange their output addresses in that order."""
 
@@ -107,9 +106,9 @@ class ContractPlan:
             return p
 
         self.a_perm = tuple(a_labels.index(c) for c in batch + a_free + summed)
-        self.b_perm = tuple(b_labels.index(c) for c in batch + b_free + summed)
+        self.b_perm = tuple(b_labels.index(c) for c in batch + summed + b_free)
         nb, nm, nk, nn = prod(batch), prod(a_free), prod(summed), prod(b_free)
-        self.a_shape, self.b_shape = (nb, nm, nk), (nb, nn, nk)
+        self.a_shape, self.b_shape = (nb, nm, nk), (nb, nk, nn)
         self.res_shape = tuple(size[c] for c in batch + a_free + b_free)
         self.have = "".join(batch + a_free + b_free)
         self.out_perm = tuple(self.have.index(c) for c in out_labels)
@@ -120,11 +119,23 @@ class ContractPlan:
             a = a.sum(axis=self.a_sum)
         if self.b_sum:
             b = b.sum(axis=self.b_sum)
+        # reshape copies unless the operand is already laid out in this order
+        # (numpy's matmul reaches BLAS reliably only with C-ordered operands;
+        # a transposed view can fall to its slow generic loop).
         at = a.transpose(self.a_perm).reshape(self.a_shape)
         bt = b.transpose(self.b_perm).reshape(self.b_shape)
-        # numpy's matmul reaches BLAS reliably only with C-ordered operands
-        # (a transposed view can fall to its slow generic loop): copy B once.
-        return np.matmul(at, np.ascontiguousarray(bt.swapaxes(-1, -2)))
+        return np.matmul(at, bt)
+
+    def alloc(self, a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """Empty operands of these shapes (label order), stored in the order
+        :meth:`raw` wants them, so filling them and calling ``raw`` copies
+        nothing more.  Plain arrays when an operand is pre-summed."""
+        def make(shape: tuple[int, ...], perm: tuple[int, ...], presummed: bool) -> np.ndarray:
+            if presummed:
+                return np.empty(shape, dtype=dtype)
+            stored = np.empty([shape[p] for p in perm], dtype=dtype)
+            return stored.transpose(np.argsort(perm))
+        return make(a_shape, self.a_perm, bool(self.a_sum)), make(b_shape, self.b_perm, bool(self.b_sum))
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.raw(a, b).reshape(self.res_shape).transpose(self.out_perm)

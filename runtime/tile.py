@@ -24,6 +24,7 @@ distinct; otherwise the tile runs point by point, lane by lane, through
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,39 +235,30 @@ class PreparedTile:
             vals = round_to(vals, self.dtype)
         return vals.astype(self.ct, copy=False)
 
-    def gather(self, mem: Memory, desc: TileDesc, where: str) -> tuple[np.ndarray, np.ndarray]:
-        """Fast path, first half: every beat of every loop point of both
-        operands as they reach the lanes (fresh arrays, in compute type)."""
-        a = self._values(self.op_a.read(mem, desc.a.base, where)).reshape(self.op_a.shape)
-        b = self._values(self.op_b.read(mem, desc.b.base, where)).reshape(self.op_b.shape)
-        return a, b
+    def gather_into(self, mem: Memory, base: int, op: _Operand, out: np.ndarray, where: str) -> None:
+        """One execution's operand (every beat of every loop point, as it
+        reaches the lanes) written into ``out`` in the compute type."""
+        acc = op.access
+        if acc is not None and self.ct == mem.data.dtype and not needs_rounding(self.dtype, mem.data.dtype):
+            mem.touch(base + acc.lo, base + acc.hi, acc, where)
+            src = mem.view(base, acc) if acc.view else mem.data[base + acc.rel]
+            np.copyto(out, src.reshape(op.shape))
+            if mem.maybe_unwritten(out):
+                op.read(mem, base, where)  # raises naming the first never-written word
+            return
+        np.copyto(out, self._values(op.read(mem, base, where)).reshape(op.shape))
 
     def check_drain(self, mem: Memory, c_base: int, where: str) -> None:
         """Range check of the drain addresses, ahead of a deferred drain."""
         mem.check_range(c_base + self.c_lo, c_base + self.c_hi, where)
 
-    def drain_into(self, mem: Memory, c_base: int, accumulate: bool, pairs: list[tuple[np.ndarray, np.ndarray]],
-                   where: str) -> None:
-        """Fast path, second half: the lane products of ``pairs`` (operands of
-        one or more executions that accumulate into the same addresses,
-        concatenated along the beats) summed and drained; adds to the
-        buffer's values when ``accumulate``."""
-        if len(pairs) == 1:
-            a, b = pairs[0]
-        else:
-            a = np.concatenate([p[0] for p in pairs], axis=-1)
-            b = np.concatenate([p[1] for p in pairs], axis=-1)
-        plan, rel = self._plan(a.shape, b.shape)
-        vals = plan.raw(a, b).reshape(-1)
-        if accumulate:
-            vals = vals + mem.read_rel(c_base, rel, self.c_lo, self.c_hi, where).astype(vals.dtype, copy=False)
-        mem.write_rel(c_base, rel, self.c_lo, self.c_hi, accumulate_wrap(vals, self.desc.dtype), where)
-
     def run(self, mem: Memory, desc: TileDesc, where: str) -> None:
         """Execute the whole loop nest of ``desc`` (same structure as the
         prepared one; bases may differ) on ``mem`` (the buffer)."""
         if self.fast:
-            self.drain_into(mem, desc.c.base, desc.accumulate, [self.gather(mem, desc, where)], where)
+            chain = Chain(self, 1)
+            chain.add(mem, desc, where)
+            chain.drain(mem, desc.c.base, desc.accumulate, where)
         else:
             self._run_points(mem, desc, where)
 
@@ -307,6 +299,52 @@ class PreparedTile:
             if add:
                 acc = acc + mem.read_index(addrs, where).astype(acc.dtype, copy=False)
             mem.write_index(addrs, accumulate_wrap(acc, d.dtype), where)
+
+
+CHAIN_WORDS = 1 << 24  # operand words a chain may hold before it is drained
+
+
+class Chain:
+    """Executions of one fast tile that accumulate into the same addresses (a
+    contracted range split across CTILEs), summed as one longer contraction.
+
+    Operands are gathered straight into arrays laid out as the matrix
+    product wants them (the beats of successive executions side by side), so
+    a whole chain costs one gather per operand per execution and one
+    product.  ``capacity`` executions fit; :meth:`add` returns False when
+    full."""
+
+    def __init__(self, tile: "PreparedTile", capacity: int) -> None:
+        per = math.prod(tile.op_a.shape) + math.prod(tile.op_b.shape)
+        self.capacity = max(1, min(capacity, CHAIN_WORDS // max(1, per)))
+        self.tile = tile
+        self.filled = 0
+        total = tile.beats * self.capacity
+        a_shape, b_shape = tile.op_a.shape[:-1] + (total,), tile.op_b.shape[:-1] + (total,)
+        plan, _ = tile._plan(a_shape, b_shape)
+        self.a, self.b = plan.alloc(a_shape, b_shape, tile.ct)
+
+    def add(self, mem: Memory, desc: TileDesc, where: str) -> bool:
+        if self.filled == self.capacity:
+            return False
+        t = self.tile
+        lo = self.filled * t.beats
+        t.gather_into(mem, desc.a.base, t.op_a, self.a[..., lo:lo + t.beats], where)
+        t.gather_into(mem, desc.b.base, t.op_b, self.b[..., lo:lo + t.beats], where)
+        self.filled += 1
+        return True
+
+    def drain(self, mem: Memory, c_base: int, accumulate: bool, where: str) -> None:
+        """Sum the lane products of every execution added and drain them;
+        adds to the buffer's values when ``accumulate``."""
+        t = self.tile
+        n = self.filled * t.beats
+        a, b = (self.a, self.b) if self.filled == self.capacity else (self.a[..., :n], self.b[..., :n])
+        plan, rel = t._plan(a.shape, b.shape)
+        vals = plan.raw(a, b).reshape(-1)
+        if accumulate:
+            vals = vals + mem.read_rel(c_base, rel, t.c_lo, t.c_hi, where).astype(vals.dtype, copy=False)
+        mem.write_rel(c_base, rel, t.c_lo, t.c_hi, accumulate_wrap(vals, t.desc.dtype), where)
 
 
 def _lane_ports(d: TileDesc) -> tuple[np.ndarray, np.ndarray]:
