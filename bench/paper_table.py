@@ -65,9 +65,15 @@ def measure(wl: Workload, folder: Path, seed: int) -> dict[str, Any]:
     for arch, order in CONFIGS:
         cfg = Config(arch, order)
         try:
-            res[(arch, order)] = run_config(str(path), cfg, seed=seed).metrics
+            result = run_config(str(path), cfg, seed=seed)
         except TnccError as err:
             row["errors"][cfg.label] = err.render().splitlines()[0]
+            continue
+        res[(arch, order)] = result.metrics
+        if (arch, order) == ("fetta", "csse") and result.plan is not None:
+            # The search is time-limited: say whether this plan is proven optimal.
+            row["csse_proven_optimal"] = result.plan.proven_optimal
+            row["csse_search_seconds"] = result.plan.search_seconds
     row["seconds"] = time.perf_counter() - t0
     f, s = res.get(("fetta", "csse")), res.get(("systolic", "csse"))
     if f is None or s is None:
@@ -113,7 +119,7 @@ def _x(v: float) -> str:
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
     header = ["family", "workload", "MACs", "fetta cyc", "systolic cyc", "speedup", "energy", "EDP",
-              "fetta util", "sys shaping", "flops/csse", "naive/csse", "naive MACs", "sys flops/csse", "match", "s"]
+              "fetta util", "sys shaping", "flops/csse", "naive/csse", "naive MACs", "sys flops/csse", "proven", "match", "s"]
     out = []
     for r in rows:
         if "error" in r:
@@ -123,7 +129,8 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
         out.append([r["family"], r["workload"], f"{r['macs']:.3g}", f"{r['fetta_cycles']:,}", f"{r['systolic_cycles']:,}",
                     _x(r["speedup"]), _x(r["energy_ratio"]), _x(r["edp_ratio"]), f"{100 * r['fetta_util']:.0f}%",
                     f"{100 * r['systolic_shaping_share']:.0f}%", _x(r["flops_vs_csse"]), _x(r["naive_vs_csse"]),
-                    _x(r["naive_macs_vs_csse"]), _x(r["systolic_flops_vs_csse"]), "yes" if r["match"] else "NO", f"{r['seconds']:.0f}"])
+                    _x(r["naive_macs_vs_csse"]), _x(r["systolic_flops_vs_csse"]),
+                    {True: "yes", False: "no"}.get(r.get("csse_proven_optimal"), "-"), "yes" if r["match"] else "NO", f"{r['seconds']:.0f}"])
     notes = [f"  {r['family']} {r['workload']}: {cfg}: {msg}" for r in rows for cfg, msg in r.get("errors", {}).items()
              if "error" not in r]
     text = render_table(header, out)

@@ -59,12 +59,13 @@ class Config:
 @dataclass(frozen=True)
 class Result:
     """One configuration's outcome: its metrics, the raw report they came
-    from, and the reuse summary of its plan (training steps only)."""
+    from, the reuse summary of its plan (training steps only) and the plan."""
 
     config: Config
     metrics: Metrics
     report: Mapping[str, Any] = field(default_factory=dict)
     reuse: ReuseSummary | None = None
+    plan: Plan | None = field(default=None, repr=False)  # the plan that ran (draw it with tncc.viz.plan_dot)
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def result_of_run(config: Config, report: Mapping[str, Any], clock_ghz: float, p
     """Build a :class:`Result` from one run report (and the plan it ran)."""
     net = plan.network if plan is not None else None
     reuse = reuse_summary(plan) if plan is not None and has_gradients(plan.network) else None
-    return Result(config, metrics_from_report(report, clock_ghz, net, word_bytes), dict(report), reuse)
+    return Result(config, metrics_from_report(report, clock_ghz, net, word_bytes), dict(report), reuse, plan)
 
 
 def run_config(source: "str | Path | Network", config: Config, *, network: str | None = None,
