@@ -423,16 +423,24 @@ def estimate_contraction(
     if b * (m * k + k * n + m * n) <= cap:  # everything resident: one load per operand
         best = _cost(arch, b, m, n, k, dataflow, dtype, t, _Blocking(b, m, n, k, True), shape_words)
     else:
-        # Chunks of the contracted range long enough that the drain hides behind beats.
+        # Chunks of the contracted range long enough that the drain hides
+        # behind the beats where the buffer allows; for each block of the
+        # free dimensions the longest chunk that fits (fewest transfers).
         kmin = min(k, t.tkk * 64)
+        kbs = _multiples(k, t.tkk, 64)
         found: list[Estimate] = []
-        for bb in _multiples(b, t.tb, 3):
-            for mb in _multiples(m, t.tm):
-                for nb in _multiples(n, t.tn):
-                    for kb in _multiples(k, t.tkk, 8):
-                        blk = _Blocking(bb, mb, nb, kb)
-                        if blk.words() <= cap and (kb >= kmin or kb == k):
-                            found.append(_cost(arch, b, m, n, k, dataflow, dtype, t, blk, shape_words))
+        for bb in _multiples(b, t.tb, 64):
+            for mb in sorted({*_multiples(m, t.tm), min(m, t.tm)}):
+                for nb in sorted({*_multiples(n, t.tn), min(n, t.tn)}):
+                    room = cap - bb * mb * nb
+                    if room <= 0:
+                        continue
+                    fit = [kb for kb in kbs if 2 * bb * kb * (mb + nb) <= room]
+                    if not fit:
+                        continue
+                    long_enough = [kb for kb in fit if kb >= kmin or kb == k]
+                    kb = max(long_enough or fit)
+                    found.append(_cost(arch, b, m, n, k, dataflow, dtype, t, _Blocking(bb, mb, nb, kb), shape_words))
         if found:
             # Fewest cycles, but not at any price in traffic: among blockings
             # within 1% of the fastest (they differ by the first load and the

@@ -132,3 +132,13 @@ def test_estimate_tracks_the_emulated_cycles_of_a_blocked_gemm(m: int, n: int, k
     measured = Emulator(fetta_gemm(FETTA, m, n, k, **blocks)).run().report.cycles
     est = timing.estimate_contraction(FETTA, 1, m, n, k, Dataflow.OUTER, DType.FP32)
     assert 0.75 <= est.cycles / measured <= 1.25, (est.cycles, measured)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4096), st.integers(1, 4096), st.integers(1, 4096), st.integers(1, 4096),
+       st.sampled_from([DType.FP32, DType.FP16, DType.INT8]))
+def test_every_contraction_gets_an_estimate(b: int, m: int, n: int, k: int, dtype: DType) -> None:
+    for arch in (FETTA, SYSTOLIC):
+        flow, est = timing.best_dataflow(arch, b, m, n, k, dtype)
+        assert est.macs == b * m * n * k and est.cycles > 0
+        assert est.buffer_words <= arch.buffer_words
