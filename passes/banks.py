@@ -8,7 +8,7 @@ per tensor against all of them:
 
 * memory planning reserves, for every pitch, its slack beyond the natural
   row length (``layout.slacks``: 8 words, up to one bank row for long rows,
-  at most an eighth of the row), so any choice below fits the allocation;
+  at most a 32nd of the row), so any choice below fits the allocation;
 * :func:`tune_layouts` then picks each pitch's padding ``0 <= delta <
   slack`` by coordinate descent (innermost pitch first, two sweeps),
   minimising ``sum over uses of weight * passes`` where a use is one tile

@@ -89,11 +89,11 @@ def banked(shape: tuple[int, ...], banks: int, order: tuple[int, ...] | None = N
 def slacks(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
     """Paddings a bank-tuned layout may add to each pitch (axis ``k`` for
     ``k < rank - 1``): 8 words, or up to one bank row for long rows, at most
-    an eighth of the compact row length (``tncc.passes.banks``)."""
+    a 32nd of the compact row length (``tncc.passes.banks``)."""
     out = []
     for k in range(len(shape) - 1):
         row = math.prod(shape[k + 1:])
-        out.append(max(8, min(banks, row // 8)))
+        out.append(max(8, min(banks, row // 32)))
     return tuple(out)
 
 
