@@ -108,6 +108,9 @@ def test_budget_too_small_is_a_clear_error() -> None:
 def steps(draw):
     names = ["a", "b", "c", "d", "e", "f"]
     sizes = {n: draw(st.sampled_from((1, 2, 3, 5, 7, 8, 13, 16, 31))) for n in names}
+    while math.prod(sizes.values()) > 100_000:  # keep the point-by-point check cheap
+        big = max(sizes, key=sizes.get)
+        sizes[big] = max(1, sizes[big] // 3)
     a = tuple(n for n in names if draw(st.booleans()))
     unary = draw(st.integers(0, 4)) == 0
     b = None if unary else tuple(n for n in draw(st.permutations(names)) if draw(st.booleans()))
@@ -118,7 +121,7 @@ def steps(draw):
     return _step(a, b, out), sizes
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps(), st.sampled_from(["fetta", "systolic"]), st.sampled_from([0, 40, 400]))
 def test_every_point_exactly_once(case, arch_name, budget_words) -> None:
     step, sizes = case
