@@ -27,7 +27,7 @@ from tncc.errors import Collector
 from tncc.ir import GradSpec, Index, Network, Operand, Role, Statement, Tensor
 
 
-MAX_FACTORS = 100_000  # operands visited while flattening one statement
+MAX_FACTORS = 10_000  # operands visited while flattening one statement (real networks: tens)
 
 
 class TooLarge(Exception):
@@ -41,7 +41,8 @@ class Flattener:
     clash with no declared index and no name already in use in the product
     being built."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, max_factors: int = MAX_FACTORS) -> None:
+        self.max_factors = max_factors
         self.statements = {st.result: st for st in net.statements}
         self.sizes = net.sizes()
         self.taken = set(self.sizes)
@@ -55,7 +56,7 @@ class Flattener:
         with index names in the name space of ``st``.
 
         Raises :class:`TooLarge` when inlining would visit more than
-        :data:`MAX_FACTORS` operands (statements that use an intermediate
+        ``max_factors`` (default :data:`MAX_FACTORS`) operands (statements that use an intermediate
         twice, stacked, double the product at every level)."""
         self._stop = stop
         self._claimed = set(st.indices) | {i for op in st.operands for i in op.indices}
@@ -67,7 +68,7 @@ class Flattener:
         while stack:
             op = stack.pop()
             visited += 1
-            if visited > MAX_FACTORS:
+            if visited > self.max_factors:
                 raise TooLarge(st.result)
             inner = self.statements.get(op.tensor)
             if inner is None or op.tensor in self._stop:
