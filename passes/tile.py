@@ -281,23 +281,17 @@ def tile_block_fetta(arch, infos: tuple[IndexInfo, ...], box, accumulate: bool, 
     """The cheapest legal tiling of one block on the fetta array.  ``hint``
     ranks indices for port filling (innermost stored axis first, so port
     offsets stay contiguous)."""
-    key = (id(arch), tuple((ix.name, ix.role, ext) for ix, (_, _, ext) in zip(infos, box)), tuple(sorted(hint.items())))
-    choice = _choose_cached(arch, key)
+    entries = tuple((ix.name, ix.role, ext) for ix, (_, _, ext) in zip(infos, box))
+    choice = dict(_choose(arch, entries, tuple(sorted(hint.items()))))
     return tuple(_tiles_for(infos, box, choice, accumulate))
 
 
-_ARCHS: dict[int, object] = {}
-
-
-def _choose_cached(arch, key) -> dict[str, int]:
-    _ARCHS[id(arch)] = arch
-    return dict(_choose(key))
-
-
 @lru_cache(maxsize=4096)
-def _choose(key) -> tuple[tuple[str, int], ...]:
-    arch = _ARCHS[key[0]]
-    entries, hint = key[1], dict(key[2])
+def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], ...]:
+    """Per-index in-tile extents (negative: a contracted index walked by the
+    loop nest) of the cheapest legal tiling of a block with ``entries``
+    ``(index, role, extent)``; cached per block shape."""
+    hint = dict(hint_items)
     ports, lanes, rports = arch.dist.ports, timing.total_lanes(arch), arch.red.ports
     groups: dict[Group, tuple[tuple[str, int], ...]] = {}
     for g in Group:
