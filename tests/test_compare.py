@@ -355,6 +355,33 @@ def test_compare_command_plot(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["b.png"]  # no temporary left behind
 
 
+def test_a_configuration_that_cannot_run_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    """A machine whose buffer cannot hold any order of the layer fails alone:
+    the other configurations are still compared, and the baseline falls
+    back to the first one that ran."""
+    _needs_compiler()
+    from tncc.cli import main
+
+    tiny = "fetta:buffer.bytes=256"
+    path = str(EXAMPLES / "tt_linear.tn")
+    assert main(["compare", path, "--arch", f"{tiny},systolic", "--json", "-"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert [c["config"] for c in data["configs"]] == ["systolic/csse"]
+    assert data["baseline"] == "systolic/csse"
+    assert data["failures"][0]["config"] == f"{tiny}/csse" and "buffer" in data["failures"][0]["error"]
+
+
+def test_compare_command_plot(tmp_path: Path) -> None:
+    _needs_compiler()
+    pytest.importorskip("matplotlib")
+    from tncc.cli import main
+
+    out = tmp_path / "b.png"
+    assert main(["compare", str(EXAMPLES / "tt_linear.tn"), "--plot", str(out), "--csv", "-"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["b.png"]  # no temporary left behind
+
+
 def test_a_configuration_that_cannot_run_is_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The naive order's gradient intermediates of a BERT-shaped TT layer do
     not fit the buffer: the other configurations are still compared."""

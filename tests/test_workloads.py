@@ -42,7 +42,7 @@ def test_tt_layer_is_a_matrix_product() -> None:
     rng = np.random.default_rng(0)
     vals = {t.name: rng.standard_normal(net.shape(t.name)) for t in net.leaves()}
     st = net.statements[0]
-    y = np.einsum(net.equation(st), *(vals[op.tensor] for op in st.operands))
+    y = np.einsum(net.equation(st), *(vals[op.tensor] for op in st.operands), optimize="greedy")
     # Dense W[i1 i2 i3, o1 o2 o3] from the cores, chained through the ranks.
     g = [vals[f"g{k}"] for k in range(1, 7)]
     w_dense = g[0]  # [i1, r1]
