@@ -1,5 +1,8 @@
 """Hypothesis strategies for networks, shipped so users can fuzz extensions.
 
+Needs Hypothesis (``pip install -e '.[test]'``); nothing else in tncc imports
+this module.
+
 :func:`networks` draws valid :class:`~tncc.ir.Network` s (they pass
 ``verify()``) covering what the language allows: hyperedges (an index in
 three or more operands), outer products (operands sharing nothing), batch
