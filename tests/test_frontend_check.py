@@ -158,3 +158,9 @@ def test_caret_line_is_right_after_unusual_line_breaks() -> None:
     with pytest.raises(TnccError) as info:
         load_source(src, "u.tn")
     assert info.value.render().splitlines()[1] == "      index i = 0"
+
+
+def test_caret_keeps_tabs_of_the_source_line() -> None:
+    with pytest.raises(TnccError) as info:
+        load_source("network n {\r\n\tindex i = 0\r\n}\r\n", "t.tn")
+    assert info.value.render().splitlines()[1:] == ["    \tindex i = 0", "    \t          ^"]

@@ -57,7 +57,9 @@ class Diagnostic:
             if line is None:
                 return head
             width = s.end_column - s.column if s.end_line == s.line else len(line) - s.column + 1
-            caret = " " * (s.column - 1) + "^" + "~" * max(0, width - 1)
+            # Keep the source's tabs in the indent so the caret lines up.
+            indent = "".join("\t" if ch == "\t" else " " for ch in line[:s.column - 1])
+            caret = indent + "^" + "~" * max(0, width - 1)
             return f"{head}\n    {line}\n    {caret}"
         if self.where is not None:
             return f"{self.where}: {self.severity}: {self.message}"
