@@ -369,30 +369,3 @@ def test_a_configuration_that_cannot_run_is_listed(capsys: pytest.CaptureFixture
     assert [c["config"] for c in data["configs"]] == ["systolic/csse"]
     assert data["baseline"] == "systolic/csse"
     assert data["failures"][0]["config"] == f"{tiny}/csse" and "buffer" in data["failures"][0]["error"]
-
-
-def test_compare_command_plot(tmp_path: Path) -> None:
-    _needs_compiler()
-    pytest.importorskip("matplotlib")
-    from tncc.cli import main
-
-    out = tmp_path / "b.png"
-    assert main(["compare", str(EXAMPLES / "tt_linear.tn"), "--plot", str(out), "--csv", "-"]) == 0
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["b.png"]  # no temporary left behind
-
-
-def test_a_configuration_that_cannot_run_is_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The naive order's gradient intermediates of a BERT-shaped TT layer do
-    not fit the buffer: the other configurations are still compared."""
-    _needs_compiler()
-    from tncc.cli import main
-    from tncc.workloads import tt_linear
-
-    path = tmp_path / "tt.tn"
-    path.write_text(tt_linear("attention", r=8, tokens=1))
-    assert main(["compare", str(path), "--arch", "fetta", "--order", "naive,csse", "--json", "-"]) == 1
-    data = json.loads(capsys.readouterr().out)
-    assert [c["config"] for c in data["configs"]] == ["fetta/csse"]
-    assert data["baseline"] == "fetta/csse"
-    assert data["failures"][0]["config"] == "fetta/naive" and "buffer" in data["failures"][0]["error"]
