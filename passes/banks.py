@@ -15,8 +15,9 @@ per tensor against all of them:
   reading the tensor as A or B (weight: beats x loop points) or draining
   into it (weight: drain cycles x loop points).
 
-The result is never worse than the plain odd-pitch layout: that layout is
-the starting point of the descent.
+The descent starts from the compact layout (padding is kept only where it
+removes conflicts, so DMA descriptors still merge dims elsewhere) and tries
+every padding of every pitch, so it never does worse than compact.
 """
 
 from __future__ import annotations
@@ -113,16 +114,18 @@ def _merge(uses: list[_Use]) -> list[_Use]:
 
 def tune_deltas(shape: tuple[int, ...], uses: list[_Use], banks: int, rports: int) -> tuple[int, ...]:
     """Pitch paddings (each below its slack) minimising the weighted
-    passes of ``uses``, by coordinate descent from the odd-pitch rule."""
+    passes of ``uses``, by coordinate descent from the compact layout."""
 
     def cost(d: tuple[int, ...]) -> float:
         st = layout_with(shape, d).strides
         return sum(u.cost(st, banks, rports) for u in uses)
 
     room = slacks(shape, banks)
-    best = tuple(min(x, r - 1) for x, r in zip(_odd_deltas(shape, banks), room))
     if not uses or len(shape) < 2:
-        return best
+        return tuple(min(x, r - 1) for x, r in zip(_odd_deltas(shape, banks), room))
+    # Start compact: padding stays only where it removes conflicts, so DMA
+    # descriptors keep merging neighbouring dims elsewhere.
+    best = (0,) * len(room)
     uses = _merge(uses)
     best_cost = cost(best)
     for _ in range(2):

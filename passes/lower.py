@@ -174,6 +174,7 @@ class _Lowering:
         slot_of: dict[int, int] = {0: 1, 1: 1, 2: 1}
         cview: View | None = None
         deltas: dict[int, tuple[int, ...] | None] = {}
+        pending: tuple | None = None
         for nblock, block in enumerate(ts.blocks):
             views: list[View] = []
             for k, op in enumerate(step.operands):
@@ -193,6 +194,12 @@ class _Lowering:
                     last_box[k] = box
                 views.append(_tensor_view(slots[k][slot_of[k]], lay, op.indices,
                                           tuple((i, s) for i, (s, _) in zip(op.indices, box))))
+            if pending is not None:
+                # Software pipelining: the previous block's result is stored
+                # after this block's operands are loaded, so the DMA queue
+                # prefetches instead of waiting for the array.
+                self._copy(Opcode.STORE, *pending)
+                pending = None
             if len(views) == 1:
                 views.append(View(self.mem.ones_buf, ()))
             pc = self.places[step.result]
@@ -217,8 +224,10 @@ class _Lowering:
             if not pc.resident and block.last_k:
                 lay_strides = [cview.stride(i) for i in step.indices]
                 off = sum(s * st for (s, _), st in zip(cbox, pc.dram_layout.strides))
-                self._copy(Opcode.STORE, cview.base, lay_strides, pc.dram + off, list(pc.dram_layout.strides),
+                pending = (cview.base, lay_strides, pc.dram + off, list(pc.dram_layout.strides),
                            [e for _, e in cbox], self.values[step.result].dtype, src)
+        if pending is not None:
+            self._copy(Opcode.STORE, *pending)
         if pc.resident and self.values[step.result].kind is Kind.OUTPUT:
             v = self.values[step.result]
             self._copy(Opcode.STORE, pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides),

@@ -178,11 +178,16 @@ def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int
     """Descriptors of a strided copy of the box ``extents`` from one address
     map to another, as ``(from_offset, to_offset, desc)`` triples: one when
     the merged copy has at most ``MAX_DIMS`` dims, otherwise one per point of
-    the leading dims."""
+    the smallest dims beyond ``MAX_DIMS``."""
     dims = merge_dims([(e, f, t) for e, f, t in zip(extents, from_strides, to_strides)])
     if not dims:
         dims = [(1, 1, 1)]
-    lead, tail = dims[: max(0, len(dims) - MAX_DIMS)], dims[max(0, len(dims) - MAX_DIMS):]
+    # A copy moves a set of elements, so any dims may be unrolled: unroll the
+    # smallest ones (fewest instructions), keep the others in order.
+    extra = max(0, len(dims) - MAX_DIMS)
+    unroll = set(sorted(range(len(dims)), key=lambda d: (dims[d][0], d))[:extra])
+    lead = [d for k, d in enumerate(dims) if k in unroll]
+    tail = [d for k, d in enumerate(dims) if k not in unroll]
     desc = DmaDesc(tuple(tail), dtype)
     out = []
     for point in _points([d[0] for d in lead]):
