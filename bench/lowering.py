@@ -87,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
                       f" {m['compile_s']:>9.2f} {m['run_s']:>7.1f} {m['shapes']:>6} {m['dram_bytes'] / 1e6:>8.2f}",
                       flush=True)
     print()
-    print(f"{'network':<24} {'fetta cycles':>12} {'systolic cycles':>15} {'speedup':>8} {'energy ratio':>12}")
+    print(f"{'network':<24} {'fetta cycles':>12} {'systolic cycles':>15} {'speedup':>8} {'sys/fetta energy':>16}")
     by = {(r["network"], r["arch"]): r for r in rows}
     for name in dict.fromkeys(r["network"] for r in rows):
         f, s = by.get((name, "fetta")), by.get((name, "systolic"))
         if f and s:
             print(f"{name:<24} {f['cycles']:>12} {s['cycles']:>15} {s['cycles'] / f['cycles']:>7.2f}x"
-                  f" {s['energy_pj'] / f['energy_pj']:>11.2f}x")
+                  f" {s['energy_pj'] / f['energy_pj']:>15.2f}x")
     slow = [r for r in rows if r["compile_s"] > 2.0]
     print()
     print(f"compile time: max {max((r['compile_s'] for r in rows), default=0):.2f} s"
