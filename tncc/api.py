@@ -76,9 +76,14 @@ def rows(obj: Any, by: str = "summary") -> list[dict[str, Any]]:
     if by == "statement":
         return [_flatten(s) for s in rep.get("statements") or ()]
     if by == "instruction":
-        if "instructions" not in rep:
+        records = rep.get("instructions")
+        if not isinstance(records, list):
+            # A run result keeps the emulator's own report, which has them.
+            emu = getattr(obj, "emulator_report", None)
+            records = emu.to_dict(instructions=True)["instructions"] if emu is not None else None
+        if not isinstance(records, list):
             raise TnccError("this report has no instruction records (it was made without them)")
-        return [_flatten(i) for i in rep["instructions"]]
+        return [_flatten(i) for i in records]
     if by == "unit":
         return [{"unit": u, "busy_cycles": b, "busy_share": b / rep["cycles"] if rep.get("cycles") else 0.0}
                 for u, b in (rep.get("unit_busy") or {}).items()]
