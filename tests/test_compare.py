@@ -369,3 +369,18 @@ def test_a_configuration_that_cannot_run_is_listed(capsys: pytest.CaptureFixture
     assert [c["config"] for c in data["configs"]] == ["systolic/csse"]
     assert data["baseline"] == "systolic/csse"
     assert data["failures"][0]["config"] == f"{tiny}/csse" and "buffer" in data["failures"][0]["error"]
+
+
+def test_no_reuse_twin_is_measured() -> None:
+    """The no-reuse twin runs the same trees with shared temporaries
+    recomputed: it matches numpy, does exactly the MACs the plan analysis
+    predicts, and shares nothing."""
+    _needs_compiler()
+    cmp = run_comparison(str(EXAMPLES / "tt_linear.tn"), ("fetta",), ("csse",), progress=False, no_reuse=True)
+    shared, alone = cmp.results
+    assert (shared.config.label, alone.config.label) == ("fetta/csse", "fetta/csse-noreuse")
+    assert alone.metrics.match
+    assert alone.metrics.macs == shared.reuse.macs_unshared > shared.metrics.macs
+    assert alone.reuse.shared_values == () and alone.reuse.macs_saved == 0
+    bwd = {r.config.label: {p.phase: p for p in r.metrics.phases}["backward"] for r in cmp.results}
+    assert bwd["fetta/csse-noreuse"].macs > bwd["fetta/csse"].macs

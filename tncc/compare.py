@@ -45,15 +45,19 @@ DEFAULT_ARCHS = ("fetta", "systolic")
 @dataclass(frozen=True, slots=True)
 class Config:
     """One column of a comparison: an architecture spec (preset name, path,
-    or either with ``:key=value`` overrides) and an order strategy."""
+    or either with ``:key=value`` overrides) and an order strategy.  With
+    ``reuse=False`` the order's plan runs with every temporary shared between
+    statements recomputed per statement (:func:`tncc.training.unshared_plan`):
+    the measured cost of *not* reusing forward intermediates."""
 
     arch: str
     order: str
+    reuse: bool = True
 
     @property
     def label(self) -> str:
         arch = Path(self.arch).stem if self.arch.endswith(".toml") else self.arch
-        return f"{arch}/{self.order}"
+        return f"{arch}/{self.order}" + ("" if self.reuse else "-noreuse")
 
 
 @dataclass(frozen=True)
@@ -175,9 +179,11 @@ def check_orders(orders: Sequence[str]) -> tuple[str, ...]:
     return tuple(orders)
 
 
-def configs(archs: Sequence[str], orders: Sequence[str]) -> tuple[Config, ...]:
-    """Every (arch, order) pair, arch-major (the first is the default baseline)."""
-    return tuple(Config(a, o) for a in archs for o in check_orders(orders))
+def configs(archs: Sequence[str], orders: Sequence[str], no_reuse: bool = False) -> tuple[Config, ...]:
+    """Every (arch, order) pair, arch-major (the first is the default
+    baseline); with ``no_reuse`` each is followed by its no-reuse twin."""
+    reuse_modes = (True, False) if no_reuse else (True,)
+    return tuple(Config(a, o, r) for a in archs for o in check_orders(orders) for r in reuse_modes)
 
 
 def result_of_run(config: Config, report: Mapping[str, Any], clock_ghz: float, plan: Plan | None,
@@ -200,6 +206,8 @@ def run_config(source: "str | Path | Network", config: Config, *, network: str |
     arch = load_arch(config.arch)
     order, objective = compile_args(config.order)
     compiled = tncc.compile(source, arch=arch, network=network, order=order, objective=objective)
+    if not config.reuse:
+        compiled = _without_reuse(compiled)
     outcome = compiled.run(inputs=inputs, seed=seed)
     report = dict(outcome.report if isinstance(outcome.report, Mapping) else outcome.report.to_dict())
     for key, val in records_summary(getattr(outcome, "emulator_report", None)).items():
@@ -207,10 +215,22 @@ def run_config(source: "str | Path | Network", config: Config, *, network: str |
     return result_of_run(config, report, arch.clock_ghz, getattr(compiled, "plan", None), arch.buffer.word_bytes)
 
 
+def _without_reuse(compiled: Any) -> Any:
+    """``compiled`` re-lowered from its plan's unshared twin (same trees,
+    shared temporaries recomputed per statement) by the same back end."""
+    import dataclasses
+
+    from tncc.passes.lower import lower_plan
+    from tncc.training import unshared_plan
+
+    twin = unshared_plan(compiled.plan)
+    return dataclasses.replace(compiled, plan=twin, lowered=lower_plan(twin, compiled.arch))
+
+
 def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAULT_ARCHS,
                    orders: Sequence[str] = ("csse",), *, network: str | None = None,
                    inputs: Mapping[str, Any] | None = None, seed: int = 0, baseline: int = 0,
-                   progress: bool | None = None) -> Comparison:
+                   progress: bool | None = None, no_reuse: bool = False) -> Comparison:
     """Run every (arch, order) configuration of ``source`` and compare them.
 
     Every architecture spec is loaded before any work starts, so a misspelt
@@ -219,11 +239,12 @@ def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAUL
     ``Comparison.failures`` and the others are compared; if the baseline
     failed, the first configuration that ran is the baseline; if all fail,
     the first error is raised.  ``progress`` shows a progress line on a
-    terminal (``None``: when stderr is one)."""
+    terminal (``None``: when stderr is one).  ``no_reuse`` adds, after each
+    configuration, the same plan run without cross-statement reuse."""
     from tncc.isa.arch import load_arch
     from tncc.progress import Progress
 
-    cfgs = configs(archs, orders)
+    cfgs = configs(archs, orders, no_reuse)
     for spec in dict.fromkeys(c.arch for c in cfgs):
         load_arch(spec)
     if not 0 <= baseline < len(cfgs):

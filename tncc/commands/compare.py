@@ -19,7 +19,8 @@ compute, shaping and memory stalls, and ratios to the baseline (the first
 configuration unless --baseline says otherwise; a ratio above 1 means the
 row costs more).  For a program with `grad`, the forward and backward passes
 are also shown separately, with what reusing forward intermediates saves
-and costs.
+and costs (--no-reuse also measures each plan with the shared temporaries
+recomputed per statement).
 
 orders: csse (hardware-aware search), flops (MAC-optimal order), naive
 (left to right).  Architectures: preset names (fetta, systolic), paths to
@@ -46,6 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="architectures, comma-separated or repeated (default: fetta,systolic)")
     p.add_argument("--order", action="append", metavar="O[,P...]",
                    help="orders: csse, flops, naive, comma-separated or repeated (default: csse)")
+    p.add_argument("--no-reuse", action="store_true",
+                   help="also run each plan with shared temporaries recomputed per statement "
+                        "(the measured cost of not reusing forward intermediates)")
     p.add_argument("--baseline", metavar="ARCH/ORDER",
                    help="the configuration ratios divide by (default: the first)")
     p.add_argument("--inputs", metavar="IN.npz", help="input arrays by .tn name (default: seeded random)")
@@ -87,14 +91,14 @@ def run(args: argparse.Namespace) -> int:
 
     archs = split_list(args.arch, DEFAULT_ARCHS)
     orders = split_list(args.order, ("csse",))
-    baseline = baseline_index(configs(archs, orders), args.baseline)
+    baseline = baseline_index(configs(archs, orders, args.no_reuse), args.baseline)
     net = load_network(args.file, args.network)  # a bad FILE or --network fails before any work
     inputs = None
     if args.inputs:
         inputs = load_inputs(args.inputs)
         check_inputs(net, inputs, where=args.inputs)
     cmp = run_comparison(args.file, archs, orders, network=args.network, inputs=inputs, seed=args.seed,
-                         baseline=baseline)
+                         baseline=baseline, no_reuse=args.no_reuse)
     to_stdout = "-" in (args.json, args.csv)
     if not to_stdout:
         print(format_comparison(cmp))
