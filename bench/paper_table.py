@@ -20,6 +20,7 @@ parameters are not public, so these are context, not a target).
     python bench/paper_table.py --quick            # one point per family, small sizes
     python bench/paper_table.py                    # the full sweep (long)
     python bench/paper_table.py --family "TT attention" --json out.json
+    python bench/paper_table.py --reuse --tokens 1,128   # plus what reuse saves
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ NAIVE_EMULATION_LIMIT = 2e8
 CONFIGS = (("fetta", "csse"), ("systolic", "csse"), ("fetta", "flops"), ("fetta", "naive"), ("systolic", "flops"))
 
 
-def measure(wl: Workload, folder: Path, seed: int) -> dict[str, Any]:
+def measure(wl: Workload, folder: Path, seed: int, reuse: bool = False) -> dict[str, Any]:
     """Run one workload under every configuration; one row of the table.
     A configuration that cannot be compiled (e.g. the naive order's
     intermediates do not fit the buffer) is recorded as an error and its
@@ -82,6 +83,20 @@ def measure(wl: Workload, folder: Path, seed: int) -> dict[str, Any]:
             # The search is time-limited: say whether this plan is proven optimal.
             row["csse_proven_optimal"] = result.plan.proven_optimal
             row["csse_search_seconds"] = result.plan.search_seconds
+            if result.reuse is not None and result.reuse.shared_values:
+                row["csse_reuse_macs_saved"] = result.reuse.macs_saved
+    if reuse and ("fetta", "csse") in res and "csse_reuse_macs_saved" in row:
+        # The same fetta/csse plan with its shared temporaries recomputed per
+        # statement, lowered and emulated: what reuse measurably buys.
+        try:
+            alone = run_config(str(path), Config("fetta", "csse", reuse=False), seed=seed).metrics
+        except TnccError as err:
+            row["errors"]["fetta/csse-noreuse"] = err.render().splitlines()[0]
+        else:
+            base = res[("fetta", "csse")]
+            row["reuse_speedup"] = alone.cycles / base.cycles if base.cycles else math.nan
+            row["reuse_peak_buffer_delta"] = base.peak_buffer_bytes - alone.peak_buffer_bytes
+            row["noreuse_match"] = alone.match
     row["seconds"] = time.perf_counter() - t0
     f, s = res.get(("fetta", "csse")), res.get(("systolic", "csse"))
     if f is None or s is None:
@@ -104,7 +119,7 @@ def measure(wl: Workload, folder: Path, seed: int) -> dict[str, Any]:
         "flops_vs_csse": rel(("fetta", "flops"), f),
         "naive_vs_csse": rel(("fetta", "naive"), f),
         "systolic_flops_vs_csse": rel(("systolic", "flops"), s),
-        "match": all(m.match for m in res.values()),
+        "match": all(m.match for m in res.values()) and row.get("noreuse_match", True),
     })
     return row
 
@@ -124,7 +139,7 @@ def _x(v: float) -> str:
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
     header = ["family", "workload", "MACs", "fetta cyc", "systolic cyc", "speedup", "energy", "EDP",
-              "fetta util", "sys shaping", "flops/csse", "naive/csse", "naive MACs", "sys flops/csse", "proven", "match", "s"]
+              "fetta util", "sys shaping", "flops/csse", "naive/csse", "naive MACs", "sys flops/csse", "proven", "reuse", "reuse buf B", "match", "s"]
     out = []
     for r in rows:
         if "error" in r:
@@ -135,7 +150,9 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
                     _x(r["speedup"]), _x(r["energy_ratio"]), _x(r["edp_ratio"]), f"{100 * r['fetta_util']:.0f}%",
                     f"{100 * r['systolic_shaping_share']:.0f}%", _x(r["flops_vs_csse"]), _x(r["naive_vs_csse"]),
                     _x(r["naive_macs_vs_csse"]), _x(r["systolic_flops_vs_csse"]),
-                    {True: "yes", False: "no"}.get(r.get("csse_proven_optimal"), "-"), "yes" if r["match"] else "NO", f"{r['seconds']:.0f}"])
+                    {True: "yes", False: "no"}.get(r.get("csse_proven_optimal"), "-"),
+                    _x(r.get("reuse_speedup", math.nan)),
+                    f"{r['reuse_peak_buffer_delta']:+,}" if "reuse_peak_buffer_delta" in r else "-", "yes" if r["match"] else "NO", f"{r['seconds']:.0f}"])
     notes = [f"  {r['family']} {r['workload']}: {cfg}: {msg}" for r in rows for cfg, msg in r.get("errors", {}).items()
              if "error" not in r and not msg.startswith("not emulated")]
     skipped = sum(1 for r in rows for msg in r.get("errors", {}).values() if msg.startswith("not emulated"))
@@ -177,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tokens", help="token counts to sweep, comma-separated (default 1,128,4096)")
     ap.add_argument("--deepoheat-batch", type=int, default=50, help="DeepOHeat functions per batch (published 50)")
     ap.add_argument("--max-macs", type=float, default=None, help="skip workloads with more forward+backward MACs")
+    ap.add_argument("--reuse", action="store_true",
+                    help="also emulate the fetta/csse plan without cross-statement reuse (training steps)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", metavar="DIR", help="keep the generated .tn programs in DIR")
     ap.add_argument("--json", metavar="OUT", help="write the rows as JSON")
@@ -193,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         with Progress(total=len(workloads), description="paper table", live=True) as bar:
             for wl in workloads:
                 bar.set_description(f"{wl.family} {wl.label}")
-                rows.append(measure(wl, folder, args.seed))
+                rows.append(measure(wl, folder, args.seed, args.reuse))
                 if args.json:  # rewritten after every workload, so a long sweep can be watched
                     atomic_write_text(args.json, json.dumps(rows, indent=1, default=str) + "\n")
                 bar.update(1)
