@@ -83,7 +83,7 @@ class Metrics:
         return self.energy_uj * self.latency_us
 
 
-# The figures a comparison shows, in order: (key, header, unit, getter).
+# The figures a comparison shows, in order: (Metrics attribute, column header).
 METRICS: tuple[tuple[str, str], ...] = (
     ("cycles", "cycles"),
     ("latency_us", "latency us"),
@@ -93,6 +93,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("dram_bytes", "DRAM bytes"),
     ("peak_buffer_bytes", "peak buffer B"),
 )
+# The figures shown as ratios to the baseline row.
 RATIOS: tuple[tuple[str, str], ...] = (
     ("cycles", "x cycles"),
     ("energy_uj", "x energy"),
@@ -102,6 +103,7 @@ RATIOS: tuple[tuple[str, str], ...] = (
 
 
 def metric(m: Metrics, key: str) -> float:
+    """The figure ``key`` (a Metrics attribute or property) as a float."""
     return float(getattr(m, key))
 
 
