@@ -424,8 +424,10 @@ def estimate_contraction(
         best = _cost(arch, b, m, n, k, dataflow, dtype, t, _Blocking(b, m, n, k, True), shape_words)
     else:
         # Chunks of the contracted range long enough that the drain hides
-        # behind the beats where the buffer allows; for each block of the
-        # free dimensions the longest chunk that fits (fewest transfers).
+        # behind the beats (a code generator streams no shorter ones; a
+        # buffer too small for that is reported as not fitting); for each
+        # block of the free dimensions the longest chunk that fits (fewest
+        # transfers).
         kmin = min(k, t.tkk * 64)
         kbs = _multiples(k, t.tkk, 64)
         found: list[Estimate] = []
@@ -435,11 +437,10 @@ def estimate_contraction(
                     room = cap - bb * mb * nb
                     if room <= 0:
                         continue
-                    fit = [kb for kb in kbs if 2 * bb * kb * (mb + nb) <= room]
+                    fit = [kb for kb in kbs if 2 * bb * kb * (mb + nb) <= room and (kb >= kmin or kb == k)]
                     if not fit:
                         continue
-                    long_enough = [kb for kb in fit if kb >= kmin or kb == k]
-                    kb = max(long_enough or fit)
+                    kb = max(fit)
                     found.append(_cost(arch, b, m, n, k, dataflow, dtype, t, _Blocking(bb, mb, nb, kb), shape_words))
         if found:
             # Fewest cycles, but not at any price in traffic: among blockings
