@@ -11,10 +11,12 @@ network configurations) and reused by every execution:
   delivers a wrong word, or zero when that slot carries nothing in the pass;
 * the loop nest's A/B/C base offsets, conflict passes and drain addresses.
 
-Execution gathers every beat of every loop point with one fancy index per
-operand and computes the lane products with one batched matrix product over
-the port data (loops that only advance A, or only B, become free dimensions;
-reduce loops that keep C in place become summed ones).  That fast path is
+Execution gathers every beat of every loop point with one strided view or
+fancy index per operand and computes the lane products with one batched
+matrix product over the port data (loops that only advance A, or only B,
+become free dimensions; reduce loops that keep C in place become summed
+ones); a :class:`Chain` of executions accumulating into the same addresses
+shares one product.  That fast path is
 used only when the reduction configuration is the canonical grouping of
 ``TKK`` consecutive lanes and the drain addresses of distinct loop points are
 distinct; otherwise the tile runs point by point, lane by lane, through
