@@ -36,6 +36,10 @@ from tncc.passes.layout import Layout, banked, compact
 from tncc.plan import Plan, Step
 
 ONES = "const.ones"  # the constant all-ones symbol unary steps multiply with
+# Once anything streams, 1/share of the buffer is the staging area.  Systolic
+# blocks also need room to reshape A, B and C: half.  On fetta the code
+# generator also tries a quarter (more stays resident, blocks are smaller).
+STAGE_SHARE = {"fetta": 4, "systolic": 2}
 
 
 class Kind(enum.Enum):
@@ -225,10 +229,11 @@ def _last(vals: list[Value], name: str) -> int:
     raise KeyError(name)
 
 
-def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0) -> MemoryPlan:
+def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2) -> MemoryPlan:
     """Place every value of ``plan`` (module doc).  ``ones_words`` is the
     length of the all-ones constant the code needs; ``scratch_words`` the
-    staging/scratch area every step needs at least (systolic reshaping)."""
+    staging/scratch area every step needs at least (systolic reshaping);
+    once anything streams, ``1/stage_share`` of the buffer is staging."""
     net = plan.network
     vals = collect_values(plan)
     order_of = {st.result: natural_order(st) for st in plan.steps}
@@ -236,17 +241,18 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0) -> Me
     total = arch.buffer.bytes // arch.buffer.word_bytes
     usable = total - ones_words
     dram_only: set[str] = set()
-    stage = min(scratch_words, usable // 2)
+    half = usable // stage_share
+    stage = min(scratch_words, half)
     while True:
         capacity = usable - stage
         addr, evict, peak = _try_place(vals, layouts, dram_only, capacity, len(plan.steps))
         if addr is not None:
             break
         dram_only.add(evict)
-        if stage < usable // 2:
-            stage = usable // 2  # streaming needs a staging area
+        if stage < half:
+            stage = half  # streaming needs a staging area
     if dram_only and stage == 0:
-        stage = usable // 2
+        stage = half
     # DRAM: leaves, then outputs, then spilled intermediates, then the ones.
     dram = 0
     places = []

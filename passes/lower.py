@@ -412,14 +412,42 @@ def _scratch_words(plan: Plan, arch: Any) -> int:
 
 def lower_plan(plan: Plan, arch: Any) -> Lowered:
     """Memory planning, tiling, shaping and code generation for ``plan`` on
-    ``arch`` (``tncc.isa.arch.Arch``)."""
+    ``arch`` (``tncc.isa.arch.Arch``).
+
+    When some tensor streams from DRAM, the share of the buffer given to
+    staging trades resident capacity (fewer spills) against block size
+    (fewer reloads); on fetta both a half and a quarter are lowered and the
+    program with fewer modelled DMA cycles is kept."""
+    from tncc.passes.alloc import STAGE_SHARE
+
+    first = _lower_with(plan, arch, 2)
+    if arch.kind != "fetta" or not first.memory.streamed or STAGE_SHARE.get(arch.kind, 2) == 2:
+        return first
+    second = _lower_with(plan, arch, STAGE_SHARE[arch.kind])
+    return min((first, second), key=lambda low: dma_cycles(low.program, arch))
+
+
+def dma_cycles(program: Program, arch: Any) -> int:
+    """Modelled DMA busy cycles of ``program`` (``tncc.isa.timing.dma_cycles``)."""
+    from tncc.isa import timing
+
+    total = 0
+    for ins in program.instructions:
+        if ins.opcode in (Opcode.LOAD, Opcode.STORE):
+            d = program.dmas[ins.desc]
+            total += timing.dma_cycles(arch, d.elements * d.dtype.nbytes)
+    return total
+
+
+def _lower_with(plan: Plan, arch: Any, stage_share: int) -> Lowered:
     from tncc.passes.alloc import plan_memory
     from tncc.passes.tile import Budget, tile_step
     from tncc.passes.tiled_ir import verify_tiled_step
 
-    mem = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch))
+    mem = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share)
     places = {p.value: p for p in mem.placements}
     sizes = plan.network.sizes()
+    results = {s.result for s in plan.network.statements}
     steps = []
     for k, step in enumerate(plan.steps):
         staged = [not places[op.value].resident for op in step.operands]
@@ -427,9 +455,8 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
             staged.append(False)
         staged.append(not places[step.result].resident)
         budget = Budget(mem.stage_words, tuple(staged), arch.kind != "fetta")
-        st = plan.network.statement(step.statement) if step.statement in {s.result for s in plan.network.statements} else None
-        where = _where(st, step)
-        steps.append(tile_step(k, step, sizes, arch, budget, where))
+        st = plan.network.statement(step.statement) if step.statement in results else None
+        steps.append(tile_step(k, step, sizes, arch, budget, _where(st, step)))
     tiled = TiledProgram(tuple(steps), arch.name)
     for ts in tiled.steps:
         verify_tiled_step(ts, max_points=1 << 16)
