@@ -124,6 +124,15 @@ class ContractPlan:
         # a transposed view can fall to its slow generic loop).
         at = a.transpose(self.a_perm).reshape(self.a_shape)
         bt = b.transpose(self.b_perm).reshape(self.b_shape)
+        nb, nm, nk = self.a_shape
+        nn = self.b_shape[2]
+        if nb == 1:  # numpy's stacked matmul is several times slower than the 2-D one
+            return np.matmul(at[0], bt[0]).reshape(1, nm, nn)
+        if nb <= 64 and nm * nk * nn >= 1 << 16:
+            out = np.empty((nb, nm, nn), dtype=np.result_type(at, bt))
+            for i in range(nb):
+                np.matmul(at[i], bt[i], out=out[i])
+            return out
         return np.matmul(at, bt)
 
     def alloc(self, a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
