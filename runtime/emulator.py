@@ -28,7 +28,7 @@ from tncc.isa import timing
 from tncc.isa.arch import Arch, load_arch
 from tncc.isa.networks import realize
 from tncc.isa.program import Instruction, Program
-from tncc.isa.table import NO_SRC, TABLE, Opcode, Unit
+from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.runtime.binding import bind_inputs, dram_words, read_outputs, storage_for
 from tncc.runtime.hazards import SyncChecker
 from tncc.runtime.memory import ACCESS_LIMIT, Access, Memory, affine_offsets
@@ -40,6 +40,22 @@ from tncc.runtime.tile import Chain, PreparedTile, structure_key
 DEFAULT_STEP_LIMIT = 10_000_000
 DRAM_LIMIT = 1 << 28  # words of DRAM the emulator allocates
 SLOW_POINTS_LIMIT = 1 << 16  # loop points a tile may run through the lane-by-lane path
+
+# The emulator's semantics, one handler per opcode: filled by ``_handles`` as
+# the class body is read, checked against the ISA table by a test.
+HANDLERS: dict[Opcode, Callable[..., Any]] = {}
+
+
+def _handles(op: Opcode) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated method as the semantics of ``op``."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if op in HANDLERS:
+            raise AssertionError(f"two handlers for {op.name}")
+        HANDLERS[op] = fn
+        return fn
+
+    return register
 OPNAMES: dict[Opcode, str] = {op: op.name for op in Opcode}
 
 
@@ -130,11 +146,8 @@ class Emulator:
         self._tiles: dict[tuple, PreparedTile] = {}
         self._skeys: dict[int, tuple] = {}
         self._ctiles: tuple[dict[int, int], list[tuple[int, bool]]] | None = None
-        self._handlers: dict[Opcode, Callable[[int, Instruction, Where], Record | None]] = {}
-        for op in TABLE:
-            handler = getattr(self, "_op_" + op.name.lower(), None)
-            if handler is not None:
-                self._handlers[op] = handler
+        self._handlers: dict[Opcode, Callable[[int, Instruction, Where], Record | None]] = {
+            op: fn.__get__(self) for op, fn in HANDLERS.items()}
 
     # -- the run -------------------------------------------------------------------
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0,
@@ -226,16 +239,20 @@ class Emulator:
         return self._name(idx, ins), self._args(idx, ins)
 
     # -- control -------------------------------------------------------------------
+    @_handles(Opcode.NOP)
     def _op_nop(self, idx: int, ins: Instruction, where: Where) -> None:
         return None
 
+    @_handles(Opcode.HALT)
     def _op_halt(self, idx: int, ins: Instruction, where: Where) -> None:  # handled by run()
         return None
 
+    @_handles(Opcode.SIGNAL)
     def _op_signal(self, idx: int, ins: Instruction, where: Where) -> Record:
         t = self.sched.signal(ins.fields[0], ins.fields[1])
         return (idx, "SIGNAL", ins.src, t, t, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
+    @_handles(Opcode.WAIT)
     def _op_wait(self, idx: int, ins: Instruction, where: Where) -> Record:
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.wait(ins.fields[0], ins.fields[1], where, name, args)
@@ -271,14 +288,17 @@ class Emulator:
             return (idx, "SHAPE", ins.src, s, e, 0, 0, 2 * n, 0, 0, 0, c, 0, 0, 0)
         return (idx, OPNAMES[ins.opcode], ins.src, s, e, 0, nbytes, n, 0, 0, 0, c, 0, 0, 0)
 
+    @_handles(Opcode.LOAD)
     def _op_load(self, idx: int, ins: Instruction, where: Where) -> Record:
         dram, buf, desc = ins.fields
         return self._dma(idx, ins, self.dram, dram, self.buf, buf, desc, False, where)
 
+    @_handles(Opcode.STORE)
     def _op_store(self, idx: int, ins: Instruction, where: Where) -> Record:
         buf, dram, desc = ins.fields
         return self._dma(idx, ins, self.buf, buf, self.dram, dram, desc, False, where)
 
+    @_handles(Opcode.SHAPE)
     def _op_shape(self, idx: int, ins: Instruction, where: Where) -> Record:
         src, dst, desc_i = ins.fields
         return self._dma(idx, ins, self.buf, src, self.buf, dst, desc_i, True, where)
@@ -296,6 +316,7 @@ class Emulator:
         return hit
 
     # -- networks ------------------------------------------------------------------------
+    @_handles(Opcode.DIST)
     def _op_dist(self, idx: int, ins: Instruction, where: Where) -> Record:
         net, cfg_i = ins.fields
         cfg = self.program.switches[cfg_i]
@@ -313,6 +334,7 @@ class Emulator:
         s, e = self.sched.simple(Unit.DIST, c, name, args)
         return (idx, "DIST", ins.src, s, e, 0, 0, 0, 0, 0, 1, 0, c, 0, 0)
 
+    @_handles(Opcode.RED)
     def _op_red(self, idx: int, ins: Instruction, where: Where) -> Record:
         if self.arch.kind != "fetta":
             raise TnccError(f"RED needs a fetta architecture; `{self.arch.name}` has no reduction network",
@@ -365,6 +387,7 @@ class Emulator:
         self._tiles[key] = hit
         return hit
 
+    @_handles(Opcode.CTILE)
     def _op_ctile(self, idx: int, ins: Instruction, where: Where) -> Record:
         pt = self._prepared(idx, ins, where)
         d = self.program.tiles[ins.fields[0]]
@@ -446,6 +469,7 @@ class Emulator:
                 barrier = True
         return order, rows
 
+    @_handles(Opcode.GEMM)
     def _op_gemm(self, idx: int, ins: Instruction, where: Where) -> Record:
         arch = self.arch
         if arch.kind != "systolic":
