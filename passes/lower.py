@@ -421,7 +421,12 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     from tncc.passes.alloc import STAGE_SHARE
 
     first = _lower_with(plan, arch, 2)
-    if arch.kind != "fetta" or not first.memory.streamed or STAGE_SHARE.get(arch.kind, 2) == 2:
+    share = STAGE_SHARE.get(arch.kind, 2)
+    if share == 2 or not first.memory.streamed:
+        return first
+    # A smaller staging area only helps if some streamed tensor could then stay.
+    room = (arch.buffer.bytes // arch.buffer.word_bytes) * (share - 1) // share
+    if not any(first.memory.value(v).words <= room for v in first.memory.streamed):
         return first
     second = _lower_with(plan, arch, STAGE_SHARE[arch.kind])
     return min((first, second), key=lambda low: dma_cycles(low.program, arch))
