@@ -308,6 +308,7 @@ class SymbolRole(enum.Enum):
     OUTPUT = "output"
     GRAD_INPUT = "grad_input"
     SCRATCH = "scratch"
+    ONES = "ones"  # a constant the program loader fills with ones (unary steps contract with it)
 
 
 @dataclass(frozen=True, slots=True)

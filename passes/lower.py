@@ -156,7 +156,7 @@ class _Lowering:
         if self.mem.ones_words:
             from tncc.isa.program import SymbolRole
 
-            syms.append(Symbol(ONES, SymbolRole.PARAM, self.dtype, (self.mem.ones_words,), self.mem.ones_dram, (1,)))
+            syms.append(Symbol(ONES, SymbolRole.ONES, self.dtype, (self.mem.ones_words,), self.mem.ones_dram, (1,)))
         return tuple(syms)
 
     # -- one step ------------------------------------------------------------------------

@@ -79,6 +79,10 @@ def bind_inputs(program: Program, dram: Memory, inputs: Mapping[str, np.ndarray]
     if unknown:
         raise TnccError(f"no input named `{unknown[0]}` (the program's inputs: {', '.join(sorted(names)) or 'none'})")
     for sym in program.symbols:
+        if sym.role is SymbolRole.ONES:
+            dram.write_affine(sym.dram, _dims(sym), np.ones(sym.shape, dtype=numpy_type(sym.dtype)),
+                              f"constant `{sym.name}`")
+            continue
         if sym.role not in INPUT_ROLES:
             continue
         if math.prod(sym.shape) > ACCESS_LIMIT:

@@ -120,3 +120,18 @@ def test_api_run_result() -> None:
     r = c.run(seed=5)
     assert r.match and r.max_rel_err < 1e-4 and set(r.outputs) == set(c.network.outputs)
     assert r.report["network"] == "matrix_square" and r.report["arch"] == "systolic"
+
+
+@pytest.mark.parametrize("arch", ["fetta", "systolic"])
+def test_compiled_binary_with_a_unary_step_runs_under_sim(tmp_path, arch):
+    # A one-operand statement contracts with the program's `ones` constant;
+    # the loader fills it, so `tncc sim` on the bare binary gives the sum.
+    src = tmp_path / "colsum.tn"
+    src.write_text("network colsum {\n  index i = 5, j = 7\n  input x[i, j]\n  s[j] = x[i, j]\n  output s\n}\n")
+    tnb = tmp_path / "colsum.tnb"
+    assert main(["compile", str(src), "--arch", arch, "-o", str(tnb)]) == 0
+    x = np.arange(35, dtype=np.float32).reshape(5, 7) - 11.5
+    np.savez(tmp_path / "in.npz", x=x)
+    assert main(["sim", str(tnb), "--inputs", str(tmp_path / "in.npz"), "--outputs", str(tmp_path / "out.npz")]) == 0
+    got = np.load(tmp_path / "out.npz")["s"]
+    np.testing.assert_allclose(got, x.sum(axis=0), rtol=1e-6)

@@ -97,15 +97,12 @@ class Compiled:
 
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False) -> RunResult:
         """Emulate the program and compare every output with the reference."""
-        from tncc.passes.alloc import ONES
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
 
         values = self.inputs_for(inputs, seed)
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
-        if ONES in symbols:
-            feed[ONES] = np.ones(self.program.symbol(ONES).shape, dtype=np.int64 if self.network.dtype.is_int else np.float32)
         res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace)
         ref = evaluate(self.network, values)
         tol = tolerance(self.network.dtype)
