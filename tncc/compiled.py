@@ -27,7 +27,9 @@ from tncc.errors import TnccError
 from tncc.ir import Network
 from tncc.plan import Plan
 
-ORDERS = ("csse", "greedy", "optimal", "flops")
+OBJECTIVES = ("macs", "size", "write", "cycles", "energy", "edp")
+ORDER_HELP = ("contraction order: csse (default: exact search, then the hardware-aware choice), flops (the "
+              "MAC-optimal order), naive (left to right), or a registered strategy name (greedy, ...)")
 
 
 def resolve_arch(arch: Any) -> Any:
@@ -38,12 +40,28 @@ def resolve_arch(arch: Any) -> Any:
     return load_arch(str(arch))
 
 
-def make_plan(net: Network, arch: Any, order: str = "csse", objective: str = "macs", time_limit: float = 1.0) -> Plan:
-    """The contraction plan of ``net`` for ``arch``: ``order="csse"`` runs the
-    exact/hardware-aware search; any other name is a registered strategy."""
+ORDER_OBJECTIVES = {"csse": "cycles", "flops": "macs"}
+"""Orders that run the search, with their default objectives: ``csse`` is the
+hardware-aware choice (modelled cycles), ``flops`` the MAC-optimal order."""
+
+
+def make_plan(net: Network, arch: Any, order: str = "csse", objective: str | None = None,
+              time_limit: float = 1.0) -> Plan:
+    """The contraction plan of ``net`` for ``arch``.  ``order`` is ``csse``
+    (exact search, then the hardware-aware choice; objective ``cycles`` unless
+    given), ``flops`` (the same search for the fewest MACs) or the name of a
+    registered strategy (``naive``, ``greedy``, ...; objective ``macs``)."""
     from tncc.passes.order.planner import plan_network
 
-    strategy = "auto" if order == "csse" else order
+    from tncc.passes.order.strategies import STRATEGIES
+
+    if order in ORDER_OBJECTIVES:
+        strategy, objective = "auto", objective or ORDER_OBJECTIVES[order]
+    elif order in STRATEGIES:
+        strategy, objective = order, objective or "macs"
+    else:
+        names = ", ".join([*ORDER_OBJECTIVES, *sorted(s for s in STRATEGIES if s != "auto")])
+        raise TnccError(f"unknown order {order!r}: expected one of {names}", where="--order")
     return plan_network(net, objective, arch, strategy=strategy, time_limit=time_limit)
 
 
@@ -155,7 +173,7 @@ class Compiled:
         return out
 
 
-def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str = "macs") -> Compiled:
+def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None) -> Compiled:
     """Compile a checked network for ``arch`` (an ``Arch`` or a spec string)."""
     from tncc.passes.lower import lower_plan
 
@@ -167,7 +185,7 @@ def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", obje
 
 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fetta", network: str | None = None,
-            order: str = "csse", objective: str = "macs") -> Compiled:
+            order: str = "csse", objective: str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
     a :class:`Network`, compiled for ``arch``."""
     if isinstance(path_or_network, Network):

@@ -77,7 +77,7 @@ def _arch(ctx: Context) -> Any:
 def _plan_stage(net: Network, ctx: Context) -> Any:
     from tncc.compiled import make_plan
 
-    return make_plan(net, _arch(ctx), ctx.options.get("order") or "csse", ctx.options.get("objective") or "macs")
+    return make_plan(net, _arch(ctx), ctx.options.get("order") or "csse", ctx.options.get("objective"))
 
 
 def _emit_plan(plan: Any) -> str:

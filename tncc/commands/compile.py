@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tncc.compiled import OBJECTIVES, ORDER_HELP
+
 HELP = "compile a .tn program and print the IR of one stage"
 
 
@@ -35,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arch", metavar="NAME|PATH", default="fetta",
                         help="target architecture: fetta (default), systolic, a .toml file, with :key=value overrides")
     parser.add_argument("--order", metavar="NAME", default="csse",
-                        help="contraction-order strategy: csse (default) or a registered strategy name")
+                        help=ORDER_HELP)
+    parser.add_argument("--objective", choices=OBJECTIVES, default=None,
+                        help="what the order search minimises (default: cycles for csse, macs otherwise)")
 
 
 def run(args: argparse.Namespace) -> int:

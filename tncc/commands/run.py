@@ -7,6 +7,7 @@ import io
 import json
 import sys
 
+from tncc.compiled import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
 
 HELP = "compile a .tn program, run it on the emulator and check it against numpy"
@@ -36,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--network", metavar="N", help="network to run (needed when the file holds several)")
     parser.add_argument("--arch", metavar="NAME|PATH", default="fetta",
                         help="target architecture: fetta (default), systolic, a .toml file, with :key=value overrides")
-    parser.add_argument("--order", metavar="NAME", default="csse", help="contraction-order strategy (default csse)")
+    parser.add_argument("--order", metavar="NAME", default="csse", help=ORDER_HELP)
+    parser.add_argument("--objective", choices=OBJECTIVES, default=None,
+                        help="what the order search minimises (default: cycles for csse, macs otherwise)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the random inputs (default 0)")
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from tncc.io import atomic_write_text
 
     inputs = _read_npz(args.inputs) if args.inputs else None
-    compiled = tncc_compile(args.file, args.arch, args.network, args.order)
+    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective)
     res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
     print(format_report(res.report, res.emulator_report))
     if args.outputs:
