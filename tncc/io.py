@@ -11,24 +11,8 @@ from pathlib import Path
 from tncc.errors import TnccError
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """Read a UTF-8 text file or raise a TnccError that names it."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except IsADirectoryError:
-        raise TnccError(f"{p}: is a directory, expected a file") from None
-    except FileNotFoundError:
-        raise TnccError(f"{p}: no such file") from None
-    except OSError as exc:
-        raise TnccError(f"{p}: cannot read: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TnccError(f"{p}: not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x})") from None
-
-
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """Read a file or raise a TnccError that names it and says why not."""
     p = Path(path)
     try:
         return p.read_bytes()
@@ -38,6 +22,15 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise TnccError(f"{p}: no such file") from None
     except OSError as exc:
         raise TnccError(f"{p}: cannot read: {exc.strerror}") from None
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """Read a UTF-8 text file or raise a TnccError that names it."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TnccError(f"{Path(path)}: not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x})") from None
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
