@@ -16,20 +16,18 @@ from tncc.isa.encoding import FORMAT_VERSION, MAGIC, SECTION_ORDER
 from tncc.isa.program import MAX_DIMS, MAX_LOOPS, Instruction
 from tncc.isa.table import (DTYPE_CODES, FIELD_BITS, NO_SRC, OPCODE_BITS, SRC_BITS, TABLE, WORD_BITS, Issue,
                             Opcode, TimingClass, Unit)
+from tncc.isa.timing import COST_BY_CLASS, cost_formula
 
 README = Path(__file__).with_name("README.md")
 
-_TIMING = {
-    TimingClass.CONTROL: "no unit time",
-    TimingClass.DMA: "`dram.latency + ceil(bytes / dram.bytes_per_cycle)` on DMA",
-    TimingClass.SHAPE: "one buffer read and one write per element, at buffer bandwidth, on DMA",
-    TimingClass.RECONFIG_DIST: "`dist.reconfig_cycles` on DIST",
-    TimingClass.RECONFIG_RED: "`red.reconfig_cycles` on RED",
-    TimingClass.TILE: "per loop point `max(read, mac) + drain`, pipeline fill after a reconfiguration "
-                      "(docs/machine.md)",
-    TimingClass.GEMM: "SCALE-Sim's formula for the array's dataflow (docs/machine.md)",
-    TimingClass.SYNC: "none; orders the units",
-}
+def _charged(op: Opcode) -> str:
+    """Where an opcode's cost is charged: the unit the table issues it on."""
+    s = TABLE[op]
+    if s.issue is Issue.CTRL:
+        return "no unit"
+    if s.issue is Issue.FIELD:
+        return "the unit its `unit` field names"
+    return f"{s.issue.value}"
 
 _KIND_DOC = {
     "uint": "unsigned integer", "addr": "buffer/DRAM word address (hex)", "bool": "0 or 1",
@@ -86,10 +84,21 @@ def generate() -> str:
     for op, s in TABLE.items():
         fields = ", ".join(f"`{f.name}`:{f.bits}" for f in s.fields) or "-"
         out.append(f"| `{op.name}` | 0x{int(op):02x} | {s.issue.value} | {fields} | {s.timing_class.value} |")
+    out += ["", "## Timing classes", "",
+            "Every opcode's cost is decided by its timing class alone: `tncc.isa.timing.COST_BY_CLASS` holds "
+            "one cost function per class, applied to the instruction's resolved operands (fields, with "
+            "config indices replaced by their records) and the architecture, and the emulator charges the "
+            "result to the unit the table issues the opcode on.  The formulas (keys from the architecture "
+            "file; `docs/machine.md` derives them):", "",
+            "| class | cost function | cycles | opcodes |", "|---|---|---|---|"]
+    for cls in TimingClass:
+        ops = ", ".join(f"`{op.name}`" for op, s in TABLE.items() if s.timing_class is cls) or "-"
+        out.append(f"| `{cls.value}` | `{COST_BY_CLASS[cls].__name__}` | {cost_formula(cls)} | {ops} |")
     for op, s in TABLE.items():
         out += ["", f"### {op.name}", "", s.doc, "",
                 f"- unit: {s.issue.value}" + (" (the `unit` field)" if s.issue is Issue.FIELD else ""),
-                f"- timing class `{s.timing_class.value}`: {_TIMING[s.timing_class]}",
+                f"- timing class `{s.timing_class.value}`, charged to {_charged(op)}: "
+                f"{cost_formula(s.timing_class)}",
                 f"- layout: {_layout(op)}",
                 f"- assembly: `{_example(op)}`"]
         if s.fields:

@@ -74,7 +74,9 @@ class Issue(enum.Enum):
 
 
 class TimingClass(enum.Enum):
-    """How an instruction is costed (functions in ``tncc.isa.timing``)."""
+    """How an instruction is costed: each class has one cost function in
+    ``tncc.isa.timing.COST_BY_CLASS``, the only place an instruction's cycles
+    are decided."""
 
     CONTROL = "control"  # no cycles on any unit
     DMA = "dma"  # latency + ceil(bytes / bytes_per_cycle)
@@ -143,6 +145,19 @@ class OpSpec:
             if f.name == name:
                 return i
         raise KeyError(name)
+
+    @property
+    def fixed_unit(self) -> Unit | None:
+        """The unit a fixed-issue opcode's time is charged to; None for the
+        control sequencer and for opcodes whose ``unit`` field names it."""
+        return None if self.issue in (Issue.CTRL, Issue.FIELD) else Unit[self.issue.name]
+
+    def unit(self, fields: tuple[int, ...]) -> Unit | None:
+        """The unit an instruction with these field values is charged to
+        (its ``unit`` field for ``Issue.FIELD``); None for control."""
+        if self.issue is Issue.FIELD:
+            return Unit(fields[self.field_index("unit")])
+        return self.fixed_unit
 
 
 _UNIT_NAMES = tuple(u.name for u in Unit)
@@ -216,6 +231,7 @@ def _check_table() -> None:
         assert sum(f.bits for f in s.fields) <= FIELD_BITS, op
         assert len({f.name for f in s.fields}) == len(s.fields), op
         assert not {f.name for f in s.fields} & {"src", "opcode", "fields"}, op  # Instruction attributes
+        assert (s.issue is Issue.FIELD) == ("unit" in {f.name for f in s.fields}), op
     assert set(TABLE) == set(Opcode)
 
 

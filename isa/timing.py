@@ -17,6 +17,13 @@ The formulas are the ones fixed in ``docs/machine.md``:
   configuration change;
 * systolic GEMM: SCALE-Sim's closed form (``os``: ``folds * (T + R + C - 2)
   - 1``, ``ws``/``is``: ``folds * (T + 2R + C - 2) - 1``).
+
+The cost of an *instruction* is decided by its opcode's timing class in the
+ISA table (``tncc.isa.table``): :data:`COST_BY_CLASS` maps every
+:class:`~tncc.isa.table.TimingClass` to one cost function of uniform
+signature ``(arch, operands) -> Cost``, and the emulator charges the
+resulting :class:`Cost` to the unit the table names.  Adding an opcode is a
+table row (plus its semantics); its cost follows from its class.
 """
 
 from __future__ import annotations
@@ -24,13 +31,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from tncc.errors import TnccError
 from tncc.ir import DType
 from tncc.isa.arch import Arch
+from tncc.isa.table import TimingClass
 from tncc.plan import Dataflow
 
 
@@ -162,6 +170,137 @@ def gemm_cycles(arch: Arch, m: int, n: int, k: int, dataflow: str | None = None)
     if df == "os":
         return folds * (t + r + c - 2) - 1
     return folds * (t + 2 * r + c - 2) - 1
+
+
+# -- instruction costs by timing class ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What one instruction costs in cycles.
+
+    A plain instruction occupies the unit the ISA table issues it on for
+    ``front`` cycles.  A pipelined one (``pipelined``: a CTILE's tile
+    sequence) runs ``count`` steps after ``fill`` cycles of pipeline fill,
+    each a ``front`` phase (operand read and multiply on DIST and ARRAY)
+    then a ``drain`` phase (RED), the next front overlapping the drain; its
+    busy cycles per unit are ``busy`` (in :class:`Unit` order)."""
+
+    front: int = 0
+    drain: int = 0
+    count: int = 1
+    fill: int = 0
+    pipelined: bool = False
+    busy: tuple[int, int, int, int] | None = None
+
+    @property
+    def span(self) -> int:
+        """Cycles from the start of the instruction to its end."""
+        if not self.pipelined:
+            return self.front
+        return tile_sequence_cycles(TileTiming(self.front, self.front, self.drain), self.count, self.fill)
+
+    def busy_by_unit(self, unit: int | None) -> tuple[int, int, int, int]:
+        """Busy cycles per unit (:class:`Unit` order) when issued on ``unit``
+        (None: the control sequencer, which has no unit time)."""
+        if self.busy is not None:
+            return self.busy
+        out = [0, 0, 0, 0]
+        if unit is not None:
+            out[unit] = self.front
+        return (out[0], out[1], out[2], out[3])
+
+
+#: An instruction's resolved operands: its fields by name, ``ref`` fields
+#: replaced by the config records they index, plus the machine state its
+#: class's cost depends on (see each cost function).
+Operands = Mapping[str, Any]
+CostFn = Callable[[Arch, Operands], Cost]
+
+NO_COST = Cost()
+
+
+def _affine_offsets(dims: list[tuple[int, int]]) -> np.ndarray:
+    """Offsets of a row-major ``(extent, stride)`` enumeration (flat int64)."""
+    off = np.zeros(1, dtype=np.int64)
+    for extent, stride in dims:
+        off = (off[:, None] + np.arange(extent, dtype=np.int64)[None, :] * stride).ravel()
+    return off
+
+
+def _cost_control(arch: Arch, ops: Operands) -> Cost:
+    """None: the control sequencer has no unit time."""
+    return NO_COST
+
+
+def _cost_sync(arch: Arch, ops: Operands) -> Cost:
+    """None of its own: `SIGNAL` records when its unit's earlier work ends, `WAIT` holds its unit until
+    the matching signal."""
+    return NO_COST
+
+
+def _cost_dma(arch: Arch, ops: Operands) -> Cost:
+    """`dram.latency + ceil(bytes / dram.bytes_per_cycle)`, bytes = the descriptor's elements times the
+    element size."""
+    d = ops["desc"]
+    return Cost(dma_cycles(arch, d.elements * d.dtype.nbytes))
+
+
+def _cost_shape(arch: Arch, ops: Operands) -> Cost:
+    """`banked(reads) + banked(writes)`: per consecutive chunk of `buffer.banks` words, as many cycles as
+    the most words of the chunk in one bank (reads from `sbuf`, writes to `dbuf`, by the descriptor)."""
+    d, banks = ops["desc"], arch.buffer.banks
+    reads = ops["sbuf"] + _affine_offsets([(e, f) for e, f, _ in d.dims])
+    writes = ops["dbuf"] + _affine_offsets([(e, t) for e, _, t in d.dims])
+    return Cost(banked_access_cycles(reads, banks) + banked_access_cycles(writes, banks))
+
+
+def _cost_reconfig_dist(arch: Arch, ops: Operands) -> Cost:
+    """`dist.reconfig_cycles`."""
+    return Cost(arch.dist.reconfig_cycles)
+
+
+def _cost_reconfig_red(arch: Arch, ops: Operands) -> Cost:
+    """`red.reconfig_cycles`."""
+    return Cost(arch.red.reconfig_cycles)
+
+
+def _cost_tile(arch: Arch, ops: Operands) -> Cost:
+    """`fill + front + drain + (n - 1) * max(front, drain)` over the `n` loop points, with
+    `front = max(read, mac)`, `read = T * max(pA, pB)`, `mac = T`, `drain = ceil(W / red.ports) * pC`;
+    `fill = dist stages + array.pipeline + red levels` after a DIST or RED, else 0; DIST and ARRAY are
+    busy `n * read` and `n * mac` cycles, RED `n * drain`, and RED's drains overlap the next CTILE."""
+    d, n = ops["tile"], ops["points"]
+    pa, pb, pc = ops["passes"]
+    t = tile_timing(arch, d.beats, pa, pb, d.tb * d.tm * d.tn, pc)
+    return Cost(t.front, t.drain, n, tile_fill(arch) if ops["refill"] else 0, True,
+                (0, n * t.read, n * t.mac, n * t.drain))
+
+
+def _cost_gemm(arch: Arch, ops: Operands) -> Cost:
+    """SCALE-Sim's `folds * (T + R + C - 2) - 1` (os) or `folds * (T + 2R + C - 2) - 1` (ws, is) for
+    the descriptor's `M`, `N`, `K` and the array's dataflow."""
+    g = ops["gemm"]
+    return Cost(gemm_cycles(arch, g.m, g.n, g.k))
+
+
+#: The cost function of every timing class of the ISA table.
+COST_BY_CLASS: dict[TimingClass, CostFn] = {
+    TimingClass.CONTROL: _cost_control,
+    TimingClass.DMA: _cost_dma,
+    TimingClass.SHAPE: _cost_shape,
+    TimingClass.RECONFIG_DIST: _cost_reconfig_dist,
+    TimingClass.RECONFIG_RED: _cost_reconfig_red,
+    TimingClass.TILE: _cost_tile,
+    TimingClass.GEMM: _cost_gemm,
+    TimingClass.SYNC: _cost_sync,
+}
+assert set(COST_BY_CLASS) == set(TimingClass)
+
+
+def cost_formula(cls: TimingClass) -> str:
+    """The formula of ``cls``'s cost function (its docstring, one line)."""
+    return " ".join((COST_BY_CLASS[cls].__doc__ or "").split())
 
 
 # -- energy ------------------------------------------------------------------------

@@ -4,8 +4,11 @@ One short method per opcode, registered from the opcode table (so every
 opcode is either handled or reported as a bad opcode), bounds-checked
 memories with written bits, a step limit, and opt-in tracing.  Functional
 execution is in program order; the timing model (``tncc.runtime.sched``)
-overlaps the units as the semaphores allow, charging the cost functions of
-``tncc.isa.timing``.
+overlaps the units as the semaphores allow.  No handler picks its cost: every
+instruction's :class:`~tncc.isa.timing.Cost` comes from the cost function of
+its opcode's timing class in the ISA table (``tncc.isa.timing.COST_BY_CLASS``),
+applied to its resolved operands, and is charged to the unit the table
+issues it on.
 
 Usage::
 
@@ -28,10 +31,11 @@ from tncc.isa import timing
 from tncc.isa.arch import Arch, load_arch
 from tncc.isa.networks import realize
 from tncc.isa.program import Instruction, Program
-from tncc.isa.table import NO_SRC, Opcode, Unit
+from tncc.isa.table import NO_SRC, TABLE, Opcode
+from tncc.isa.timing import Cost, CostFn, Operands
 from tncc.runtime.binding import bind_inputs, dram_words, read_outputs, storage_for
 from tncc.runtime.hazards import SyncChecker
-from tncc.runtime.memory import ACCESS_LIMIT, Access, Memory, affine_offsets
+from tncc.runtime.memory import ACCESS_LIMIT, Access, Memory
 from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
 from tncc.runtime.report import Record, Report
 from tncc.runtime.sched import Scheduler
@@ -148,6 +152,14 @@ class Emulator:
         self._ctiles: tuple[dict[int, int], list[tuple[int, bool]]] | None = None
         self._handlers: dict[Opcode, Callable[[int, Instruction, Where], Record | None]] = {
             op: fn.__get__(self) for op, fn in HANDLERS.items()}
+        # Costs: the cost function of each opcode's timing class (read when the
+        # emulator is built), and per opcode its fields' names and the config
+        # sections its ``ref`` fields index, to resolve operands.
+        self._cost_fns: dict[Opcode, CostFn] = {
+            op: timing.COST_BY_CLASS[s.timing_class] for op, s in TABLE.items()}
+        self._fields: dict[Opcode, tuple[tuple[str, str | None], ...]] = {
+            op: tuple((f.name, f.ref.value if f.ref is not None else None) for f in s.fields)
+            for op, s in TABLE.items()}
 
     # -- the run -------------------------------------------------------------------
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0,
@@ -174,8 +186,8 @@ class Emulator:
         self._pending: _Pending | None = None
         self.buf.on_touch = self._flush
         self.sync = SyncChecker(strict_sync) if (check_sync or strict_sync) else None
-        self._shapes: dict[tuple[int, int, int], int] = {}
-        self._dmas: dict[int, tuple[Access, Access, int, Any, int, int]] = {}
+        self._dma_costs: dict[tuple[int, ...], Cost] = {}
+        self._dmas: dict[int, tuple[Access, Access, int, Any, int]] = {}
         records: list[Record] = []
         code = prog.instructions
         handlers = self._handlers
@@ -238,9 +250,33 @@ class Emulator:
             return "", {}
         return self._name(idx, ins), self._args(idx, ins)
 
+    # -- costs ---------------------------------------------------------------------
+    def _operands(self, ins: Instruction, **state: Any) -> dict[str, Any]:
+        """The instruction's fields by name, ``ref`` fields resolved to the
+        config records they index, plus the machine ``state`` its timing
+        class's cost depends on."""
+        prog = self.program
+        ops = {name: (getattr(prog, ref)[v] if ref is not None else v)
+               for (name, ref), v in zip(self._fields[ins.opcode], ins.fields)}
+        ops.update(state)
+        return ops
+
+    def _cost(self, op: Opcode, operands: Operands) -> Cost:
+        """The cost of an ``op`` instruction: its timing class's function."""
+        return self._cost_fns[op](self.arch, operands)
+
+    def _charge(self, idx: int, ins: Instruction, cost: Cost) -> tuple[int, int, tuple[int, int, int, int]]:
+        """Schedule ``cost`` on the unit the table issues ``ins`` on: (start,
+        end, busy cycles per unit)."""
+        unit = TABLE[ins.opcode].unit(ins.fields)
+        name, args = self._slice_info(idx, ins)
+        s, e = self.sched.charge(unit, cost, name, args)
+        return s, e, cost.busy_by_unit(unit)
+
     # -- control -------------------------------------------------------------------
     @_handles(Opcode.NOP)
     def _op_nop(self, idx: int, ins: Instruction, where: Where) -> None:
+        self._charge(idx, ins, self._cost(ins.opcode, {}))
         return None
 
     @_handles(Opcode.HALT)
@@ -249,44 +285,53 @@ class Emulator:
 
     @_handles(Opcode.SIGNAL)
     def _op_signal(self, idx: int, ins: Instruction, where: Where) -> Record:
+        _, _, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
         t = self.sched.signal(ins.fields[0], ins.fields[1])
-        return (idx, "SIGNAL", ins.src, t, t, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return (idx, "SIGNAL", ins.src, t, t, 0, 0, 0, 0, 0, 0) + busy
 
     @_handles(Opcode.WAIT)
     def _op_wait(self, idx: int, ins: Instruction, where: Where) -> Record:
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.wait(ins.fields[0], ins.fields[1], where, name, args)
-        return (idx, "WAIT", ins.src, s, e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        _, e2, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
+        return (idx, "WAIT", ins.src, s, max(e, e2), 0, 0, 0, 0, 0, 0) + busy
 
     # -- DMA -------------------------------------------------------------------------
-    def _dma_plan(self, desc_i: int) -> tuple[Access, Access, int, Any, int, int]:
+    def _dma_plan(self, desc_i: int) -> tuple[Access, Access, int, Any, int]:
         hit = self._dmas.get(desc_i)
         if hit is None:
             d = self.program.dmas[desc_i]
             hit = (Access([(e, f) for e, f, _ in d.dims]), Access([(e, t) for e, _, t in d.dims]),
-                   d.elements, d.dtype, d.elements * d.dtype.nbytes,
-                   timing.dma_cycles(self.arch, d.elements * d.dtype.nbytes))
+                   d.elements, d.dtype, d.elements * d.dtype.nbytes)
             self._dmas[desc_i] = hit
+        return hit
+
+    def _dma_cost(self, ins: Instruction, desc_i: int, src: int, dst: int, shape: bool) -> Cost:
+        """The instruction's cost by its timing class; a pure function of the
+        descriptor (and, for SHAPE, of the bases modulo the banks), so kept."""
+        banks = self.arch.buffer.banks
+        key = (ins.opcode, desc_i, src % banks, dst % banks) if shape else (ins.opcode, desc_i)
+        hit = self._dma_costs.get(key)
+        if hit is None:
+            hit = self._dma_costs[key] = self._cost(ins.opcode, self._operands(ins))
         return hit
 
     def _dma(self, idx: int, ins: Instruction, src_mem: Memory, src: int, dst_mem: Memory, dst: int,
              desc_i: int, shape: bool, where: Where) -> Record:
-        src_acc, dst_acc, n, dtype, nbytes, cycles = self._dma_plan(desc_i)
+        src_acc, dst_acc, n, dtype, nbytes = self._dma_plan(desc_i)
         if needs_rounding(dtype, src_mem.data.dtype):
             dst_mem.write(dst, dst_acc, round_to(src_mem.read(src, src_acc, where), dtype), where)
         else:
             src_mem.copy_to(dst_mem, src, src_acc, dst, dst_acc, where)
-        c = self._shape_cycles(desc_i, src, dst) if shape else cycles
-        name, args = self._slice_info(idx, ins)
-        s, e = self.sched.simple(Unit.DMA, c, name, args)
+        s, e, busy = self._charge(idx, ins, self._dma_cost(ins, desc_i, src, dst, shape))
         if self.sync is not None:
             self.sync.access(src_mem is self.buf, False, src + src_acc.lo, src + src_acc.hi, s, e, idx, where,
                              src_mem.name)
             self.sync.access(dst_mem is self.buf, True, dst + dst_acc.lo, dst + dst_acc.hi, s, e, idx, where,
                              dst_mem.name)
         if shape:
-            return (idx, "SHAPE", ins.src, s, e, 0, 0, 2 * n, 0, 0, 0, c, 0, 0, 0)
-        return (idx, OPNAMES[ins.opcode], ins.src, s, e, 0, nbytes, n, 0, 0, 0, c, 0, 0, 0)
+            return (idx, "SHAPE", ins.src, s, e, 0, 0, 2 * n, 0, 0, 0) + busy
+        return (idx, OPNAMES[ins.opcode], ins.src, s, e, 0, nbytes, n, 0, 0, 0) + busy
 
     @_handles(Opcode.LOAD)
     def _op_load(self, idx: int, ins: Instruction, where: Where) -> Record:
@@ -303,18 +348,6 @@ class Emulator:
         src, dst, desc_i = ins.fields
         return self._dma(idx, ins, self.buf, src, self.buf, dst, desc_i, True, where)
 
-    def _shape_cycles(self, desc_i: int, src: int, dst: int) -> int:
-        banks = self.arch.buffer.banks
-        key = (desc_i, src % banks, dst % banks)
-        hit = self._shapes.get(key)
-        if hit is None:
-            d = self.program.dmas[desc_i]
-            reads = src + affine_offsets([(e, f) for e, f, _ in d.dims])
-            writes = dst + affine_offsets([(e, t) for e, _, t in d.dims])
-            hit = timing.banked_access_cycles(reads, banks) + timing.banked_access_cycles(writes, banks)
-            self._shapes[key] = hit
-        return hit
-
     # -- networks ------------------------------------------------------------------------
     @_handles(Opcode.DIST)
     def _op_dist(self, idx: int, ins: Instruction, where: Where) -> Record:
@@ -329,10 +362,8 @@ class Emulator:
         self.routes[net] = realize(cfg)
         self.route_ids[net] = cfg_i
         self.refill = True
-        c = self.arch.dist.reconfig_cycles
-        name, args = self._slice_info(idx, ins)
-        s, e = self.sched.simple(Unit.DIST, c, name, args)
-        return (idx, "DIST", ins.src, s, e, 0, 0, 0, 0, 0, 1, 0, c, 0, 0)
+        s, e, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
+        return (idx, "DIST", ins.src, s, e, 0, 0, 0, 0, 0, 1) + busy
 
     @_handles(Opcode.RED)
     def _op_red(self, idx: int, ins: Instruction, where: Where) -> Record:
@@ -341,10 +372,8 @@ class Emulator:
                             where=str(where))
         self.red_id = ins.fields[0]
         self.refill = True
-        c = self.arch.red.reconfig_cycles
-        name, args = self._slice_info(idx, ins)
-        s, e = self.sched.simple(Unit.RED, c, name, args)
-        return (idx, "RED", ins.src, s, e, 0, 0, 0, 0, 0, 1, 0, 0, 0, c)
+        s, e, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
+        return (idx, "RED", ins.src, s, e, 0, 0, 0, 0, 0, 1) + busy
 
     # -- the array -------------------------------------------------------------------------
     def _prepared(self, idx: int, ins: Instruction, where: Where) -> PreparedTile:
@@ -404,12 +433,13 @@ class Emulator:
         else:
             self._flush()
             pt.run(self.buf, d, where)
-        tt, n = pt.timing, pt.points
-        fill = timing.tile_fill(self.arch) if self.refill else 0
+        n, refill = pt.points, self.refill
         self.refill = False
-        name, args = self._slice_info(idx, ins)
-        busy = (n * tt.read, n * tt.mac, n * tt.drain)
-        s, e = self.sched.tile(fill, tt.front, tt.drain, n, busy, name, args)
+        cost = pt.costs.get(refill)  # a pure function of the prepared tile and the refill flag
+        if cost is None:
+            cost = pt.costs[refill] = self._cost(ins.opcode, self._operands(
+                ins, passes=(pt.ma.passes, pt.mb.passes, pt.pc), points=n, refill=refill))
+        s, e, busy = self._charge(idx, ins, cost)
         if self.sync is not None:
             for base, (lo, hi), write in ((d.a.base, pt.a_span, False), (d.b.base, pt.b_span, False),
                                           (d.c.base, pt.c_span, True)):
@@ -418,7 +448,7 @@ class Emulator:
         drained = n * pt.words
         hops = operand_words * self._dist_stages + drained * self._red_levels  # timing.network_hops
         words = operand_words + (2 * drained if d.accumulate or pt.reduces else drained)
-        return (idx, "CTILE", ins.src, s, e, n * pt.macs, 0, words, hops, n * pt.conflicts, 0, 0) + busy
+        return (idx, "CTILE", ins.src, s, e, n * pt.macs, 0, words, hops, n * pt.conflicts, 0) + busy
 
     def _reads_pending(self, pt: PreparedTile, d: Any) -> bool:
         """Whether the tile's operands overlap the pending drain's words."""
@@ -484,9 +514,7 @@ class Emulator:
         if g.accumulate:
             c = c + self.buf.read_affine(g.c, [(g.m, g.ldc), (g.n, 1)], where).astype(ct, copy=False)
         self.buf.write_affine(g.c, [(g.m, g.ldc), (g.n, 1)], accumulate_wrap(c, g.dtype), where)
-        cycles = timing.gemm_cycles(arch, g.m, g.n, g.k)
-        name, args = self._slice_info(idx, ins)
-        s, e = self.sched.simple(Unit.ARRAY, cycles, name, args)
+        s, e, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
         if self.sync is not None:
             for base, rows_, ld, cols_, write in ((g.a, g.m, g.lda, g.k, False), (g.b, g.k, g.ldb, g.n, False),
                                                   (g.c, g.m, g.ldc, g.n, True)):
@@ -494,4 +522,4 @@ class Emulator:
         rows, cols = arch.array.rows, arch.array.cols
         words = (g.m * g.k * -(-g.n // cols) + g.k * g.n * -(-g.m // rows)
                  + g.m * g.n * (2 if g.accumulate else 1))
-        return (idx, "GEMM", ins.src, s, e, g.m * g.n * g.k, 0, words, 0, 0, 0, 0, 0, cycles, 0)
+        return (idx, "GEMM", ins.src, s, e, g.m * g.n * g.k, 0, words, 0, 0, 0) + busy

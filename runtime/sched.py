@@ -26,6 +26,7 @@ from typing import Any
 
 from tncc.errors import TnccError
 from tncc.isa.table import Unit
+from tncc.isa.timing import Cost
 
 UNITS: tuple[str, ...] = tuple(u.name for u in Unit)
 
@@ -44,6 +45,23 @@ class Scheduler:
         if self.events is not None and end > start:
             self.events.append({"name": name, "cat": UNITS[unit], "ph": "X", "ts": start, "dur": end - start,
                                 "pid": 0, "tid": unit, "args": args})
+
+    def charge(self, unit: int | None, cost: Cost, name: str, args: dict[str, Any]) -> tuple[int, int]:
+        """Charge an instruction's :class:`~tncc.isa.timing.Cost` (from its
+        timing class) to the unit the ISA table issues it on: a pipelined
+        cost is a tile sequence (:meth:`tile`), any other occupies ``unit``
+        for ``cost.front`` cycles.  ``unit`` None (the control sequencer)
+        takes no unit time."""
+        if cost.pipelined:
+            busy = cost.busy_by_unit(unit)
+            return self.tile(cost.fill, cost.front, cost.drain, cost.count, (busy[Unit.DIST], busy[Unit.ARRAY],
+                                                                                busy[Unit.RED]), name, args)
+        if unit is None:
+            if cost.front:
+                raise TnccError(f"{name or 'a control instruction'} has a cost of {cost.front} cycles but no unit "
+                                f"to charge it to")
+            return 0, 0
+        return self.simple(unit, cost.front, name, args)
 
     def simple(self, unit: int, cycles: int, name: str, args: dict[str, Any]) -> tuple[int, int]:
         """An instruction occupying one unit for ``cycles``."""

@@ -148,7 +148,7 @@ class PreparedTile:
         self.points = int(np.prod(self.counts)) if self.counts else 1
         self.words = d.tb * d.tm * d.tn
         self.pc = drain_passes(self.drain, arch.red.ports, banks)  # type: ignore[attr-defined]
-        self.timing = timing.tile_timing(arch, d.beats, self.ma.passes, self.mb.passes, self.words, self.pc)
+        self.costs: dict[bool, timing.Cost] = {}  # by refill flag; filled by the emulator from the tile's class
         self.conflicts = d.beats * (max(self.ma.passes, self.mb.passes) - 1) + \
             -(-self.words // arch.red.ports) * (self.pc - 1)  # type: ignore[attr-defined]
         self.ports = d.a.ports + d.b.ports

@@ -65,3 +65,68 @@ def test_emulator_handles_every_opcode_once():
     assert set(handlers) == set(Opcode)
     assert len(handlers) == len(Opcode)
     assert all(callable(h) for h in handlers.values())
+
+
+def test_every_timing_class_has_one_cost_function():
+    from tncc.isa import timing
+
+    assert set(timing.COST_BY_CLASS) == set(TimingClass)
+    assert all(callable(fn) for fn in timing.COST_BY_CLASS.values())
+    assert {TABLE[op].timing_class for op in Opcode} <= set(timing.COST_BY_CLASS)
+    for cls in TimingClass:  # each formula is documented (isa/README.md prints it)
+        assert len(timing.cost_formula(cls)) > 10, cls
+
+
+def _programs():
+    """Compiled programs that together execute every opcode (a NOP added)."""
+    import dataclasses
+    from pathlib import Path
+
+    import tncc
+    from tncc.isa.program import Instruction
+
+    src = Path(__file__).resolve().parents[1] / "examples" / "tt_linear.tn"
+    for arch in ("fetta", "systolic"):
+        prog = tncc.compile(src, arch=arch).program
+        yield dataclasses.replace(prog, instructions=(Instruction(Opcode.NOP),) + tuple(prog.instructions))
+
+
+def test_every_opcode_is_costed_through_its_timing_class(monkeypatch):
+    """Replace each class's cost function by one of a distinctive cost: every
+    executed instruction then takes exactly that many cycles, charged to the
+    unit its table row issues it on, so no handler picks its own cost."""
+    from tncc.isa import timing
+    from tncc.runtime import Emulator
+
+    calls: dict[TimingClass, int] = {cls: 0 for cls in TimingClass}
+    cycles = {cls: 0 if cls in (TimingClass.CONTROL, TimingClass.SYNC) else 1000 + 17 * i
+              for i, cls in enumerate(TimingClass)}
+
+    def spy(cls):
+        def cost(arch, operands):
+            calls[cls] += 1
+            return timing.Cost(cycles[cls])
+        return cost
+
+    for cls in TimingClass:
+        monkeypatch.setitem(timing.COST_BY_CLASS, cls, spy(cls))
+    executed: set[Opcode] = set()
+    present: set[Opcode] = set()
+    for prog in _programs():
+        present |= {i.opcode for i in prog.instructions}
+        report = Emulator(prog).run(seed=0).report
+        for r in report.records:
+            op = Opcode[r[1]]
+            executed.add(op)
+            s = TABLE[op]
+            c = cycles[s.timing_class]
+            busy = [0, 0, 0, 0]
+            unit = s.unit(next(i.fields for i in prog.instructions if i.opcode is op)) if c else None
+            if unit is not None:
+                busy[unit] = c
+            assert tuple(r[11:15]) == tuple(busy), (op, r)
+            if s.timing_class is not TimingClass.SYNC:
+                assert r[4] - r[3] == c, (op, r)
+    assert present == set(Opcode)
+    assert executed | {Opcode.HALT, Opcode.NOP} == set(Opcode)  # neither leaves a record
+    assert all(calls[TABLE[op].timing_class] for op in present)

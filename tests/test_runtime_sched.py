@@ -45,3 +45,16 @@ def test_consecutive_tiles_overlap_drain_with_the_next_front() -> None:
         for x, y in zip(track, track[1:]):
             assert x["ts"] + x["dur"] <= y["ts"]
     assert s.done[Unit.ARRAY] == b[1]  # a tile is done once drained
+
+
+def test_charge_places_a_cost_on_its_unit_or_pipelines_a_tile() -> None:
+    from tncc.isa.timing import Cost
+
+    s = Scheduler(trace=False)
+    assert s.charge(Unit.DMA, Cost(100), "", {}) == (0, 100)
+    assert s.charge(None, Cost(), "", {}) == (0, 0)
+    with pytest.raises(TnccError, match="no unit"):
+        s.charge(None, Cost(3), "NOP", {})
+    tile = Cost(front=32, drain=4, count=2, fill=10, pipelined=True, busy=(0, 64, 64, 8))
+    assert s.charge(Unit.ARRAY, tile, "", {}) == (0, tile.span)
+    assert s.busy == [100, 64, 64, 8]

@@ -142,3 +142,27 @@ def test_every_contraction_gets_an_estimate(b: int, m: int, n: int, k: int, dtyp
         flow, est = timing.best_dataflow(arch, b, m, n, k, dtype)
         assert est.macs == b * m * n * k and est.cycles > 0
         assert est.buffer_words <= arch.buffer_words
+
+
+def test_cost_by_class_applies_the_formulas() -> None:
+    from types import SimpleNamespace
+
+    from tncc.isa.table import TimingClass, Unit
+
+    cost = timing.COST_BY_CLASS
+    desc = SimpleNamespace(elements=16, dtype=DType.FP32, dims=((16, 1, 1),))
+    assert cost[TimingClass.DMA](FETTA, {"desc": desc}).front == timing.dma_cycles(FETTA, 64)
+    assert cost[TimingClass.SHAPE](FETTA, {"desc": desc, "sbuf": 0, "dbuf": 64}).front == 2
+    assert cost[TimingClass.RECONFIG_DIST](FETTA, {}).front == FETTA.dist.reconfig_cycles
+    assert cost[TimingClass.RECONFIG_RED](FETTA, {}).front == FETTA.red.reconfig_cycles
+    g = SimpleNamespace(m=100, n=50, k=70)
+    assert cost[TimingClass.GEMM](SYSTOLIC, {"gemm": g}).front == timing.gemm_cycles(SYSTOLIC, 100, 50, 70)
+    for cls in (TimingClass.CONTROL, TimingClass.SYNC):
+        assert cost[cls](FETTA, {}) == timing.Cost()
+    tile = SimpleNamespace(beats=32, tb=1, tm=16, tn=16, tkk=1)
+    c = cost[TimingClass.TILE](FETTA, {"tile": tile, "passes": (2, 1, 1), "points": 5, "refill": True})
+    t = timing.tile_timing(FETTA, 32, 2, 1, 256, 1)
+    assert c.pipelined and c.span == timing.tile_sequence_cycles(t, 5, timing.tile_fill(FETTA))
+    assert c.busy_by_unit(Unit.ARRAY) == (0, 5 * t.read, 5 * t.mac, 5 * t.drain)
+    plain = timing.Cost(7)
+    assert plain.span == 7 and plain.busy_by_unit(Unit.RED) == (0, 0, 0, 7) and plain.busy_by_unit(None) == (0,) * 4
