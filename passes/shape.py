@@ -117,49 +117,106 @@ def _route_cached(dims: tuple[tuple[int, int], ...], ports: int, banks: int) -> 
     return route_multicast(src, ports), tuple(offs)
 
 
+@lru_cache(maxsize=1024)
+def _red(tkk: int, lanes: int):
+    """The reduction grouping of ``lanes`` groups of ``tkk`` lanes (immutable,
+    so one object serves every tile of that shape)."""
+    return red_config((tkk,) * lanes)
+
+
 def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, dtype: DType, arch) -> TileCode:
     """The tile descriptor(s) and network configurations of one fetta tile."""
-    gb = _group_axes(tile, infos, Group.B, a)
-    gm = _group_axes(tile, infos, Group.M, a)
-    gn = _group_axes(tile, infos, Group.N, b)
-    gk = _group_axes(tile, infos, Group.K, a if any(a.stride(ax.index) for ax in tile.axes) else b)
-    a_ports = merge_dims([(ax.extent, a.stride(ax.index)) for ax in gb + gm + gk])
-    b_ports = merge_dims([(ax.extent, b.stride(ax.index)) for ax in gb + gn + gk])
-    drain = merge_dims([(ax.extent, c.stride(ax.index)) for ax in gb + gm + gn])
-    beat_axes = [ax for ax in tile.axes if ax.beats > 1]
-    a_beats = merge_dims([(ax.beats, ax.extent * a.stride(ax.index)) for ax in beat_axes])
-    b_beats = merge_dims([(ax.beats, ax.extent * b.stride(ax.index)) for ax in beat_axes])
-    for what, dims in (("A ports", a_ports), ("B ports", b_ports), ("drain", drain), ("A beats", a_beats), ("B beats", b_beats)):
-        assert len(dims) <= MAX_DIMS, f"tile {what} need {len(dims)} dims"
-    loop_axes = [ax for ax in tile.axes if ax.count > 1]
-    # Reduce loops innermost keeps each output's partial sums adjacent in time.
-    loop_axes.sort(key=lambda ax: infos[ax.index].role is Role.CONTRACTED)
-    loops = [(ax.count, ax.extent * ax.beats * a.stride(ax.index), ax.extent * ax.beats * b.stride(ax.index),
-              ax.extent * ax.beats * c.stride(ax.index), infos[ax.index].role is Role.CONTRACTED) for ax in loop_axes]
+    ports, banks = arch.dist.ports, arch.buffer.banks
+    if banks > ports:
+        raise TnccError(f"the buffer has {banks} banks but the distribution network only {ports} input slots",
+                        where="arch key buffer.banks")
+    # Everything but the base addresses depends only on the tile's shape and
+    # the views' strides, which repeat from tile to tile: computed once.
+    shape = (tile.dataflow, tile.tb, tile.tm, tile.tn, tile.tkk,
+             tuple((ax.index, ax.extent, ax.beats, ax.count, infos[ax.index].role) for ax in tile.axes))
+    plan = _tile_plan(shape, a.strides, b.strides, c.strides, ports, banks)
     start = {ax.index: ax.start for ax in tile.axes}
     a0, b0, c0 = a.address(start), b.address(start), c.address(start)
-    sw_a, offs_a = _route(a_ports, arch)
-    sw_b, offs_b = _route(b_ports, arch)
-    lanes = tile.tb * tile.tm * tile.tn
-    red = red_config((tile.tkk,) * lanes)
-    flow = TileDataflow(tile.dataflow)
+    descs = tuple(_tile_desc(dtype, plan.flow, tile.tb, tile.tm, tile.tn, tile.tkk, a0 + da, plan.a_ports, plan.a_beats,
+                             b0 + db, plan.b_ports, plan.b_beats, c0 + dc, plan.drain, tile.accumulate or red_started,
+                             plan.inner)
+                  for da, db, dc, red_started in plan.points)
+    return TileCode(descs, plan.sw_a, plan.sw_b, plan.red, plan.offsets)
+
+
+@dataclass(frozen=True, slots=True)
+class _TilePlan:
+    """The address-independent part of a lowered tile."""
+
+    flow: TileDataflow
+    a_ports: tuple
+    a_beats: tuple
+    b_ports: tuple
+    b_beats: tuple
+    drain: tuple
+    inner: tuple
+    points: tuple[tuple[int, int, int, bool], ...]  # (da, db, dc, reduction started) per unrolled point
+    sw_a: SwitchConfig
+    sw_b: SwitchConfig
+    red: RedConfig
+    offsets: tuple[tuple[int, ...], tuple[int, ...]]
+
+
+@lru_cache(maxsize=1 << 14)
+def _tile_desc(dtype, flow, tb, tm, tn, tkk, a0, a_ports, a_beats, b0, b_ports, b_beats, c0, drain, accumulate, loops) -> TileDesc:
+    return TileDesc(dtype=dtype, dataflow=flow, tb=tb, tm=tm, tn=tn, tkk=tkk,
+                    a=Stream(a0, a_ports, a_beats), b=Stream(b0, b_ports, b_beats), c=Drain(c0, drain),
+                    accumulate=accumulate, loops=loops)
+
+
+def _first(strides: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """``View.stride`` as a dict: the first stride of each index."""
+    out: dict[str, int] = {}
+    for n, st in strides:
+        out.setdefault(n, st)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _tile_plan(shape: tuple, a_strides: tuple, b_strides: tuple, c_strides: tuple, ports: int, banks: int) -> _TilePlan:
+    dataflow, tb, tm, tn, tkk, axes = shape
+    sa, sb, sc = _first(a_strides), _first(b_strides), _first(c_strides)
+
+    def group(g: Group, key: dict[str, int]) -> list[tuple]:
+        out = [ax for ax in axes if ROLE_GROUP[ax[4]] is g and ax[1] > 1]
+        # Outermost stride first so neighbouring dims merge.
+        return sorted(out, key=lambda ax: -abs(key.get(ax[0], 0)))
+
+    gb = group(Group.B, sa)
+    gm = group(Group.M, sa)
+    gn = group(Group.N, sb)
+    gk = group(Group.K, sa if any(sa.get(ax[0], 0) for ax in axes) else sb)
+    a_ports = merge_dims([(ax[1], sa.get(ax[0], 0)) for ax in gb + gm + gk])
+    b_ports = merge_dims([(ax[1], sb.get(ax[0], 0)) for ax in gb + gn + gk])
+    drain = merge_dims([(ax[1], sc.get(ax[0], 0)) for ax in gb + gm + gn])
+    beat_axes = [ax for ax in axes if ax[2] > 1]
+    a_beats = merge_dims([(ax[2], ax[1] * sa.get(ax[0], 0)) for ax in beat_axes])
+    b_beats = merge_dims([(ax[2], ax[1] * sb.get(ax[0], 0)) for ax in beat_axes])
+    for what, dims in (("A ports", a_ports), ("B ports", b_ports), ("drain", drain), ("A beats", a_beats), ("B beats", b_beats)):
+        assert len(dims) <= MAX_DIMS, f"tile {what} need {len(dims)} dims"
+    loop_axes = [ax for ax in axes if ax[3] > 1]
+    # Reduce loops innermost keeps each output's partial sums adjacent in time.
+    loop_axes.sort(key=lambda ax: ax[4] is Role.CONTRACTED)
+    loops = [(ax[3], ax[1] * ax[2] * sa.get(ax[0], 0), ax[1] * ax[2] * sb.get(ax[0], 0),
+              ax[1] * ax[2] * sc.get(ax[0], 0), ax[4] is Role.CONTRACTED) for ax in loop_axes]
+    sw_a, offs_a = _route_cached(tuple(tuple(d) for d in a_ports), ports, banks)
+    sw_b, offs_b = _route_cached(tuple(tuple(d) for d in b_ports), ports, banks)
+    red = _red(tkk, tb * tm * tn)
     # Loops beyond MAX_LOOPS (outermost first) are unrolled into descriptors.
     outer, inner = loops[: max(0, len(loops) - MAX_LOOPS)], loops[max(0, len(loops) - MAX_LOOPS):]
-    descs = []
+    points = []
     for point in _points([l[0] for l in outer]):
-        da = sum(k * l[1] for k, l in zip(point, outer))
-        db = sum(k * l[2] for k, l in zip(point, outer))
-        dc = sum(k * l[3] for k, l in zip(point, outer))
-        red_started = any(k and l[4] for k, l in zip(point, outer))
-        descs.append(TileDesc(
-            dtype=dtype, dataflow=flow, tb=tile.tb, tm=tile.tm, tn=tile.tn, tkk=tile.tkk,
-            a=Stream(a0 + da, tuple(a_ports), tuple(a_beats)),
-            b=Stream(b0 + db, tuple(b_ports), tuple(b_beats)),
-            c=Drain(c0 + dc, tuple(drain)),
-            accumulate=tile.accumulate or red_started,
-            loops=tuple(inner),
-        ))
-    return TileCode(tuple(descs), sw_a, sw_b, red, (tuple(offs_a), tuple(offs_b)))
+        points.append((sum(k * l[1] for k, l in zip(point, outer)),
+                       sum(k * l[2] for k, l in zip(point, outer)),
+                       sum(k * l[3] for k, l in zip(point, outer)),
+                       any(k and l[4] for k, l in zip(point, outer))))
+    return _TilePlan(TileDataflow(dataflow), tuple(a_ports), tuple(a_beats), tuple(b_ports), tuple(b_beats), tuple(drain),
+                     tuple(inner), tuple(points), sw_a, sw_b, red, (tuple(offs_a), tuple(offs_b)))
 
 
 def _points(counts: list[int]):
@@ -179,6 +236,13 @@ def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int
     map to another, as ``(from_offset, to_offset, desc)`` triples: one when
     the merged copy has at most ``MAX_DIMS`` dims, otherwise one per point of
     the smallest dims beyond ``MAX_DIMS``."""
+    return list(_copy_descs(tuple(extents), tuple(from_strides), tuple(to_strides), dtype))
+
+
+@lru_cache(maxsize=4096)
+def _copy_descs(extents: tuple[int, ...], from_strides: tuple[int, ...], to_strides: tuple[int, ...],
+                dtype: DType) -> tuple[tuple[int, int, DmaDesc], ...]:
+    """:func:`copy_descs`, cached (copies of one shape repeat block after block)."""
     dims = merge_dims([(e, f, t) for e, f, t in zip(extents, from_strides, to_strides)])
     if not dims:
         dims = [(1, 1, 1)]
@@ -194,7 +258,7 @@ def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int
         fo = sum(k * d[1] for k, d in zip(point, lead))
         to = sum(k * d[2] for k, d in zip(point, lead))
         out.append((fo, to, desc))
-    return out
+    return tuple(out)
 
 
 def words_spanned(extents: list[int], strides: list[int]) -> int:

@@ -20,6 +20,8 @@ which is exactly the double buffering of staging slots.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tncc.isa.program import Instruction
 from tncc.isa.table import Opcode, Unit
 
@@ -30,6 +32,16 @@ RED_CFG = (-1, -1)
 
 Range = tuple[int, int]  # inclusive word range
 WINDOW = 256  # unordered accesses of another unit scanned before ordering anyway
+_UNITS = tuple(int(u) for u in Unit)
+_NUNITS = len(Unit)
+
+
+@lru_cache(maxsize=None)
+def _pair(src: int, signaller: int, waiter: int, sem: int) -> tuple[Instruction, Instruction]:
+    """``SIGNAL signaller, sem`` + ``WAIT waiter, sem`` (instructions are
+    immutable, so one pair of objects serves every use)."""
+    return (Instruction.make(Opcode.SIGNAL, src, unit=signaller, sem=sem),
+            Instruction.make(Opcode.WAIT, src, unit=waiter, sem=sem))
 
 
 def _overlap(r: Range, s: Range) -> bool:
@@ -41,14 +53,15 @@ class SyncTracker:
 
     def __init__(self) -> None:
         self.seq = 0
-        # Per unit two logs: buffer ranges and configuration registers, so a
-        # unit that only touches registers (DIST, RED) never scans the long
-        # buffer history of the DMA.
-        self.log: dict[tuple[Unit, bool], list[tuple[int, Range, bool]]] = {(u, k): [] for u in Unit for k in (False, True)}
-        self.synced: dict[tuple[Unit, Unit], int] = {(u, v): -1 for u in Unit for v in Unit}
-        self.last_seq: dict[Unit, int] = {u: -1 for u in Unit}
+        # Units are kept as plain ints (hashing enum members is slow on this
+        # hot path).  Per unit two logs: buffer ranges and configuration
+        # registers, so a unit that only touches registers (DIST, RED) never
+        # scans the long buffer history of the DMA.
+        self.log: dict[tuple[int, bool], list[tuple[int, Range, bool]]] = {(int(u), k): [] for u in Unit for k in (False, True)}
+        self.synced: dict[tuple[int, int], int] = {(int(u), int(v)): -1 for u in Unit for v in Unit}
+        self.last_seq: dict[int, int] = {int(u): -1 for u in Unit}
         self.pairs = 0
-        self.prune_at: dict[tuple[Unit, bool], int] = {k: 512 for k in self.log}
+        self.prune_at: dict[tuple[int, bool], int] = {k: 512 for k in self.log}
 
     @staticmethod
     def sem(src: Unit, dst: Unit) -> int:
@@ -58,43 +71,60 @@ class SyncTracker:
         """Synchronisation instructions to emit before an instruction of
         ``unit`` that reads ``reads`` and writes ``writes``; records the access."""
         out: list[Instruction] = []
+        u = int(unit)
         kinds = {r[0] < 0 for r in reads} | {w[0] < 0 for w in writes}
-        for v in Unit:
-            if v is unit:
+        for v in _UNITS:
+            if v == u:
                 continue
-            floor = self.synced[(unit, v)]
+            floor = self.synced[(u, v)]
             hit = False
             for kind in kinds:
-                for n, (seq, rng, wrote) in enumerate(reversed(self.log[(v, kind)])):
+                log = self.log[(v, kind)]
+                # Entries at index <= stop are WINDOW or more back: past
+                # WINDOW unordered accesses, order conservatively (one extra
+                # pair keeps the tracker linear in program size).
+                stop = len(log) - 1 - WINDOW
+                i = len(log) - 1
+                while i >= 0:
+                    seq, (lo, hi), wrote = log[i]
                     if seq <= floor:
                         break
-                    # Past WINDOW unordered accesses, order conservatively:
-                    # one extra pair keeps the tracker linear in program size.
-                    if n >= WINDOW or any(_overlap(rng, w) for w in writes) or (wrote and any(_overlap(rng, r) for r in reads)):
+                    if i <= stop:
                         hit = True
                         break
+                    for wlo, whi in writes:
+                        if lo <= whi and wlo <= hi:
+                            hit = True
+                            break
+                    if not hit and wrote:
+                        for rlo, rhi in reads:
+                            if lo <= rhi and rlo <= hi:
+                                hit = True
+                                break
+                    if hit:
+                        break
+                    i -= 1
                 if hit:
                     break
             if hit:
-                s = self.sem(v, unit)
-                out.append(Instruction.make(Opcode.SIGNAL, src, unit=int(v), sem=s))
-                out.append(Instruction.make(Opcode.WAIT, src, unit=int(unit), sem=s))
-                self.synced[(unit, v)] = self.last_seq[v]
+                s = v * _NUNITS + u
+                out.extend(_pair(src, v, u, s))
+                self.synced[(u, v)] = self.last_seq[v]
                 self.pairs += 1
         self.seq += 1
         for r in reads:
-            self.log[(unit, r[0] < 0)].append((self.seq, r, False))
+            self.log[(u, r[0] < 0)].append((self.seq, r, False))
         for w in writes:
-            self.log[(unit, w[0] < 0)].append((self.seq, w, True))
-        self.last_seq[unit] = self.seq
+            self.log[(u, w[0] < 0)].append((self.seq, w, True))
+        self.last_seq[u] = self.seq
         for kind in (False, True):
-            key = (unit, kind)
+            key = (u, kind)
             if len(self.log[key]) > self.prune_at[key]:
-                self._prune(unit, kind)
+                self._prune(u, kind)
                 self.prune_at[key] = max(512, 2 * len(self.log[key]))
         return out
 
-    def _prune(self, v: Unit, kind: bool) -> None:
+    def _prune(self, v: int, kind: bool) -> None:
         """Forget accesses every other unit is already ordered after."""
-        floor = min(self.synced[(u, v)] for u in Unit if u is not v)
+        floor = min(self.synced[(u, v)] for u in _UNITS if u != v)
         self.log[(v, kind)] = [e for e in self.log[(v, kind)] if e[0] > floor]
