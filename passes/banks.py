@@ -23,6 +23,7 @@ every padding of every pitch, so it never does worse than compact.
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -66,11 +67,24 @@ class _Use:
         self.dims, self.weight, self.drain = dims, weight, drain
 
     def cost(self, strides: tuple[int, ...], banks: int, rports: int) -> float:
-        off = _offsets([(e, strides[a] if a >= 0 else 0) for e, a in self.dims])
-        if not self.drain:
-            return self.weight * timing.conflict_passes(off, banks)
-        chunks = [timing.conflict_passes(off[s:s + rports], banks) for s in range(0, off.size, rports)]
-        return self.weight * max(chunks)
+        dims = tuple((e, strides[a] if a >= 0 else 0) for e, a in self.dims)
+        key = (dims, self.drain, banks, rports)
+        passes = _PASSES.get(key)
+        if passes is None:
+            passes = _PASSES[key] = _passes(dims, self.drain, banks, rports)
+        return self.weight * passes
+
+
+# Conflict passes per (dims with strides, drain, banks, red ports): the
+# tuner evaluates the same patterns for many candidate layouts and steps.
+_PASSES: dict[tuple, int] = {}
+
+
+def _passes(dims: tuple[tuple[int, int], ...], drain: bool, banks: int, rports: int) -> int:
+    off = _offsets(list(dims))
+    if not drain:
+        return timing.conflict_passes(off, banks)
+    return max(timing.conflict_passes(off[s:s + rports], banks) for s in range(0, off.size, rports))
 
 
 def step_uses(ts: Any, k: int, red_ports: int) -> list[_Use]:
@@ -81,11 +95,12 @@ def step_uses(ts: Any, k: int, red_ports: int) -> list[_Use]:
     indices = step.indices if k == 2 else step.operands[k].indices
     axis = {name: a for a, name in enumerate(indices)}
     groups = {0: (Group.B, Group.M, Group.K), 1: (Group.B, Group.N, Group.K), 2: (Group.B, Group.M, Group.N)}[k]
+    rank = {name: groups.index(ROLE_GROUP[ix.role]) if ROLE_GROUP[ix.role] in groups else -1 for name, ix in infos.items()}
     out = []
     for block in ts.blocks:
         for tile in block.tiles:
-            dims = [(ax.extent, axis.get(ax.index, -1)) for g in groups for ax in tile.axes
-                    if ROLE_GROUP[infos[ax.index].role] is g and ax.extent > 1]
+            dims = [(ax.extent, axis.get(ax.index, -1)) for g in range(len(groups)) for ax in tile.axes
+                    if rank[ax.index] == g and ax.extent > 1]
             words = tile.tb * tile.tm * tile.tn
             weight = tile.count * (tile.beats if k < 2 else -(-words // red_ports))
             out.append(_Use(dims, weight, k == 2))
@@ -115,6 +130,15 @@ def _merge(uses: list[_Use]) -> list[_Use]:
 def tune_deltas(shape: tuple[int, ...], uses: list[_Use], banks: int, rports: int) -> tuple[int, ...]:
     """Pitch paddings (each below its slack) minimising the weighted
     passes of ``uses``, by coordinate descent from the compact layout."""
+    merged = tuple(sorted((tuple(u.dims), u.drain, u.weight) for u in _merge(uses)))
+    return _tune_cached(tuple(shape), merged, banks, rports)
+
+
+@lru_cache(maxsize=4096)
+def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int) -> tuple[int, ...]:
+    """:func:`tune_deltas` for merged uses ``(dims, drain, weight)`` (steps
+    with the same tiles on the same shape repeat)."""
+    uses = [_Use(list(d), w, dr) for d, dr, w in merged]
 
     def cost(d: tuple[int, ...]) -> float:
         st = layout_with(shape, d).strides
