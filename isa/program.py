@@ -341,6 +341,17 @@ class Symbol:
 
 # ---------------------------------------------------------------- instructions
 
+_MAXES: dict[int, tuple[Any, tuple[int, ...]]] = {}
+
+
+def _field_maxes(spec: Any) -> tuple[int, ...]:
+    """The largest value of each field of an opcode's table row (cached per row)."""
+    hit = _MAXES.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        hit = _MAXES[id(spec)] = (spec, tuple(f.max for f in spec.fields))
+    return hit[1]
+
+
 @dataclass(frozen=True, slots=True)
 class Instruction:
     """One instruction; ``fields`` follow the opcode's table row, and each
@@ -355,6 +366,13 @@ class Instruction:
             raise TnccError(f"opcode must be an Opcode, got {self.opcode!r}")
         spec = TABLE[self.opcode]
         vals = tuple(self.fields)
+        # Fast path: plain in-range ints (the common case when compiling).
+        maxes = _field_maxes(spec)
+        src = self.src
+        if (len(vals) == len(maxes) and all(type(v) is int and 0 <= v <= m for v, m in zip(vals, maxes))
+                and type(src) is int and 0 <= src < 1 << SRC_BITS):
+            _set(self, "fields", vals)
+            return
         if len(vals) != len(spec.fields):
             raise TnccError(f"{self.opcode.name} takes {len(spec.fields)} fields "
                             f"({', '.join(f.name for f in spec.fields) or 'none'}), got {len(vals)}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,11 @@ class Layout:
 def compact(shape: tuple[int, ...], order: tuple[int, ...] | None = None) -> Layout:
     """Row-major contiguous layout; ``order`` lists axes outermost first
     (default: declared order)."""
+    return _compact(tuple(shape), None if order is None else tuple(order))
+
+
+@lru_cache(maxsize=4096)
+def _compact(shape: tuple[int, ...], order: tuple[int, ...] | None) -> Layout:
     order = tuple(range(len(shape))) if order is None else tuple(order)
     assert sorted(order) == list(range(len(shape))), f"bad axis order {order} for rank {len(shape)}"
     strides = [0] * len(shape)
