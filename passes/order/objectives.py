@@ -13,26 +13,28 @@ applied to a candidate list rather than inside the DP.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.passes.order.paths import SSAPath, path_macs, path_peak, path_writes
 
 
-class Objective:
+class Objective(ABC):
     """Base class.  ``name`` is the command-line spelling."""
 
     name = ""
     bottleneck = False
 
+    @abstractmethod
     def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
               path: SSAPath) -> int:
-        raise NotImplementedError
+        """The objective's value of ``path``."""
 
+    @abstractmethod
     def weights(self, inputs: Sequence[tuple[str, ...]], sizes: Mapping[str, int]) -> tuple[int, int]:
         """``(wm, ws)`` of the additive form; bottleneck objectives give their
         tie-break weights (MACs)."""
-        raise NotImplementedError
 
 
 class Macs(Objective):
