@@ -346,7 +346,8 @@ def assemble(text: str, source: str = "<asm>") -> Program:
                 if arch is not None:
                     raise line.error(".arch given twice", col0, 5)
                 if len(line.tokens) != 3 or not line.tokens[2][0].startswith("fingerprint="):
-                    raise line.error('expected .arch "NAME" fingerprint=0xXXXXXXXX', col0, 5)
+                    raise line.error('expected .arch "NAME" fingerprint=0x followed by hex digits '
+                                     '(the 32-bit arch fingerprint)', col0, 5)
                 name = _string(line, *line.tokens[1])
                 fp_tok, fp_col = line.tokens[2]
                 fp = _convert(line, "uint", fp_tok[12:], fp_col + 12, ".arch fingerprint")

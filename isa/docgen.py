@@ -120,7 +120,7 @@ def generate() -> str:
                 "", "| key | value |", "|---|---|"]
         out += [f"| `{k}` | {_KIND_DOC[t]} |" for k, t in keys]
         out.append("")
-    out += ["`.arch \"NAME\" fingerprint=0xXXXXXXXX` names the architecture the program was compiled for "
+    out += ["`.arch \"NAME\" fingerprint=0xHEX` names the architecture the program was compiled for "
             "(its 32-bit fingerprint); `.statement N \"TEXT\"` is source statement N (JSON string syntax).  "
             "Comments start with `;`.", "",
             "## Architecture files", "",
