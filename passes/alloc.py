@@ -89,6 +89,7 @@ class MemoryPlan:
     ones_dram: int
     dram_words: int
     peak_words: int  # resident words at the busiest step
+    wide: frozenset[str] = frozenset()  # values whose reservation has the wide bank paddings
 
     def value(self, name: str) -> Value:
         return self._index()[0][name]
@@ -164,11 +165,14 @@ def _leaf_role(net: Network, name: str) -> SymbolRole:
     return SymbolRole.PARAM if net.tensor(name).role is IrRole.PARAM else SymbolRole.INPUT
 
 
-def _buffer_layout(v: Value, arch, order_of: dict[str, tuple[str, ...]]) -> Layout:
+def _buffer_layout(v: Value, arch, order_of: dict[str, tuple[str, ...]], wide: frozenset[str]) -> Layout:
     if arch.kind == "fetta":
+        from tncc.isa.timing import buffer_words
         from tncc.passes.banks import reserve
 
-        return reserve(v.shape, arch.buffer.banks)  # tuned within this reservation by passes.banks
+        # Tuned within this reservation by passes.banks; the tensors named in
+        # ``wide`` reserve room for the wide paddings (when small).
+        return reserve(v.shape, arch.buffer.banks, buffer_words(arch) if v.name in wide else None)
     order = order_of.get(v.name)
     if order is None or v.kind in (Kind.OUTPUT, Kind.LEAF):
         return compact(v.shape)
@@ -229,15 +233,17 @@ def _last(vals: list[Value], name: str) -> int:
     raise KeyError(name)
 
 
-def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2) -> MemoryPlan:
+def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
+                wide: frozenset[str] = frozenset()) -> MemoryPlan:
     """Place every value of ``plan`` (module doc).  ``ones_words`` is the
     length of the all-ones constant the code needs; ``scratch_words`` the
     staging/scratch area every step needs at least (systolic reshaping);
-    once anything streams, ``1/stage_share`` of the buffer is staging."""
+    once anything streams, ``1/stage_share`` of the buffer is staging.
+    ``wide``: values that reserve the wide bank paddings if small (``passes.banks.room``)."""
     net = plan.network
     vals = collect_values(plan)
     order_of = {st.result: natural_order(st) for st in plan.steps}
-    layouts = {v.name: _buffer_layout(v, arch, order_of) for v in vals}
+    layouts = {v.name: _buffer_layout(v, arch, order_of, wide) for v in vals}
     total = arch.buffer.bytes // arch.buffer.word_bytes
     usable = total - ones_words
     dram_only: set[str] = set()
@@ -274,7 +280,8 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage
                                 layouts[v.name] if resident else None, d, dlay, role))
     ones_dram = dram
     dram += ones_words
-    return MemoryPlan(tuple(vals), tuple(places), usable - stage, stage, usable, ones_words, ones_dram, dram, peak)
+    return MemoryPlan(tuple(vals), tuple(places), usable - stage, stage, usable, ones_words, ones_dram, dram, peak,
+                      frozenset(v.name for v in vals if v.name in wide))
 
 
 def check_fits(mem: MemoryPlan, arch, where: str) -> None:

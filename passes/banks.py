@@ -23,6 +23,7 @@ every padding of every pitch, so it never does worse than compact.
 from __future__ import annotations
 
 import dataclasses
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -32,9 +33,23 @@ from tncc.isa import timing
 from tncc.passes.layout import Layout, layout_with, padded_pitch, slacks
 from tncc.passes.tiled_ir import ROLE_GROUP, Group, TiledProgram
 
-def reserve(shape: tuple[int, ...], banks: int = 64) -> Layout:
-    """The allocation-time layout: every pitch padded by its largest slack."""
-    return layout_with(shape, tuple(s - 1 for s in slacks(shape, banks)))
+SMALL = 16  # a tensor of at most 1/SMALL of the buffer may take the wide paddings
+
+
+def room(shape: tuple[int, ...], banks: int, buffer_words: int | None = None) -> tuple[int, ...]:
+    """Paddings a buffer tensor's pitches may take: the slack of
+    ``layout.slacks``, or, for a tensor small next to the buffer
+    (``buffer_words``), the wide room of :func:`wide_room` (its worst case
+    at most doubles the tensor's few words; the common TT-core patterns,
+    rows of 30 words read 4 rows at a time, need ~60%)."""
+    if buffer_words is not None and SMALL * math.prod(shape) <= buffer_words:
+        return wide_room(shape, banks)
+    return slacks(shape, banks)
+
+
+def reserve(shape: tuple[int, ...], banks: int = 64, buffer_words: int | None = None) -> Layout:
+    """The allocation-time layout: every pitch padded by its largest room."""
+    return layout_with(shape, tuple(s - 1 for s in room(shape, banks, buffer_words)))
 
 
 def _odd_deltas(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
@@ -87,9 +102,11 @@ def _passes(dims: tuple[tuple[int, int], ...], drain: bool, banks: int, rports: 
     return max(timing.conflict_passes(off[s:s + rports], banks) for s in range(0, off.size, rports))
 
 
-def step_uses(ts: Any, k: int, red_ports: int) -> list[_Use]:
+def step_uses(ts: Any, k: int, red_ports: int, shape: tuple[int, ...] | None = None) -> list[_Use]:
     """The uses of tensor ``k`` (0: A, 1: B, 2: the result) by the tiles of
-    one tiled step, with dims given by the tensor's axes."""
+    one tiled step, with dims given by the tensor's axes; with ``shape``,
+    only by the blocks whose box of the tensor has that shape (a staging
+    slot holds one block's box, so each box shape gets its own layout)."""
     step = ts.step
     infos = {ix.name: ix for ix in ts.indices}
     indices = step.indices if k == 2 else step.operands[k].indices
@@ -98,6 +115,8 @@ def step_uses(ts: Any, k: int, red_ports: int) -> list[_Use]:
     rank = {name: groups.index(ROLE_GROUP[ix.role]) if ROLE_GROUP[ix.role] in groups else -1 for name, ix in infos.items()}
     out = []
     for block in ts.blocks:
+        if shape is not None and tuple(block.extent(i) for i in indices) != shape:
+            continue
         for tile in block.tiles:
             dims = [(ax.extent, axis.get(ax.index, -1)) for g in range(len(groups)) for ax in tile.axes
                     if rank[ax.index] == g and ax.extent > 1]
@@ -127,15 +146,47 @@ def _merge(uses: list[_Use]) -> list[_Use]:
     return [_Use(list(d), w, dr) for (d, dr), w in acc.items()]
 
 
-def tune_deltas(shape: tuple[int, ...], uses: list[_Use], banks: int, rports: int) -> tuple[int, ...]:
-    """Pitch paddings (each below its slack) minimising the weighted
-    passes of ``uses``, by coordinate descent from the compact layout."""
+def tune_deltas(shape: tuple[int, ...], uses: list[_Use], banks: int, rports: int,
+                room: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """Pitch paddings (each below its slack, or below ``room`` when given)
+    minimising the weighted passes of ``uses``: coordinate descent from the
+    compact layout, then pair moves while the cost is above its lower bound."""
     merged = tuple(sorted((tuple(u.dims), u.drain, u.weight) for u in _merge(uses)))
-    return _tune_cached(tuple(shape), merged, banks, rports)
+    return _tune_cached(tuple(shape), merged, banks, rports, None if room is None else tuple(room))
+
+
+def wide_room(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
+    """Paddings a staging slot may take when the staging area has room to
+    spare: up to a whole bank row per pitch (every bank residue reachable),
+    at most the natural row length (the slot at most doubles per pitch)."""
+    return tuple(min(banks, max(s, math.prod(shape[k + 1:]))) for k, s in enumerate(slacks(shape, banks)))
+
+
+def weighted_passes(shape: tuple[int, ...], deltas: tuple[int, ...], uses: list[_Use], banks: int,
+                    rports: int) -> tuple[float, float]:
+    """(weighted passes of ``uses`` on ``layout_with(shape, deltas)``, their lower bound)."""
+    st = layout_with(shape, deltas).strides
+    return (sum(u.cost(st, banks, rports) for u in uses), sum(_floor(u, banks, rports) for u in uses))
+
+
+def _floor(u: _Use, banks: int, rports: int) -> float:
+    """A lower bound on a use's weighted passes: its distinct words spread
+    evenly over the banks (a drain in chunks of ``rports`` words)."""
+    n = 1
+    for e, a in u.dims:
+        if a >= 0:
+            n *= e
+    if u.drain:
+        return u.weight * -(-min(n, rports) // banks)
+    return u.weight * -(-n // banks)
+
+
+PAIR_EVALS = 4096  # layouts a pair-move phase may try per tensor
 
 
 @lru_cache(maxsize=4096)
-def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int) -> tuple[int, ...]:
+def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
+                 room: tuple[int, ...] | None) -> tuple[int, ...]:
     """:func:`tune_deltas` for merged uses ``(dims, drain, weight)`` (steps
     with the same tiles on the same shape repeat)."""
     uses = [_Use(list(d), w, dr) for d, dr, w in merged]
@@ -144,23 +195,41 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int)
         st = layout_with(shape, d).strides
         return sum(u.cost(st, banks, rports) for u in uses)
 
-    room = slacks(shape, banks)
+    if room is None:
+        room = slacks(shape, banks)
     if not uses or len(shape) < 2:
         return tuple(min(x, r - 1) for x, r in zip(_odd_deltas(shape, banks), room))
     # Start compact: padding stays only where it removes conflicts, so DMA
     # descriptors keep merging neighbouring dims elsewhere.
     best = (0,) * len(room)
-    uses = _merge(uses)
     best_cost = cost(best)
+    floor = sum(_floor(u, banks, rports) for u in uses)
+    live = [k for k in range(len(best) - 1, -1, -1) if shape[k] > 1]
     for _ in range(2):
-        for k in range(len(best) - 1, -1, -1):
-            if shape[k] == 1:
-                continue
+        for k in live:
             for delta in range(room[k]):
                 trial = best[:k] + (delta,) + best[k + 1:]
                 c = cost(trial)
                 if c < best_cost:
                     best, best_cost = trial, c
+        if best_cost <= floor:
+            return best
+    # Pair moves: a conflict-free layout can need two pitches to change
+    # together (an inner pitch that makes one port pattern periodic, an outer
+    # one that shifts another into the free banks); single moves stall there.
+    pairs = [(i, j) for n, i in enumerate(live) for j in live[n + 1:]]
+    budget = PAIR_EVALS
+    for i, j in pairs:
+        if best_cost <= floor or room[i] * room[j] > budget:
+            continue
+        budget -= room[i] * room[j]
+        for di in range(room[i]):
+            for dj in range(room[j]):
+                trial = list(best)
+                trial[i], trial[j] = di, dj
+                c = cost(tuple(trial))
+                if c < best_cost:
+                    best, best_cost = tuple(trial), c
     return best
 
 
@@ -174,10 +243,31 @@ def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
         if not p.resident or p.value not in uses or len(p.layout.shape) < 2:
             places.append(p)
             continue
-        lay = layout_with(p.layout.shape, tune_deltas(p.layout.shape, uses[p.value], banks, rports))
+        r = room(p.layout.shape, banks, timing.buffer_words(arch) if p.value in mem.wide else None)
+        lay = layout_with(p.layout.shape, tune_deltas(p.layout.shape, uses[p.value], banks, rports, r))
         assert lay.words <= p.layout.words, "tuned layout outgrew its reservation"
         places.append(dataclasses.replace(p, layout=lay))
     return dataclasses.replace(mem, placements=tuple(places))
+
+
+def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> frozenset[str]:
+    """Small resident tensors (``room``) whose bank conflicts remain under
+    the slack and shrink with the wide paddings."""
+    banks, rports = arch.buffer.banks, arch.red.ports
+    limit = timing.buffer_words(arch)
+    resident = {p.value: p for p in mem.placements if p.resident}
+    out = set()
+    for name, us in _uses(tiled, set(resident), rports).items():
+        shape = resident[name].layout.shape
+        if len(shape) < 2 or room(shape, banks, limit) == slacks(shape, banks):
+            continue
+        d = tune_deltas(shape, us, banks, rports)
+        c, floor = weighted_passes(shape, d, us, banks, rports)
+        if c > floor:
+            dw = tune_deltas(shape, us, banks, rports, wide_room(shape, banks))
+            if weighted_passes(shape, dw, us, banks, rports)[0] < c:
+                out.add(name)
+    return frozenset(out)
 
 
 def total_passes(tiled: TiledProgram, mem: Any, arch: Any) -> float:

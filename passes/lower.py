@@ -31,9 +31,10 @@ from tncc.ir import DType
 from tncc.isa.program import DmaDesc, GemmDesc, Instruction, Program, RedConfig, SwitchConfig, Symbol, TileDesc
 from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.passes.alloc import ONES, Kind, MemoryPlan
-from tncc.passes.layout import Layout, banked, banked_words, compact
+from tncc.passes.layout import Layout, compact, layout_with
 from tncc.passes.shape import View, copy_descs, gemm_extents, is_row_major, lower_tile, words_spanned
 from tncc.passes.sync import NET_A, NET_B, RED_CFG, SyncTracker
+from tncc.passes.estimate import estimate_cycles
 from tncc.passes.tile import COPY
 from tncc.passes.tiled_ir import Block, IndexInfo, Role, Tile, TiledProgram, TiledStep
 from tncc.plan import Plan
@@ -47,6 +48,7 @@ class _Emitter:
     code: list[Instruction] = field(default_factory=list)
     tables: dict[str, dict[Any, int]] = field(default_factory=lambda: {k: {} for k in ("dma", "sw", "red", "tile", "gemm")})
     shapes: int = 0
+    where: list[int] = field(default_factory=lambda: [-1])  # seq of an access -> its index in code
 
     def ref(self, kind: str, rec: Any) -> int:
         t = self.tables[kind]
@@ -54,9 +56,24 @@ class _Emitter:
             t[rec] = len(t)
         return t[rec]
 
-    def emit(self, unit: Unit, ins: Instruction, reads: list, writes: list) -> None:
-        self.code.extend(self.sync.access(unit, reads, writes, ins.src))
+    def emit(self, unit: Unit, ins: Instruction, reads: list, writes: list, early_reads: list | None = None) -> None:
+        self.code.extend(self.sync.access(unit, reads, writes, ins.src, early_reads))
+        self.where.append(len(self.code))
         self.code.append(ins)
+
+    def finish(self) -> list[Instruction]:
+        """The stream with the early SIGNALs (``SyncTracker.early``) placed
+        right after the instructions they follow."""
+        after: dict[int, list[Instruction]] = {self.where[seq]: sigs for seq, sigs in self.sync.early.items()}
+        if not after:
+            return self.code
+        out: list[Instruction] = []
+        for k, ins in enumerate(self.code):
+            out.append(ins)
+            sigs = after.get(k)
+            if sigs:
+                out.extend(sigs)
+        return out
 
     def records(self, kind: str) -> tuple:
         return tuple(self.tables[kind])
@@ -111,23 +128,6 @@ class _Lowering:
         v, p = self.values[name], self.places[name]
         self._copy(Opcode.LOAD, p.dram, list(p.dram_layout.strides), p.buf, list(p.layout.strides), list(v.shape), v.dtype, src)
 
-    def _stage_layout(self, shape: tuple[int, ...], deltas: tuple[int, ...] | None = None) -> Layout:
-        """A staging slot's layout: compact on systolic; on fetta the pitch
-        paddings tuned for the step's tiles (``passes.banks``)."""
-        if not self.fetta:
-            return compact(shape)
-        from tncc.passes.banks import layout_with
-
-        return layout_with(shape, deltas) if deltas is not None else banked(shape, self.arch.buffer.banks)
-
-    def _stage_deltas(self, ts: TiledStep, k: int, indices: tuple[str, ...]) -> tuple[int, ...] | None:
-        if not self.fetta:
-            return None
-        from tncc.passes.banks import step_uses, tune_deltas
-
-        shape = tuple(ts.blocks[0].extent(i) for i in indices)
-        return tune_deltas(shape, step_uses(ts, k, self.arch.red.ports), self.arch.buffer.banks, self.arch.red.ports)
-
     # -- the program ---------------------------------------------------------------------
     def run(self) -> Program:
         if self.mem.ones_words:
@@ -136,7 +136,7 @@ class _Lowering:
             self._step(ts)
         self.e.code.append(Instruction.make(Opcode.HALT))
         return Program(
-            arch_name=self.arch.name, arch_fingerprint=self.arch.fingerprint(), instructions=tuple(self.e.code),
+            arch_name=self.arch.name, arch_fingerprint=self.arch.fingerprint(), instructions=tuple(self.e.finish()),
             dmas=self.e.records("dma"), switches=self.e.records("sw"), reds=self.e.records("red"),
             tiles=self.e.records("tile"), gemms=self.e.records("gemm"), symbols=self._symbols(),
             statements=tuple(self._statement_text(st) for st in self.net.statements),
@@ -169,11 +169,10 @@ class _Lowering:
                 self._load_whole(op.value, src)
                 self.loaded.add(op.value)
         infos = {ix.name: ix for ix in ts.indices}
-        slots = self._slots(ts)
+        slots, stage_lay = self._slots(ts)
         last_box: dict[int, tuple] = {}
         slot_of: dict[int, int] = {0: 1, 1: 1, 2: 1}
         cview: View | None = None
-        deltas: dict[int, tuple[int, ...] | None] = {}
         pending: tuple | None = None
         for nblock, block in enumerate(ts.blocks):
             views: list[View] = []
@@ -183,9 +182,7 @@ class _Lowering:
                     views.append(_tensor_view(p.buf, p.layout, op.indices))
                     continue
                 box = tuple((block.start(i), block.extent(i)) for i in op.indices)
-                if k not in deltas:
-                    deltas[k] = self._stage_deltas(ts, k, op.indices)
-                lay = self._stage_layout(tuple(e for _, e in box), deltas[k])
+                lay = stage_lay[(k, tuple(e for _, e in box))]
                 if last_box.get(k) != box:
                     slot_of[k] ^= 1
                     off = sum(s * st for (s, _), st in zip(box, p.dram_layout.strides))
@@ -208,9 +205,7 @@ class _Lowering:
                 cview = _tensor_view(pc.buf, pc.layout, step.indices)
             elif block.first_k:
                 slot_of[2] ^= 1
-                if 2 not in deltas:
-                    deltas[2] = self._stage_deltas(ts, 2, step.indices)
-                lay = self._stage_layout(tuple(e for _, e in cbox), deltas[2])
+                lay = stage_lay[(2, tuple(e for _, e in cbox))]
                 cview = _tensor_view(slots[2][slot_of[2]], lay, step.indices, tuple((i, s) for i, (s, _) in zip(step.indices, cbox)))
             assert cview is not None
             if self.fetta:
@@ -233,25 +228,63 @@ class _Lowering:
             self._copy(Opcode.STORE, pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides),
                        list(v.shape), v.dtype, src)
 
-    def _slots(self, ts: TiledStep) -> dict[Any, Any]:
+    def _slots(self, ts: TiledStep) -> tuple[dict[Any, Any], dict[tuple[int, tuple[int, ...]], Layout]]:
         """Staging slot addresses: two per DRAM-resident tensor (A, B, C) and,
-        systolic, one scratch matrix each for A', B', C'."""
+        systolic, one scratch matrix each for A', B', C'; and the layout of
+        each (tensor, block box shape).
+
+        Fetta: each box shape's pitch paddings are tuned against the tiles of
+        the blocks with that shape (``passes.banks``) within the slack the
+        tiler budgeted; where conflicts remain and the staging area has room
+        to spare, a tensor's slots take the wider paddings of
+        ``banks.wide_room`` (largest saving first)."""
         base = self.mem.stage_base
         step = ts.step
         tensors = [op.indices for op in step.operands] + ([()] if len(step.operands) == 1 else []) + [step.indices]
         values = [op.value for op in step.operands] + ([None] if len(step.operands) == 1 else []) + [step.result]
+        staged = [k for k, val in enumerate(values) if val is not None and not self.places[val].resident]
+        shapes = {k: sorted({tuple(b.extent(i) for i in tensors[k]) for b in ts.blocks}) for k in staged}
+        lays: dict[tuple[int, tuple[int, ...]], Layout] = {}
+        if self.fetta:
+            from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
+
+            banks, rports = self.arch.buffer.banks, self.arch.red.ports
+            saving: dict[int, float] = {}
+            wide: dict[tuple[int, tuple[int, ...]], Layout] = {}
+            for k in staged:
+                saving[k] = 0.0
+                for sh in shapes[k]:
+                    uses = step_uses(ts, k, rports, sh)
+                    d = tune_deltas(sh, uses, banks, rports)
+                    lays[(k, sh)] = layout_with(sh, d)
+                    c, floor = weighted_passes(sh, d, uses, banks, rports)
+                    if c > floor and len(sh) > 1:
+                        dw = tune_deltas(sh, uses, banks, rports, wide_room(sh, banks))
+                        cw, _ = weighted_passes(sh, dw, uses, banks, rports)
+                        if cw < c:
+                            wide[(k, sh)] = layout_with(sh, dw)
+                            saving[k] += c - cw
+            words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
+            spare = self.mem.stage_words - 2 * sum(words.values())
+            for k in sorted(staged, key=lambda k: -saving[k]):
+                if saving[k] <= 0:
+                    continue
+                trial = {sh: wide.get((k, sh), lays[(k, sh)]) for sh in shapes[k]}
+                more = max(t.words for t in trial.values()) - words[k]
+                if 2 * more <= spare:
+                    spare -= 2 * more
+                    words[k] += more
+                    lays.update({(k, sh): t for sh, t in trial.items()})
+        else:
+            lays = {(k, sh): compact(sh) for k in staged for sh in shapes[k]}
+            words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
         slots: dict[Any, Any] = {}
-        for k, (ixs, val) in enumerate(zip(tensors, values)):
-            if val is None or self.places[val].resident:
+        for k in range(len(values)):
+            if k not in words:
                 slots[k] = (None, None)
                 continue
-            shapes = [tuple(b.extent(i) for i in ixs) for b in ts.blocks]
-            if self.fetta:
-                words = max(banked_words(sh, self.arch.buffer.banks) for sh in shapes)  # any tuned layout fits
-            else:
-                words = max(compact(sh).words for sh in shapes)
-            slots[k] = (base, base + words)
-            base += 2 * words
+            slots[k] = (base, base + words[k])
+            base += 2 * words[k]
         if not self.fetta:
             infos = ts.indices
             groups = {
@@ -260,11 +293,11 @@ class _Lowering:
                 "C'": list(step.indices),
             }
             for key, ixs in groups.items():
-                words = max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
+                words_ = max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
                 slots[key] = base
-                base += words
+                base += words_
         assert base <= self.mem.stage_base + self.mem.stage_words, "staging area overflow"
-        return slots
+        return slots, lays
 
     # -- fetta ------------------------------------------------------------------------------
     def _ctile(self, tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, src: int) -> None:
@@ -282,7 +315,8 @@ class _Lowering:
         rc = self._view_range(c, tile)
         for desc in code.descs:
             ins = Instruction.make(Opcode.CTILE, src, tile=self.e.ref("tile", desc))
-            self.e.emit(Unit.ARRAY, ins, [ra, rb, NET_A, NET_B, RED_CFG] + ([rc] if desc.accumulate else []), [rc])
+            self.e.emit(Unit.ARRAY, ins, [ra, rb, NET_A, NET_B, RED_CFG] + ([rc] if desc.accumulate else []), [rc],
+                        [ra, rb])
 
     @staticmethod
     def _view_range(v: View, tile: Tile) -> tuple[int, int]:
@@ -414,42 +448,51 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     """Memory planning, tiling, shaping and code generation for ``plan`` on
     ``arch`` (``tncc.isa.arch.Arch``).
 
-    When some tensor streams from DRAM, the share of the buffer given to
-    staging trades resident capacity (fewer spills) against block size
-    (fewer reloads); on fetta both a half and a quarter are lowered and the
-    program with fewer modelled DMA cycles is kept."""
+    Where a choice trades one cost against another, each option is lowered
+    and the program with fewer modelled cycles (``passes.estimate``) kept:
+    when some tensor streams from DRAM, the share of the buffer given to
+    staging (fewer spills against fewer reloads; fetta: a half or a
+    quarter); and on fetta the wide bank paddings of small tensors when
+    their larger reservation changes what spills."""
     from tncc.passes.alloc import STAGE_SHARE
 
-    first = _lower_with(plan, arch, 2)
+    options = _lower_with(plan, arch, 2)
     share = STAGE_SHARE.get(arch.kind, 2)
+    first = min(options, key=lambda low: estimate_cycles(low.program, arch))
     if share == 2 or not first.memory.streamed:
         return first
     # A smaller staging area only helps if some streamed tensor could then stay.
     room = (arch.buffer.bytes // arch.buffer.word_bytes) * (share - 1) // share
     if not any(first.memory.value(v).words <= room for v in first.memory.streamed):
         return first
-    second = _lower_with(plan, arch, STAGE_SHARE[arch.kind])
-    return min((first, second), key=lambda low: dma_cycles(low.program, arch))
+    options += _lower_with(plan, arch, share)
+    return min(options, key=lambda low: estimate_cycles(low.program, arch))
 
 
-def dma_cycles(program: Program, arch: Any) -> int:
-    """Modelled DMA busy cycles of ``program`` (``tncc.isa.timing.dma_cycles``)."""
-    from tncc.isa import timing
-
-    total = 0
-    for ins in program.instructions:
-        if ins.opcode in (Opcode.LOAD, Opcode.STORE):
-            d = program.dmas[ins.desc]
-            total += timing.dma_cycles(arch, d.elements * d.dtype.nbytes)
-    return total
-
-
-def _lower_with(plan: Plan, arch: Any, stage_share: int) -> Lowered:
+def _lower_with(plan: Plan, arch: Any, stage_share: int) -> list[Lowered]:
+    """The lowerings with ``1/stage_share`` of the buffer for staging: one,
+    or on fetta two when the wide paddings change what spills."""
     from tncc.passes.alloc import plan_memory
+
+    mem = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share)
+    tiled = _tile(plan, arch, mem)
+    if arch.kind != "fetta":
+        return [_finish(plan, arch, mem, tiled)]
+    from tncc.passes.banks import wide_candidates
+
+    wide = wide_candidates(tiled, mem, arch)
+    if not wide:
+        return [_finish(plan, arch, mem, tiled)]
+    mem_w = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share, wide)
+    if mem_w.streamed == mem.streamed and mem_w.stage_words == mem.stage_words:
+        return [_finish(plan, arch, mem_w, tiled)]  # the tiling depends only on these
+    return [_finish(plan, arch, mem, tiled), _finish(plan, arch, mem_w, _tile(plan, arch, mem_w))]
+
+
+def _tile(plan: Plan, arch: Any, mem: MemoryPlan) -> TiledProgram:
     from tncc.passes.tile import Budget, tile_step
     from tncc.passes.tiled_ir import verify_tiled_step
 
-    mem = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share)
     places = {p.value: p for p in mem.placements}
     sizes = plan.network.sizes()
     results = {s.result for s in plan.network.statements}
@@ -465,6 +508,11 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int) -> Lowered:
     tiled = TiledProgram(tuple(steps), arch.name)
     for ts in tiled.steps:
         verify_tiled_step(ts, max_points=1 << 16)
+    return tiled
+
+
+def _finish(plan: Plan, arch: Any, mem: MemoryPlan, tiled: TiledProgram) -> Lowered:
+    """Layout tuning (fetta) and code generation."""
     if arch.kind == "fetta":
         from tncc.passes.banks import tune_layouts
 

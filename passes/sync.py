@@ -7,15 +7,19 @@ configuration registers) its instructions read and write.  Before an
 instruction of unit ``U`` is emitted it finds every other unit ``V`` with an
 earlier, not yet ordered access that conflicts (read-after-write,
 write-after-read or write-after-write on overlapping ranges) and emits
-``SIGNAL V, s`` + ``WAIT U, s`` on the channel semaphore ``s`` of the pair
-``V -> U``.  A SIGNAL covers *all* of ``V``'s earlier instructions, so one
-pair orders everything before it, and later instructions of ``U`` need no
-new pair until ``V`` touches a conflicting range again.
+``WAIT U, s`` on the channel semaphore ``s`` of the pair ``V -> U``, and
+the matching ``SIGNAL V, s`` goes right after ``V``'s *last conflicting*
+instruction (not just before the waiter): a SIGNAL covers all of ``V``'s
+earlier instructions, so signalling as early as the hazard allows keeps
+``V``'s later, unrelated work (the next block's tile, say) out of the wait.
+Later instructions of ``U`` need no new pair until ``V`` touches a
+conflicting range after the signalled point.
 
 Each channel is signalled only by ``V`` and waited only by ``U``, both in
-program order, so counting semaphores pair up first-in first-out.  The
-result is minimal for this model: units overlap wherever no hazard exists,
-which is exactly the double buffering of staging slots.
+program order, and the signalled points of a channel only move forward, so
+counting semaphores pair up first-in first-out.  The result is minimal for
+this model: units overlap wherever no hazard exists, which is exactly the
+double (or deeper) buffering of staging slots.
 """
 
 from __future__ import annotations
@@ -61,23 +65,39 @@ class SyncTracker:
         self.synced: dict[tuple[int, int], int] = {(int(u), int(v)): -1 for u in Unit for v in Unit}
         self.last_seq: dict[int, int] = {int(u): -1 for u in Unit}
         self.pairs = 0
+        self.prev_writes: dict[int, list[Range]] = {int(u): [] for u in Unit}
+        # Signals placed after an earlier instruction: seq -> SIGNALs to emit
+        # right after the instruction recorded with that seq (see place()).
+        self.early: dict[int, list[Instruction]] = {}
         self.prune_at: dict[tuple[int, bool], int] = {k: 512 for k in self.log}
 
     @staticmethod
     def sem(src: Unit, dst: Unit) -> int:
         return int(src) * len(Unit) + int(dst)
 
-    def access(self, unit: Unit, reads: list[Range], writes: list[Range], src: int) -> list[Instruction]:
+    def access(self, unit: Unit, reads: list[Range], writes: list[Range], src: int,
+               early_reads: list[Range] | None = None) -> list[Instruction]:
         """Synchronisation instructions to emit before an instruction of
-        ``unit`` that reads ``reads`` and writes ``writes``; records the access."""
+        ``unit`` that reads ``reads`` and writes ``writes``; records the access.
+
+        ``early_reads`` (a tile's operands) are read before the unit's
+        previous instruction has finished writing (its drain overlaps the
+        next tile's operand reads): reading what that instruction writes
+        needs the unit to wait for itself."""
         out: list[Instruction] = []
         u = int(unit)
+        if early_reads:
+            prev = self.prev_writes[u]
+            if any(lo <= rhi and rlo <= hi for lo, hi in prev for rlo, rhi in early_reads):
+                out.extend(_pair(src, u, u, u * _NUNITS + u))
+                self.pairs += 1
         kinds = {r[0] < 0 for r in reads} | {w[0] < 0 for w in writes}
         for v in _UNITS:
             if v == u:
                 continue
             floor = self.synced[(u, v)]
-            hit = False
+            last = self.last_seq[v]
+            at = -1  # the latest conflicting V instruction: the SIGNAL follows it
             for kind in kinds:
                 log = self.log[(v, kind)]
                 # Entries at index <= stop are WINDOW or more back: past
@@ -87,11 +107,12 @@ class SyncTracker:
                 i = len(log) - 1
                 while i >= 0:
                     seq, (lo, hi), wrote = log[i]
-                    if seq <= floor:
+                    if seq <= floor or seq <= at:
                         break
                     if i <= stop:
-                        hit = True
+                        at = last  # too far back to scan: order all of V so far
                         break
+                    hit = False
                     for wlo, whi in writes:
                         if lo <= whi and wlo <= hi:
                             hit = True
@@ -102,14 +123,21 @@ class SyncTracker:
                                 hit = True
                                 break
                     if hit:
+                        at = seq
                         break
                     i -= 1
-                if hit:
+                if at == last:
                     break
+            hit = at >= 0
             if hit:
                 s = v * _NUNITS + u
-                out.extend(_pair(src, v, u, s))
-                self.synced[(u, v)] = self.last_seq[v]
+                sig, wait = _pair(src, v, u, s)
+                if at == last:
+                    out.append(sig)
+                else:
+                    self.early.setdefault(at, []).append(sig)
+                out.append(wait)
+                self.synced[(u, v)] = at
                 self.pairs += 1
         self.seq += 1
         for r in reads:
@@ -117,6 +145,7 @@ class SyncTracker:
         for w in writes:
             self.log[(u, w[0] < 0)].append((self.seq, w, True))
         self.last_seq[u] = self.seq
+        self.prev_writes[u] = writes
         for kind in (False, True):
             key = (u, kind)
             if len(self.log[key]) > self.prune_at[key]:

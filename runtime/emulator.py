@@ -441,9 +441,12 @@ class Emulator:
                 ins, passes=(pt.ma.passes, pt.mb.passes, pt.pc), points=n, refill=refill))
         s, e, busy = self._charge(idx, ins, cost)
         if self.sync is not None:
-            for base, (lo, hi), write in ((d.a.base, pt.a_span, False), (d.b.base, pt.b_span, False),
-                                          (d.c.base, pt.c_span, True)):
-                self.sync.access(1, write, base + lo, base + hi, s, e, idx, where, "buffer")
+            # Operands are read from the start; the accumulators reach C only
+            # in the drains, the first after the fill and one front phase.
+            drain_from = min(e, s + cost.fill + cost.front)
+            for base, (lo, hi), write, t0 in ((d.a.base, pt.a_span, False, s), (d.b.base, pt.b_span, False, s),
+                                              (d.c.base, pt.c_span, True, drain_from)):
+                self.sync.access(1, write, base + lo, base + hi, t0, e, idx, where, "buffer")
         operand_words = n * pt.beats * pt.ports
         drained = n * pt.words
         hops = operand_words * self._dist_stages + drained * self._red_levels  # timing.network_hops

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import tncc
-from tncc.passes.banks import _odd_deltas, reserve, total_passes, tune_layouts
+from tncc.passes.banks import _odd_deltas, reserve, total_passes, tune_deltas, tune_layouts
 from tncc.passes.layout import banked_words, layout_with, slacks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,3 +36,33 @@ def test_tuning_beats_compact_and_odd_pitch_layouts() -> None:
     assert tuned <= 1.05 * total_passes(low.tiled, odd, c.arch)  # a local optimum, near or below the odd rule
     again = tune_layouts(low.tiled, low.memory, c.arch)
     assert total_passes(low.tiled, again, c.arch) <= tuned
+
+
+def test_pair_moves_reach_a_conflict_free_layout_single_moves_miss() -> None:
+    """Ports reading 2 x 8 x 4 words along axes 0, 2 and 4 of a staging box
+    (8, 4, 8, 4, 8): conflict-free needs the axis-3 pitch to make the 8 x 4
+    pattern periodic and the axis-0 pitch to shift it into the free banks at
+    once; no single padding change improves on the first step's cost."""
+    from tncc.passes.banks import _Use, weighted_passes
+
+    shape = (8, 4, 8, 4, 8)
+    uses = [_Use([(2, 0), (8, 2), (4, 4)], 100, False)]
+    d = tune_deltas(shape, uses, 64, 64)
+    cost, floor = weighted_passes(shape, d, uses, 64, 64)
+    assert cost == floor == 100
+    lay = layout_with(shape, d)
+    offs = {a * lay.strides[0] + b * lay.strides[2] + c for a in range(2) for b in range(8) for c in range(4)}
+    assert len({o % 64 for o in offs}) == 64
+
+
+def test_wide_room_removes_conflicts_the_slack_cannot() -> None:
+    """Rows of 30 words read 4 rows x 15 words at a time need a pitch of 16
+    or 48 mod 64: out of the 8-word slack's reach, inside the wide room."""
+    from tncc.passes.banks import _Use, weighted_passes, wide_room
+
+    shape = (30, 8, 30)
+    uses = [_Use([(15, 2), (4, 1)], 10, False)]
+    narrow = tune_deltas(shape, uses, 64, 64)
+    assert weighted_passes(shape, narrow, uses, 64, 64)[0] == 20
+    wide = tune_deltas(shape, uses, 64, 64, wide_room(shape, 64))
+    assert weighted_passes(shape, wide, uses, 64, 64)[0] == 10

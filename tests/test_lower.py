@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 import tncc
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_source
-from tncc.isa.table import Opcode
+from tncc.isa.program import Instruction
+from tncc.isa.table import Opcode, Unit
 from tncc.testing import networks
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.tn"))
@@ -156,3 +157,64 @@ def test_generated_networks_match_numpy(net, arch, seed) -> None:
 def test_generated_large_networks_match_numpy(net, arch) -> None:
     r = tncc.compile(net, arch).run()
     assert r.match, (net, r.report["outputs"])
+
+
+def _emulate_checked(c, seed: int = 0):
+    """Emulate with the synchronisation checker on: no access of one unit may
+    overlap in time a conflicting access of another (the early SIGNALs of
+    passes.sync must still cover every hazard)."""
+    from tncc.runtime import Emulator
+
+    res = Emulator(c.program, c.arch).run(seed=seed, strict_sync=True)
+    return res.report
+
+
+@pytest.mark.parametrize("arch", PRESETS)
+@pytest.mark.parametrize("name", ["tt_linear", "tt_attention", "ttm_linear", "encoder_block"])
+def test_static_estimate_is_the_emulated_makespan_and_sync_is_sound(name: str, arch: str) -> None:
+    from tncc.passes.estimate import estimate_cycles
+
+    (net,) = [n for p in EXAMPLES for n in load_file(p) if n.name == name]
+    c = tncc.compile(net, arch)
+    rep = _emulate_checked(c)
+    assert rep.sync_hazards == 0
+    assert estimate_cycles(c.program, c.arch) == rep.cycles
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(networks(min_tensors=2, max_tensors=6, max_statements=2, grads=True), st.sampled_from(
+    PRESETS + ("fetta:buffer.bytes=16384", "systolic:buffer.bytes=16384")))
+def test_generated_programs_estimate_exactly_and_sync_soundly(net, arch) -> None:
+    from tncc.passes.estimate import estimate_cycles
+
+    c = tncc.compile(net, arch)
+    rep = _emulate_checked(c)
+    assert rep.sync_hazards == 0
+    assert estimate_cycles(c.program, c.arch) == rep.cycles
+
+
+def test_signals_follow_the_last_conflicting_instruction_not_the_waiter() -> None:
+    """Double buffering: a load into slot 0 waits for the tile that last read
+    slot 0, not for the tile reading slot 1 that comes between them."""
+    from tncc.passes.lower import _Emitter
+
+    def ins(op, **kw):
+        return Instruction.make(op, 0, **kw)
+
+    e = _Emitter()
+    slot0, slot1 = (0, 99), (100, 199)
+    e.emit(Unit.DMA, ins(Opcode.LOAD, dram=0, buf=0, desc=0), [], [slot0])
+    e.emit(Unit.ARRAY, ins(Opcode.CTILE, tile=0), [slot0], [(500, 509)])
+    e.emit(Unit.DMA, ins(Opcode.LOAD, dram=0, buf=100, desc=0), [], [slot1])
+    e.emit(Unit.ARRAY, ins(Opcode.CTILE, tile=1), [slot1], [(510, 519)])
+    e.emit(Unit.DMA, ins(Opcode.LOAD, dram=0, buf=0, desc=0), [], [slot0])
+    code = [(i.opcode, dict(zip(("unit", "sem"), i.fields)) if i.opcode in (Opcode.SIGNAL, Opcode.WAIT) else None)
+            for i in e.finish()]
+    ops = [op for op, _ in code]
+    first_ctile = ops.index(Opcode.CTILE)
+    # ARRAY's signal comes right after the first tile; the DMA waits right
+    # before the third load, with the second tile between them.
+    assert ops[first_ctile + 1] is Opcode.SIGNAL and code[first_ctile + 1][1]["unit"] == int(Unit.ARRAY)
+    last_load = len(ops) - 1 - ops[::-1].index(Opcode.LOAD)
+    assert ops[last_load - 1] is Opcode.WAIT and code[last_load - 1][1]["unit"] == int(Unit.DMA)
+    assert Opcode.CTILE in ops[first_ctile + 2:last_load]
