@@ -207,10 +207,11 @@ def _try_place(vals: list[Value], layouts: dict[str, Layout], dram_only: set[str
     live: dict[str, int] = {}
     peak = 0
     by_first: dict[int, list[Value]] = {}
+    last = {v.name: v.last for v in vals}
     for v in vals:
         by_first.setdefault(v.first, []).append(v)
     for s in range(steps):
-        for name in [n for n in live if _last(vals, n) < s]:
+        for name in [n for n in live if last[n] < s]:
             _release(free, addr[name], layouts[name].words)
             del live[name]
         for v in sorted(by_first.get(s, []), key=lambda v: v.kind is not Kind.LEAF):
@@ -224,13 +225,6 @@ def _try_place(vals: list[Value], layouts: dict[str, Layout], dram_only: set[str
             live[v.name] = a
         peak = max(peak, sum(layouts[n].words for n in live))
     return addr, None, peak
-
-
-def _last(vals: list[Value], name: str) -> int:
-    for v in vals:
-        if v.name == name:
-            return v.last
-    raise KeyError(name)
 
 
 def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,

@@ -14,6 +14,7 @@ programs the emulator accepts the two agree (a test holds them equal).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from tncc.isa import timing
@@ -29,10 +30,13 @@ _FIELDS = {op: tuple((f.name, f.ref.value if f.ref is not None else None) for f 
 
 def tile_passes(desc: Any, arch: Any) -> tuple[int, int, int]:
     """Conflict passes of a tile's A and B beats and of its drain."""
-    banks = arch.buffer.banks
-    return (timing.conflict_passes(affine_offsets(desc.a.port_dims), banks),
-            timing.conflict_passes(affine_offsets(desc.b.port_dims), banks),
-            drain_passes(affine_offsets(desc.c.dims), arch.red.ports, banks))
+    return _passes(desc.a.port_dims, desc.b.port_dims, desc.c.dims, arch.buffer.banks, arch.red.ports)
+
+
+@lru_cache(maxsize=8192)
+def _passes(a: tuple, b: tuple, c: tuple, banks: int, rports: int) -> tuple[int, int, int]:
+    return (timing.conflict_passes(affine_offsets(a), banks), timing.conflict_passes(affine_offsets(b), banks),
+            drain_passes(affine_offsets(c), rports, banks))
 
 
 def estimate_cycles(program: Program, arch: Any) -> int:

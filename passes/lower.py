@@ -105,10 +105,17 @@ class _Lowering:
         self.cur = {"A": None, "B": None, "R": None}
         self.stmt_index = {st.result: k for k, st in enumerate(self.net.statements)}
         self.dtype = DType.INT32 if self.net.dtype.is_int else self.net.dtype
+        # Stores of a step's last results, held back until the next step's
+        # first operands are loaded (``_copy`` arguments); see ``_flush``.
+        self.deferred: list[tuple] = []
+        self.parity = 0  # staging slots of alternate steps sit at opposite ends of the area
 
     # -- data movement -----------------------------------------------------------------
     def _copy(self, op: Opcode, src_base: int, src_strides: list[int], dst_base: int, dst_strides: list[int],
               extents: list[int], dtype: DType, src: int) -> None:
+        if self.deferred and (op is not Opcode.LOAD or self._clashes(src_base, src_strides, dst_base, dst_strides,
+                                                                      extents)):
+            self._flush()
         for fo, to, desc in copy_descs(extents, src_strides, dst_strides, dtype):
             d = self.e.ref("dma", desc)
             sub = [row[0] for row in desc.dims]
@@ -124,6 +131,26 @@ class _Lowering:
                 self.e.emit(Unit.DMA, ins, [_rng(src_base + fo, sub, [r[1] for r in desc.dims])],
                             [_rng(dst_base + to, sub, [r[2] for r in desc.dims])])
 
+    def _clashes(self, dram: int, dram_strides: list[int], buf: int, buf_strides: list[int],
+                 extents: list[int]) -> bool:
+        """Would a load of this box overtake a deferred store it depends on:
+        read DRAM words the store writes, or overwrite buffer words it reads?
+        (The DMA runs its queue in order, so the sync pairs cannot see this.)"""
+        d = _rng(dram, extents, dram_strides)
+        b = _rng(buf, extents, buf_strides)
+        for sbuf, sstrides, sdram, sdstrides, sext, _, _ in self.deferred:
+            sd = _rng(sdram, sext, sdstrides)
+            sb = _rng(sbuf, sext, sstrides)
+            if (d[0] <= sd[1] and sd[0] <= d[1]) or (b[0] <= sb[1] and sb[0] <= b[1]):
+                return True
+        return False
+
+    def _flush(self) -> None:
+        """Emit the deferred stores."""
+        stores, self.deferred = self.deferred, []
+        for args in stores:
+            self._copy(Opcode.STORE, *args)
+
     def _load_whole(self, name: str, src: int) -> None:
         v, p = self.values[name], self.places[name]
         self._copy(Opcode.LOAD, p.dram, list(p.dram_layout.strides), p.buf, list(p.layout.strides), list(v.shape), v.dtype, src)
@@ -134,6 +161,7 @@ class _Lowering:
             self._copy(Opcode.LOAD, self.mem.ones_dram, [1], self.mem.ones_buf, [1], [self.mem.ones_words], self.dtype, NO_SRC)
         for ts in self.tiled.steps:
             self._step(ts)
+        self._flush()
         self.e.code.append(Instruction.make(Opcode.HALT))
         return Program(
             arch_name=self.arch.name, arch_fingerprint=self.arch.fingerprint(), instructions=tuple(self.e.finish()),
@@ -191,10 +219,12 @@ class _Lowering:
                     last_box[k] = box
                 views.append(_tensor_view(slots[k][slot_of[k]], lay, op.indices,
                                           tuple((i, s) for i, (s, _) in zip(op.indices, box))))
+            # Software pipelining: the previous block's result (and the
+            # previous step's last ones) are stored after this block's
+            # operands are loaded, so the DMA queue prefetches instead of
+            # waiting for the array.
+            self._flush()
             if pending is not None:
-                # Software pipelining: the previous block's result is stored
-                # after this block's operands are loaded, so the DMA queue
-                # prefetches instead of waiting for the array.
                 self._copy(Opcode.STORE, *pending)
                 pending = None
             if len(views) == 1:
@@ -222,11 +252,11 @@ class _Lowering:
                 pending = (cview.base, lay_strides, pc.dram + off, list(pc.dram_layout.strides),
                            [e for _, e in cbox], self.values[step.result].dtype, src)
         if pending is not None:
-            self._copy(Opcode.STORE, *pending)
+            self.deferred.append(pending)
         if pc.resident and self.values[step.result].kind is Kind.OUTPUT:
             v = self.values[step.result]
-            self._copy(Opcode.STORE, pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides),
-                       list(v.shape), v.dtype, src)
+            self.deferred.append((pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides),
+                                  list(v.shape), v.dtype, src))
 
     def _slots(self, ts: TiledStep) -> tuple[dict[Any, Any], dict[tuple[int, tuple[int, ...]], Layout]]:
         """Staging slot addresses: two per DRAM-resident tensor (A, B, C) and,
@@ -278,13 +308,7 @@ class _Lowering:
         else:
             lays = {(k, sh): compact(sh) for k in staged for sh in shapes[k]}
             words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
-        slots: dict[Any, Any] = {}
-        for k in range(len(values)):
-            if k not in words:
-                slots[k] = (None, None)
-                continue
-            slots[k] = (base, base + words[k])
-            base += 2 * words[k]
+        scratch: dict[str, int] = {}
         if not self.fetta:
             infos = ts.indices
             groups = {
@@ -292,10 +316,25 @@ class _Lowering:
                 "B'": [ix.name for ix in infos if ix.role is not Role.LEFT] if not ts.unary else [],
                 "C'": list(step.indices),
             }
-            for key, ixs in groups.items():
-                words_ = max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
-                slots[key] = base
-                base += words_
+            scratch = {key: max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
+                       for key, ixs in groups.items()}
+        total = 2 * sum(words.values()) + sum(scratch.values())
+        if words:
+            # Alternate ends: the next step's first loads then land clear of
+            # this step's last slots, and can overtake its last stores.
+            self.parity ^= 1
+            if self.parity:
+                base = self.mem.stage_base + self.mem.stage_words - total
+        slots: dict[Any, Any] = {}
+        for k in range(len(values)):
+            if k not in words:
+                slots[k] = (None, None)
+                continue
+            slots[k] = (base, base + words[k])
+            base += 2 * words[k]
+        for key, w in scratch.items():
+            slots[key] = base
+            base += w
         assert base <= self.mem.stage_base + self.mem.stage_words, "staging area overflow"
         return slots, lays
 
@@ -456,9 +495,16 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     their larger reservation changes what spills."""
     from tncc.passes.alloc import STAGE_SHARE
 
+    cycles: dict[int, int] = {}
+
+    def cost(low: Lowered) -> int:
+        if id(low) not in cycles:
+            cycles[id(low)] = estimate_cycles(low.program, arch)
+        return cycles[id(low)]
+
     options = _lower_with(plan, arch, 2)
     share = STAGE_SHARE.get(arch.kind, 2)
-    first = min(options, key=lambda low: estimate_cycles(low.program, arch))
+    first = min(options, key=cost)
     if share == 2 or not first.memory.streamed:
         return first
     # A smaller staging area only helps if some streamed tensor could then stay.
@@ -466,7 +512,7 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     if not any(first.memory.value(v).words <= room for v in first.memory.streamed):
         return first
     options += _lower_with(plan, arch, share)
-    return min(options, key=lambda low: estimate_cycles(low.program, arch))
+    return min(options, key=cost)
 
 
 def _lower_with(plan: Plan, arch: Any, stage_share: int) -> list[Lowered]:
