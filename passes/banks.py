@@ -250,13 +250,13 @@ def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
     return dataclasses.replace(mem, placements=tuple(places))
 
 
-def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> frozenset[str]:
+def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> dict[str, float]:
     """Small resident tensors (``room``) whose bank conflicts remain under
-    the slack and shrink with the wide paddings."""
+    the slack and shrink with the wide paddings: name -> weighted passes saved."""
     banks, rports = arch.buffer.banks, arch.red.ports
     limit = timing.buffer_words(arch)
     resident = {p.value: p for p in mem.placements if p.resident}
-    out = set()
+    out: dict[str, float] = {}
     for name, us in _uses(tiled, set(resident), rports).items():
         shape = resident[name].layout.shape
         if len(shape) < 2 or room(shape, banks, limit) == slacks(shape, banks):
@@ -265,9 +265,10 @@ def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> frozenset[str]:
         c, floor = weighted_passes(shape, d, us, banks, rports)
         if c > floor:
             dw = tune_deltas(shape, us, banks, rports, wide_room(shape, banks))
-            if weighted_passes(shape, dw, us, banks, rports)[0] < c:
-                out.add(name)
-    return frozenset(out)
+            cw = weighted_passes(shape, dw, us, banks, rports)[0]
+            if cw < c:
+                out[name] = c - cw
+    return out
 
 
 def total_passes(tiled: TiledProgram, mem: Any, arch: Any) -> float:

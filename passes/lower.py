@@ -93,6 +93,19 @@ def _tensor_view(base: int, layout: Layout, indices: tuple[str, ...], origin: tu
     return View(base, tuple(zip(indices, layout.strides)), origin)
 
 
+@dataclass
+class _StepState:
+    """A step's staging: slot addresses, box layouts, the box each operand's
+    current slot holds and which of its two slots is current."""
+
+    slots: dict[Any, Any]
+    layouts: dict[tuple[int, tuple[int, ...]], Layout]
+    fixed: dict[int, dict[tuple, int]]  # tensors with a slot per box: box -> address
+    last_box: dict[int, tuple] = field(default_factory=dict)
+    loaded: set[tuple[int, tuple]] = field(default_factory=set)  # (tensor, box) in a fixed slot
+    slot_of: dict[int, int] = field(default_factory=lambda: {0: 1, 1: 1, 2: 1})
+
+
 class _Lowering:
     def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any) -> None:
         self.plan, self.tiled, self.mem, self.arch = plan, tiled, mem, arch
@@ -109,6 +122,8 @@ class _Lowering:
         # first operands are loaded (``_copy`` arguments); see ``_flush``.
         self.deferred: list[tuple] = []
         self.parity = 0  # staging slots of alternate steps sit at opposite ends of the area
+        self.states: dict[int, _StepState] = {}  # staging of each step, made when first needed
+        self.prefetched: set[int] = set()  # steps whose first block was loaded during earlier steps
 
     # -- data movement -----------------------------------------------------------------
     def _copy(self, op: Opcode, src_base: int, src_strides: list[int], dst_base: int, dst_strides: list[int],
@@ -188,6 +203,80 @@ class _Lowering:
         return tuple(syms)
 
     # -- one step ------------------------------------------------------------------------
+    def _operands(self, ts: TiledStep, block: Block, st: "_StepState", src: int, only_fixed: bool = False) -> list[View]:
+        """Views of a block's operands, loading each DRAM-resident one into
+        its staging slot unless the slot already holds that box (with
+        ``only_fixed``, just the boxes that have slots of their own)."""
+        views: list[View] = []
+        for k, op in enumerate(ts.step.operands):
+            p = self.places[op.value]
+            if p.resident:
+                views.append(_tensor_view(p.buf, p.layout, op.indices))
+                continue
+            box = tuple((block.start(i), block.extent(i)) for i in op.indices)
+            lay = st.layouts[(k, tuple(e for _, e in box))]
+            if k in st.fixed:
+                addr = st.fixed[k][box]
+                load = (k, box) not in st.loaded
+                st.loaded.add((k, box))
+            elif only_fixed:
+                continue
+            else:
+                load = st.last_box.get(k) != box
+                if load:
+                    st.slot_of[k] ^= 1
+                    st.last_box[k] = box
+                addr = st.slots[k][st.slot_of[k]]
+            if load:
+                off = sum(s * stride for (s, _), stride in zip(box, p.dram_layout.strides))
+                self._copy(Opcode.LOAD, p.dram + off, list(p.dram_layout.strides), addr,
+                           list(lay.strides), [e for _, e in box], self.values[op.value].dtype, src)
+            views.append(_tensor_view(addr, lay, op.indices, tuple((i, s) for i, (s, _) in zip(op.indices, box))))
+        return views
+
+    def _state(self, ts: TiledStep) -> "_StepState":
+        st = self.states.get(ts.number)
+        if st is None:
+            st = self.states[ts.number] = _StepState(*self._slots(ts))
+        return st
+
+    def _prefetch(self, at: int) -> None:
+        """Before step ``at`` runs: if it and the steps up to the next step
+        that stages anything touch no staging slot (fetta, everything
+        resident), load that step's first block now, so its DMA overlaps
+        their compute (its slots are its own; sync orders the rest)."""
+        steps = self.tiled.steps
+        if not self.fetta or at in self.prefetched:
+            return
+        j = at
+        while j < len(steps) and not self._staged(steps[j]):
+            j += 1
+        if j == at or j >= len(steps) or j in self.prefetched:
+            return
+        # Leaves loaded whole by the steps in between come first (they are
+        # needed sooner); a later step of the run prefetches then.
+        if any(self._loads_leaf(steps[k]) for k in range(at + 1, j)):
+            return
+        ts = steps[j]
+        if any(self.values[op.value].kind is not Kind.LEAF and not self.places[op.value].resident
+               and self._produced_between(op.value, at, j) for op in ts.step.operands):
+            return
+        self.prefetched.add(j)
+        st, src = self._state(ts), self.stmt_index.get(ts.step.statement, NO_SRC)
+        self._operands(ts, ts.blocks[0], st, src)
+        for block in ts.blocks[1:]:  # boxes with slots of their own: all of them
+            self._operands(ts, block, st, src, only_fixed=True)
+
+    def _loads_leaf(self, ts: TiledStep) -> bool:
+        return any(self.values[op.value].kind is Kind.LEAF and self.places[op.value].resident
+                   and op.value not in self.loaded for op in ts.step.operands)
+
+    def _staged(self, ts: TiledStep) -> bool:
+        return any(not self.places[v].resident for v in [op.value for op in ts.step.operands] + [ts.step.result])
+
+    def _produced_between(self, value: str, lo: int, hi: int) -> bool:
+        return any(self.tiled.steps[k].step.result == value for k in range(lo, hi))
+
     def _step(self, ts: TiledStep) -> None:
         step = ts.step
         src = self.stmt_index.get(step.statement, NO_SRC)
@@ -196,29 +285,14 @@ class _Lowering:
             if self.values[op.value].kind is Kind.LEAF and p.resident and op.value not in self.loaded:
                 self._load_whole(op.value, src)
                 self.loaded.add(op.value)
+        self._prefetch(ts.number)
         infos = {ix.name: ix for ix in ts.indices}
-        slots, stage_lay = self._slots(ts)
-        last_box: dict[int, tuple] = {}
-        slot_of: dict[int, int] = {0: 1, 1: 1, 2: 1}
+        st = self._state(ts)
+        slots, stage_lay, slot_of = st.slots, st.layouts, st.slot_of
         cview: View | None = None
         pending: tuple | None = None
         for nblock, block in enumerate(ts.blocks):
-            views: list[View] = []
-            for k, op in enumerate(step.operands):
-                p = self.places[op.value]
-                if p.resident:
-                    views.append(_tensor_view(p.buf, p.layout, op.indices))
-                    continue
-                box = tuple((block.start(i), block.extent(i)) for i in op.indices)
-                lay = stage_lay[(k, tuple(e for _, e in box))]
-                if last_box.get(k) != box:
-                    slot_of[k] ^= 1
-                    off = sum(s * st for (s, _), st in zip(box, p.dram_layout.strides))
-                    self._copy(Opcode.LOAD, p.dram + off, list(p.dram_layout.strides), slots[k][slot_of[k]],
-                               list(lay.strides), [e for _, e in box], self.values[op.value].dtype, src)
-                    last_box[k] = box
-                views.append(_tensor_view(slots[k][slot_of[k]], lay, op.indices,
-                                          tuple((i, s) for i, (s, _) in zip(op.indices, box))))
+            views = self._operands(ts, block, st, src)
             # Software pipelining: the previous block's result (and the
             # previous step's last ones) are stored after this block's
             # operands are loaded, so the DMA queue prefetches instead of
@@ -234,9 +308,13 @@ class _Lowering:
             if pc.resident:
                 cview = _tensor_view(pc.buf, pc.layout, step.indices)
             elif block.first_k:
-                slot_of[2] ^= 1
+                if 2 in st.fixed:
+                    addr = st.fixed[2][cbox]
+                else:
+                    slot_of[2] ^= 1
+                    addr = slots[2][slot_of[2]]
                 lay = stage_lay[(2, tuple(e for _, e in cbox))]
-                cview = _tensor_view(slots[2][slot_of[2]], lay, step.indices, tuple((i, s) for i, (s, _) in zip(step.indices, cbox)))
+                cview = _tensor_view(addr, lay, step.indices, tuple((i, s) for i, (s, _) in zip(step.indices, cbox)))
             assert cview is not None
             if self.fetta:
                 # Serpentine order: the next block starts with the tile shape
@@ -258,10 +336,12 @@ class _Lowering:
             self.deferred.append((pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides),
                                   list(v.shape), v.dtype, src))
 
-    def _slots(self, ts: TiledStep) -> tuple[dict[Any, Any], dict[tuple[int, tuple[int, ...]], Layout]]:
+    def _slots(self, ts: TiledStep) -> tuple[dict[Any, Any], dict[tuple[int, tuple[int, ...]], Layout],
+                                             dict[int, dict[tuple, int]]]:
         """Staging slot addresses: two per DRAM-resident tensor (A, B, C) and,
-        systolic, one scratch matrix each for A', B', C'; and the layout of
-        each (tensor, block box shape).
+        systolic, one scratch matrix each for A', B', C'; the layout of each
+        (tensor, block box shape); and the tensors with one slot per box
+        (``fixed``: box -> address).
 
         Fetta: each box shape's pitch paddings are tuned against the tiles of
         the blocks with that shape (``passes.banks``) within the slack the
@@ -318,7 +398,20 @@ class _Lowering:
             }
             scratch = {key: max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
                        for key, ixs in groups.items()}
-        total = 2 * sum(words.values()) + sum(scratch.values())
+        # Dedicated slots: when all of a tensor's distinct boxes fit next to
+        # the rest, each box gets its own slot, loaded once (a box the block
+        # loop revisits is not reloaded) and never overwritten within the
+        # step, so its loads can run arbitrarily far ahead of the array.
+        boxes = {k: list(dict.fromkeys(tuple((b.start(i), b.extent(i)) for i in tensors[k]) for b in ts.blocks))
+                 for k in staged}
+        need = {k: sum(lays[(k, tuple(e for _, e in bx))].words for bx in boxes[k]) for k in staged}
+        spare = self.mem.stage_words - 2 * sum(words.values()) - sum(scratch.values())
+        fixed: dict[int, dict[tuple, int]] = {}
+        for k in sorted(staged, key=lambda k: (k == 2, -need[k])):
+            if len(boxes[k]) > 2 and need[k] - 2 * words[k] <= spare:
+                spare -= need[k] - 2 * words[k]
+                fixed[k] = {}
+        total = sum(need[k] if k in fixed else 2 * words[k] for k in staged) + sum(scratch.values())
         if words:
             # Alternate ends: the next step's first loads then land clear of
             # this step's last slots, and can overtake its last stores.
@@ -329,14 +422,19 @@ class _Lowering:
         for k in range(len(values)):
             if k not in words:
                 slots[k] = (None, None)
-                continue
-            slots[k] = (base, base + words[k])
-            base += 2 * words[k]
+            elif k in fixed:
+                for bx in boxes[k]:
+                    fixed[k][bx] = base
+                    base += lays[(k, tuple(e for _, e in bx))].words
+                slots[k] = (None, None)
+            else:
+                slots[k] = (base, base + words[k])
+                base += 2 * words[k]
         for key, w in scratch.items():
             slots[key] = base
             base += w
         assert base <= self.mem.stage_base + self.mem.stage_words, "staging area overflow"
-        return slots, lays
+        return slots, lays, fixed
 
     # -- fetta ------------------------------------------------------------------------------
     def _ctile(self, tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, src: int) -> None:
@@ -526,13 +624,30 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int) -> list[Lowered]:
         return [_finish(plan, arch, mem, tiled)]
     from tncc.passes.banks import wide_candidates
 
-    wide = wide_candidates(tiled, mem, arch)
-    if not wide:
+    saving = wide_candidates(tiled, mem, arch)
+    if not saving:
         return [_finish(plan, arch, mem, tiled)]
-    mem_w = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share, wide)
-    if mem_w.streamed == mem.streamed and mem_w.stage_words == mem.stage_words:
-        return [_finish(plan, arch, mem_w, tiled)]  # the tiling depends only on these
-    return [_finish(plan, arch, mem, tiled), _finish(plan, arch, mem_w, _tile(plan, arch, mem_w))]
+
+    def place(names: frozenset[str]) -> MemoryPlan:
+        return plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share, names)
+
+    def same(m: MemoryPlan) -> bool:  # the tiling depends only on what streams and on the staging area
+        return m.streamed == mem.streamed and m.stage_words == mem.stage_words
+
+    mem_w = place(frozenset(saving))
+    if same(mem_w):
+        return [_finish(plan, arch, mem_w, tiled)]
+    # The wide reservations together cost a spill: take them one by one
+    # (largest saving first) while none does, and also try them all.
+    chosen, mem_c = frozenset(), mem
+    for name in sorted(saving, key=lambda n: -saving[n])[:WIDE_TRIALS]:
+        trial = place(chosen | {name})
+        if same(trial):
+            chosen, mem_c = chosen | {name}, trial
+    return [_finish(plan, arch, mem_c, tiled), _finish(plan, arch, mem_w, _tile(plan, arch, mem_w))]
+
+
+WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of them together cost a spill
 
 
 def _tile(plan: Plan, arch: Any, mem: MemoryPlan) -> TiledProgram:
