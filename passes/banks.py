@@ -82,7 +82,13 @@ class _Use:
         self.dims, self.weight, self.drain = dims, weight, drain
 
     def cost(self, strides: tuple[int, ...], banks: int, rports: int) -> float:
-        dims = tuple((e, strides[a] if a >= 0 else 0) for e, a in self.dims)
+        # A stored layout is injective, so distinct index points are distinct
+        # words and the passes depend only on the strides modulo the banks
+        # (ports on a stride-0 axis read the same words: that axis adds none).
+        if self.drain:
+            dims = tuple((e, strides[a] % banks if a >= 0 else 0) for e, a in self.dims)
+        else:
+            dims = tuple((e, strides[a] % banks) for e, a in self.dims if a >= 0 and e > 1)
         key = (dims, self.drain, banks, rports)
         passes = _PASSES.get(key)
         if passes is None:
@@ -90,16 +96,19 @@ class _Use:
         return self.weight * passes
 
 
-# Conflict passes per (dims with strides, drain, banks, red ports): the
-# tuner evaluates the same patterns for many candidate layouts and steps.
+# Conflict passes per (dims with strides modulo the banks, drain, banks, red
+# ports): the tuner evaluates the same patterns for many candidate layouts.
 _PASSES: dict[tuple, int] = {}
 
 
 def _passes(dims: tuple[tuple[int, int], ...], drain: bool, banks: int, rports: int) -> int:
-    off = _offsets(list(dims))
+    """Passes of the distinct words ``dims`` enumerate (strides given modulo
+    ``banks``): the most words one bank holds, per chunk of ``rports``
+    drained words for a drain."""
+    bank = _offsets(list(dims)) % banks
     if not drain:
-        return timing.conflict_passes(off, banks)
-    return max(timing.conflict_passes(off[s:s + rports], banks) for s in range(0, off.size, rports))
+        return int(np.bincount(bank, minlength=1).max()) if bank.size else 1
+    return max(int(np.bincount(bank[s:s + rports]).max()) for s in range(0, bank.size, rports))
 
 
 def step_uses(ts: Any, k: int, red_ports: int, shape: tuple[int, ...] | None = None) -> list[_Use]:
@@ -181,7 +190,7 @@ def _floor(u: _Use, banks: int, rports: int) -> float:
     return u.weight * -(-n // banks)
 
 
-PAIR_EVALS = 4096  # layouts a pair-move phase may try per tensor
+PAIR_EVALS = 2048  # layouts a pair-move phase may try per tensor
 
 
 @lru_cache(maxsize=4096)
@@ -204,16 +213,24 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
     best = (0,) * len(room)
     best_cost = cost(best)
     floor = sum(_floor(u, banks, rports) for u in uses)
-    live = [k for k in range(len(best) - 1, -1, -1) if shape[k] > 1]
+    if best_cost <= floor:
+        return best
+    # Pitch k sets the strides of axes 0..k: it matters only if a use walks
+    # one of them.
+    used = min((a for u in uses for e, a in u.dims if a >= 0 and e > 1), default=len(shape))
+    live = [k for k in range(len(best) - 1, -1, -1) if shape[k] > 1 and k >= used]
     for _ in range(2):
+        start = best
         for k in live:
             for delta in range(room[k]):
                 trial = best[:k] + (delta,) + best[k + 1:]
                 c = cost(trial)
                 if c < best_cost:
                     best, best_cost = trial, c
-        if best_cost <= floor:
-            return best
+                    if best_cost <= floor:
+                        return best
+        if best == start:
+            break
     # Pair moves: a conflict-free layout can need two pitches to change
     # together (an inner pitch that makes one port pattern periodic, an outer
     # one that shifts another into the free banks); single moves stall there.
@@ -230,6 +247,8 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
                 c = cost(tuple(trial))
                 if c < best_cost:
                     best, best_cost = tuple(trial), c
+                    if best_cost <= floor:
+                        return best
     return best
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from tncc.ir import DType
 from tncc.isa.program import DmaDesc, GemmDesc, Instruction, Program, RedConfig, SwitchConfig, Symbol, TileDesc
@@ -213,7 +213,7 @@ class _Lowering:
             if p.resident:
                 views.append(_tensor_view(p.buf, p.layout, op.indices))
                 continue
-            box = tuple((block.start(i), block.extent(i)) for i in op.indices)
+            box = block.sub(op.indices)
             lay = st.layouts[(k, tuple(e for _, e in box))]
             if k in st.fixed:
                 addr = st.fixed[k][box]
@@ -304,7 +304,7 @@ class _Lowering:
             if len(views) == 1:
                 views.append(View(self.mem.ones_buf, ()))
             pc = self.places[step.result]
-            cbox = tuple((block.start(i), block.extent(i)) for i in step.indices)
+            cbox = block.sub(step.indices)
             if pc.resident:
                 cview = _tensor_view(pc.buf, pc.layout, step.indices)
             elif block.first_k:
@@ -353,7 +353,7 @@ class _Lowering:
         tensors = [op.indices for op in step.operands] + ([()] if len(step.operands) == 1 else []) + [step.indices]
         values = [op.value for op in step.operands] + ([None] if len(step.operands) == 1 else []) + [step.result]
         staged = [k for k, val in enumerate(values) if val is not None and not self.places[val].resident]
-        shapes = {k: sorted({tuple(b.extent(i) for i in tensors[k]) for b in ts.blocks}) for k in staged}
+        shapes = {k: sorted({tuple(e for _, e in b.sub(tensors[k])) for b in ts.blocks}) for k in staged}
         lays: dict[tuple[int, tuple[int, ...]], Layout] = {}
         if self.fetta:
             from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
@@ -402,8 +402,7 @@ class _Lowering:
         # the rest, each box gets its own slot, loaded once (a box the block
         # loop revisits is not reloaded) and never overwritten within the
         # step, so its loads can run arbitrarily far ahead of the array.
-        boxes = {k: list(dict.fromkeys(tuple((b.start(i), b.extent(i)) for i in tensors[k]) for b in ts.blocks))
-                 for k in staged}
+        boxes = {k: list(dict.fromkeys(b.sub(tensors[k]) for b in ts.blocks)) for k in staged}
         need = {k: sum(lays[(k, tuple(e for _, e in bx))].words for bx in boxes[k]) for k in staged}
         spare = self.mem.stage_words - 2 * sum(words.values()) - sum(scratch.values())
         fixed: dict[int, dict[tuple, int]] = {}
@@ -600,33 +599,37 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
             cycles[id(low)] = estimate_cycles(low.program, arch)
         return cycles[id(low)]
 
-    options = _lower_with(plan, arch, 2)
+    memo: dict = {}
+    base, more = _lower_with(plan, arch, 2, memo)
     share = STAGE_SHARE.get(arch.kind, 2)
-    first = min(options, key=cost)
-    if share == 2 or not first.memory.streamed:
-        return first
-    # A smaller staging area only helps if some streamed tensor could then stay.
-    room = (arch.buffer.bytes // arch.buffer.word_bytes) * (share - 1) // share
-    if not any(first.memory.value(v).words <= room for v in first.memory.streamed):
-        return first
-    options += _lower_with(plan, arch, share)
-    return min(options, key=cost)
+    if share != 2 and base.memory.streamed:
+        # A smaller staging area only helps if some streamed tensor could then stay.
+        room = (arch.buffer.bytes // arch.buffer.word_bytes) * (share - 1) // share
+        if any(base.memory.value(v).words <= room for v in base.memory.streamed):
+            other = _lower_with(plan, arch, share, memo)
+            if cost(other[0]) < cost(base):
+                base, more = other
+    # The wide-padding alternatives of the better staging share only.
+    options = [base] + more()
+    return options[0] if len(options) == 1 else min(options, key=cost)
 
 
-def _lower_with(plan: Plan, arch: Any, stage_share: int) -> list[Lowered]:
-    """The lowerings with ``1/stage_share`` of the buffer for staging: one,
-    or on fetta two when the wide paddings change what spills."""
+def _lower_with(plan: Plan, arch: Any, stage_share: int,
+                memo: dict | None = None) -> tuple[Lowered, Callable[[], list[Lowered]]]:
+    """The lowering with ``1/stage_share`` of the buffer for staging (on
+    fetta with the wide paddings where they cost no spill), and a function
+    giving the alternatives whose wide paddings do change what spills."""
     from tncc.passes.alloc import plan_memory
 
     mem = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share)
-    tiled = _tile(plan, arch, mem)
+    tiled = _tile(plan, arch, mem, memo)
     if arch.kind != "fetta":
-        return [_finish(plan, arch, mem, tiled)]
+        return _finish(plan, arch, mem, tiled), list
     from tncc.passes.banks import wide_candidates
 
     saving = wide_candidates(tiled, mem, arch)
     if not saving:
-        return [_finish(plan, arch, mem, tiled)]
+        return _finish(plan, arch, mem, tiled), list
 
     def place(names: frozenset[str]) -> MemoryPlan:
         return plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share, names)
@@ -636,21 +639,23 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int) -> list[Lowered]:
 
     mem_w = place(frozenset(saving))
     if same(mem_w):
-        return [_finish(plan, arch, mem_w, tiled)]
+        return _finish(plan, arch, mem_w, tiled), list
     # The wide reservations together cost a spill: take them one by one
-    # (largest saving first) while none does, and also try them all.
+    # (largest saving first) while none does; all of them is the alternative.
     chosen, mem_c = frozenset(), mem
     for name in sorted(saving, key=lambda n: -saving[n])[:WIDE_TRIALS]:
         trial = place(chosen | {name})
         if same(trial):
             chosen, mem_c = chosen | {name}, trial
-    return [_finish(plan, arch, mem_c, tiled), _finish(plan, arch, mem_w, _tile(plan, arch, mem_w))]
+    return _finish(plan, arch, mem_c, tiled), lambda: [_finish(plan, arch, mem_w, _tile(plan, arch, mem_w, memo))]
 
 
 WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of them together cost a spill
 
 
-def _tile(plan: Plan, arch: Any, mem: MemoryPlan) -> TiledProgram:
+def _tile(plan: Plan, arch: Any, mem: MemoryPlan, memo: dict | None = None) -> TiledProgram:
+    """Tile every step for ``mem``'s staging area; ``memo`` keeps tiled
+    steps by (step, budget) across the lowering options of one plan."""
     from tncc.passes.tile import Budget, tile_step
     from tncc.passes.tiled_ir import verify_tiled_step
 
@@ -664,12 +669,15 @@ def _tile(plan: Plan, arch: Any, mem: MemoryPlan) -> TiledProgram:
             staged.append(False)
         staged.append(not places[step.result].resident)
         budget = Budget(mem.stage_words, tuple(staged), arch.kind != "fetta")
-        st = plan.network.statement(step.statement) if step.statement in results else None
-        steps.append(tile_step(k, step, sizes, arch, budget, _where(st, step)))
-    tiled = TiledProgram(tuple(steps), arch.name)
-    for ts in tiled.steps:
-        verify_tiled_step(ts, max_points=1 << 16)
-    return tiled
+        ts = memo.get((k, budget)) if memo is not None else None
+        if ts is None:
+            st = plan.network.statement(step.statement) if step.statement in results else None
+            ts = tile_step(k, step, sizes, arch, budget, _where(st, step))
+            verify_tiled_step(ts, max_points=1 << 16)
+            if memo is not None:
+                memo[(k, budget)] = ts
+        steps.append(ts)
+    return TiledProgram(tuple(steps), arch.name)
 
 
 def _finish(plan: Plan, arch: Any, mem: MemoryPlan, tiled: TiledProgram) -> Lowered:

@@ -25,6 +25,7 @@ double (or deeper) buffering of staging slots.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from tncc.isa.program import Instruction
 from tncc.isa.table import Opcode, Unit
@@ -58,10 +59,12 @@ class SyncTracker:
     def __init__(self) -> None:
         self.seq = 0
         # Units are kept as plain ints (hashing enum members is slow on this
-        # hot path).  Per unit two logs: buffer ranges and configuration
-        # registers, so a unit that only touches registers (DIST, RED) never
-        # scans the long buffer history of the DMA.
-        self.log: dict[tuple[int, bool], list[tuple[int, Range, bool]]] = {(int(u), k): [] for u in Unit for k in (False, True)}
+        # hot path).  Per unit one log of buffer ranges (key False) and one
+        # per configuration register (key: its pseudo-range), so a unit that
+        # only touches registers (DIST, RED) never scans the long buffer
+        # history of the DMA, nor registers it does not touch.
+        self.log: dict[tuple[int, Any], list[tuple[int, Range, bool]]] = {
+            (int(u), k): [] for u in Unit for k in (False, NET_A, NET_B, RED_CFG)}
         self.synced: dict[tuple[int, int], int] = {(int(u), int(v)): -1 for u in Unit for v in Unit}
         self.last_seq: dict[int, int] = {int(u): -1 for u in Unit}
         self.pairs = 0
@@ -69,7 +72,7 @@ class SyncTracker:
         # Signals placed after an earlier instruction: seq -> SIGNALs to emit
         # right after the instruction recorded with that seq (see place()).
         self.early: dict[int, list[Instruction]] = {}
-        self.prune_at: dict[tuple[int, bool], int] = {k: 512 for k in self.log}
+        self.prune_at: dict[tuple[int, Any], int] = {k: 512 for k in self.log}
 
     @staticmethod
     def sem(src: Unit, dst: Unit) -> int:
@@ -91,7 +94,7 @@ class SyncTracker:
             if any(lo <= rhi and rlo <= hi for lo, hi in prev for rlo, rhi in early_reads):
                 out.extend(_pair(src, u, u, u * _NUNITS + u))
                 self.pairs += 1
-        kinds = {r[0] < 0 for r in reads} | {w[0] < 0 for w in writes}
+        kinds = {r if r[0] < 0 else False for r in reads} | {w if w[0] < 0 else False for w in writes}
         for v in _UNITS:
             if v == u:
                 continue
@@ -141,19 +144,19 @@ class SyncTracker:
                 self.pairs += 1
         self.seq += 1
         for r in reads:
-            self.log[(u, r[0] < 0)].append((self.seq, r, False))
+            self.log[(u, r if r[0] < 0 else False)].append((self.seq, r, False))
         for w in writes:
-            self.log[(u, w[0] < 0)].append((self.seq, w, True))
+            self.log[(u, w if w[0] < 0 else False)].append((self.seq, w, True))
         self.last_seq[u] = self.seq
         self.prev_writes[u] = writes
-        for kind in (False, True):
+        for kind in kinds:
             key = (u, kind)
             if len(self.log[key]) > self.prune_at[key]:
                 self._prune(u, kind)
                 self.prune_at[key] = max(512, 2 * len(self.log[key]))
         return out
 
-    def _prune(self, v: int, kind: bool) -> None:
+    def _prune(self, v: int, kind: Any) -> None:
         """Forget accesses every other unit is already ordered after."""
         floor = min(self.synced[(u, v)] for u in _UNITS if u != v)
         self.log[(v, kind)] = [e for e in self.log[(v, kind)] if e[0] > floor]

@@ -127,6 +127,11 @@ class Block:
     first_k: bool = True
     last_k: bool = True
 
+    def sub(self, indices: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+        """``(start, extent)`` of each of ``indices``: a tensor's box."""
+        at = {name: (st, ext) for name, st, ext in self.box}
+        return tuple(at[i] for i in indices)
+
     def extent(self, index: str) -> int:
         for name, _, ext in self.box:
             if name == index:
