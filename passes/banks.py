@@ -190,14 +190,41 @@ def _floor(u: _Use, banks: int, rports: int) -> float:
     return u.weight * -(-n // banks)
 
 
-PAIR_EVALS = 2048  # layouts a pair-move phase may try per tensor
+PAIR_EVALS = 4096  # layouts a pair-move phase may try per tensor
+
+
+def _row_costs(shape: tuple[int, ...], deltas: tuple[int, ...], k: int, n: int, uses: list[_Use], banks: int,
+               rports: int) -> np.ndarray:
+    """Weighted passes of ``uses`` for each padding ``0 <= d < n`` of pitch
+    ``k`` (the others as in ``deltas``), all at once: every stride is affine
+    in one padding, so each port's bank is ``(p + q * d) mod banks``."""
+    lo = list(deltas)
+    lo[k] = 0
+    s0 = layout_with(shape, tuple(lo)).strides
+    lo[k] = 1
+    m = [b - a for a, b in zip(s0, layout_with(shape, tuple(lo)).strides)]
+    d = np.arange(n, dtype=np.int64)[:, None]
+    total = np.zeros(n, dtype=np.float64)
+    for u in uses:
+        dims = [(e, a) for e, a in u.dims if u.drain or (a >= 0 and e > 1)]
+        p = _offsets([(e, s0[a] % banks if a >= 0 else 0) for e, a in dims])
+        q = _offsets([(e, m[a] % banks if a >= 0 else 0) for e, a in dims])
+        bank = (p[None, :] + q[None, :] * d) % banks
+        ports = bank.shape[1]
+        chunks = -(-ports // rports) if u.drain else 1
+        group = (np.arange(ports) // rports) if u.drain else np.zeros(ports, dtype=np.int64)
+        key = ((np.arange(n)[:, None] * chunks + group[None, :]) * banks + bank).ravel()
+        counts = np.bincount(key, minlength=n * chunks * banks).reshape(n, chunks, banks)
+        total += u.weight * counts.max(axis=2).max(axis=1)
+    return total
 
 
 @lru_cache(maxsize=4096)
 def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
                  room: tuple[int, ...] | None) -> tuple[int, ...]:
     """:func:`tune_deltas` for merged uses ``(dims, drain, weight)`` (steps
-    with the same tiles on the same shape repeat)."""
+    with the same tiles on the same shape repeat).  Each move tries every
+    padding of one pitch at once (:func:`_row_costs`)."""
     uses = [_Use(list(d), w, dr) for d, dr, w in merged]
 
     def cost(d: tuple[int, ...]) -> float:
@@ -215,6 +242,15 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
     floor = sum(_floor(u, banks, rports) for u in uses)
     if best_cost <= floor:
         return best
+
+    def move(base: tuple[int, ...], k: int) -> None:
+        """The best padding of pitch ``k`` from ``base``, if it beats the best."""
+        nonlocal best, best_cost
+        row = _row_costs(shape, base, k, room[k], uses, banks, rports)
+        i = int(np.argmin(row))
+        if row[i] < best_cost:
+            best, best_cost = base[:k] + (i,) + base[k + 1:], float(row[i])
+
     # Pitch k sets the strides of axes 0..k: it matters only if a use walks
     # one of them.
     used = min((a for u in uses for e, a in u.dims if a >= 0 and e > 1), default=len(shape))
@@ -222,13 +258,9 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
     for _ in range(2):
         start = best
         for k in live:
-            for delta in range(room[k]):
-                trial = best[:k] + (delta,) + best[k + 1:]
-                c = cost(trial)
-                if c < best_cost:
-                    best, best_cost = trial, c
-                    if best_cost <= floor:
-                        return best
+            move(best, k)
+            if best_cost <= floor:
+                return best
         if best == start:
             break
     # Pair moves: a conflict-free layout can need two pitches to change
@@ -241,14 +273,9 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
             continue
         budget -= room[i] * room[j]
         for di in range(room[i]):
-            for dj in range(room[j]):
-                trial = list(best)
-                trial[i], trial[j] = di, dj
-                c = cost(tuple(trial))
-                if c < best_cost:
-                    best, best_cost = tuple(trial), c
-                    if best_cost <= floor:
-                        return best
+            move(best[:i] + (di,) + best[i + 1:], j)
+            if best_cost <= floor:
+                return best
     return best
 
 

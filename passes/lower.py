@@ -101,14 +101,16 @@ class _StepState:
     slots: dict[Any, Any]
     layouts: dict[tuple[int, tuple[int, ...]], Layout]
     fixed: dict[int, dict[tuple, int]]  # tensors with a slot per box: box -> address
+    span: tuple[int, int]  # the staging words the step's slots occupy, [lo, hi)
     last_box: dict[int, tuple] = field(default_factory=dict)
     loaded: set[tuple[int, tuple]] = field(default_factory=set)  # (tensor, box) in a fixed slot
     slot_of: dict[int, int] = field(default_factory=lambda: {0: 1, 1: 1, 2: 1})
 
 
 class _Lowering:
-    def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any) -> None:
+    def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any, lookahead: bool = False) -> None:
         self.plan, self.tiled, self.mem, self.arch = plan, tiled, mem, arch
+        self.lookahead = lookahead  # see _lookahead
         self.net = plan.network
         self.e = _Emitter()
         self.values = {v.name: v for v in mem.values}
@@ -267,6 +269,32 @@ class _Lowering:
         for block in ts.blocks[1:]:  # boxes with slots of their own: all of them
             self._operands(ts, block, st, src, only_fixed=True)
 
+    def _lookahead(self, at: int) -> None:
+        """While staged step ``at`` runs (its first operands loaded): load the
+        first block of the next staged step now when its slots lie clear of
+        ``at``'s, nothing in between produces what it reads and the steps in
+        between load no leaf, so the DMA fetches it under ``at``'s compute."""
+        steps = self.tiled.steps
+        j = at + 1
+        while j < len(steps) and not self._staged(steps[j]):
+            j += 1
+        if not self.fetta or j >= len(steps) or j in self.prefetched:
+            return
+        if any(self._loads_leaf(steps[k]) for k in range(at + 1, j)):
+            return
+        ts = steps[j]
+        if any(self.values[op.value].kind is not Kind.LEAF and not self.places[op.value].resident
+               and self._produced_between(op.value, at, j) for op in ts.step.operands):
+            return
+        mine, st = self._state(steps[at]).span, self._state(ts)
+        if st.span[0] < mine[1] and mine[0] < st.span[1]:
+            return
+        self.prefetched.add(j)
+        src = self.stmt_index.get(ts.step.statement, NO_SRC)
+        self._operands(ts, ts.blocks[0], st, src)
+        for block in ts.blocks[1:]:
+            self._operands(ts, block, st, src, only_fixed=True)
+
     def _loads_leaf(self, ts: TiledStep) -> bool:
         return any(self.values[op.value].kind is Kind.LEAF and self.places[op.value].resident
                    and op.value not in self.loaded for op in ts.step.operands)
@@ -293,6 +321,8 @@ class _Lowering:
         pending: tuple | None = None
         for nblock, block in enumerate(ts.blocks):
             views = self._operands(ts, block, st, src)
+            if nblock == 0 and self.lookahead and self._staged(ts):
+                self._lookahead(ts.number)
             # Software pipelining: the previous block's result (and the
             # previous step's last ones) are stored after this block's
             # operands are loaded, so the DMA queue prefetches instead of
@@ -337,7 +367,7 @@ class _Lowering:
                                   list(v.shape), v.dtype, src))
 
     def _slots(self, ts: TiledStep) -> tuple[dict[Any, Any], dict[tuple[int, tuple[int, ...]], Layout],
-                                             dict[int, dict[tuple, int]]]:
+                                             dict[int, dict[tuple, int]], tuple[int, int]]:
         """Staging slot addresses: two per DRAM-resident tensor (A, B, C) and,
         systolic, one scratch matrix each for A', B', C'; the layout of each
         (tensor, block box shape); and the tensors with one slot per box
@@ -433,7 +463,7 @@ class _Lowering:
             slots[key] = base
             base += w
         assert base <= self.mem.stage_base + self.mem.stage_words, "staging area overflow"
-        return slots, lays, fixed
+        return slots, lays, fixed, (base - total, base)
 
     # -- fetta ------------------------------------------------------------------------------
     def _ctile(self, tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, src: int) -> None:
@@ -611,7 +641,15 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
                 base, more = other
     # The wide-padding alternatives of the better staging share only.
     options = [base] + more()
-    return options[0] if len(options) == 1 else min(options, key=cost)
+    best = options[0] if len(options) == 1 else min(options, key=cost)
+    if arch.kind != "fetta" or not best.memory.streamed:
+        return best
+    # Loading the next streamed step's first block under the current one
+    # moves DMA work earlier: it helps where the DMA idles, delays where it
+    # is the bottleneck, so it is kept when the model says so.
+    lw = _Lowering(plan, best.tiled, best.memory, arch, lookahead=True)
+    ahead = Lowered(best.memory, best.tiled, lw.run(), lw.e.shapes, lw.e.sync.pairs)
+    return min((best, ahead), key=cost)
 
 
 def _lower_with(plan: Plan, arch: Any, stage_share: int,

@@ -66,3 +66,39 @@ def test_wide_room_removes_conflicts_the_slack_cannot() -> None:
     assert weighted_passes(shape, narrow, uses, 64, 64)[0] == 20
     wide = tune_deltas(shape, uses, 64, 64, wide_room(shape, 64))
     assert weighted_passes(shape, wide, uses, 64, 64)[0] == 10
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@st.composite
+def _patterns(draw):
+    rank = draw(st.integers(2, 4))
+    shape = tuple(draw(st.lists(st.integers(1, 40), min_size=rank, max_size=rank)))
+    from tncc.passes.banks import _Use
+
+    uses = []
+    for _ in range(draw(st.integers(1, 3))):
+        axes = draw(st.lists(st.integers(-1, rank - 1), min_size=1, max_size=3, unique=True))
+        dims = [(draw(st.integers(1, max(1, shape[a] if a >= 0 else 4))), a) for a in axes]
+        uses.append(_Use(dims, draw(st.integers(1, 50)), draw(st.booleans())))
+    deltas = tuple(draw(st.integers(0, 20)) for _ in range(rank - 1))
+    k = draw(st.integers(0, rank - 2))
+    return shape, uses, deltas, k
+
+
+@settings(max_examples=150, deadline=None)
+@given(_patterns(), st.sampled_from([(64, 64), (16, 8), (8, 16)]))
+def test_row_costs_equal_scalar_costs(case, geometry) -> None:
+    """The vectorised move (every padding of one pitch at once) scores each
+    layout exactly as the per-layout cost does."""
+    from tncc.passes.banks import _row_costs
+
+    shape, uses, deltas, k = case
+    banks, rports = geometry
+    row = _row_costs(shape, deltas, k, 24, uses, banks, rports)
+    for d in range(24):
+        trial = deltas[:k] + (d,) + deltas[k + 1:]
+        strides = layout_with(shape, trial).strides
+        assert row[d] == sum(u.cost(strides, banks, rports) for u in uses)
