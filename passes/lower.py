@@ -126,6 +126,7 @@ class _Lowering:
         self.parity = 0  # staging slots of alternate steps sit at opposite ends of the area
         self.states: dict[int, _StepState] = {}  # staging of each step, made when first needed
         self.prefetched: set[int] = set()  # steps whose first block was loaded during earlier steps
+        self.last_span = (0, 0)  # staging words of the last streaming step emitted
 
     # -- data movement -----------------------------------------------------------------
     def _copy(self, op: Opcode, src_base: int, src_strides: list[int], dst_base: int, dst_strides: list[int],
@@ -161,6 +162,16 @@ class _Lowering:
             if (d[0] <= sd[1] and sd[0] <= d[1]) or (b[0] <= sb[1] and sb[0] <= b[1]):
                 return True
         return False
+
+    def _guard(self, write: tuple[int, int]) -> None:
+        """Before an instruction writes buffer words ``write``: emit the
+        deferred stores that read any of them (program order is the
+        semantics; the sync pairs only add the waiting)."""
+        for sbuf, sstrides, _, _, sext, _, _ in self.deferred:
+            sb = _rng(sbuf, sext, sstrides)
+            if sb[0] <= write[1] and write[0] <= sb[1]:
+                self._flush()
+                return
 
     def _flush(self) -> None:
         """Emit the deferred stores."""
@@ -263,8 +274,10 @@ class _Lowering:
         if any(self.values[op.value].kind is not Kind.LEAF and not self.places[op.value].resident
                and self._produced_between(op.value, at, j) for op in ts.step.operands):
             return
-        self.prefetched.add(j)
         st, src = self._state(ts), self.stmt_index.get(ts.step.statement, NO_SRC)
+        if self._overlaps(st.span, self.last_span):
+            return  # the slots of the last streaming step may still be in use: the load would stall the DMA
+        self.prefetched.add(j)
         self._operands(ts, ts.blocks[0], st, src)
         for block in ts.blocks[1:]:  # boxes with slots of their own: all of them
             self._operands(ts, block, st, src, only_fixed=True)
@@ -287,13 +300,17 @@ class _Lowering:
                and self._produced_between(op.value, at, j) for op in ts.step.operands):
             return
         mine, st = self._state(steps[at]).span, self._state(ts)
-        if st.span[0] < mine[1] and mine[0] < st.span[1]:
+        if self._overlaps(st.span, mine):
             return
         self.prefetched.add(j)
         src = self.stmt_index.get(ts.step.statement, NO_SRC)
         self._operands(ts, ts.blocks[0], st, src)
         for block in ts.blocks[1:]:
             self._operands(ts, block, st, src, only_fixed=True)
+
+    @staticmethod
+    def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        return a[0] < b[1] and b[0] < a[1]
 
     def _loads_leaf(self, ts: TiledStep) -> bool:
         return any(self.values[op.value].kind is Kind.LEAF and self.places[op.value].resident
@@ -316,18 +333,23 @@ class _Lowering:
         self._prefetch(ts.number)
         infos = {ix.name: ix for ix in ts.indices}
         st = self._state(ts)
+        if self._staged(ts):
+            self.last_span = st.span
         slots, stage_lay, slot_of = st.slots, st.layouts, st.slot_of
         cview: View | None = None
         pending: tuple | None = None
         for nblock, block in enumerate(ts.blocks):
+            before = len(self.e.code)
             views = self._operands(ts, block, st, src)
             if nblock == 0 and self.lookahead and self._staged(ts):
                 self._lookahead(ts.number)
             # Software pipelining: the previous block's result (and the
-            # previous step's last ones) are stored after this block's
+            # previous steps' last ones) are stored after this block's
             # operands are loaded, so the DMA queue prefetches instead of
-            # waiting for the array.
-            self._flush()
+            # waiting for the array.  A block that loads nothing leaves them
+            # deferred: the next loads go first (the DMA idles meanwhile).
+            if len(self.e.code) != before:
+                self._flush()
             if pending is not None:
                 self._copy(Opcode.STORE, *pending)
                 pending = None
@@ -479,6 +501,7 @@ class _Lowering:
         ra = self._view_range(a, tile)
         rb = self._view_range(b, tile)
         rc = self._view_range(c, tile)
+        self._guard(rc)
         for desc in code.descs:
             ins = Instruction.make(Opcode.CTILE, src, tile=self.e.ref("tile", desc))
             self.e.emit(Unit.ARRAY, ins, [ra, rb, NET_A, NET_B, RED_CFG] + ([rc] if desc.accumulate else []), [rc],
@@ -531,6 +554,7 @@ class _Lowering:
             for i, v in zip(batch, point):
                 at[i] = start[i] + v
             aa, ba, ca = am.address(at), bm.address(at), cm.address(at)
+            self._guard((ca, ca + m * n - 1))
             g = GemmDesc(self.dtype, m, n, k, aa, k, ba, n, ca, n, acc)
             ins = Instruction.make(Opcode.GEMM, src, gemm=self.e.ref("gemm", g))
             reads = [(aa, aa + m * k - 1), (ba, ba + k * n - 1)] + ([(ca, ca + m * n - 1)] if acc else [])
