@@ -38,7 +38,8 @@ from tncc.plan import Plan, Step
 ONES = "const.ones"  # the constant all-ones symbol unary steps multiply with
 # Once anything streams, 1/share of the buffer is the staging area.  Systolic
 # blocks also need room to reshape A, B and C: half.  On fetta the code
-# generator also tries a quarter (more stays resident, blocks are smaller).
+# generator also tries a quarter and less (more stays resident, blocks are
+# smaller) while that pays (passes.lower.lower_plan).
 STAGE_SHARE = {"fetta": 4, "systolic": 2}
 
 

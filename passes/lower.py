@@ -641,9 +641,10 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     Where a choice trades one cost against another, each option is lowered
     and the program with fewer modelled cycles (``passes.estimate``) kept:
     when some tensor streams from DRAM, the share of the buffer given to
-    staging (fewer spills against fewer reloads; fetta: a half or a
-    quarter); and on fetta the wide bank paddings of small tensors when
-    their larger reservation changes what spills."""
+    staging (fewer spills against fewer reloads; a half, then on fetta a
+    quarter, a sixth, an eighth while each is cheaper than the last); on
+    fetta the wide bank paddings of small tensors when their larger
+    reservation changes what spills; and the lookahead."""
     from tncc.passes.alloc import STAGE_SHARE
 
     cycles: dict[int, int] = {}
@@ -656,13 +657,18 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     memo: dict = {}
     base, more = _lower_with(plan, arch, 2, memo)
     share = STAGE_SHARE.get(arch.kind, 2)
-    if share != 2 and base.memory.streamed:
-        # A smaller staging area only helps if some streamed tensor could then stay.
-        room = (arch.buffer.bytes // arch.buffer.word_bytes) * (share - 1) // share
-        if any(base.memory.value(v).words <= room for v in base.memory.streamed):
-            other = _lower_with(plan, arch, share, memo)
-            if cost(other[0]) < cost(base):
-                base, more = other
+    words = arch.buffer.bytes // arch.buffer.word_bytes
+    while share <= MAX_STAGE_SHARE and base.memory.streamed:
+        # A smaller staging area only helps if some streamed tensor could then
+        # stay; keep shrinking it (a quarter, a sixth, ...) while that pays.
+        room = words * (share - 1) // share
+        if not any(base.memory.value(v).words <= room for v in base.memory.streamed):
+            break
+        other = _lower_with(plan, arch, share, memo)
+        if cost(other[0]) >= cost(base):
+            break
+        base, more = other
+        share += 2
     # The wide-padding alternatives of the better staging share only.
     options = [base] + more()
     best = options[0] if len(options) == 1 else min(options, key=cost)
@@ -712,6 +718,7 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int,
     return _finish(plan, arch, mem_c, tiled), lambda: [_finish(plan, arch, mem_w, _tile(plan, arch, mem_w, memo))]
 
 
+MAX_STAGE_SHARE = 8  # the smallest staging area tried is 1/8 of the buffer
 WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of them together cost a spill
 
 
