@@ -672,7 +672,7 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     # The wide-padding alternatives of the better staging share only.
     options = [base] + more()
     best = options[0] if len(options) == 1 else min(options, key=cost)
-    if arch.kind != "fetta" or not best.memory.streamed:
+    if arch.kind != "fetta" or not best.memory.streamed or len(best.program.instructions) > LOOKAHEAD_LIMIT:
         return best
     # Loading the next streamed step's first block under the current one
     # moves DMA work earlier: it helps where the DMA idles, delays where it
@@ -718,6 +718,7 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int,
     return _finish(plan, arch, mem_c, tiled), lambda: [_finish(plan, arch, mem_w, _tile(plan, arch, mem_w, memo))]
 
 
+LOOKAHEAD_LIMIT = 20_000  # instructions: larger programs skip the lookahead option (seconds to generate and time)
 MAX_STAGE_SHARE = 8  # the smallest staging area tried is 1/8 of the buffer
 WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of them together cost a spill
 
