@@ -23,6 +23,7 @@ Usage: ``python bench/lowering.py [--only NAME,...] [--skip NAME,...] [--json OU
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import sys
@@ -49,6 +50,7 @@ def compulsory_bytes(net) -> int:
 def measure(net, arch_name: str) -> dict:
     import tncc
 
+    gc.collect()  # the previous row's emulation leaves large arrays behind
     t0 = time.perf_counter()
     c = tncc.compile(net, arch_name)
     compile_s = time.perf_counter() - t0
