@@ -31,7 +31,7 @@ import numpy as np
 
 from tncc.isa import timing
 from tncc.passes.layout import Layout, layout_with, padded_pitch, slacks
-from tncc.passes.tiled_ir import ROLE_GROUP, Group, TiledProgram
+from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, TiledProgram
 
 SMALL = 16  # a tensor of at most 1/SMALL of the buffer may take the wide paddings
 
@@ -111,6 +111,17 @@ def _passes(dims: tuple[tuple[int, int], ...], drain: bool, banks: int, rports: 
     return max(int(np.bincount(bank[s:s + rports]).max()) for s in range(0, bank.size, rports))
 
 
+def _tile_dims(infos: dict[str, Any], indices: tuple[str, ...], k: int, tile: Any) -> list[tuple[int, int]]:
+    """Tensor ``k``'s port (A, B) or drain (C) pattern in ``tile`` as
+    ``(extent, axis)`` dims over its stored axes (axis -1: not one of them)."""
+    axis = {name: a for a, name in enumerate(indices)}
+    groups = {0: (Group.B, Group.M, Group.K), 1: (Group.B, Group.N, Group.K), 2: (Group.B, Group.M, Group.N)}[k]
+    rank = {name: groups.index(ROLE_GROUP[ix.role]) if ROLE_GROUP[ix.role] in groups else -1
+            for name, ix in infos.items()}
+    return [(ax.extent, axis.get(ax.index, -1)) for g in range(len(groups)) for ax in tile.axes
+            if rank[ax.index] == g and ax.extent > 1]
+
+
 def step_uses(ts: Any, k: int, red_ports: int, shape: tuple[int, ...] | None = None) -> list[_Use]:
     """The uses of tensor ``k`` (0: A, 1: B, 2: the result) by the tiles of
     one tiled step, with dims given by the tensor's axes; with ``shape``,
@@ -119,20 +130,75 @@ def step_uses(ts: Any, k: int, red_ports: int, shape: tuple[int, ...] | None = N
     step = ts.step
     infos = {ix.name: ix for ix in ts.indices}
     indices = step.indices if k == 2 else step.operands[k].indices
-    axis = {name: a for a, name in enumerate(indices)}
-    groups = {0: (Group.B, Group.M, Group.K), 1: (Group.B, Group.N, Group.K), 2: (Group.B, Group.M, Group.N)}[k]
-    rank = {name: groups.index(ROLE_GROUP[ix.role]) if ROLE_GROUP[ix.role] in groups else -1 for name, ix in infos.items()}
     out = []
     for block in ts.blocks:
         if shape is not None and tuple(block.extent(i) for i in indices) != shape:
             continue
         for tile in block.tiles:
-            dims = [(ax.extent, axis.get(ax.index, -1)) for g in range(len(groups)) for ax in tile.axes
-                    if rank[ax.index] == g and ax.extent > 1]
             words = tile.tb * tile.tm * tile.tn
             weight = tile.count * (tile.beats if k < 2 else -(-words // red_ports))
-            out.append(_Use(dims, weight, k == 2))
+            out.append(_Use(_tile_dims(infos, indices, k, tile), weight, k == 2))
     return out
+
+
+def retile(tiled: TiledProgram, mem: Any, arch: Any) -> TiledProgram:
+    """Blocks whose tiles meet bank conflicts on resident tensors, under the
+    layouts now chosen, get the legal tiling that is cheapest with those
+    conflicts counted (``passes.tile.retile_block``); tiling itself cannot
+    see layouts, which are tuned for its tiles afterwards."""
+    from tncc.passes.tile import port_hint, tiles_for
+    from tncc.passes.tiled_ir import verify_tiled_step
+
+    places = {p.value: p for p in mem.placements}
+    steps = []
+    for ts in tiled.steps:
+        step = ts.step
+        tensors = [(op.value, op.indices) for op in step.operands] + [(None, ())] * (2 - len(step.operands)) \
+            + [(step.result, step.indices)]
+        fixed = tuple((k, ixs, places[v].layout.strides) for k, (v, ixs) in enumerate(tensors)
+                      if v is not None and places[v].resident and len(ixs) > 1)
+        if not fixed:
+            steps.append(ts)
+            continue
+        hint = tuple(sorted(port_hint(step).items()))
+        blocks = []
+        for block in ts.blocks:
+            entries = tuple((ix.name, ix.role, e) for ix, (_, _, e) in zip(ts.indices, block.box))
+            choice = _retile_choice(arch, entries, hint, fixed)
+            blocks.append(block if choice is None else
+                          dataclasses.replace(block, tiles=tiles_for(ts.indices, block, dict(choice))))
+        if all(a is b for a, b in zip(blocks, ts.blocks)):
+            steps.append(ts)
+            continue
+        new = dataclasses.replace(ts, blocks=tuple(blocks))
+        verify_tiled_step(new, max_points=1 << 16)
+        steps.append(new)
+    return dataclasses.replace(tiled, steps=tuple(steps))
+
+
+@lru_cache(maxsize=4096)
+def _retile_choice(arch: Any, entries: tuple, hint: tuple, fixed: tuple) -> tuple | None:
+    """:func:`retile` for one block shape ``entries`` ``(index, role,
+    extent)`` with the resident tensors ``fixed`` ``(k, indices, strides)``:
+    the better in-tile extents, or None to keep the tiling's choice."""
+    from tncc.passes.tile import retile_block, tile_block_fetta
+
+    banks, rports = arch.buffer.banks, arch.red.ports
+    infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
+    by_name = {ix.name: ix for ix in infos}
+    box = tuple((n, 0, e) for n, _, e in entries)
+
+    def passes(tile: Any) -> tuple[int, int, int]:
+        out = [1, 1, 1]
+        for k, ixs, strides in fixed:
+            out[k] = int(_Use(_tile_dims(by_name, ixs, k, tile), 1, k == 2).cost(strides, banks, rports))
+        return out[0], out[1], out[2]
+
+    block = Block(box, tile_block_fetta(arch, infos, box, False, dict(hint)))
+    if all(p == 1 for t in block.tiles for p in passes(t)):
+        return None
+    choice = retile_block(arch, infos, block, dict(hint), passes)
+    return None if choice is None else tuple(sorted(choice.items()))
 
 
 def _uses(tiled: TiledProgram, resident: set[str], red_ports: int) -> dict[str, list[_Use]]:

@@ -753,9 +753,10 @@ def _tile(plan: Plan, arch: Any, mem: MemoryPlan, memo: dict | None = None) -> T
 def _finish(plan: Plan, arch: Any, mem: MemoryPlan, tiled: TiledProgram) -> Lowered:
     """Layout tuning (fetta) and code generation."""
     if arch.kind == "fetta":
-        from tncc.passes.banks import tune_layouts
+        from tncc.passes.banks import retile, tune_layouts
 
         mem = tune_layouts(tiled, mem, arch)
+        tiled = retile(tiled, mem, arch)
     lw = _Lowering(plan, tiled, mem, arch)
     prog = lw.run()
     return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs)

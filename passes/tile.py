@@ -34,6 +34,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from tncc.errors import TnccError
 from tncc.isa import timing
@@ -268,11 +269,12 @@ def _tiles_for(infos, box, choice: dict[str, int], accumulate: bool) -> list[Til
     return tiles
 
 
-def _cost(arch, tiles: list[Tile]) -> int:
+def _cost(arch, tiles, passes: Callable[[Tile], tuple[int, int, int]] | None = None) -> int:
     fill = timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
     total = 0
     for t in tiles:
-        tt = timing.tile_timing(arch, t.beats, 1, 1, t.tb * t.tm * t.tn, 1)
+        pa, pb, pc = passes(t) if passes is not None else (1, 1, 1)
+        tt = timing.tile_timing(arch, t.beats, pa, pb, t.tb * t.tm * t.tn, pc)
         total += timing.tile_sequence_cycles(tt, t.count, fill)
     return total
 
@@ -291,6 +293,21 @@ def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], .
     """Per-index in-tile extents (negative: a contracted index walked by the
     loop nest) of the cheapest legal tiling of a block with ``entries``
     ``(index, role, extent)``; cached per block shape."""
+    infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
+    box = tuple((n, 0, e) for n, _, e in entries)
+    best, best_cost = None, None
+    for choice in _candidates(arch, entries, hint_items):
+        tiles = _tiles_for(infos, box, choice, False)
+        c = (_cost(arch, tiles), len(tiles))
+        if best_cost is None or c < best_cost:
+            best, best_cost = choice, c
+    assert best is not None
+    return tuple(sorted(best.items()))
+
+
+def _candidates(arch, entries: tuple, hint_items: tuple):
+    """Every legal per-index in-tile extent choice for a block with
+    ``entries``, in a fixed order."""
     hint = dict(hint_items)
     ports, lanes, rports = arch.dist.ports, timing.total_lanes(arch), arch.red.ports
     groups: dict[Group, tuple[tuple[str, int], ...]] = {}
@@ -300,9 +317,6 @@ def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], .
         groups[g] = tuple(mem)
     opts = {g: _options(groups[g], ports, g is Group.K) for g in Group}
     ext = {n: e for n, _, e in entries}
-    infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
-    box = tuple((n, 0, e) for n, _, e in entries)
-    best, best_cost = None, None
     for ob in opts[Group.B]:
         tb = math.prod(ob)
         for om in opts[Group.M]:
@@ -336,12 +350,26 @@ def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], .
                 walked = [n for n, _ in groups[Group.K] if ext[n] // choice[n] > 1]
                 for n in walked[MAX_DIMS:]:
                     choice[n] = -1
-                tiles = _tiles_for(infos, box, choice, False)
-                c = (_cost(arch, tiles), len(tiles))
-                if best_cost is None or c < best_cost:
-                    best, best_cost = choice, c
-    assert best is not None
-    return tuple(sorted(best.items()))
+                yield choice
+
+
+def retile_block(arch, infos: tuple[IndexInfo, ...], block: Block, hint: dict[str, int],
+                 passes: Callable[[Tile], tuple[int, int, int]]) -> dict[str, int] | None:
+    """The in-tile extents of the cheapest legal tiling of ``block`` when the
+    stored layouts are known (``passes(tile)``: a tile's conflict passes for
+    A, B and the drain), or None when its current tiles are that."""
+    entries = tuple((ix.name, ix.role, ext) for ix, (_, _, ext) in zip(infos, block.box))
+    best, best_cost = None, _cost(arch, block.tiles, passes)
+    for choice in _candidates(arch, entries, tuple(sorted(hint.items()))):
+        c = _cost(arch, _tiles_for(infos, block.box, choice, not block.first_k), passes)
+        if c < best_cost:
+            best, best_cost = choice, c
+    return best
+
+
+def tiles_for(infos: tuple[IndexInfo, ...], block: Block, choice: dict[str, int]) -> tuple[Tile, ...]:
+    """``block``'s tiles for per-index in-tile extents ``choice``."""
+    return tuple(_tiles_for(infos, block.box, choice, not block.first_k))
 
 
 def _dims_fit(entries, choice: dict[str, int]) -> bool:
