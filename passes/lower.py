@@ -258,16 +258,29 @@ class _Lowering:
         that stages anything touch no staging slot (fetta, everything
         resident), load that step's first block now, so its DMA overlaps
         their compute (its slots are its own; sync orders the rest)."""
+        if self.fetta and at not in self.prefetched and not self._staged(self.tiled.steps[at]):
+            self._load_ahead(at, at, self.last_span)
+
+    def _lookahead(self, at: int) -> None:
+        """While staged step ``at`` runs (its first operands loaded): load the
+        first block of the next staged step now, so the DMA fetches it under
+        ``at``'s compute (when its slots lie clear of ``at``'s)."""
+        if self.fetta:
+            self._load_ahead(at, at + 1, self._state(self.tiled.steps[at]).span)
+
+    def _load_ahead(self, at: int, first: int, busy: tuple[int, int]) -> None:
+        """Load the first block (and every box with a slot of its own) of the
+        first staged step from ``first`` on, during step ``at``, unless: a
+        step in between loads a leaf (needed sooner; a later step tries
+        again), one in between (or ``at``) produces what it reads from DRAM,
+        or its slots overlap ``busy`` (slots maybe still in use: the load
+        would hold the DMA queue)."""
         steps = self.tiled.steps
-        if not self.fetta or at in self.prefetched:
-            return
-        j = at
+        j = first
         while j < len(steps) and not self._staged(steps[j]):
             j += 1
-        if j == at or j >= len(steps) or j in self.prefetched:
+        if j >= len(steps) or j in self.prefetched:
             return
-        # Leaves loaded whole by the steps in between come first (they are
-        # needed sooner); a later step of the run prefetches then.
         if any(self._loads_leaf(steps[k]) for k in range(at + 1, j)):
             return
         ts = steps[j]
@@ -275,35 +288,9 @@ class _Lowering:
                and self._produced_between(op.value, at, j) for op in ts.step.operands):
             return
         st, src = self._state(ts), self.stmt_index.get(ts.step.statement, NO_SRC)
-        if self._overlaps(st.span, self.last_span):
-            return  # the slots of the last streaming step may still be in use: the load would stall the DMA
-        self.prefetched.add(j)
-        self._operands(ts, ts.blocks[0], st, src)
-        for block in ts.blocks[1:]:  # boxes with slots of their own: all of them
-            self._operands(ts, block, st, src, only_fixed=True)
-
-    def _lookahead(self, at: int) -> None:
-        """While staged step ``at`` runs (its first operands loaded): load the
-        first block of the next staged step now when its slots lie clear of
-        ``at``'s, nothing in between produces what it reads and the steps in
-        between load no leaf, so the DMA fetches it under ``at``'s compute."""
-        steps = self.tiled.steps
-        j = at + 1
-        while j < len(steps) and not self._staged(steps[j]):
-            j += 1
-        if not self.fetta or j >= len(steps) or j in self.prefetched:
-            return
-        if any(self._loads_leaf(steps[k]) for k in range(at + 1, j)):
-            return
-        ts = steps[j]
-        if any(self.values[op.value].kind is not Kind.LEAF and not self.places[op.value].resident
-               and self._produced_between(op.value, at, j) for op in ts.step.operands):
-            return
-        mine, st = self._state(steps[at]).span, self._state(ts)
-        if self._overlaps(st.span, mine):
+        if self._overlaps(st.span, busy):
             return
         self.prefetched.add(j)
-        src = self.stmt_index.get(ts.step.statement, NO_SRC)
         self._operands(ts, ts.blocks[0], st, src)
         for block in ts.blocks[1:]:
             self._operands(ts, block, st, src, only_fixed=True)
