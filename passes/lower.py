@@ -5,20 +5,27 @@ For every step, in plan order:
 1. resident leaves used for the first time are loaded whole (``LOAD``);
 2. for every block, operands that live in DRAM are loaded into their staging
    slot (two slots per tensor, alternated, so the DMA fills one while the
-   array reads the other; a sub-box equal to the previous block's is reused);
+   array reads the other; a sub-box equal to the previous block's is reused;
+   when all of a tensor's boxes fit, each has a slot of its own and is
+   loaded once);
 3. fetta: for every tile the distribution networks and the reduction network
    are (re)configured when their configuration changes (``DIST``, ``RED``)
    and the tile runs (``CTILE``); systolic: operands are copied into
    row-major ``[batch, M, K]`` / ``[batch, K, N]`` matrices by ``SHAPE``
    when their layout is not already that, one ``GEMM`` runs per batch point,
    and the result is copied into its layout by ``SHAPE`` when that differs;
-4. DRAM-resident results are stored block by block, resident outputs after
-   the step.
+4. DRAM-resident results are stored block by block, each after the next
+   block's loads; a step's last stores and resident outputs wait for the
+   next loads too (deferred stores).
 
+Loads of a later step are issued ahead where the DMA would otherwise idle
+(``_prefetch``, ``_lookahead``; ``docs/lowering.md``, "Overlap").
 Synchronisation comes from :class:`tncc.passes.sync.SyncTracker`: each
 instruction declares the buffer ranges it reads and writes.  Every
 instruction carries the index of the ``.tn`` statement it was generated for.
-Config records are deduplicated.
+Config records are deduplicated.  :func:`lower_plan` lowers the options a
+plan has (staging share, wide paddings, lookahead) and keeps the one with
+the fewest modelled cycles (:mod:`tncc.passes.estimate`).
 """
 
 from __future__ import annotations
