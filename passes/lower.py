@@ -115,9 +115,19 @@ class _StepState:
 
 
 class _Lowering:
-    def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any, lookahead: bool = False) -> None:
+    def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any, lookahead: bool = False,
+                 pairs: dict[int, int] | None = None) -> None:
         self.plan, self.tiled, self.mem, self.arch = plan, tiled, mem, arch
         self.lookahead = lookahead  # see _lookahead
+        # Co-scheduled steps (see co_schedule): step s -> step t run block by
+        # block together, each in its own half of the staging area.
+        self.pairs = dict(pairs or {})
+        self.regions: dict[int, tuple[int, int]] = {}
+        half = mem.stage_words // 2
+        for a, b in self.pairs.items():
+            self.regions[a] = (mem.stage_base, mem.stage_base + half)
+            self.regions[b] = (mem.stage_base + half, mem.stage_base + mem.stage_words)
+        self.pairing = False
         self.net = plan.network
         self.e = _Emitter()
         self.values = {v.name: v for v in mem.values}
@@ -194,8 +204,14 @@ class _Lowering:
     def run(self) -> Program:
         if self.mem.ones_words:
             self._copy(Opcode.LOAD, self.mem.ones_dram, [1], self.mem.ones_buf, [1], [self.mem.ones_words], self.dtype, NO_SRC)
+        later = set(self.pairs.values())
         for ts in self.tiled.steps:
-            self._step(ts)
+            if ts.number in later:
+                continue
+            if ts.number in self.pairs:
+                self._pair(ts, self.tiled.steps[self.pairs[ts.number]])
+            else:
+                self._step(ts)
         self._flush()
         self.e.code.append(Instruction.make(Opcode.HALT))
         return Program(
@@ -265,14 +281,14 @@ class _Lowering:
         that stages anything touch no staging slot (fetta, everything
         resident), load that step's first block now, so its DMA overlaps
         their compute (its slots are its own; sync orders the rest)."""
-        if self.fetta and at not in self.prefetched and not self._staged(self.tiled.steps[at]):
+        if self.fetta and not self.pairing and at not in self.prefetched and not self._staged(self.tiled.steps[at]):
             self._load_ahead(at, at, self.last_span)
 
     def _lookahead(self, at: int) -> None:
         """While staged step ``at`` runs (its first operands loaded): load the
         first block of the next staged step now, so the DMA fetches it under
         ``at``'s compute (when its slots lie clear of ``at``'s)."""
-        if self.fetta:
+        if self.fetta and not self.pairing:
             self._load_ahead(at, at + 1, self._state(self.tiled.steps[at]).span)
 
     def _load_ahead(self, at: int, first: int, busy: tuple[int, int]) -> None:
@@ -286,7 +302,7 @@ class _Lowering:
         j = first
         while j < len(steps) and not self._staged(steps[j]):
             j += 1
-        if j >= len(steps) or j in self.prefetched:
+        if j >= len(steps) or j in self.prefetched or j in self.regions:
             return
         if any(self._loads_leaf(steps[k]) for k in range(at + 1, j)):
             return
@@ -317,6 +333,28 @@ class _Lowering:
         return any(self.tiled.steps[k].step.result == value for k in range(lo, hi))
 
     def _step(self, ts: TiledStep) -> None:
+        for _ in self._blocks(ts):
+            pass
+
+    def _pair(self, a: TiledStep, b: TiledStep) -> None:
+        """Steps ``a`` and ``b`` block by block, interleaved in proportion to
+        their block counts, so one's DMA traffic overlaps the other's tiles."""
+        self.pairing = True
+        runs = [(self._blocks(a), len(a.blocks)), (self._blocks(b), len(b.blocks))]
+        done = [0, 0]
+        while runs[0] or runs[1]:
+            k = min((k for k in (0, 1) if runs[k]), key=lambda k: (done[k] + 1) / runs[k][1])
+            try:
+                next(runs[k][0])
+                done[k] += 1
+            except StopIteration:
+                runs[k] = None
+        self.pairing = False
+        spans = [self._state(a).span, self._state(b).span]
+        self.last_span = (min(x[0] for x in spans), max(x[1] for x in spans))
+
+    def _blocks(self, ts: TiledStep):
+        """Emit step ``ts``, yielding after each block."""
         step = ts.step
         src = self.stmt_index.get(step.statement, NO_SRC)
         for op in step.operands:
@@ -375,6 +413,7 @@ class _Lowering:
                 off = sum(s * st for (s, _), st in zip(cbox, pc.dram_layout.strides))
                 pending = (cview.base, lay_strides, pc.dram + off, list(pc.dram_layout.strides),
                            [e for _, e in cbox], self.values[step.result].dtype, src)
+            yield
         if pending is not None:
             self.deferred.append(pending)
         if pc.resident and self.values[step.result].kind is Kind.OUTPUT:
@@ -394,7 +433,8 @@ class _Lowering:
         tiler budgeted; where conflicts remain and the staging area has room
         to spare, a tensor's slots take the wider paddings of
         ``banks.wide_room`` (largest saving first)."""
-        base = self.mem.stage_base
+        lo, hi = self.regions.get(ts.number, (self.mem.stage_base, self.mem.stage_base + self.mem.stage_words))
+        base = lo
         step = ts.step
         tensors = [op.indices for op in step.operands] + ([()] if len(step.operands) == 1 else []) + [step.indices]
         values = [op.value for op in step.operands] + ([None] if len(step.operands) == 1 else []) + [step.result]
@@ -421,7 +461,7 @@ class _Lowering:
                             wide[(k, sh)] = layout_with(sh, dw)
                             saving[k] += c - cw
             words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
-            spare = self.mem.stage_words - 2 * sum(words.values())
+            spare = (hi - lo) - 2 * sum(words.values())
             for k in sorted(staged, key=lambda k: -saving[k]):
                 if saving[k] <= 0:
                     continue
@@ -450,19 +490,19 @@ class _Lowering:
         # step, so its loads can run arbitrarily far ahead of the array.
         boxes = {k: list(dict.fromkeys(b.sub(tensors[k]) for b in ts.blocks)) for k in staged}
         need = {k: sum(lays[(k, tuple(e for _, e in bx))].words for bx in boxes[k]) for k in staged}
-        spare = self.mem.stage_words - 2 * sum(words.values()) - sum(scratch.values())
+        spare = (hi - lo) - 2 * sum(words.values()) - sum(scratch.values())
         fixed: dict[int, dict[tuple, int]] = {}
         for k in sorted(staged, key=lambda k: (k == 2, -need[k])):
             if len(boxes[k]) > 2 and need[k] - 2 * words[k] <= spare:
                 spare -= need[k] - 2 * words[k]
                 fixed[k] = {}
         total = sum(need[k] if k in fixed else 2 * words[k] for k in staged) + sum(scratch.values())
-        if words:
+        if words and ts.number not in self.regions:
             # Alternate ends: the next step's first loads then land clear of
             # this step's last slots, and can overtake its last stores.
             self.parity ^= 1
             if self.parity:
-                base = self.mem.stage_base + self.mem.stage_words - total
+                base = hi - total
         slots: dict[Any, Any] = {}
         for k in range(len(values)):
             if k not in words:
@@ -478,7 +518,7 @@ class _Lowering:
         for key, w in scratch.items():
             slots[key] = base
             base += w
-        assert base <= self.mem.stage_base + self.mem.stage_words, "staging area overflow"
+        assert base <= hi, "staging area overflow"
         return slots, lays, fixed, (base - total, base)
 
     # -- fetta ------------------------------------------------------------------------------
@@ -593,6 +633,7 @@ class Lowered:
     program: Program
     shapes: int  # SHAPE instructions (0 on fetta by construction)
     sync_pairs: int
+    placed: MemoryPlan | None = None  # the memory plan before layout tuning (to lower it again)
 
 
 def _ones_words(plan: Plan, arch: Any) -> int:
@@ -666,14 +707,20 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     # The wide-padding alternatives of the better staging share only.
     options = [base] + more()
     best = options[0] if len(options) == 1 else min(options, key=cost)
-    if arch.kind != "fetta" or not best.memory.streamed or len(best.program.instructions) > LOOKAHEAD_LIMIT:
+    if arch.kind != "fetta" or not best.memory.streamed or len(best.program.instructions) > OPTION_LIMIT:
         return best
     # Loading the next streamed step's first block under the current one
     # moves DMA work earlier: it helps where the DMA idles, delays where it
     # is the bottleneck, so it is kept when the model says so.
     lw = _Lowering(plan, best.tiled, best.memory, arch, lookahead=True)
-    ahead = Lowered(best.memory, best.tiled, lw.run(), lw.e.shapes, lw.e.sync.pairs)
-    return min((best, ahead), key=cost)
+    ahead = Lowered(best.memory, best.tiled, lw.run(), lw.e.shapes, lw.e.sync.pairs, best.placed)
+    best = min((best, ahead), key=cost)
+    # Steps whose bottlenecks differ (one waits on DMA, the other on the
+    # array) run together where that is safe; kept if the model says so.
+    co = co_schedule(plan, best.tiled, best.placed, arch, memo)
+    if co is not None:
+        best = min((best, _finish(plan, arch, co[2], co[0], co[1])), key=cost)
+    return best
 
 
 def _lower_with(plan: Plan, arch: Any, stage_share: int,
@@ -712,7 +759,109 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int,
     return _finish(plan, arch, mem_c, tiled), lambda: [_finish(plan, arch, mem_w, _tile(plan, arch, mem_w, memo))]
 
 
-LOOKAHEAD_LIMIT = 20_000  # instructions: larger programs skip the lookahead option (seconds to generate and time)
+CO_WINDOW = 6  # steps ahead searched for a partner
+CO_TRIALS = 6  # allocations redone while choosing pairs
+CO_MARGIN = 1.3  # a step is DMA-bound (compute-bound) when that side is this much the larger
+
+
+def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
+                memo: dict | None = None) -> tuple[TiledProgram, dict[int, int], MemoryPlan] | None:
+    """Pairs of steps to run block by block together (fetta): a DMA-bound
+    step s and a compute-bound step t (either first, t within
+    ``CO_WINDOW`` steps after s), t moved up to run with s.  t may not read
+    anything the steps still running between them produce, and the memory
+    is allocated again with t's values live from s on (so moving t cannot
+    overwrite or read anything the allocation did not expect); a pair whose
+    allocation streams more is dropped.  Both steps are re-tiled for half of
+    the staging area each.  Returns the re-tiled program, the pairs and the
+    memory plan, or None."""
+    from tncc.passes.alloc import plan_memory
+
+    if arch.kind != "fetta" or not mem.stage_words:
+        return None
+    steps = tiled.steps
+    places = {p.value: p for p in mem.placements}
+    nbytes = (DType.INT32 if plan.network.dtype.is_int else plan.network.dtype).nbytes
+
+    def dma(ts: TiledStep) -> float:
+        """Modelled DMA cycles of a step: a box is moved when the block loop
+        comes to it, or once if all of its tensor's boxes fit in a quarter
+        of the staging area (slots of their own, ``_Lowering._slots``)."""
+        cycles = 0.0
+        for ixs, value in [(op.indices, op.value) for op in ts.step.operands] + [(ts.step.indices, ts.step.result)]:
+            if places[value].resident:
+                continue
+            boxes = [b.sub(ixs) for b in ts.blocks]
+            if sum(math.prod(e for _, e in box) for box in set(boxes)) <= mem.stage_words // 4:
+                boxes = list(dict.fromkeys(boxes))
+            moved = [box for k, box in enumerate(boxes) if k == 0 or box != boxes[k - 1]]
+            cycles += sum(arch.dram.latency + math.prod(e for _, e in box) * nbytes / arch.dram.bytes_per_cycle
+                          for box in moved)
+        return cycles
+
+    def compute(ts: TiledStep) -> float:
+        return ts.macs / arch.peak_macs_per_cycle
+
+    cost = {ts.number: (dma(ts), compute(ts)) for ts in steps}
+
+    cands = []
+    for s in range(len(steps)):
+        for t in range(s + 1, min(len(steps), s + 1 + CO_WINDOW)):
+            (ds, cs), (dt, ct) = cost[s], cost[t]
+            if ds > CO_MARGIN * cs and ct > CO_MARGIN * dt:
+                gain = min(ds - cs, ct - dt)
+            elif cs > CO_MARGIN * ds and dt > CO_MARGIN * ct:
+                gain = min(cs - ds, dt - ct)
+            else:
+                continue
+            cands.append((-gain, s, t))
+    # Pairs by the overlap they promise (the DMA-bound step's excess traffic
+    # that the compute-bound one's spare DMA time can absorb), largest first.
+    # t moves up to s past the steps between them that still run there (not
+    # themselves moved before s): none may produce what t reads.  Each pair
+    # is kept if the allocation redone with t's values live from s on streams
+    # nothing more (at most CO_TRIALS tries), else if the present allocation
+    # already leaves t's values clear.
+    pairs: dict[int, int] = {}
+    at: dict[int, int] = {}  # moved step -> the position it runs at
+    early: dict[str, int] = {}
+    trials = CO_TRIALS
+    for _, s, t in sorted(cands):
+        if s in pairs or s in at or t in pairs or t in at:
+            continue
+        between = [k for k in range(s, t) if at.get(k, k) >= s]
+        made = {steps[k].step.result for k in between}
+        if any(op.value in made for op in steps[t].step.operands):
+            continue
+        grown = dict(early)
+        for v in {op.value for op in steps[t].step.operands} | {steps[t].step.result}:
+            grown[v] = min(grown.get(v, s), s)
+        fits = False
+        if trials > 0:
+            trials -= 1
+            moved = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share,
+                                mem.wide, grown)
+            fits = moved.streamed == mem.streamed and moved.stage_words == mem.stage_words
+        if not fits:
+            continue
+        pairs[s] = t
+        at[t] = s
+        early = grown
+    if not pairs:
+        return None
+    moved = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share, mem.wide, early)
+    if moved.streamed != mem.streamed or moved.stage_words != mem.stage_words:
+        return None
+    mem = moved
+    half = mem.stage_words // 2
+    new = [_tile_step(plan, arch, mem, k, mem.stage_words, memo) for k in range(len(steps))]
+    for s, t in pairs.items():
+        for k in (s, t):
+            new[k] = _tile_step(plan, arch, mem, k, half, memo)
+    return TiledProgram(tuple(new), tiled.arch_name), pairs, mem
+
+
+OPTION_LIMIT = 20_000  # instructions: larger programs skip the lookahead and co-scheduling options (seconds each)
 MAX_STAGE_SHARE = 8  # the smallest staging area tried is 1/8 of the buffer
 WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of them together cost a spill
 
@@ -720,40 +869,44 @@ WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of th
 def _tile(plan: Plan, arch: Any, mem: MemoryPlan, memo: dict | None = None) -> TiledProgram:
     """Tile every step for ``mem``'s staging area; ``memo`` keeps tiled
     steps by (step, budget) across the lowering options of one plan."""
+    return TiledProgram(tuple(_tile_step(plan, arch, mem, k, mem.stage_words, memo) for k in range(len(plan.steps))),
+                        arch.name)
+
+
+def _tile_step(plan: Plan, arch: Any, mem: MemoryPlan, k: int, words: int, memo: dict | None) -> TiledStep:
+    """Step ``k`` tiled with ``words`` of staging."""
     from tncc.passes.tile import Budget, tile_step
     from tncc.passes.tiled_ir import verify_tiled_step
 
+    step = plan.steps[k]
     places = {p.value: p for p in mem.placements}
-    sizes = plan.network.sizes()
-    results = {s.result for s in plan.network.statements}
-    steps = []
-    for k, step in enumerate(plan.steps):
-        staged = [not places[op.value].resident for op in step.operands]
-        if len(staged) == 1:
-            staged.append(False)
-        staged.append(not places[step.result].resident)
-        budget = Budget(mem.stage_words, tuple(staged), arch.kind != "fetta")
-        ts = memo.get((k, budget)) if memo is not None else None
-        if ts is None:
-            st = plan.network.statement(step.statement) if step.statement in results else None
-            ts = tile_step(k, step, sizes, arch, budget, _where(st, step))
-            verify_tiled_step(ts, max_points=1 << 16)
-            if memo is not None:
-                memo[(k, budget)] = ts
-        steps.append(ts)
-    return TiledProgram(tuple(steps), arch.name)
+    staged = [not places[op.value].resident for op in step.operands]
+    if len(staged) == 1:
+        staged.append(False)
+    staged.append(not places[step.result].resident)
+    budget = Budget(words, tuple(staged), arch.kind != "fetta")
+    ts = memo.get((k, budget)) if memo is not None else None
+    if ts is None:
+        st = plan.network.statement(step.statement) if step.statement in {s.result for s in plan.network.statements} else None
+        ts = tile_step(k, step, plan.network.sizes(), arch, budget, _where(st, step))
+        verify_tiled_step(ts, max_points=1 << 16)
+        if memo is not None:
+            memo[(k, budget)] = ts
+    return ts
 
 
-def _finish(plan: Plan, arch: Any, mem: MemoryPlan, tiled: TiledProgram) -> Lowered:
+def _finish(plan: Plan, arch: Any, mem: MemoryPlan, tiled: TiledProgram,
+            pairs: dict[int, int] | None = None) -> Lowered:
     """Layout tuning (fetta) and code generation."""
+    placed = mem
     if arch.kind == "fetta":
         from tncc.passes.banks import retile, tune_layouts
 
         mem = tune_layouts(tiled, mem, arch)
         tiled = retile(tiled, mem, arch)
-    lw = _Lowering(plan, tiled, mem, arch)
+    lw = _Lowering(plan, tiled, mem, arch, pairs=pairs)
     prog = lw.run()
-    return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs)
+    return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs, placed)
 
 
 def _where(st: Any, step: Any) -> str:
