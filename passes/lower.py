@@ -772,7 +772,8 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
     anything the steps still running between them produce, and the memory
     is allocated again with t's values live from s on (so moving t cannot
     overwrite or read anything the allocation did not expect); a pair whose
-    allocation streams more is dropped.  Both steps are re-tiled for half of
+    allocation streams more (but outputs nothing reads) is dropped.  Both
+    steps are re-tiled for half of
     the staging area each.  Returns the re-tiled program, the pairs and the
     memory plan, or None."""
     from tncc.passes.alloc import plan_memory
@@ -803,6 +804,14 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
         return ts.macs / arch.peak_macs_per_cycle
 
     cost = {ts.number: (dma(ts), compute(ts)) for ts in steps}
+    read = {op.value for ts in steps for op in ts.step.operands}
+
+    def same_traffic(m: MemoryPlan) -> bool:
+        """Nothing more streams but outputs no step reads (stored once
+        either way), and the staging area is the same."""
+        more = set(m.streamed) - set(mem.streamed)
+        return m.stage_words == mem.stage_words and all(
+            m.value(v).kind is Kind.OUTPUT and v not in read for v in more)
 
     cands = []
     for s in range(len(steps)):
@@ -819,9 +828,8 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
     # that the compute-bound one's spare DMA time can absorb), largest first.
     # t moves up to s past the steps between them that still run there (not
     # themselves moved before s): none may produce what t reads.  Each pair
-    # is kept if the allocation redone with t's values live from s on streams
-    # nothing more (at most CO_TRIALS tries), else if the present allocation
-    # already leaves t's values clear.
+    # is kept if the allocation redone with t's values live from s on moves
+    # no more traffic (at most CO_TRIALS tries).
     pairs: dict[int, int] = {}
     at: dict[int, int] = {}  # moved step -> the position it runs at
     early: dict[str, int] = {}
@@ -836,21 +844,18 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
         grown = dict(early)
         for v in {op.value for op in steps[t].step.operands} | {steps[t].step.result}:
             grown[v] = min(grown.get(v, s), s)
-        fits = False
-        if trials > 0:
-            trials -= 1
-            moved = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share,
-                                mem.wide, grown)
-            fits = moved.streamed == mem.streamed and moved.stage_words == mem.stage_words
-        if not fits:
-            continue
-        pairs[s] = t
-        at[t] = s
-        early = grown
+        if trials <= 0:
+            break
+        trials -= 1
+        if same_traffic(plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share,
+                                    mem.wide, grown)):
+            pairs[s] = t
+            at[t] = s
+            early = grown
     if not pairs:
         return None
     moved = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share, mem.wide, early)
-    if moved.streamed != mem.streamed or moved.stage_words != mem.stage_words:
+    if not same_traffic(moved):
         return None
     mem = moved
     half = mem.stage_words // 2
