@@ -19,13 +19,15 @@ For every step, in plan order:
    next loads too (deferred stores).
 
 Loads of a later step are issued ahead where the DMA would otherwise idle
-(``_prefetch``, ``_lookahead``; ``docs/lowering.md``, "Overlap").
+(``_prefetch``, ``_lookahead``), and a DMA-bound step may run block by
+block together with an independent compute-bound one (:func:`co_schedule`;
+``docs/lowering.md``, "Overlap").
 Synchronisation comes from :class:`tncc.passes.sync.SyncTracker`: each
 instruction declares the buffer ranges it reads and writes.  Every
 instruction carries the index of the ``.tn`` statement it was generated for.
 Config records are deduplicated.  :func:`lower_plan` lowers the options a
-plan has (staging share, wide paddings, lookahead) and keeps the one with
-the fewest modelled cycles (:mod:`tncc.passes.estimate`).
+plan has (staging share, wide paddings, lookahead, co-scheduled pairs) and
+keeps the one with the fewest modelled cycles (:mod:`tncc.passes.estimate`).
 """
 
 from __future__ import annotations
