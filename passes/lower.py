@@ -681,7 +681,9 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     staging (fewer spills against fewer reloads; a half, then on fetta a
     quarter, a sixth, an eighth while each is cheaper than the last); on
     fetta the wide bank paddings of small tensors when their larger
-    reservation changes what spills; and the lookahead."""
+    reservation changes what spills, the lookahead, and co-scheduled pairs
+    of steps (the last two for programs of at most ``OPTION_LIMIT``
+    instructions)."""
     from tncc.passes.alloc import STAGE_SHARE
 
     cycles: dict[int, int] = {}
