@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from tncc.errors import TnccError
 from tncc.ir import DType, Network, Role as IrRole
 from tncc.isa.program import SymbolRole
-from tncc.passes.layout import Layout, banked, compact
+from tncc.passes.layout import Layout, compact
 from tncc.plan import Plan, Step
 
 ONES = "const.ones"  # the constant all-ones symbol unary steps multiply with

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tncc.ir import DType
-from tncc.isa.program import DmaDesc, GemmDesc, Instruction, Program, RedConfig, SwitchConfig, Symbol, TileDesc
+from tncc.isa.program import GemmDesc, Instruction, Program, Symbol
 from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.passes.alloc import ONES, Kind, MemoryPlan
 from tncc.passes.layout import Layout, compact, layout_with
