@@ -93,6 +93,7 @@ class MemoryPlan:
     peak_words: int  # resident words at the busiest step
     wide: frozenset[str] = frozenset()  # values whose reservation has the wide bank paddings
     share: int = 2  # 1/share of the buffer is staging once anything streams
+    pinned: frozenset[str] = frozenset()  # values reserving exactly a layout tuned before (``plan_memory(fixed=)``)
 
     def value(self, name: str) -> Value:
         return self._index()[0][name]
@@ -231,20 +232,27 @@ def _try_place(vals: list[Value], layouts: dict[str, Layout], dram_only: set[str
 
 
 def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
-                wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None) -> MemoryPlan:
+                wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None,
+                fixed: dict[str, Layout] | None = None) -> MemoryPlan:
     """Place every value of ``plan`` (module doc).  ``ones_words`` is the
     length of the all-ones constant the code needs; ``scratch_words`` the
     staging/scratch area every step needs at least (systolic reshaping);
     once anything streams, ``1/stage_share`` of the buffer is staging.
     ``wide``: values that reserve the wide bank paddings if small (``passes.banks.room``);
     ``early``: values whose lifetime starts at an earlier step than the
-    plan says (steps moved up to run alongside another)."""
+    plan says (steps moved up to run alongside another); ``fixed``: values
+    that reserve exactly the given buffer layout (one tuned for an earlier
+    allocation, ``passes.banks.tune_layouts``) instead of the room for any
+    tuning: an allocation redone for a changed schedule then needs only the
+    words the tuned program used."""
     net = plan.network
     vals = collect_values(plan)
     if early:
         vals = [dataclasses.replace(v, first=min(v.first, early[v.name])) if v.name in early else v for v in vals]
     order_of = {st.result: natural_order(st) for st in plan.steps}
-    layouts = {v.name: _buffer_layout(v, arch, order_of, wide) for v in vals}
+    fixed = {n: lay for n, lay in (fixed or {}).items() if lay is not None}
+    layouts = {v.name: fixed[v.name] if v.name in fixed and fixed[v.name].shape == v.shape
+               else _buffer_layout(v, arch, order_of, wide) for v in vals}
     total = arch.buffer.bytes // arch.buffer.word_bytes
     usable = total - ones_words
     dram_only: set[str] = set()
@@ -282,7 +290,8 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage
     ones_dram = dram
     dram += ones_words
     return MemoryPlan(tuple(vals), tuple(places), usable - stage, stage, usable, ones_words, ones_dram, dram, peak,
-                      frozenset(v.name for v in vals if v.name in wide), stage_share)
+                      frozenset(v.name for v in vals if v.name in wide), stage_share,
+                      frozenset(v.name for v in vals if v.name in fixed and v.name not in dram_only))
 
 
 def check_fits(mem: MemoryPlan, arch, where: str) -> None:

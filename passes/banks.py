@@ -357,7 +357,11 @@ def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
             continue
         r = room(p.layout.shape, banks, timing.buffer_words(arch) if p.value in mem.wide else None)
         lay = layout_with(p.layout.shape, tune_deltas(p.layout.shape, uses[p.value], banks, rports, r))
-        assert lay.words <= p.layout.words, "tuned layout outgrew its reservation"
+        if lay.words > p.layout.words:
+            # Only a pinned reservation (a layout tuned for other uses) is
+            # smaller than the room: it keeps that layout.
+            assert p.value in mem.pinned, "tuned layout outgrew its reservation"
+            lay = p.layout
         places.append(dataclasses.replace(p, layout=lay))
     return dataclasses.replace(mem, placements=tuple(places))
 

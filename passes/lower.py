@@ -721,7 +721,7 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     best = min((best, ahead), key=cost)
     # Steps whose bottlenecks differ (one waits on DMA, the other on the
     # array) run together where that is safe; kept if the model says so.
-    co = co_schedule(plan, best.tiled, best.placed, arch, memo)
+    co = co_schedule(plan, best.tiled, best.placed, arch, memo, best.memory)
     if co is not None:
         best = min((best, _finish(plan, arch, co[2], co[0], co[1])), key=cost)
     return best
@@ -765,11 +765,12 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int,
 
 CO_WINDOW = 6  # steps ahead searched for a partner
 CO_TRIALS = 6  # allocations redone while choosing pairs
-CO_MARGIN = 1.3  # a step is DMA-bound (compute-bound) when that side is this much the larger
+CO_MARGIN = 1.1  # a step is DMA-bound (compute-bound) when that side is this much the larger
 
 
 def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
-                memo: dict | None = None) -> tuple[TiledProgram, dict[int, int], MemoryPlan] | None:
+                memo: dict | None = None, tuned: MemoryPlan | None = None,
+                ) -> tuple[TiledProgram, dict[int, int], MemoryPlan] | None:
     """Pairs of steps to run block by block together (fetta): a DMA-bound
     step s and a compute-bound step t (either first, t within
     ``CO_WINDOW`` steps after s), t moved up to run with s.  t may not read
@@ -778,8 +779,11 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
     overwrite or read anything the allocation did not expect); a pair whose
     allocation streams more (but outputs nothing reads) is dropped.  Both
     steps are re-tiled for half of
-    the staging area each.  Returns the re-tiled program, the pairs and the
-    memory plan, or None."""
+    the staging area each.  With ``tuned`` (``mem`` after layout tuning),
+    the tensors resident there reserve just their tuned layouts in the
+    allocations redone (``plan_memory(fixed=)``): the room for any tuning
+    would otherwise overflow the buffer where a tuned layout fits.  Returns
+    the re-tiled program, the pairs and the memory plan, or None."""
     from tncc.passes.alloc import plan_memory
 
     if arch.kind != "fetta" or not mem.stage_words:
@@ -788,27 +792,43 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
     places = {p.value: p for p in mem.placements}
     nbytes = (DType.INT32 if plan.network.dtype.is_int else plan.network.dtype).nbytes
 
-    def dma(ts: TiledStep) -> float:
-        """Modelled DMA cycles of a step: a box is moved when the block loop
-        comes to it, or once if all of its tensor's boxes fit in a quarter
-        of the staging area (slots of their own, ``_Lowering._slots``)."""
+    def dma(ts: TiledStep, budget: int) -> float:
+        """Modelled DMA cycles of a step given ``budget`` words of staging: a
+        box is moved when the block loop comes to it, or once if its tensor
+        gets a slot per box (the rule of ``_Lowering._slots``, on compact
+        boxes)."""
+        ops = [(op.indices, op.value) for op in ts.step.operands] + [(ts.step.indices, ts.step.result)]
+        staged = [(k, [b.sub(ixs) for b in ts.blocks]) for k, (ixs, value) in enumerate(ops)
+                  if not places[value].resident]
+        size = {box: math.prod(e for _, e in box) for _, boxes in staged for box in boxes}
+        words = {k: max(size[b] for b in boxes) for k, boxes in staged}
+        spare = budget - 2 * sum(words.values())
         cycles = 0.0
-        for ixs, value in [(op.indices, op.value) for op in ts.step.operands] + [(ts.step.indices, ts.step.result)]:
-            if places[value].resident:
-                continue
-            boxes = [b.sub(ixs) for b in ts.blocks]
-            if sum(math.prod(e for _, e in box) for box in set(boxes)) <= mem.stage_words // 4:
-                boxes = list(dict.fromkeys(boxes))
-            moved = [box for k, box in enumerate(boxes) if k == 0 or box != boxes[k - 1]]
-            cycles += sum(arch.dram.latency + math.prod(e for _, e in box) * nbytes / arch.dram.bytes_per_cycle
-                          for box in moved)
+        for k, boxes in sorted(staged, key=lambda kb: (kb[0] == len(ops) - 1, -sum(size[b] for b in set(kb[1])))):
+            distinct = list(dict.fromkeys(boxes))
+            need = sum(size[b] for b in distinct)
+            if len(distinct) > 2 and need - 2 * words[k] <= spare:
+                spare -= need - 2 * words[k]
+                moved = distinct
+            else:
+                moved = [box for n, box in enumerate(boxes) if n == 0 or box != boxes[n - 1]]
+            cycles += sum(arch.dram.latency + size[box] * nbytes / arch.dram.bytes_per_cycle for box in moved)
         return cycles
 
     def compute(ts: TiledStep) -> float:
         return ts.macs / arch.peak_macs_per_cycle
 
-    cost = {ts.number: (dma(ts), compute(ts)) for ts in steps}
+    # A paired step is tiled for half of the staging area: smaller blocks
+    # can re-read an operand the whole area streamed once.
+    halved = [_tile_step(plan, arch, mem, k, mem.stage_words // 2, memo) for k in range(len(steps))]
+    cost = {ts.number: (dma(ts, mem.stage_words), compute(ts)) for ts in steps}
+    paired = {ts.number: dma(ts, mem.stage_words // 2) for ts in halved}
     read = {op.value for ts in steps for op in ts.step.operands}
+    fixed = {p.value: p.layout for p in tuned.placements if p.resident} if tuned is not None else None
+
+    def place(early: dict[str, int]) -> MemoryPlan:
+        return plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share, mem.wide,
+                           early, fixed)
 
     def same_traffic(m: MemoryPlan) -> bool:
         """Nothing more streams but outputs no step reads (stored once
@@ -821,13 +841,11 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
     for s in range(len(steps)):
         for t in range(s + 1, min(len(steps), s + 1 + CO_WINDOW)):
             (ds, cs), (dt, ct) = cost[s], cost[t]
-            if ds > CO_MARGIN * cs and ct > CO_MARGIN * dt:
-                gain = min(ds - cs, ct - dt)
-            elif cs > CO_MARGIN * ds and dt > CO_MARGIN * ct:
-                gain = min(cs - ds, dt - ct)
-            else:
+            if not (ds > CO_MARGIN * cs and ct > CO_MARGIN * dt or cs > CO_MARGIN * ds and dt > CO_MARGIN * ct):
                 continue
-            cands.append((-gain, s, t))
+            gain = max(ds, cs) + max(dt, ct) - max(paired[s] + paired[t], cs + ct)
+            if gain > 0:
+                cands.append((-gain, s, t))
     # Pairs by the overlap they promise (the DMA-bound step's excess traffic
     # that the compute-bound one's spare DMA time can absorb), largest first.
     # t moves up to s past the steps between them that still run there (not
@@ -851,14 +869,13 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
         if trials <= 0:
             break
         trials -= 1
-        if same_traffic(plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share,
-                                    mem.wide, grown)):
+        if same_traffic(place(grown)):
             pairs[s] = t
             at[t] = s
             early = grown
     if not pairs:
         return None
-    moved = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), mem.share, mem.wide, early)
+    moved = place(early)
     if not same_traffic(moved):
         return None
     mem = moved
