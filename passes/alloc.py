@@ -14,7 +14,8 @@ Allocation is first-fit over buffer addresses with lifetimes in plan-step
 units: at step ``s`` the values whose last use is before ``s`` are free, the
 operands and the result of ``s`` coexist.  When a value does not fit, the
 largest value live at that moment becomes DRAM-resident and allocation
-restarts (each restart removes one value, so it terminates).  On the fetta
+restarts (each restart removes one value, so it terminates), from the
+evicted value's first step: nothing placed before it changes.  On the fetta
 preset buffer tensors reserve room for bank-padded layouts (``passes.banks``);
 on the systolic preset compact row-major ones (its GEMM needs them), with
 temporaries stored in the GEMM's natural ``[batch, left, right]`` order.
@@ -203,32 +204,54 @@ def _release(free: list[tuple[int, int]], lo: int, words: int) -> None:
     free[:] = [(a, b) for a, b in merged if b > a]
 
 
-def _try_place(vals: list[Value], layouts: dict[str, Layout], dram_only: set[str], capacity: int, steps: int):
-    """Addresses for every value not in ``dram_only`` or the name of a value
-    to evict (the largest live when the first allocation failed)."""
-    free = [(0, capacity)]
-    addr: dict[str, int] = {}
-    live: dict[str, int] = {}
-    peak = 0
-    by_first: dict[int, list[Value]] = {}
-    last = {v.name: v.last for v in vals}
-    for v in vals:
-        by_first.setdefault(v.first, []).append(v)
-    for s in range(steps):
-        for name in [n for n in live if last[n] < s]:
-            _release(free, addr[name], layouts[name].words)
-            del live[name]
-        for v in sorted(by_first.get(s, []), key=lambda v: v.kind is not Kind.LEAF):
-            if v.name in dram_only:
-                continue
-            a = _first_fit(free, layouts[v.name].words)
-            if a is None:
-                cands = [n for n in live] + [v.name]
-                return None, max(cands, key=lambda n: layouts[n].words), 0
-            addr[v.name] = a
-            live[v.name] = a
-        peak = max(peak, sum(layouts[n].words for n in live))
-    return addr, None, peak
+class _Placer:
+    """First-fit over the steps with restarts: :meth:`place` gives addresses
+    for every value not in ``dram_only``, or the name of a value to evict
+    (the largest live when an allocation failed).  The state at the start of
+    each step is kept, so after an eviction :meth:`place` resumes at the
+    evicted value's first step: nothing before it changes."""
+
+    def __init__(self, vals: list[Value], layouts: dict[str, Layout], steps: int) -> None:
+        self.words = {v.name: layouts[v.name].words for v in vals}
+        self.last = {v.name: v.last for v in vals}
+        self.first = {v.name: v.first for v in vals}
+        self.by_first: dict[int, list[Value]] = {}
+        for v in sorted(vals, key=lambda v: v.kind is not Kind.LEAF):
+            self.by_first.setdefault(v.first, []).append(v)
+        self.steps = steps
+        self.capacity = -1
+        self.snaps: list[tuple] = []
+
+    def place(self, dram_only: set[str], capacity: int, resume: str | None = None):
+        words = self.words
+        if capacity != self.capacity or resume is None:
+            self.capacity, self.snaps = capacity, []
+            start = 0
+        else:
+            start = min(self.first[resume], len(self.snaps) - 1)
+            del self.snaps[start + 1:]
+        if start == 0:
+            free, addr, live, peak = [(0, capacity)], {}, {}, 0
+            self.snaps = [(list(free), {}, {}, 0)]
+        else:
+            f, a, lv, peak = self.snaps[start]
+            free, addr, live = list(f), dict(a), dict(lv)
+        for s in range(start, self.steps):
+            if s > start:
+                self.snaps.append((list(free), dict(addr), dict(live), peak))
+            for name in [n for n in live if self.last[n] < s]:
+                _release(free, addr[name], words[name])
+                del live[name]
+            for v in self.by_first.get(s, []):
+                if v.name in dram_only:
+                    continue
+                a = _first_fit(free, words[v.name])
+                if a is None:
+                    return None, max([*live, v.name], key=lambda n: words[n]), 0
+                addr[v.name] = a
+                live[v.name] = a
+            peak = max(peak, sum(words[n] for n in live))
+        return addr, None, peak
 
 
 def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
@@ -258,9 +281,11 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage
     dram_only: set[str] = set()
     half = usable // stage_share
     stage = min(scratch_words, half)
+    placer = _Placer(vals, layouts, len(plan.steps))
+    evict = None
     while True:
         capacity = usable - stage
-        addr, evict, peak = _try_place(vals, layouts, dram_only, capacity, len(plan.steps))
+        addr, evict, peak = placer.place(dram_only, capacity, evict)
         if addr is not None:
             break
         dram_only.add(evict)
