@@ -279,6 +279,31 @@ def _cost(arch, tiles, passes: Callable[[Tile], tuple[int, int, int]] | None = N
     return total
 
 
+def _plain_cost(arch, entries: tuple, choice: dict[str, int]) -> tuple[int, int]:
+    """(``_cost`` without conflicts, number of tiles) of the tiles
+    ``_tiles_for`` makes for a block with ``entries`` at ``choice``, without
+    building them (the inner loop of :func:`_choose`)."""
+    fill = timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+    rports = arch.red.ports
+    per = []
+    for n, r, e in entries:
+        keep = ROLE_GROUP[r] is not Group.K  # K extents are summed, not drained
+        per.append([(s.extent if keep else 1, s.beats, s.count)
+                    for s in _segments(0, e, choice[n], r is Role.CONTRACTED)])
+    total = tiles = 0
+    for combo in itertools.product(*per):
+        words = beats = count = 1
+        for w, b, c in combo:
+            words *= w
+            beats *= b
+            count *= c
+        tiles += 1
+        if count > 0:
+            drain = -(-words // rports)
+            total += fill + beats + drain + (count - 1) * max(beats, drain)
+    return total, tiles
+
+
 def tile_block_fetta(arch, infos: tuple[IndexInfo, ...], box, accumulate: bool, hint: dict[str, int]) -> tuple[Tile, ...]:
     """The cheapest legal tiling of one block on the fetta array.  ``hint``
     ranks indices for port filling (innermost stored axis first, so port
@@ -293,12 +318,9 @@ def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], .
     """Per-index in-tile extents (negative: a contracted index walked by the
     loop nest) of the cheapest legal tiling of a block with ``entries``
     ``(index, role, extent)``; cached per block shape."""
-    infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
-    box = tuple((n, 0, e) for n, _, e in entries)
     best, best_cost = None, None
     for choice in _candidates(arch, entries, hint_items):
-        tiles = _tiles_for(infos, box, choice, False)
-        c = (_cost(arch, tiles), len(tiles))
+        c = _plain_cost(arch, entries, choice)
         if best_cost is None or c < best_cost:
             best, best_cost = choice, c
     assert best is not None
@@ -359,11 +381,18 @@ def retile_block(arch, infos: tuple[IndexInfo, ...], block: Block, hint: dict[st
     stored layouts are known (``passes(tile)``: a tile's conflict passes for
     A, B and the drain), or None when its current tiles are that."""
     entries = tuple((ix.name, ix.role, ext) for ix, (_, _, ext) in zip(infos, block.box))
-    best, best_cost = None, _cost(arch, block.tiles, passes)
-    for choice in _candidates(arch, entries, tuple(sorted(hint.items()))):
-        c = _cost(arch, _tiles_for(infos, block.box, choice, not block.first_k), passes)
-        if c < best_cost:
-            best, best_cost = choice, c
+    best, best_key = None, (_cost(arch, block.tiles, passes), -1)
+    # Conflicts only add cycles: a candidate whose conflict-free cost is
+    # already above the best cannot win, so candidates go cheapest-bound
+    # first and the search stops there (ties keep the candidate order).
+    bounded = sorted((_plain_cost(arch, entries, choice)[0], k, choice)
+                     for k, choice in enumerate(_candidates(arch, entries, tuple(sorted(hint.items())))))
+    for bound, k, choice in bounded:
+        if bound > best_key[0]:
+            break
+        key = (_cost(arch, _tiles_for(infos, block.box, choice, not block.first_k), passes), k)
+        if key < best_key:
+            best, best_key = choice, key
     return best
 
 

@@ -147,3 +147,21 @@ def test_every_point_exactly_once(case, arch_name, budget_words) -> None:
                 want = math.prod(ax.extent for ax in t.axes if ROLE_GROUP[ts.info(ax.index).role] is g)
                 assert want == prod
     assert TiledProgram((ts,), arch.name).text().startswith("; tiled program")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(Role)), st.integers(1, 40)), min_size=1, max_size=5))
+def test_choice_costs_equal_the_costs_of_the_tiles_built(roles) -> None:
+    """Tiling ranks candidate tilings by a cost computed without building
+    the tiles; it equals the built tiles' cost for every candidate, and the
+    conflict-aware cost (any passes) is never below it."""
+    from tncc.passes.tile import _candidates, _cost, _plain_cost, _tiles_for
+    from tncc.passes.tiled_ir import IndexInfo
+
+    entries = tuple((f"i{k}", r, e) for k, (r, e) in enumerate(roles))
+    infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
+    box = tuple((n, 0, e) for n, _, e in entries)
+    for choice in list(_candidates(FETTA, entries, ()))[:50]:
+        tiles = _tiles_for(infos, box, choice, False)
+        assert _plain_cost(FETTA, entries, choice) == (_cost(FETTA, tiles), len(tiles))
+        assert _cost(FETTA, tiles, lambda t: (2, 1, 3)) >= _cost(FETTA, tiles)
