@@ -338,6 +338,7 @@ def _candidates(arch, entries: tuple, hint_items: tuple):
         mem.sort(key=lambda m: hint.get(m[0], 99))
         groups[g] = tuple(mem)
     opts = {g: _options(groups[g], ports, g is Group.K) for g in Group}
+    grouped = tuple((n, ROLE_GROUP[r]) for n, r, _ in entries)
     ext = {n: e for n, _, e in entries}
     for ob in opts[Group.B]:
         tb = math.prod(ob)
@@ -365,7 +366,7 @@ def _candidates(arch, entries: tuple, hint_items: tuple):
                         choice[n] = t
                 for n, _, e in entries:
                     choice.setdefault(n, 1)
-                if not _dims_fit(entries, choice):
+                if not _dims_fit(grouped, choice):
                     continue
                 # At most MAX_DIMS beat dims: further contracted indices are
                 # walked by reduce loops (the drain then adds).
@@ -401,10 +402,14 @@ def tiles_for(infos: tuple[IndexInfo, ...], block: Block, choice: dict[str, int]
     return tuple(_tiles_for(infos, block.box, choice, not block.first_k))
 
 
-def _dims_fit(entries, choice: dict[str, int]) -> bool:
+def _dims_fit(grouped: tuple[tuple[str, Group], ...], choice: dict[str, int]) -> bool:
     """Port and drain dims of every stream stay within ``MAX_DIMS`` (counted
-    one per index spread over ports, before any merging)."""
-    spread = {g: sum(1 for n, r, _ in entries if ROLE_GROUP[r] is g and choice[n] > 1) for g in Group}
+    one per index spread over ports, before any merging); ``grouped``: each
+    index with its group."""
+    spread = dict.fromkeys(Group, 0)
+    for n, g in grouped:
+        if choice[n] > 1:
+            spread[g] += 1
     a = spread[Group.B] + spread[Group.M] + spread[Group.K]
     b = spread[Group.B] + spread[Group.N] + spread[Group.K]
     c = spread[Group.B] + spread[Group.M] + spread[Group.N]
