@@ -269,8 +269,13 @@ def _tiles_for(infos, box, choice: dict[str, int], accumulate: bool) -> list[Til
     return tiles
 
 
+def _fill(arch) -> int:
+    """Cycles a tile shape pays once: pipeline fill and reconfiguring both networks and the reduction."""
+    return timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+
+
 def _cost(arch, tiles, passes: Callable[[Tile], tuple[int, int, int]] | None = None) -> int:
-    fill = timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+    fill = _fill(arch)
     total = 0
     for t in tiles:
         pa, pb, pc = passes(t) if passes is not None else (1, 1, 1)
@@ -283,7 +288,7 @@ def _plain_cost(arch, entries: tuple, choice: dict[str, int]) -> tuple[int, int]
     """(``_cost`` without conflicts, number of tiles) of the tiles
     ``_tiles_for`` makes for a block with ``entries`` at ``choice``, without
     building them (the inner loop of :func:`_choose`)."""
-    fill = timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+    fill = _fill(arch)
     rports = arch.red.ports
     per = []
     for n, r, e in entries:
