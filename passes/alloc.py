@@ -273,9 +273,8 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage
     if early:
         vals = [dataclasses.replace(v, first=min(v.first, early[v.name])) if v.name in early else v for v in vals]
     order_of = {st.result: natural_order(st) for st in plan.steps}
-    fixed = {n: lay for n, lay in (fixed or {}).items() if lay is not None}
-    layouts = {v.name: fixed[v.name] if v.name in fixed and fixed[v.name].shape == v.shape
-               else _buffer_layout(v, arch, order_of, wide) for v in vals}
+    fixed = fixed or {}
+    layouts = {v.name: fixed.get(v.name) or _buffer_layout(v, arch, order_of, wide) for v in vals}
     total = arch.buffer.bytes // arch.buffer.word_bytes
     usable = total - ones_words
     dram_only: set[str] = set()

@@ -493,11 +493,8 @@ class _Lowering:
         boxes = {k: list(dict.fromkeys(b.sub(tensors[k]) for b in ts.blocks)) for k in staged}
         need = {k: sum(lays[(k, tuple(e for _, e in bx))].words for bx in boxes[k]) for k in staged}
         spare = (hi - lo) - 2 * sum(words.values()) - sum(scratch.values())
-        fixed: dict[int, dict[tuple, int]] = {}
-        for k in sorted(staged, key=lambda k: (k == 2, -need[k])):
-            if len(boxes[k]) > 2 and need[k] - 2 * words[k] <= spare:
-                spare -= need[k] - 2 * words[k]
-                fixed[k] = {}
+        own = own_slots({k: (len(boxes[k]), need[k], words[k]) for k in staged}, spare, 2)
+        fixed: dict[int, dict[tuple, int]] = {k: {} for k in staged if k in own}
         total = sum(need[k] if k in fixed else 2 * words[k] for k in staged) + sum(scratch.values())
         if words and ts.number not in self.regions:
             # Alternate ends: the next step's first loads then land clear of
@@ -610,6 +607,21 @@ class _Lowering:
         lay = compact(tuple(extents))
         self._copy(Opcode.SHAPE, v.address(start), strides, scratch, list(lay.strides), extents, dtype, src)
         return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items()))
+
+
+def own_slots(tensors: dict[int, tuple[int, int, int]], spare: int, result: int) -> set[int]:
+    """The staged tensors that get a slot per distinct box (loaded once, never
+    overwritten within the step): ``tensors`` maps each (operand position,
+    ``result`` for the result) to (distinct boxes, their words, a slot's
+    words); a tensor with more than two boxes qualifies while its boxes fit
+    in ``spare`` words beyond its two slots, operands first, larger first."""
+    out: set[int] = set()
+    for k in sorted(tensors, key=lambda k: (k == result, -tensors[k][1])):
+        boxes, need, words = tensors[k]
+        if boxes > 2 and need - 2 * words <= spare:
+            spare -= need - 2 * words
+            out.add(k)
+    return out
 
 
 def _points(counts: list[int]):
@@ -798,20 +810,16 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
         gets a slot per box (the rule of ``_Lowering._slots``, on compact
         boxes)."""
         ops = [(op.indices, op.value) for op in ts.step.operands] + [(ts.step.indices, ts.step.result)]
-        staged = [(k, [b.sub(ixs) for b in ts.blocks]) for k, (ixs, value) in enumerate(ops)
-                  if not places[value].resident]
-        size = {box: math.prod(e for _, e in box) for _, boxes in staged for box in boxes}
-        words = {k: max(size[b] for b in boxes) for k, boxes in staged}
-        spare = budget - 2 * sum(words.values())
+        staged = {k: [b.sub(ixs) for b in ts.blocks] for k, (ixs, value) in enumerate(ops)
+                  if not places[value].resident}
+        size = {box: math.prod(e for _, e in box) for boxes in staged.values() for box in boxes}
+        distinct = {k: list(dict.fromkeys(boxes)) for k, boxes in staged.items()}
+        words = {k: max(size[b] for b in boxes) for k, boxes in distinct.items()}
+        own = own_slots({k: (len(distinct[k]), sum(size[b] for b in distinct[k]), words[k]) for k in staged},
+                        budget - 2 * sum(words.values()), len(ops) - 1)
         cycles = 0.0
-        for k, boxes in sorted(staged, key=lambda kb: (kb[0] == len(ops) - 1, -sum(size[b] for b in set(kb[1])))):
-            distinct = list(dict.fromkeys(boxes))
-            need = sum(size[b] for b in distinct)
-            if len(distinct) > 2 and need - 2 * words[k] <= spare:
-                spare -= need - 2 * words[k]
-                moved = distinct
-            else:
-                moved = [box for n, box in enumerate(boxes) if n == 0 or box != boxes[n - 1]]
+        for k, boxes in staged.items():
+            moved = distinct[k] if k in own else [box for n, box in enumerate(boxes) if n == 0 or box != boxes[n - 1]]
             cycles += sum(arch.dram.latency + size[box] * nbytes / arch.dram.bytes_per_cycle for box in moved)
         return cycles
 
