@@ -1,79 +1,94 @@
-"""Modelled cycles of a program without executing it.
+"""Modelled cycles of a program and of a plan, from the machine's one model.
 
-The compiler lowers a plan more than one way where a choice trades one cost
-against another (a smaller staging area against more reloads, wider bank
-paddings against a spill) and keeps the cheaper program.  This estimate is
-the emulator's timing model without the data: every instruction's cost comes
-from its timing class (``tncc.isa.timing.COST_BY_CLASS``, the same functions
-the emulator charges), a tile's bank-conflict passes from its descriptor's
-port and drain patterns, and the units overlap through the program's own
-SIGNAL/WAIT pairs in :class:`tncc.runtime.sched.Scheduler`.  What it leaves
-out is only what needs the data: nothing the timing depends on, so on
-programs the emulator accepts the two agree (a test holds them equal).
+A *program*'s cycles come from :func:`tncc.isa.model.program_cost`: every
+instruction through its timing class, the units overlapping through the
+program's own semaphores; on programs the emulator accepts it equals the
+emulated makespan (a test holds them equal).  The lowering uses it to keep
+the cheaper of the programs it can write for one plan.
+
+A *plan*'s cycles (:func:`estimate_plan`) are those of the program the
+lowering writes for it: the same memory planning, tiling, bank tuning and
+code generation, then the program model.  That is the only figure within a
+known bound of the machine (equal to it), so the order search's final
+choice between candidate plans and ``tncc plan --json``'s
+``modelled_cycles`` use it.  While compiling, the lowered results are
+kept (:func:`reusing_lowerings`) so that the chosen plan is not lowered twice.
+
+The per-step sum the CP-SAT stage minimises (``passes.order.hardware``)
+is cheaper and coarser; its bounds against this figure are stated there.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
 
-from tncc.isa import timing
+from tncc.isa.arch import Arch
+from tncc.isa.model import program_cost, program_cycles
 from tncc.isa.program import Program
-from tncc.isa.table import TABLE, Opcode
-from tncc.runtime.memory import affine_offsets
-from tncc.runtime.sched import Scheduler
-from tncc.runtime.tile import drain_passes
+from tncc.plan import Plan
 
-_FIELDS = {op: tuple((f.name, f.ref.value if f.ref is not None else None) for f in s.fields)
-           for op, s in TABLE.items()}
+if TYPE_CHECKING:
+    from tncc.passes.lower import Lowered
 
-
-def tile_passes(desc: Any, arch: Any) -> tuple[int, int, int]:
-    """Conflict passes of a tile's A and B beats and of its drain."""
-    return _passes(desc.a.port_dims, desc.b.port_dims, desc.c.dims, arch.buffer.banks, arch.red.ports)
+CACHE_PLANS = 16  # lowered plans kept (the candidates of one search and the plan compiled next)
 
 
-@lru_cache(maxsize=8192)
-def _passes(a: tuple, b: tuple, c: tuple, banks: int, rports: int) -> tuple[int, int, int]:
-    return (timing.conflict_passes(affine_offsets(a), banks), timing.conflict_passes(affine_offsets(b), banks),
-            drain_passes(affine_offsets(c), rports, banks))
-
-
-def estimate_cycles(program: Program, arch: Any) -> int:
+def estimate_cycles(program: Program, arch: Arch) -> int:
     """The makespan the emulator would report for ``program`` on ``arch``."""
-    sched = Scheduler(trace=False)
-    fns = {op: timing.COST_BY_CLASS[s.timing_class] for op, s in TABLE.items()}
-    passes: dict[int, tuple[int, int, int]] = {}
-    costs: dict[tuple, Any] = {}
-    refill = True
-    for ins in program.instructions:
-        op = ins.opcode
-        if op is Opcode.HALT:
-            break
-        if op is Opcode.WAIT:
-            sched.wait(ins.fields[0], ins.fields[1], "", "", {})
-        elif op in (Opcode.DIST, Opcode.RED):
-            refill = True
-        key: tuple = (op, ins.fields)
-        if op is Opcode.CTILE:
-            key = (op, ins.fields, refill)
-        cost = costs.get(key)
-        if cost is None:
-            ops = {name: (getattr(program, ref)[v] if ref is not None else v)
-                   for (name, ref), v in zip(_FIELDS[op], ins.fields)}
-            if op is Opcode.CTILE:
-                d = program.tiles[ins.tile]
-                p = passes.get(ins.tile)
-                if p is None:
-                    p = passes[ins.tile] = tile_passes(d, arch)
-                points = 1
-                for row in d.loops:
-                    points *= row[0]
-                ops.update(passes=p, points=points, refill=refill)
-            cost = costs[key] = fns[op](arch, ops)
-        if op is Opcode.CTILE:
-            refill = False
-        sched.charge(TABLE[op].unit(ins.fields), cost, "", {})
-        if op is Opcode.SIGNAL:
-            sched.signal(ins.fields[0], ins.fields[1])
-    return sched.makespan()
+    return program_cycles(program, arch)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEstimate:
+    """Modelled cycles of a plan and each statement's share of them (by the
+    statement's result name; see :meth:`tncc.isa.model.ProgramCost.statement_cycles`)."""
+
+    cycles: int
+    statements: tuple[tuple[str, int], ...]
+
+
+_LOWERED: list[OrderedDict[tuple[int, tuple[object, ...], Arch], tuple[Plan, "Lowered"]]] = []
+
+
+@contextmanager
+def reusing_lowerings() -> Iterator[None]:
+    """Within this context, :func:`lowered_for` keeps what it lowers (the
+    last :data:`CACHE_PLANS` plans), so compiling the plan the search chose
+    does not lower it again; outside, every call lowers afresh."""
+    _LOWERED.append(OrderedDict())
+    try:
+        yield
+    finally:
+        _LOWERED.pop()
+
+
+def lowered_for(plan: Plan, arch: Arch) -> "Lowered":
+    """``lower_plan(plan, arch)``, reused inside :func:`reusing_lowerings`
+    (keyed by the network object, the steps and the architecture)."""
+    from tncc.passes.lower import lower_plan
+
+    if not _LOWERED:
+        return lower_plan(plan, arch)
+    cache = _LOWERED[-1]
+    key = (id(plan.network), plan.steps, arch)
+    hit = cache.get(key)
+    if hit is not None and hit[0].network is plan.network:
+        cache.move_to_end(key)
+        return hit[1]
+    low = lower_plan(plan, arch)
+    cache[key] = (plan, low)  # the plan keeps its network alive, so its id stays unique
+    while len(cache) > CACHE_PLANS:
+        cache.popitem(last=False)
+    return low
+
+
+def estimate_plan(plan: Plan, arch: Arch) -> PlanEstimate:
+    """The cycles of ``plan`` on ``arch`` as compiled (module doc)."""
+    low = lowered_for(plan, arch)
+    cost = program_cost(low.program, arch)
+    names = [st.result for st in plan.network.statements]  # the program's src indexes these
+    shares = cost.statement_cycles()
+    return PlanEstimate(cost.cycles, tuple((names[src], c) for src, c in sorted(shares.items())))

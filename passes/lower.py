@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tncc.ir import DType
+from tncc.isa import model
+from tncc.isa.model import StepWork
 from tncc.isa.program import GemmDesc, Instruction, Program, Symbol
 from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.passes.alloc import ONES, Kind, MemoryPlan
@@ -46,6 +48,7 @@ from tncc.passes.sync import NET_A, NET_B, RED_CFG, SyncTracker
 from tncc.passes.estimate import estimate_cycles
 from tncc.passes.tile import COPY
 from tncc.passes.tiled_ir import Block, IndexInfo, Role, Tile, TiledProgram, TiledStep
+from tncc.passes.work import own_slots, step_work
 from tncc.plan import Plan
 
 
@@ -609,21 +612,6 @@ class _Lowering:
         return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items()))
 
 
-def own_slots(tensors: dict[int, tuple[int, int, int]], spare: int, result: int) -> set[int]:
-    """The staged tensors that get a slot per distinct box (loaded once, never
-    overwritten within the step): ``tensors`` maps each (operand position,
-    ``result`` for the result) to (distinct boxes, their words, a slot's
-    words); a tensor with more than two boxes qualifies while its boxes fit
-    in ``spare`` words beyond its two slots, operands first, larger first."""
-    out: set[int] = set()
-    for k in sorted(tensors, key=lambda k: (k == result, -tensors[k][1])):
-        boxes, need, words = tensors[k]
-        if boxes > 2 and need - 2 * words <= spare:
-            spare -= need - 2 * words
-            out.add(k)
-    return out
-
-
 def _points(counts: list[int]):
     import itertools
 
@@ -804,27 +792,18 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any,
     places = {p.value: p for p in mem.placements}
     nbytes = (DType.INT32 if plan.network.dtype.is_int else plan.network.dtype).nbytes
 
+    def work(ts: TiledStep, budget: int) -> StepWork:
+        """The step's transfers given ``budget`` words of staging (the slot
+        rule of ``_Lowering._slots``, on compact boxes) and its tiles."""
+        ops = [op.value for op in ts.step.operands] + [ts.step.result]
+        staged = tuple(not places[v].resident for v in ops)
+        return step_work(ts, staged, budget, (nbytes,) * (len(ops) - 1), nbytes)
+
     def dma(ts: TiledStep, budget: int) -> float:
-        """Modelled DMA cycles of a step given ``budget`` words of staging: a
-        box is moved when the block loop comes to it, or once if its tensor
-        gets a slot per box (the rule of ``_Lowering._slots``, on compact
-        boxes)."""
-        ops = [(op.indices, op.value) for op in ts.step.operands] + [(ts.step.indices, ts.step.result)]
-        staged = {k: [b.sub(ixs) for b in ts.blocks] for k, (ixs, value) in enumerate(ops)
-                  if not places[value].resident}
-        size = {box: math.prod(e for _, e in box) for boxes in staged.values() for box in boxes}
-        distinct = {k: list(dict.fromkeys(boxes)) for k, boxes in staged.items()}
-        words = {k: max(size[b] for b in boxes) for k, boxes in distinct.items()}
-        own = own_slots({k: (len(distinct[k]), sum(size[b] for b in distinct[k]), words[k]) for k in staged},
-                        budget - 2 * sum(words.values()), len(ops) - 1)
-        cycles = 0.0
-        for k, boxes in staged.items():
-            moved = distinct[k] if k in own else [box for n, box in enumerate(boxes) if n == 0 or box != boxes[n - 1]]
-            cycles += sum(arch.dram.latency + size[box] * nbytes / arch.dram.bytes_per_cycle for box in moved)
-        return cycles
+        return model.dma_cycles(arch, work(ts, budget))
 
     def compute(ts: TiledStep) -> float:
-        return ts.macs / arch.peak_macs_per_cycle
+        return model.compute_cycles(arch, work(ts, 0))
 
     # A paired step is tiled for half of the staging area: smaller blocks
     # can re-read an operand the whole area streamed once.

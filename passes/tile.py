@@ -22,8 +22,8 @@ Decisions (documented here and in ``docs/machine.md``):
 * The whole contracted range of a block runs through one tile's beats
   (accumulators are local), so drains only add across *blocks*, when a
   DRAM-resident step is blocked along a contracted index.
-* Dataflow: every legal (TB, TM, TN, TKK) is scored with the shared cost
-  functions of ``tncc.isa.timing`` and the cheapest wins; the plan's
+* Dataflow: every legal (TB, TM, TN, TKK) is scored with the machine's
+  cost model (``tncc.isa.model``) and the cheapest wins; the plan's
   per-step dataflow hint is not binding because the planner sees products
   of index sizes while this pass sees the per-index remainders.
 """
@@ -34,10 +34,11 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 
 from tncc.errors import TnccError
-from tncc.isa import timing
+from tncc.isa import model, timing
+from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
 from tncc.passes.layout import banked_words
 from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Role, Tile, TileAxis, TiledStep
@@ -112,14 +113,13 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
     return terms
 
 
-BLOCK_OVERHEAD = 200  # cycles a block costs besides its traffic (DMA latency, pipeline fill)
-
-
-def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget) -> float:
-    """Modelled DRAM cycles of a blocking: each streamed operand is reloaded
-    whenever an index it has changes in the block loop order (free indices in
-    step order, then contracted ones; trailing indices it lacks reuse its
-    block), a streamed result is stored once; plus a fixed cost per block."""
+def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> float:
+    """Modelled DRAM cycles of a blocking (:func:`tncc.isa.model.transfers_cycles`):
+    each streamed operand is reloaded whenever an index it has changes in
+    the block loop order (free indices in step order, then contracted ones;
+    trailing indices it lacks reuse its block), a streamed result is stored
+    once; every block pays two DRAM latencies (its loads, and the store or
+    the wait that orders it behind the previous block's drain)."""
     order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
         [ix.name for ix in infos if ix.role is Role.CONTRACTED]
     nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
@@ -137,7 +137,7 @@ def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budg
         words += (blocks / reuse) * math.prod(ext[i] for i in ixs)
     if budget.staged[2]:
         words += math.prod(ix.size for ix in infos if ix.name in step.indices)
-    return words * 4 / 32 + blocks * BLOCK_OVERHEAD
+    return model.transfers_cycles(arch, 2 * blocks, words * arch.buffer.word_bytes)
 
 
 def _smaller(size: int, cur: int) -> int:
@@ -150,7 +150,7 @@ def _smaller(size: int, cur: int) -> int:
             return e
 
 
-def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, banks: int, where: str) -> dict[str, int]:
+def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str) -> dict[str, int]:
     """Per-index block extents whose working set fits ``budget.words``.
 
     Greedy: while the working set is too large, shrink the one index (to its
@@ -161,10 +161,10 @@ def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, bank
     role = {ix.name: ix.role for ix in infos}
 
     def foot(e: dict[str, int]) -> int:
-        return sum(w for w, _ in _footprint(step, infos, e, budget, banks))
+        return sum(w for w, _ in _footprint(step, infos, e, budget, arch.buffer.banks))
 
     total = foot(ext)
-    cost = _traffic(step, infos, ext, budget)
+    cost = _traffic(step, infos, ext, budget, arch)
     while total > budget.words:
         best, best_score = None, None
         for i in ext:
@@ -175,7 +175,7 @@ def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, bank
             f = foot(trial)
             if f >= total:
                 continue
-            c = _traffic(step, infos, trial, budget)
+            c = _traffic(step, infos, trial, budget, arch)
             score = (c - cost) / (total - f) * (4.0 if role[i] is Role.CONTRACTED else 1.0)
             if best_score is None or score < best_score:
                 best, best_score = (trial, f, c), score
@@ -269,27 +269,17 @@ def _tiles_for(infos, box, choice: dict[str, int], accumulate: bool) -> list[Til
     return tiles
 
 
-def _fill(arch) -> int:
-    """Cycles a tile shape pays once: pipeline fill and reconfiguring both networks and the reduction."""
-    return timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+def _cost(arch: Arch, tiles: Sequence[Tile], passes: Callable[[Tile], tuple[int, int, int]] | None = None) -> int:
+    """Modelled cycles of ``tiles`` run one after the other, each shape
+    paying its fill (:func:`tncc.isa.model.tile_run_cycles`)."""
+    return sum(model.tile_run_cycles(arch, t.beats, t.tb * t.tm * t.tn, t.count,
+                                     passes(t) if passes is not None else (1, 1, 1)) for t in tiles)
 
 
-def _cost(arch, tiles, passes: Callable[[Tile], tuple[int, int, int]] | None = None) -> int:
-    fill = _fill(arch)
-    total = 0
-    for t in tiles:
-        pa, pb, pc = passes(t) if passes is not None else (1, 1, 1)
-        tt = timing.tile_timing(arch, t.beats, pa, pb, t.tb * t.tm * t.tn, pc)
-        total += timing.tile_sequence_cycles(tt, t.count, fill)
-    return total
-
-
-def _plain_cost(arch, entries: tuple, choice: dict[str, int]) -> tuple[int, int]:
+def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: dict[str, int]) -> tuple[int, int]:
     """(``_cost`` without conflicts, number of tiles) of the tiles
     ``_tiles_for`` makes for a block with ``entries`` at ``choice``, without
     building them (the inner loop of :func:`_choose`)."""
-    fill = _fill(arch)
-    rports = arch.red.ports
     per = []
     for n, r, e in entries:
         keep = ROLE_GROUP[r] is not Group.K  # K extents are summed, not drained
@@ -303,9 +293,7 @@ def _plain_cost(arch, entries: tuple, choice: dict[str, int]) -> tuple[int, int]
             beats *= b
             count *= c
         tiles += 1
-        if count > 0:
-            drain = -(-words // rports)
-            total += fill + beats + drain + (count - 1) * max(beats, drain)
+        total += model.tile_run_cycles(arch, beats, words, count)
     return total, tiles
 
 
@@ -355,23 +343,26 @@ def _candidates(arch, entries: tuple, hint_items: tuple):
                 tn = math.prod(on)
                 if tb * tn > ports or tb * tm * tn > lanes:
                     continue
-                ok = None
+                # The largest contracted spread that is legal and keeps every
+                # stream within MAX_DIMS dims (a smaller one when the largest
+                # spreads too many indices).
+                choice = None
                 for cand in opts[Group.K]:
                     tkk = math.prod(cand)
                     if tkk > 1 and tb * tm * tn > rports:
                         continue
-                    if tb * max(tm, tn) * tkk <= ports and tb * tm * tn * tkk <= lanes:
-                        ok = cand
+                    if tb * max(tm, tn) * tkk > ports or tb * tm * tn * tkk > lanes:
+                        continue
+                    trial = {}
+                    for g, o in ((Group.B, ob), (Group.M, om), (Group.N, on), (Group.K, cand)):
+                        for (n, _), t in zip(groups[g], o):
+                            trial[n] = t
+                    for n, _, e in entries:
+                        trial.setdefault(n, 1)
+                    if _dims_fit(grouped, trial):
+                        choice = trial
                         break
-                if ok is None:
-                    continue
-                choice = {}
-                for g, o in ((Group.B, ob), (Group.M, om), (Group.N, on), (Group.K, ok)):
-                    for (n, _), t in zip(groups[g], o):
-                        choice[n] = t
-                for n, _, e in entries:
-                    choice.setdefault(n, 1)
-                if not _dims_fit(grouped, choice):
+                if choice is None:
                     continue
                 # At most MAX_DIMS beat dims: further contracted indices are
                 # walked by reduce loops (the drain then adds).
@@ -460,7 +451,7 @@ def tile_step(number: int, step: Step, sizes: dict[str, int], arch, budget: Budg
     infos = classify(step, sizes)
     unary = len(step.operands) == 1
     if any(budget.staged) or budget.scratch:
-        ext = block_extents(step, infos, budget, arch.buffer.banks, where)
+        ext = block_extents(step, infos, budget, arch, where)
     else:
         ext = {ix.name: ix.size for ix in infos}
     hint = port_hint(step)

@@ -3,7 +3,7 @@
 One short method per opcode, registered from the opcode table (so every
 opcode is either handled or reported as a bad opcode), bounds-checked
 memories with written bits, a step limit, and opt-in tracing.  Functional
-execution is in program order; the timing model (``tncc.runtime.sched``)
+execution is in program order; the timing model (``tncc.isa.sched``)
 overlaps the units as the semaphores allow.  No handler picks its cost: every
 instruction's :class:`~tncc.isa.timing.Cost` comes from the cost function of
 its opcode's timing class in the ISA table (``tncc.isa.timing.COST_BY_CLASS``),
@@ -38,7 +38,7 @@ from tncc.runtime.hazards import SyncChecker
 from tncc.runtime.memory import ACCESS_LIMIT, Access, Memory
 from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
 from tncc.runtime.report import Record, Report
-from tncc.runtime.sched import Scheduler
+from tncc.isa.sched import Scheduler
 from tncc.runtime.tile import Chain, PreparedTile, structure_key
 
 DEFAULT_STEP_LIMIT = 10_000_000

@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from tncc.errors import TnccError
+from tncc.isa.timing import affine_offsets  # noqa: F401  (re-exported: the memories address by it)
 
 Dims = Sequence[tuple[int, int]]
 VIEW_MIN = 4096  # patterns at least this large use strided views (no offset arrays)
@@ -38,14 +39,6 @@ _SENTINEL = {
 
 
 _INT_FLOOR = -(1 << 31)  # no stored integer is below this (int8 and int32 values only)
-
-
-def affine_offsets(dims: Dims) -> np.ndarray:
-    """Offsets of a row-major ``(extent, stride)`` enumeration (flat int64)."""
-    off = np.zeros(1, dtype=np.int64)
-    for extent, stride in dims:
-        off = (off[:, None] + np.arange(extent, dtype=np.int64)[None, :] * stride).ravel()
-    return off
 
 
 def affine_range(dims: Dims) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from tncc.isa.networks import route_multicast
 from tncc.isa.program import (DmaDesc, Drain, GemmDesc, Instruction, Program, Stream, SwitchConfig, Symbol,
                               SymbolRole, TileDesc)
 from tncc.isa.table import Opcode, TileDataflow, Unit
-from tncc.runtime.memory import affine_offsets
+from tncc.isa.timing import affine_offsets
 
 
 def route_for(stream: Stream, ports: int, banks: int) -> SwitchConfig:

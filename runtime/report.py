@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tncc.isa import timing
-from tncc.runtime.sched import UNITS
+from tncc.isa.sched import UNITS
 
 
 # One executed instruction, as the emulator records it (a plain tuple keeps the

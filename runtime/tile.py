@@ -35,7 +35,8 @@ from tncc.errors import TnccError
 from tncc.isa import timing
 from tncc.isa.networks import reduce as red_reduce
 from tncc.isa.program import RedConfig, Stream, TileDesc
-from tncc.runtime.memory import Access, Memory, affine_offsets, affine_range, injective
+from tncc.isa.timing import affine_offsets, drain_passes
+from tncc.runtime.memory import Access, Memory, affine_range, injective
 from tncc.runtime.numeric import ContractPlan, accumulate_wrap, compute_type, needs_rounding, round_to
 
 LOOP_LABELS = "ABCDEFGH"
@@ -80,12 +81,6 @@ def port_map(stream: Stream, route: np.ndarray, banks: int) -> PortMap:
             live[p] = True
     passes = max((len(v) for v in by_slot.values()), default=1)
     return PortMap(offsets, live, passes)
-
-
-def drain_passes(offsets: np.ndarray, ports: int, banks: int) -> int:
-    """Conflict passes of the drain: the worst chunk of ``ports`` words."""
-    return max((timing.conflict_passes(offsets[s:s + ports], banks) for s in range(0, offsets.size, ports)),
-               default=1)
 
 
 class _Operand:

@@ -107,7 +107,7 @@ def test_row_costs_equal_scalar_costs(case, geometry) -> None:
 def _conflict_cycles(program, arch) -> int:
     """Extra beat and drain cycles the program's tiles spend on bank conflicts."""
     from tncc.isa.table import Opcode
-    from tncc.passes.estimate import tile_passes
+    from tncc.isa.model import tile_passes
 
     total = 0
     for ins in program.instructions:

@@ -15,7 +15,7 @@ from tncc.ir import DType
 from tncc.isa.arch import load_arch
 from tncc.runtime import Emulator
 from tncc.runtime.programs import fetta_gemm, gemm_inputs, systolic_gemm
-from tncc.runtime.sched import UNITS
+from tncc.isa.sched import UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
 

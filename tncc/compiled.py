@@ -142,6 +142,13 @@ class Compiled:
         report = self.report(res.report, match, worst, per_output)
         return RunResult(outputs, report, match, worst, dict(ref), res.report, res.trace)
 
+    def modelled_cycles(self) -> int:
+        """The machine model's cycles for the program (``tncc.isa.model``):
+        equal to the emulated ones on every program the emulator accepts."""
+        from tncc.isa.model import program_cycles
+
+        return program_cycles(self.program, self.arch)
+
     def report(self, rep: Any, match: bool, worst: float, per_output: dict[str, Any]) -> dict[str, Any]:
         """The run report: the emulator's measurements plus the compiler's
         decisions (spills, SHAPE count) and the comparison."""
@@ -151,6 +158,7 @@ class Compiled:
             "network": self.network.name,
             "arch": self.arch.name,
             "cycles": body["cycles"],
+            "modelled_cycles": self.modelled_cycles(),
             "array_cycles": body["array_cycles"],
             "macs": body["macs"],
             "plan_macs": self.plan.macs(),
@@ -175,12 +183,13 @@ class Compiled:
 
 def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None) -> Compiled:
     """Compile a checked network for ``arch`` (an ``Arch`` or a spec string)."""
-    from tncc.passes.lower import lower_plan
+    from tncc.passes.estimate import lowered_for, reusing_lowerings
 
     t0 = time.perf_counter()
     a = resolve_arch(arch)
-    plan = make_plan(net, a, order, objective)
-    lowered = lower_plan(plan, a)
+    with reusing_lowerings():
+        plan = make_plan(net, a, order, objective)
+        lowered = lowered_for(plan, a)  # the search may have lowered it already
     return Compiled(net, a, plan, lowered, time.perf_counter() - t0)
 
 

@@ -84,21 +84,15 @@ def _prod(sizes: Mapping[str, int], names: object) -> int:
 
 def step_cost_function(plan: Plan, arch: object):  # -> Callable[[Step], dict[str, float]]
     """A function giving each step's modelled cycles and energy on ``arch``,
-    from ``tncc.isa.timing.estimate_contraction`` (the estimate the order
-    search optimises), for labelling pictures.  Steps the estimate cannot
-    block into the buffer are labelled with what is known."""
-    from tncc.isa.timing import best_dataflow, estimate_contraction
-
-    sizes = plan.network.sizes()
-    dtype = plan.network.dtype
+    from the order search's per-step cost (``passes.order.hardware``, the
+    machine's cost model applied to the step's tiling), for labelling
+    pictures.  Steps that cannot be tiled into the buffer are labelled with
+    what is known."""
+    from tncc.passes.order.hardware import step_estimate
 
     def cost(step: Step) -> dict[str, float]:
-        b, m, n, k = step_shape(step, sizes)
         try:
-            if step.dataflow:
-                est = estimate_contraction(arch, b, m, n, k, step.dataflow, dtype)
-            else:
-                _, est = best_dataflow(arch, b, m, n, k, dtype)
+            est = step_estimate(plan, step, arch)  # type: ignore[arg-type]
         except TnccError:
             return {}
         return {"cycles": est.cycles, "energy pJ": est.energy_pj}

@@ -6,8 +6,8 @@ multiset of leaves (value name and use-site indices) they contract and the
 indices they keep.  Two statements whose trees both contain a value can
 compute it once.  A *node* is a value in one axis order (its layout; ``None``
 where layouts are free).  A *transition* makes a node from one or two child
-nodes with one dataflow and one operand orientation, at a cost taken from the
-machine's cost functions (or the step's MACs/size when no machine is given).
+nodes in one operand orientation, at the cost of its tiling under the
+machine's cost model (the tiler picks the dataflow) (or the step's MACs/size when no machine is given).
 
 Leaves are free nodes.  Each statement's root value, in the statement's index
 order, must be made.  :mod:`.select` picks the transitions with CP-SAT.
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from tncc.ir import DType
-from tncc.passes.order.hardware import classify, dataflows, gemm_layout, single_cost, step_cost
+from tncc.passes.order.hardware import gemm_layout, single_cost, step_cost
 from tncc.passes.order.paths import SSAPath
 
 LeafKey = tuple[str, tuple[str, ...]]
@@ -179,15 +179,16 @@ class CandidateDag:
                 child_sets = [nodes_of(k) for k in opt]
                 if any(not cs for cs in child_sets):
                     continue
+                root = bool(finals)
                 if len(opt) == 1:
                     for a in child_sets[0]:
                         for fin in (finals if finals and not self.layouts_free else [None]):
-                            cands.extend(self._unary(a, kept, fin))
+                            cands.extend(self._unary(a, kept, fin, root))
                     continue
                 for a in child_sets[0]:
                     for b in child_sets[1]:
                         for fin in ([None] + finals if finals and not self.layouts_free else [None]):
-                            cands.extend(self._binary(a, b, kept, fin))
+                            cands.extend(self._binary(a, b, kept, fin, root))
             # keep the layouts whose cheapest way to be made is cheapest
             best_by_layout: dict[Any, int] = {}
             for rank, layout, _ in cands:
@@ -213,9 +214,9 @@ class CandidateDag:
                 if nid is not None:
                     self.nodes[nid].root_of.append(st)
 
-    def _binary(self, a: int, b: int, kept: frozenset[str], final: tuple[str, ...] | None) -> list:
+    def _binary(self, a: int, b: int, kept: frozenset[str], final: tuple[str, ...] | None, root: bool) -> list:
         na, nb = self.nodes[a], self.nodes[b]
-        ia, ib = tuple(na.kept) if na.layout is None else na.layout, tuple(nb.kept) if nb.layout is None else nb.layout
+        ia, ib = _axes(na), _axes(nb)
         macs = math.prod(self.sizes[i] for i in set(ia) | set(ib))
         size = math.prod(self.sizes[i] for i in kept)
         out = []
@@ -229,22 +230,23 @@ class CandidateDag:
                 words, layout = 0, None
             else:
                 words, layout = gemm_layout(la, lb, result, final, self.sizes)
-            for df in dataflows(self.arch, bool(classify(la, lb, result)[0])):
-                c = step_cost(self.arch, self.dtype, self.sizes, la, lb, result, df, words)
-                if c is None:
-                    continue
-                out.append((c.cycles, layout, Transition(-1, (first, second), df, macs, size, c.cycles, c.energy_pj, words)))
+            leaves = (self.nodes[first].leaf is not None, self.nodes[second].leaf is not None)
+            c = step_cost(self.arch, self.dtype, self.sizes, la, lb, result, words, leaves, root)
+            if c is None:
+                continue
+            out.append((c.cycles, layout, Transition(-1, (first, second), c.dataflow, macs, size, c.cycles,
+                                                     c.energy_pj, words)))
         return out
 
-    def _unary(self, a: int, kept: frozenset[str], final: tuple[str, ...] | None) -> list:
+    def _unary(self, a: int, kept: frozenset[str], final: tuple[str, ...] | None, root: bool) -> list:
         na = self.nodes[a]
-        ia = na.layout if na.layout is not None else na.leaf[1]
+        ia = _axes(na)
         macs = math.prod(self.sizes[i] for i in ia)
         size = math.prod(self.sizes[i] for i in kept)
         if self.arch is None:
             return [(macs, None, Transition(-1, (a,), "", macs, size))]
         result = tuple(final) if final is not None else tuple(i for i in ia if i in kept)
-        c = single_cost(self.arch, self.dtype, self.sizes, ia, result)
+        c = single_cost(self.arch, self.dtype, self.sizes, ia, result, na.leaf is not None, root)
         layout = None if self.layouts_free else result
         return [(c.cycles, layout, Transition(-1, (a,), c.dataflow, macs, size, c.cycles, c.energy_pj, c.shape_words))]
 
@@ -262,6 +264,17 @@ class CandidateDag:
     def nbytes(self, node: int) -> int:
         item = self.dtype.accumulator.nbytes if self.dtype.is_int else self.dtype.nbytes
         return math.prod(self.sizes[i] for i in self.nodes[node].kept) * item
+
+
+def _axes(node: Node) -> tuple[str, ...]:
+    """A node's axis order for costing: its layout, a leaf's stored order, or
+    (layouts free) its indices sorted, so that costs do not depend on the
+    iteration order of a set."""
+    if node.layout is not None:
+        return node.layout
+    if node.leaf is not None:
+        return node.leaf[1]
+    return tuple(sorted(node.kept))
 
 
 def _pareto(cands: list) -> list:

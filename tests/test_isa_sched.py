@@ -6,7 +6,7 @@ import pytest
 
 from tncc.errors import TnccError
 from tncc.isa.table import Unit
-from tncc.runtime.sched import Scheduler
+from tncc.isa.sched import Scheduler
 
 
 def test_units_run_independently_until_a_semaphore_orders_them() -> None:

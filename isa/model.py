@@ -1,0 +1,241 @@
+"""The machine's cost model: one place where cycles and energy are composed.
+
+Every decision the compiler takes on the machine asks this module: the
+order search's hardware stage (the cost of a step in a dataflow), the tiler
+(a tile shape's cycles, a blocking's DRAM cycles), co-scheduling (a step's
+DMA and compute sides) and the choice between lowerings (a program's
+makespan).  It is built only from the ISA table's timing classes
+(:data:`tncc.isa.timing.COST_BY_CLASS`, the functions the emulator charges)
+and the architecture file; nothing here knows about plans or passes.
+
+Two levels, with what each promises:
+
+* :func:`program_cycles` costs a *program*: every instruction through its
+  timing class, tiles with the bank-conflict passes of their descriptors,
+  the units overlapping through the program's own SIGNAL/WAIT pairs in the
+  emulator's scheduler (:class:`tncc.isa.sched.Scheduler`).  Nothing the
+  timing depends on needs the data, so on programs the emulator accepts the
+  makespan is the emulator's, exactly (a test holds them equal), and so are
+  the per-statement figures (:class:`ProgramCost`).
+* :class:`StepWork` / :func:`step_cost` cost one contraction step from what
+  its tiling decided (the tile runs, the GEMMs, the SHAPE words and the DRAM
+  transfers), before any code exists: the work of each unit with the
+  program-level overlap replaced by ``max(compute, dma)`` (the lowering
+  loads a step's operands under the previous step's compute).  It is what
+  the order search adds up; how close the sum comes to the program is
+  stated (and tested) where it is used, in ``tncc.passes.estimate``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Sequence
+
+from tncc.isa import timing
+from tncc.isa.arch import Arch
+from tncc.isa.program import Program, TileDesc
+from tncc.isa.sched import Scheduler
+from tncc.isa.table import NO_SRC, TABLE, Opcode
+
+_SYNC = frozenset({Opcode.SIGNAL, Opcode.WAIT, Opcode.NOP})  # no work of a statement's own
+
+_FIELDS = {op: tuple((f.name, f.ref.value if f.ref is not None else None) for f in s.fields)
+           for op, s in TABLE.items()}
+
+
+# -- a program: exact ---------------------------------------------------------------------
+
+
+def tile_passes(desc: TileDesc, arch: Arch) -> tuple[int, int, int]:
+    """Conflict passes of a tile's A and B beats and of its drain."""
+    return _passes(desc.a.port_dims, desc.b.port_dims, desc.c.dims, arch.buffer.banks, arch.red.ports)
+
+
+@lru_cache(maxsize=8192)
+def _passes(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...], c: tuple[tuple[int, int], ...],
+            banks: int, rports: int) -> tuple[int, int, int]:
+    return (timing.conflict_passes(timing.affine_offsets(a), banks),
+            timing.conflict_passes(timing.affine_offsets(b), banks),
+            timing.drain_passes(timing.affine_offsets(c), rports, banks))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramCost:
+    """The modelled run of a program: its makespan and, per source statement
+    (index into ``Program.statements``), the cycle at which its last
+    instruction that does work (not SIGNAL, WAIT or NOP) ends."""
+
+    cycles: int
+    statement_ends: tuple[tuple[int, int], ...]
+
+    def statement_cycles(self) -> dict[int, int]:
+        """Each statement's share of the makespan: statements in the order
+        their last instructions end, each charged the cycles from the end of
+        the one before to its own (so the shares add up to the makespan when
+        the last instruction belongs to a statement)."""
+        return frontier_shares(dict(self.statement_ends))
+
+
+def frontier_shares(ends: dict[int, int]) -> dict[int, int]:
+    """Shares of a makespan from each statement's last end (see
+    :meth:`ProgramCost.statement_cycles`); the emulator's records give the
+    same figures through the same function."""
+    out: dict[int, int] = {}
+    prev = 0
+    for src, end in sorted(ends.items(), key=lambda kv: (kv[1], kv[0])):
+        out[src] = end - prev
+        prev = end
+    return out
+
+
+def program_cost(program: Program, arch: Arch) -> ProgramCost:
+    """The run the emulator would time for ``program`` on ``arch`` (module doc)."""
+    sched = Scheduler(trace=False)
+    fns = {op: timing.COST_BY_CLASS[s.timing_class] for op, s in TABLE.items()}
+    passes: dict[int, tuple[int, int, int]] = {}
+    costs: dict[tuple[Any, ...], timing.Cost] = {}
+    ends: dict[int, int] = {}
+    refill = True
+    for ins in program.instructions:
+        op = ins.opcode
+        if op is Opcode.HALT:
+            break
+        if op is Opcode.WAIT:
+            sched.wait(ins.fields[0], ins.fields[1], "", "", {})
+        elif op in (Opcode.DIST, Opcode.RED):
+            refill = True
+        key: tuple[Any, ...] = (op, ins.fields)
+        if op is Opcode.CTILE:
+            key = (op, ins.fields, refill)
+        cost = costs.get(key)
+        if cost is None:
+            ops = {name: (getattr(program, ref)[v] if ref is not None else v)
+                   for (name, ref), v in zip(_FIELDS[op], ins.fields)}
+            if op is Opcode.CTILE:
+                d = program.tiles[ins.tile]
+                p = passes.get(ins.tile)
+                if p is None:
+                    p = passes[ins.tile] = tile_passes(d, arch)
+                points = 1
+                for row in d.loops:
+                    points *= row[0]
+                ops.update(passes=p, points=points, refill=refill)
+            cost = costs[key] = fns[op](arch, ops)
+        if op is Opcode.CTILE:
+            refill = False
+        _, end = sched.charge(TABLE[op].unit(ins.fields), cost, "", {})
+        if op is Opcode.SIGNAL:
+            sched.signal(ins.fields[0], ins.fields[1])
+        if op not in _SYNC and ins.src != NO_SRC and end > ends.get(ins.src, -1):
+            ends[ins.src] = end
+    return ProgramCost(sched.makespan(), tuple(sorted(ends.items())))
+
+
+def program_cycles(program: Program, arch: Arch) -> int:
+    """The makespan the emulator would report for ``program`` on ``arch``."""
+    return program_cost(program, arch).cycles
+
+
+# -- a step, before code exists ------------------------------------------------------------
+
+
+def shape_fill(arch: Arch) -> int:
+    """Cycles a new tile shape pays once: the pipeline fill plus
+    reconfiguring both distribution networks and the reduction network."""
+    return timing.tile_fill(arch) + 2 * arch.dist.reconfig_cycles + arch.red.reconfig_cycles
+
+
+def tile_run_cycles(arch: Arch, beats: int, drained: int, count: int, passes: tuple[int, int, int] = (1, 1, 1),
+                    fill: int | None = None) -> int:
+    """Cycles of ``count`` runs of one fetta tile shape of ``beats`` beats
+    draining ``drained`` words, with conflict passes ``passes`` (A, B, drain)
+    and ``fill`` cycles up front (default :func:`shape_fill`)."""
+    if count <= 0:
+        return 0
+    pa, pb, pc = passes
+    t = timing.tile_timing(arch, beats, pa, pb, drained, pc)
+    return timing.tile_sequence_cycles(t, count, shape_fill(arch) if fill is None else fill)
+
+
+def transfers_cycles(arch: Arch, transfers: int, nbytes: float) -> float:
+    """DMA-unit cycles of ``transfers`` transfers moving ``nbytes`` bytes in
+    all (each pays the DRAM latency; the DMA unit runs them one at a time)."""
+    return transfers * arch.dram.latency + nbytes / arch.dram.bytes_per_cycle
+
+
+@dataclass(frozen=True, slots=True)
+class TileRun:
+    """``count`` runs of one fetta tile shape (see :func:`tile_run_cycles`)."""
+
+    beats: int
+    drained: int
+    count: int
+    operand_words: int  # words the A and B streams deliver per run
+    passes: tuple[int, int, int] = (1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class StepWork:
+    """What one step does on the machine, as its tiling decided: fetta tile
+    runs, systolic GEMMs ``(m, n, k, count)``, SHAPE words (systolic), and the DRAM
+    transfers it loads and stores, as ``(bytes, count)`` pairs."""
+
+    macs: int
+    runs: tuple[TileRun, ...] = ()
+    gemms: tuple[tuple[int, int, int, int], ...] = ()
+    shape_words: int = 0
+    loads: tuple[tuple[int, int], ...] = ()
+    stores: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StepCost:
+    """Modelled cycles of one step: its array side, its DMA side, and the
+    step as the lowering runs it (:func:`step_cost`); energy in pJ."""
+
+    compute: int
+    dma: int
+    cycles: int
+    energy_pj: float
+
+
+def compute_cycles(arch: Arch, work: StepWork) -> int:
+    """Array-side cycles of ``work``: tile runs one after the other (each
+    shape pays its fill), GEMMs by SCALE-Sim's formula, SHAPE passes one
+    read and one write per word at the buffer's bandwidth."""
+    total = sum(tile_run_cycles(arch, r.beats, r.drained, r.count, r.passes) for r in work.runs)
+    total += sum(c * timing.gemm_cycles(arch, m, n, k) for m, n, k, c in work.gemms)
+    if work.shape_words:
+        total += timing.shape_cycles(arch, work.shape_words)
+    return total
+
+
+def dma_cycles(arch: Arch, work: StepWork) -> int:
+    """DMA-unit cycles of ``work``'s transfers."""
+    return sum(c * timing.dma_cycles(arch, b) for b, c in (*work.loads, *work.stores))
+
+
+def step_cost(arch: Arch, work: StepWork) -> StepCost:
+    """The step's cycles, ``max(compute, dma)``: the lowering loads a step's
+    operands ahead, under the previous step's compute, and stores its result
+    under the next one's, so within a sequence of steps each unit's work
+    hides the other's.  Energy from the arch file's per-event table."""
+    comp, dma = compute_cycles(arch, work), dma_cycles(arch, work)
+    operand_words = sum(r.operand_words * r.count for r in work.runs)
+    drained = sum(r.drained * r.count for r in work.runs)
+    moved = sum(b * c for b, c in (*work.loads, *work.stores))
+    word_bytes = arch.buffer.word_bytes
+    buf_words = operand_words + drained + 2 * work.shape_words + moved // word_bytes
+    buf_words += sum(c * (m * k + k * n + m * n) for m, n, k, c in work.gemms)
+    reconfigs = len(work.runs) * 3
+    energy = timing.energy_pj(arch, macs=work.macs, buffer_words=buf_words, dram_bytes=moved,
+                              hops=timing.network_hops(arch, operand_words, drained), reconfigs=reconfigs)
+    return StepCost(comp, dma, max(comp, dma), float(sum(energy.values())))
+
+
+def sequence_cycles(arch: Arch, costs: Sequence[StepCost], first_load: int, last_store: int) -> int:
+    """Cycles of steps run in order: each step as :func:`step_cost` says, plus
+    what nothing hides, the DRAM latency and bytes of the first load and of
+    the last store."""
+    return sum(c.cycles for c in costs) + first_load + last_store
