@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
-import sys
+from typing import Callable
 
 from tncc.compiled import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
@@ -23,6 +22,8 @@ gradients as d_<name>); --outputs writes every output under its .tn name
 (gradients as d_<name>).  --json writes the report (keys network, arch,
 cycles, array_cycles, macs, utilization, energy_pj, dram_bytes, match,
 max_rel_err and more); --trace writes a Chrome trace (open in Perfetto).
+'-' is standard output for any of them (one at a time); the printed report
+is then left out.  Files are written before the report is printed.
 
 exit status: 0 all outputs match, 3 some output does not, 1 bad input.
 
@@ -60,14 +61,28 @@ def _read_npz(path: str) -> dict:
         raise TnccError(f"{path}: not a readable .npz archive ({exc.__class__.__name__}: {exc})") from None
 
 
-def _write_npz(path: str, arrays: dict) -> None:
+def npz_bytes(arrays: dict) -> bytes:
+    """The ``.npz`` archive of ``arrays`` (one entry per name)."""
     import numpy as np
-
-    from tncc.io import atomic_write_bytes
 
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def write_outputs(files: list[tuple[str | None, "str | bytes | Callable[[], str | bytes]"]], status: int) -> None:
+    """Write each (option value, data) whose value is set -- every file before
+    standard output -- so that a failing pipe cannot lose a file; an error
+    keeps the command's verdict ``status`` (a mismatch stays 3)."""
+    from tncc.io import STDOUT, OutputError, write_output
+
+    ordered = [f for f in files if f[0] and f[0] != STDOUT] + [f for f in files if f[0] == STDOUT]
+    for path, data in ordered:
+        try:
+            write_output(path, data() if callable(data) else data)  # type: ignore[arg-type]
+        except OutputError as err:
+            err.status = max(err.status, status)
+            raise
 
 
 def format_report(rep: dict, emu_report) -> str:
@@ -88,17 +103,21 @@ def format_report(rep: dict, emu_report) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from tncc.compiled import compile as tncc_compile
-    from tncc.io import atomic_write_text
+    from tncc.io import one_stdout
 
+    # Two outputs cannot share standard output; say so before any work.
+    to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     inputs = _read_npz(args.inputs) if args.inputs else None
     compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective)
     res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
-    print(format_report(res.report, res.emulator_report))
-    if args.outputs:
-        _write_npz(args.outputs, res.outputs)
-    if args.json:
-        atomic_write_text(args.json, json.dumps(res.report, indent=1, default=float) + "\n")
-    if args.trace:
-        atomic_write_text(args.trace, json.dumps({"traceEvents": res.trace}) + "\n")
-    sys.stdout.flush()
-    return 0 if res.match else 3
+    status = 0 if res.match else 3
+    from tncc.jsonsafe import dumps
+
+    write_outputs([
+        (args.outputs, lambda: npz_bytes(res.outputs)),
+        (args.json, lambda: dumps(res.report, indent=1) + "\n"),
+        (args.trace, lambda: dumps({"traceEvents": res.trace}) + "\n"),
+        # The human report goes last, and only when standard output is not an output file.
+        (None if to_stdout else "-", lambda: format_report(res.report, res.emulator_report) + "\n"),
+    ], status)
+    return status

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import zipfile
 from typing import Any
 
@@ -16,7 +15,9 @@ it on an architecture with a different fingerprint is an error unless
 --ignore-fingerprint is given.  Inputs come from an .npz file (one array per
 input symbol); missing inputs get seeded random values.  Prints the report;
 --json, --trace and --outputs write the report, a Chrome trace (open it in
-Perfetto) and the outputs (.npz)."""
+Perfetto) and the outputs (.npz); '-' is standard output for any one of
+them (the printed report is then left out).  Files are written before the
+report is printed."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,10 +53,10 @@ def _read_npz(path: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
+    from tncc.commands.run import npz_bytes, write_outputs
     from tncc.errors import TnccError
-    from tncc.io import atomic_write_bytes, atomic_write_text
+    from tncc.io import one_stdout
+    from tncc.jsonsafe import dumps
     from tncc.runtime import DEFAULT_STEP_LIMIT, Emulator, load
 
     program = load(args.file)
@@ -63,16 +64,13 @@ def run(args: argparse.Namespace) -> int:
     limit = DEFAULT_STEP_LIMIT if args.step_limit is None else args.step_limit
     if limit < 1:
         raise TnccError(f"--step-limit must be positive, got {limit}")
+    to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     emu = Emulator(program, args.arch, check_fingerprint=not args.ignore_fingerprint)
     result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace), strict_sync=args.check_sync)
-    if args.outputs:
-        buf = io.BytesIO()
-        np.savez(buf, **result.outputs)
-        atomic_write_bytes(args.outputs, buf.getvalue())
-    if args.json:
-        atomic_write_text(args.json, result.report.to_json())
-    if args.trace:
-        atomic_write_text(args.trace, json.dumps({"traceEvents": result.trace, "displayTimeUnit": "ns"}))
-    if not args.quiet:
-        print(result.report.format())
+    write_outputs([
+        (args.outputs, lambda: npz_bytes(result.outputs)),
+        (args.json, lambda: result.report.to_json()),
+        (args.trace, lambda: dumps({"traceEvents": result.trace, "displayTimeUnit": "ns"})),
+        (None if to_stdout or args.quiet else "-", lambda: result.report.format() + "\n"),
+    ], 0)
     return 0
