@@ -11,7 +11,11 @@ Errors in the comparison are reported as ``max_rel_err``: for each output
 the output's scale), the maximum over outputs.  ``match`` holds when every
 element satisfies ``|got - ref| <= atol * max(1, max |ref|) + rtol * |ref|``
 with the dtype's ``(rtol, atol)`` (``tncc.reference.tolerance``): the
-absolute part scales with the output, so inputs need not be O(1).
+absolute part scales with the output, so inputs need not be O(1).  Values
+that are not finite follow :mod:`tncc.agreement`: NaN (or the same infinity)
+in the same place agrees, and an element where only the reference
+overflowed, while a float64 recomputation agrees with the emulator, is
+counted in ``reference_overflow`` and not held against the program.
 """
 
 from __future__ import annotations
@@ -115,6 +119,7 @@ class Compiled:
 
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False) -> RunResult:
         """Emulate the program and compare every output with the reference."""
+        from tncc.agreement import compare_output
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
 
@@ -125,21 +130,26 @@ class Compiled:
         ref = evaluate(self.network, values)
         tol = tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}
-        match, worst = True, 0.0
+        match, worst, overflow = True, 0.0, 0
         per_output = {}
+        ref64: dict[str, np.ndarray] = {}
+
+        def recompute(name: str) -> np.ndarray:
+            # The float64 reference, computed once and only when some output needs it.
+            if not ref64:
+                ref64.update(evaluate(self.network, values, float64=True))
+            return ref64[name]
+
         for name in self.network.outputs:
             got = np.asarray(res.outputs[name]).reshape(self.network.shape(name))
-            want = np.asarray(ref[name])
             outputs[name] = got
-            g64, w64 = got.astype(np.float64), want.astype(np.float64)
-            err = float(np.max(np.abs(g64 - w64), initial=0.0))
-            scale = max(float(np.max(np.abs(w64), initial=0.0)), 1e-30)
-            # atol scales with the output's magnitude (>= 1): user inputs need not be O(1).
-            ok = bool(np.allclose(g64, w64, rtol=tol.rtol, atol=tol.atol * max(1.0, scale)))
-            per_output[name] = {"match": ok, "max_abs_err": err, "max_rel_err": err / scale}
-            match = match and ok
-            worst = max(worst, err / scale)
+            agr = compare_output(got, np.asarray(ref[name]), tol, lambda name=name: recompute(name))
+            per_output[name] = agr.to_dict()
+            match = match and agr.match
+            worst = max(worst, agr.max_rel_err)
+            overflow += agr.reference_overflow
         report = self.report(res.report, match, worst, per_output)
+        report["reference_overflow"] = overflow
         return RunResult(outputs, report, match, worst, dict(ref), res.report, res.trace)
 
     def report(self, rep: Any, match: bool, worst: float, per_output: dict[str, Any]) -> dict[str, Any]:

@@ -91,6 +91,16 @@ def format_report(rep: dict, emu_report) -> str:
     for name, o in rep["outputs"].items():
         lines.append(f"  output {name}: {'ok' if o['match'] else 'MISMATCH'}  max abs err {o['max_abs_err']:.3g}"
                      f"  max rel err {o['max_rel_err']:.3g}")
+        if o.get("detail"):
+            lines.append(f"    {o['detail']}")
+        same = [f"{o[k]} {what}" for k, what in (("nan_agree", "NaN"), ("inf_agree", "infinite"))
+                if o.get(k)]
+        if same:
+            lines.append(f"    {' and '.join(same)} element(s) in the same place in both (agree)")
+        if o.get("reference_overflow"):
+            lines.append(f"    note: the reference overflowed at {o['reference_overflow']} element(s) in numpy's "
+                         "summation order, where a float64 recomputation is finite and agrees with the "
+                         "emulator; not counted against the program")
     lines.append(f"  compiled in {rep['compile_seconds']:.2f} s: {rep['instructions']} instructions,"
                  f" {rep['shape_instructions']} SHAPE")
     if rep["spilled"]:
