@@ -109,7 +109,11 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
 
     Each leaf draws from its own generator seeded by ``(seed, crc32(name))`` so
     adding a tensor does not change the others.  int8 leaves are uniform in
-    -4..4; float leaves are standard normal scaled so results stay O(1)."""
+    -4..4; float leaves are standard normal scaled so results stay O(1).
+    ``seed`` is an integer from 0 to 2**64 - 1."""
+    from tncc.options import check_seed
+
+    seed = check_seed(seed)
     _check_size(net)
     scales = _leaf_scales(net) if not net.dtype.is_int else {}
     out: dict[str, np.ndarray] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import TYPE_CHECKING, Sequence
+from tncc.options import seed_arg
 
 if TYPE_CHECKING:
     from tncc.compare import Config
@@ -53,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="ARCH/ORDER",
                    help="the configuration ratios divide by (default: the first)")
     p.add_argument("--inputs", metavar="IN.npz", help="input arrays by .tn name (default: seeded random)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the random inputs (default 0)")
     p.add_argument("--json", metavar="OUT.json", help="write the comparison as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT.csv", help="write one CSV row per configuration ('-' for standard output)")
     p.add_argument("--plot", metavar="OUT.png", help="bar chart of the cycle breakdown (needs matplotlib)")

@@ -8,6 +8,7 @@ from typing import Callable
 
 from tncc.compiled import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
+from tncc.options import seed_arg
 
 HELP = "compile a .tn program, run it on the emulator and check it against numpy"
 DESCRIPTION = """\
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--order", metavar="NAME", default="csse", help=ORDER_HELP)
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the random inputs (default 0)")
+    parser.add_argument("--seed", type=seed_arg, default=0, metavar="S", help="seed of the random inputs (default 0)")
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON")

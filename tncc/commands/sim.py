@@ -6,6 +6,7 @@ import argparse
 import io
 import zipfile
 from typing import Any
+from tncc.options import seed_arg
 
 HELP = "run a binary program (.tnb) on the emulator and report cycles, utilisation and energy"
 DESCRIPTION = """\
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the outputs here")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON here")
     parser.add_argument("--trace", metavar="TRACE.json", help="write a Chrome trace here")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="seed of the random inputs (default 0)")
     parser.add_argument("--step-limit", type=int, default=None, metavar="N",
                         help="stop with an error after N instructions")
     parser.add_argument("--check-sync", action="store_true",
