@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import TYPE_CHECKING, Sequence
+from tncc.guard import add_option as add_memory_option
 from tncc.options import seed_arg
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="OUT.json", help="write the comparison as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT.csv", help="write one CSV row per configuration ('-' for standard output)")
     p.add_argument("--plot", metavar="OUT.png", help="bar chart of the cycle breakdown (needs matplotlib)")
+    add_memory_option(p)
 
 
 def baseline_index(cfgs: "Sequence[Config]", wanted: str | None) -> int:
@@ -100,8 +102,12 @@ def run(args: argparse.Namespace) -> int:
     if args.inputs:
         inputs = load_inputs(args.inputs)
         check_inputs(net, inputs, where=args.inputs)
-    cmp = run_comparison(args.file, archs, orders, network=args.network, inputs=inputs, seed=args.seed,
-                         baseline=baseline, no_reuse=args.no_reuse)
+    from tncc import guard
+
+    with guard.limit(args.max_memory):
+        guard.check_run(net)  # once, before any configuration compiles
+        cmp = run_comparison(args.file, archs, orders, network=args.network, inputs=inputs, seed=args.seed,
+                             baseline=baseline, no_reuse=args.no_reuse)
     status = 1 if cmp.failures else (0 if cmp.all_match else 3)
     write_outputs([
         (args.json, lambda: to_json(cmp)),

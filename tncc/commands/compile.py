@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tncc.compiled import OBJECTIVES, ORDER_HELP
+from tncc.guard import add_option as add_memory_option
 
 HELP = "compile a .tn program and print the IR of one stage"
 
@@ -39,13 +40,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=ORDER_HELP)
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
+    add_memory_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from tncc.driver import compile_file, get_stage
     from tncc.io import STDOUT, write_output
 
-    ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args))
+    from tncc import guard
+
+    with guard.limit(args.max_memory):
+        ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args))
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
     if args.output and args.output.endswith(".tnb") and args.emit == "asm":
         from tncc.isa.encoding import encode

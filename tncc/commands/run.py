@@ -8,6 +8,7 @@ from typing import Callable
 
 from tncc.compiled import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
+from tncc.guard import add_option as add_memory_option
 from tncc.options import seed_arg
 
 HELP = "compile a .tn program, run it on the emulator and check it against numpy"
@@ -47,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON")
     parser.add_argument("--trace", metavar="TRACE.json", help="write a Chrome trace of the run")
+    add_memory_option(parser)
 
 
 def _read_npz(path: str) -> dict:
@@ -113,14 +115,20 @@ def format_report(rep: dict, emu_report) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.compiled import compile as tncc_compile
     from tncc.io import one_stdout
 
     # Two outputs cannot share standard output; say so before any work.
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
+    from tncc import guard
+    from tncc.compiled import compile_network
+    from tncc.frontend import load_network
+
     inputs = _read_npz(args.inputs) if args.inputs else None
-    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective)
-    res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
+    with guard.limit(args.max_memory):
+        net = load_network(args.file, args.network)
+        guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
+        compiled = compile_network(net, args.arch, args.order, args.objective)
+        res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
     status = 0 if res.match else 3
     from tncc.jsonsafe import dumps
 

@@ -6,6 +6,7 @@ import argparse
 import io
 import zipfile
 from typing import Any
+from tncc.guard import add_option as add_memory_option
 from tncc.options import seed_arg
 
 HELP = "run a binary program (.tnb) on the emulator and report cycles, utilisation and energy"
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fail if the units' timing overlaps accesses that program order separates "
                              "(a missing SIGNAL/WAIT)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    add_memory_option(parser)
 
 
 def _read_npz(path: str) -> dict[str, Any]:
@@ -67,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
         raise TnccError(f"--step-limit must be positive, got {limit}")
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     emu = Emulator(program, args.arch, check_fingerprint=not args.ignore_fingerprint)
-    result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace), strict_sync=args.check_sync)
+    from tncc import guard
+
+    with guard.limit(args.max_memory):
+        result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace),
+                         strict_sync=args.check_sync)
     write_outputs([
         (args.outputs, lambda: npz_bytes(result.outputs)),
         (args.json, lambda: result.report.to_json()),
