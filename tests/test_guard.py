@@ -182,3 +182,24 @@ def test_reference_along_the_plan_equals_numpys_path(name: str) -> None:
             scale = max(1.0, float(np.abs(a[k]).max(initial=0.0)))
             np.testing.assert_allclose(b[k], a[k], rtol=1e-9, atol=1e-9 * scale)
             assert math.isfinite(scale)
+
+
+def test_too_deep_a_program_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Plans are walked recursively; the command line raises Python's limit
+    and turns what still overflows it into one line."""
+    import sys
+
+    import tncc.commands.check as check
+
+    def deep(args: object) -> int:
+        assert sys.getrecursionlimit() >= 10_000
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(check, "run", deep)
+    src = _write(tmp_path, "x.tn", HUGE)
+    from tncc.cli import main as fresh_main  # builds its parser from the patched module
+
+    assert fresh_main(["check", str(src)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the program is nested too deeply") and "Traceback" not in err

@@ -76,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     status = 1
+    # Plans are trees walked recursively: a statement of a thousand operands
+    # in left-to-right order is a thousand levels deep, past Python's default
+    # limit.  Python-to-Python calls do not grow the C stack, so a higher
+    # limit is safe; a deeper program still gets a message, not a traceback.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     try:
         status = int(args._run(args) or 0)
         write_stdout("")  # flush now: a closed pipe or full disk is reported, not lost at exit
@@ -86,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(err.render(), 1)
     except KeyboardInterrupt:
         return _fail("tncc: interrupted", 130)
+    except RecursionError:
+        return _fail(f"error: the program is nested too deeply for tncc (a contraction tree more than about "
+                     f"{RECURSION_LIMIT:,} levels deep); split its longest statement into several", 1)
     except OSError as exc:
         # A print() that filled the pipe's buffer and found it closed, or a
         # full disk under standard output: one line, never a traceback, and
@@ -95,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
 
 
+RECURSION_LIMIT = 10_000
 _STDOUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
