@@ -128,8 +128,8 @@ def _perturbed_reference(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real: Callable = ref.evaluate
 
-    def off(net, values):  # type: ignore[no-untyped-def]
-        return {k: np.asarray(v) + 1.0 for k, v in real(net, values).items()}
+    def off(net, values, **kw):  # type: ignore[no-untyped-def]
+        return {k: np.asarray(v) + 1.0 for k, v in real(net, values, **kw).items()}
 
     monkeypatch.setattr(ref, "evaluate", off)
 
