@@ -171,12 +171,10 @@ def test_dash_is_stdout_for_every_file_option(small: Path, tmp_path: Path, monke
     assert not (tmp_path / "-").exists()
 
 
-def test_binary_outputs_to_stdout(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_binary_outputs_to_stdout(small: Path, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
     """--outputs - writes the .npz archive itself to standard output."""
-    r = subprocess.run([sys.executable, "-m", "tncc", "run", str(small), "--outputs", "-"], capture_output=True,
-                       cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    with np.load(io.BytesIO(r.stdout)) as z:
+    assert main(["run", str(small), "--outputs", "-"]) == 0
+    with np.load(io.BytesIO(capfdbinary.readouterr().out)) as z:
         assert z.files == ["y"] and z["y"].shape == (4, 2)
 
 

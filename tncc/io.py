@@ -190,6 +190,10 @@ def stdout_error(exc: OSError) -> OutputError:
 def write_stdout(data: str | bytes) -> None:
     """Write ``data`` to standard output and flush it, so a closed pipe or a
     full disk is an :class:`OutputError` here, not a traceback at exit."""
+    if sys.stdout is None:  # started with descriptor 1 closed
+        if data:
+            raise OutputError("standard output: it is closed")
+        return
     try:
         if isinstance(data, bytes):
             sys.stdout.flush()
