@@ -203,3 +203,12 @@ def test_too_deep_a_program_is_a_message(tmp_path: Path, monkeypatch: pytest.Mon
     assert fresh_main(["check", str(src)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: the program is nested too deeply") and "Traceback" not in err
+
+
+def test_a_long_tiling_is_announced(capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = int(guard.SLOW_SECONDS / guard.BLOCK_SECONDS) + 1000
+    with guard.limit(1 << 40):
+        guard.check_blocks(blocks, "y", None, "x.tn:3:1: statement `y`")
+        guard.check_blocks(blocks, "y", None, "x.tn:3:1: statement `y`")  # announced once
+    err = capsys.readouterr().err
+    assert err.count("note: statement 'y' is tiled into") == 1 and "minute" in err
