@@ -205,14 +205,12 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         # compiled cycles of the choice and of the MAC-optimal one decide.
         flops = _emit(items, base, arch)
         if flops != steps:
-            from tncc.passes.estimate import estimate_plan
-
-            mine = estimate_plan(Plan(net, steps, objective), arch).cycles
-            theirs = estimate_plan(Plan(net, flops, objective), arch).cycles
-            if theirs < mine:
+            mine = _compiled_cycles(Plan(net, steps, objective), arch)
+            theirs = _compiled_cycles(Plan(net, flops, objective), arch)
+            if theirs is not None and (mine is None or theirs < mine):
                 steps = flops
                 notes.append(f"the MAC-optimal choice compiles faster ({theirs} against {mine} cycles) and is kept")
-            else:
+            elif mine is not None:
                 notes.append(f"compiled: {mine} cycles against {theirs} for the MAC-optimal choice")
     status = "OPTIMAL" if all_optimal else "/".join(sorted(statuses))
     shared = _shares_values(steps)
@@ -229,6 +227,20 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
     plan.verify()
     return plan
+
+
+def _compiled_cycles(plan: Plan, arch: Any) -> int | None:
+    """The cycles of ``plan`` as compiled (``passes.estimate``), or None when
+    it cannot be compiled (an intermediate of too many indices, a step the
+    buffer cannot hold)."""
+    from tncc.guard import check_plan
+    from tncc.passes.estimate import estimate_plan
+
+    try:
+        check_plan(plan)
+        return estimate_plan(plan, arch).cycles
+    except TnccError:
+        return None
 
 
 def _emit(items: Sequence[Contraction], where: Mapping[str, tuple], arch: Any) -> tuple:
