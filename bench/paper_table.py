@@ -21,6 +21,15 @@ parameters are not public, so these are context, not a target).
     python bench/paper_table.py                    # the full sweep (long)
     python bench/paper_table.py --family "TT attention" --json out.json
     python bench/paper_table.py --reuse --tokens 1,128   # plus what reuse saves
+    python bench/paper_table.py --quick --buffers 64,128,256,1024   # the buffer sweep
+
+The buffer sweep (``--buffers``, KiB; by default 64, 128, 256 and 1024, only
+64 with ``--quick``) compiles every workload on ``fetta`` with that buffer
+under the CSSE and the FLOP-only orders, emulates both and prints their
+cycles, the ratio (FLOP-only over CSSE: above 1 the hardware-aware search
+paid), and the machine model's error against the emulator: for the
+compiled program (exact by construction) and for the per-step sum the
+search's CP-SAT stage minimises (``passes.order.hardware.plan_costs``).
 """
 
 from __future__ import annotations
@@ -124,6 +133,53 @@ def measure(wl: Workload, folder: Path, seed: int, reuse: bool = False) -> dict[
     return row
 
 
+def sweep_row(wl: Workload, kib: int, seed: int) -> dict[str, Any]:
+    """One workload at one buffer size: emulated cycles of the CSSE and the
+    FLOP-only orders on fetta, and the model's figures (module doc)."""
+    import tncc
+    from tncc.passes.order.hardware import plan_costs
+
+    (net,) = tncc.load_source(wl.source, file=wl.label)
+    arch = f"fetta:buffer.bytes={kib * 1024}"
+    row: dict[str, Any] = {"family": wl.family, "workload": wl.label, "buffer_kib": kib}
+    try:
+        for order in ("csse", "flops"):
+            c = tncc.compile(net, arch, order=order)
+            res = c.run(seed=seed)
+            row[order] = res.report["cycles"]
+            row[order + "_match"] = res.match
+            row[order + "_model"] = c.modelled_cycles()
+            row[order + "_sum"] = plan_costs(c.plan, c.arch)[0]
+    except TnccError as err:
+        row["error"] = err.render().splitlines()[0]
+    return row
+
+
+def format_sweep(rows: list[dict[str, Any]]) -> str:
+    header = ["family", "workload", "buffer KiB", "csse cyc", "flops cyc", "flops/csse", "model err",
+              "step-sum err", "match"]
+    out = []
+    for r in rows:
+        if "error" in r:
+            out.append([r["family"], r["workload"], str(r["buffer_kib"]), "error: " + r["error"][:60]] + [""] * 5)
+            continue
+        out.append([r["family"], r["workload"], str(r["buffer_kib"]), f"{r['csse']:,}", f"{r['flops']:,}",
+                    _x(r["flops"] / r["csse"]), f"{100 * (r['csse_model'] / r['csse'] - 1):+.1f}%",
+                    f"{100 * (r['csse_sum'] / r['csse'] - 1):+.0f}%",
+                    "yes" if r["csse_match"] and r["flops_match"] else "NO"])
+    ok = [r for r in rows if "error" not in r]
+    lines = [render_table(header, out)]
+    for kib in sorted({r["buffer_kib"] for r in ok}):
+        at = [r["flops"] / r["csse"] for r in ok if r["buffer_kib"] == kib]
+        lines.append(f"buffer {kib} KiB: FLOP-only over CSSE geomean {_x(_geomean(at))}, min {_x(min(at))}, "
+                     f"max {_x(max(at))} over {len(at)} workloads")
+    if ok:
+        ratios = [r["flops"] / r["csse"] for r in ok]
+        lines.append(f"all buffers: geomean {_x(_geomean(ratios))}; CSSE slower than FLOP-only on "
+                     f"{sum(1 for v in ratios if v < 1)} of {len(ratios)}")
+    return "\n".join(lines)
+
+
 def naive_plan_macs(path: Path) -> int:
     """MACs of the naive left-to-right order, from the order search alone (no
     machine), so that it can be compared even where it is not emulated."""
@@ -199,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", metavar="DIR", help="keep the generated .tn programs in DIR")
     ap.add_argument("--json", metavar="OUT", help="write the rows as JSON")
+    ap.add_argument("--buffers", help="buffer sizes of the sweep in KiB, comma-separated "
+                                      "(default 64,128,256,1024; 64 with --quick; 0 for none)")
     args = ap.parse_args(argv)
     ints = lambda text: tuple(int(v) for v in text.split(",")) if text else None  # noqa: E731
     workloads = [w for w in paper_workloads(args.quick, ints(args.ranks), ints(args.tokens), args.deepoheat_batch)
@@ -219,7 +277,22 @@ def main(argv: list[str] | None = None) -> int:
     print(format_rows(rows))
     print()
     print(summary(rows))
-    return 0 if all(r.get("match") for r in rows) else 3
+    buffers = [k for k in ints(args.buffers or ("64" if args.quick else "64,128,256,1024")) if k > 0]
+    sweep = []
+    if buffers:
+        with Progress(total=len(workloads) * len(buffers), description="buffer sweep", live=True) as bar:
+            for wl in workloads:
+                for kib in buffers:
+                    bar.set_description(f"{wl.family} {wl.label} {kib} KiB")
+                    sweep.append(sweep_row(wl, kib, args.seed))
+                    bar.update(1)
+        print()
+        print(format_sweep(sweep))
+        if args.json:
+            atomic_write_text(args.json, json.dumps({"rows": rows, "sweep": sweep}, indent=1, default=str) + "\n")
+    matched = all(r.get("match") for r in rows) and all(r.get("csse_match", True) and r.get("flops_match", True)
+                                                         for r in sweep)
+    return 0 if matched else 3
 
 
 def _naive_macs(wl: Workload) -> float:
