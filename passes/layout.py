@@ -51,6 +51,30 @@ class Layout:
         return all(s1 == s2 or n == 1 for s1, s2, n in zip(self.strides, other.strides, self.shape))
 
 
+def matrix_layout(shape: tuple[int, ...], cols: int) -> Layout:
+    """A row-major matrix layout of ``shape`` whose last ``cols`` axes form a
+    row, with the row pitch padded to an odd number of words (one word at
+    most): consecutive rows then start in distinct banks of any power-of-two
+    bank count, so a copy that writes (or reads) it down a column is free
+    of bank conflicts.  At most one word per row more than compact."""
+    row = math.prod(shape[len(shape) - cols:]) if cols else 1
+    pitch = row + 1 if row > 1 and row % 2 == 0 else row
+    strides = list(_compact(tuple(shape[len(shape) - cols:]), None).strides) if cols else []
+    acc = pitch
+    outer: list[int] = []
+    for e in reversed(shape[:len(shape) - cols]):
+        outer.append(acc)
+        acc *= e
+    strides = list(reversed(outer)) + strides
+    rows = math.prod(shape[:len(shape) - cols])
+    return Layout(tuple(shape), tuple(strides), max(1, (rows - 1) * pitch + row))
+
+
+def matrix_words(rows: int, row: int) -> int:
+    """Words :func:`matrix_layout` may take for ``rows`` rows of ``row`` words."""
+    return rows * (row + 1 if row > 1 and row % 2 == 0 else row)
+
+
 def compact(shape: tuple[int, ...], order: tuple[int, ...] | None = None) -> Layout:
     """Row-major contiguous layout; ``order`` lists axes outermost first
     (default: declared order)."""

@@ -43,8 +43,9 @@ from tncc.isa.program import GemmDesc, Instruction, Program, Symbol
 from tncc.errors import Diagnostic, TnccError
 from tncc.isa.table import CONFIG_INDEX_BITS, NO_SRC, Opcode, Unit
 from tncc.passes.alloc import ONES, Kind, MemoryPlan
-from tncc.passes.layout import Layout, compact, layout_with
-from tncc.passes.shape import View, copy_descs, gemm_extents, is_row_major, lower_tile, words_spanned
+from tncc.passes.layout import Layout, compact, layout_with, matrix_layout, matrix_words
+from tncc.passes.shape import (View, copy_descs, gemm_extents, is_row_major, lower_tile, shape_order,
+                               words_spanned)
 from tncc.passes.sync import NET_A, NET_B, RED_CFG, SyncTracker
 from tncc.passes.estimate import estimate_cycles
 from tncc.passes.tile import COPY
@@ -169,6 +170,9 @@ class _Lowering:
         if self.deferred and (op is not Opcode.LOAD or self._clashes(src_base, src_strides, dst_base, dst_strides,
                                                                       extents)):
             self._flush()
+        if op is Opcode.SHAPE:  # the enumeration order with the fewest bank conflicts
+            order = shape_order(extents, src_strides, dst_strides, self.arch.buffer.banks)
+            extents, src_strides, dst_strides = ([v[d] for d in order] for v in (extents, src_strides, dst_strides))
         for fo, to, desc in copy_descs(extents, src_strides, dst_strides, dtype):
             d = self.e.ref("dma", desc)
             sub = [row[0] for row in desc.dims]
@@ -504,13 +508,15 @@ class _Lowering:
         scratch: dict[str, int] = {}
         if not self.fetta:
             infos = ts.indices
-            groups = {
-                "A'": [ix.name for ix in infos if ix.role is not Role.RIGHT],
-                "B'": [ix.name for ix in infos if ix.role is not Role.LEFT] if not ts.unary else [],
-                "C'": list(step.indices),
+            right = {ix.name for ix in infos if ix.role is Role.RIGHT}
+            con = {ix.name for ix in infos if ix.role is Role.CONTRACTED}
+            groups = {  # (indices, those forming a row) of each reshaped matrix
+                "A'": ([ix.name for ix in infos if ix.role is not Role.RIGHT], con),
+                "B'": ([ix.name for ix in infos if ix.role is not Role.LEFT] if not ts.unary else [], right),
+                "C'": (list(step.indices), right),
             }
-            scratch = {key: max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
-                       for key, ixs in groups.items()}
+            scratch = {key: max(max(1, _matrix_words(b, ixs, row)) for b in ts.blocks)
+                       for key, (ixs, row) in groups.items()}
         # Dedicated slots: when all of a tensor's distinct boxes fit next to
         # the rest, each box gets its own slot, loaded once (a box the block
         # loop revisits is not reloaded) and never overwritten within the
@@ -593,45 +599,60 @@ class _Lowering:
         ext = {i: box[i][1] for i in box}
         a_dtype = self.values[step.operands[0].value].dtype
         # A' = [batch, left, con] row-major.
-        am = self._as_matrix(a, batch + left + con, ext, start, slots["A'"], a_dtype, src)
+        am, lda = self._as_matrix(a, batch + left + con, len(con), ext, start, slots["A'"], a_dtype, src)
         if ts.unary:
             # The all-ones vector is already a row-major [K, 1] matrix.
             bm = View(self.mem.ones_buf, tuple((i, s) for i, s in zip(con, compact(tuple(ext[i] for i in con)).strides)), tuple(start.items()))
+            ldb = n
         else:
             b_dtype = self.values[step.operands[1].value].dtype
-            bm = self._as_matrix(b, batch + con + right, ext, start, slots["B'"], b_dtype, src)
+            bm, ldb = self._as_matrix(b, batch + con + right, len(right), ext, start, slots["B'"], b_dtype, src)
         c_order = batch + left + right
         c_direct = is_row_major([ext[i] for i in c_order], [c.stride(i) for i in c_order])
         if c_direct:
-            cm = c
+            cm, ldc = c, n
         else:
-            cm = View(slots["C'"], tuple(zip(c_order, compact(tuple(ext[i] for i in c_order)).strides)), tuple(start.items()))
+            lay = matrix_layout(tuple(ext[i] for i in c_order), len(right))
+            cm = View(slots["C'"], tuple(zip(c_order, lay.strides)), tuple(start.items()))
+            ldc = lay.strides[len(c_order) - len(right) - 1] if len(c_order) > len(right) else n
         acc = tile.accumulate
         for point in _points([ext[i] for i in batch]):
             at = dict(start)
             for i, v in zip(batch, point):
                 at[i] = start[i] + v
             aa, ba, ca = am.address(at), bm.address(at), cm.address(at)
-            self._guard((ca, ca + m * n - 1))
-            g = GemmDesc(self.dtype, m, n, k, aa, k, ba, n, ca, n, acc)
+            c_rng = (ca, ca + (m - 1) * ldc + n - 1)
+            self._guard(c_rng)
+            g = GemmDesc(self.dtype, m, n, k, aa, lda, ba, ldb, ca, ldc, acc)
             ins = Instruction.make(Opcode.GEMM, src, gemm=self.e.ref("gemm", g))
-            reads = [(aa, aa + m * k - 1), (ba, ba + k * n - 1)] + ([(ca, ca + m * n - 1)] if acc else [])
-            self.e.emit(Unit.ARRAY, ins, reads, [(ca, ca + m * n - 1)])
+            reads = [(aa, aa + (m - 1) * lda + k - 1), (ba, ba + (k - 1) * ldb + n - 1)] + ([c_rng] if acc else [])
+            self.e.emit(Unit.ARRAY, ins, reads, [c_rng])
         if not c_direct and block.last_k:
             self._copy(Opcode.SHAPE, cm.address(start), [cm.stride(i) for i in c_order], c.address(start),
                        [c.stride(i) for i in c_order], [ext[i] for i in c_order], self.values[step.result].dtype, src)
 
-    def _as_matrix(self, v: View, order: list[str], ext: dict[str, int], start: dict[str, int], scratch: int,
-                   dtype: DType, src: int) -> View:
+    def _as_matrix(self, v: View, order: list[str], cols: int, ext: dict[str, int], start: dict[str, int],
+                   scratch: int, dtype: DType, src: int) -> tuple[View, int]:
         """``v`` if it is row-major in ``order`` over the block, else a SHAPE
-        copy of it (broadcasting indices it lacks) into ``scratch``."""
+        copy of it (broadcasting indices it lacks) into ``scratch``, rows of
+        the last ``cols`` indices at an odd pitch (``layout.matrix_layout``:
+        the copy runs free of bank conflicts); with the matrix's leading
+        dimension."""
         extents = [ext[i] for i in order]
         strides = [v.stride(i) for i in order]
+        row = math.prod(extents[len(extents) - cols:]) if cols else 1
         if is_row_major(extents, strides):
-            return v
-        lay = compact(tuple(extents))
+            return v, row
+        lay = matrix_layout(tuple(extents), cols)
         self._copy(Opcode.SHAPE, v.address(start), strides, scratch, list(lay.strides), extents, dtype, src)
-        return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items()))
+        ld = lay.strides[len(order) - cols - 1] if len(order) > cols else row
+        return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items())), ld
+
+
+def _matrix_words(block: Block, ixs: list[str], row: set[str]) -> int:
+    """Words of a block's reshaped matrix over ``ixs`` with rows of ``row``."""
+    return matrix_words(math.prod(block.extent(i) for i in ixs if i not in row),
+                        math.prod(block.extent(i) for i in ixs if i in row))
 
 
 def _points(counts: list[int]):
@@ -687,9 +708,16 @@ def _scratch_words(plan: Plan, arch: Any) -> int:
     need = 0
     for s in plan.steps:
         infos = classify(s, sizes)
-        a = math.prod(ix.size for ix in infos if ix.role is not Role.RIGHT)
-        b = math.prod(ix.size for ix in infos if ix.role is not Role.LEFT) if len(s.operands) > 1 else 0
-        need = max(need, a + b + s.size(sizes))
+        size = {ix.name: ix.size for ix in infos}
+        con = [ix.name for ix in infos if ix.role is Role.CONTRACTED]
+        right = [ix.name for ix in infos if ix.role is Role.RIGHT]
+
+        def words(ixs: list[str], row: list[str]) -> int:
+            return matrix_words(math.prod(size[i] for i in ixs if i not in row), math.prod(size[i] for i in row))
+
+        a = words([ix.name for ix in infos if ix.role is not Role.RIGHT], con)
+        b = words([ix.name for ix in infos if ix.role is not Role.LEFT], right) if len(s.operands) > 1 else 0
+        need = max(need, a + b + words(list(s.indices), right))
     return need
 
 

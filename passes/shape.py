@@ -231,6 +231,42 @@ def _points(counts: list[int]):
 # -- strided copies (DMA and SHAPE) -----------------------------------------------------
 
 
+SHAPE_ORDER_LIMIT = 1 << 16  # words up to which a SHAPE's enumeration order is chosen by its costed passes
+
+
+def shape_order(extents: list[int], from_strides: list[int], to_strides: list[int], banks: int) -> list[int]:
+    """The enumeration order of a buffer-to-buffer copy (a permutation of its
+    dims) with the fewest modelled cycles (``tncc.isa.timing``'s SHAPE cost:
+    per consecutive chunk of ``banks`` reads, then of writes, as many cycles
+    as the most words in one bank): a copy moves a set of elements, so any
+    dim may run innermost; the given order is kept on ties and for copies
+    past :data:`SHAPE_ORDER_LIMIT` words."""
+    return list(_shape_order(tuple(extents), tuple(from_strides), tuple(to_strides), banks))
+
+
+@lru_cache(maxsize=4096)
+def _shape_order(extents: tuple[int, ...], fs: tuple[int, ...], ts: tuple[int, ...], banks: int) -> tuple[int, ...]:
+    from tncc.isa.timing import affine_offsets, banked_access_cycles
+
+    n = len(extents)
+    base = tuple(range(n))
+    if math.prod(extents) > SHAPE_ORDER_LIMIT or n < 2:
+        return base
+
+    def cost(order: tuple[int, ...]) -> int:
+        reads = affine_offsets([(extents[d], fs[d]) for d in order])
+        writes = affine_offsets([(extents[d], ts[d]) for d in order])
+        return banked_access_cycles(reads, banks) + banked_access_cycles(writes, banks)
+
+    best, best_cost = base, cost(base)
+    for inner in range(n - 1):  # each other dim innermost, the rest in order
+        order = tuple(d for d in base if d != inner) + (inner,)
+        c = cost(order)
+        if c < best_cost:
+            best, best_cost = order, c
+    return best
+
+
 def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int], dtype: DType) -> list[tuple[int, int, DmaDesc]]:
     """Descriptors of a strided copy of the box ``extents`` from one address
     map to another, as ``(from_offset, to_offset, desc)`` triples: one when

@@ -41,7 +41,7 @@ from tncc.guard import check_blocks
 from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
-from tncc.passes.layout import banked_words
+from tncc.passes.layout import banked_words, matrix_words
 from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Role, Tile, TileAxis, TiledStep
 from tncc.plan import Dataflow, Step
 
@@ -109,8 +109,13 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
     if budget.scratch:
         not_right = tuple(ix.name for ix in infos if ix.role is not Role.RIGHT)
         not_left = tuple(ix.name for ix in infos if ix.role is not Role.LEFT)
-        for ixs in (not_right, not_left if len(step.operands) > 1 else (), tuple(step.indices)):
-            terms.append((math.prod(ext[i] for i in ixs), ixs))
+        con = {ix.name for ix in infos if ix.role is Role.CONTRACTED}
+        right = {ix.name for ix in infos if ix.role is Role.RIGHT}
+        for ixs, row in ((not_right, con), (not_left if len(step.operands) > 1 else (), right),
+                         (tuple(step.indices), right)):
+            # rows at an odd pitch (``layout.matrix_layout``)
+            terms.append((matrix_words(math.prod(ext[i] for i in ixs if i not in row),
+                                       math.prod(ext[i] for i in ixs if i in row)), ixs))
     return terms
 
 
