@@ -18,6 +18,7 @@ import math
 
 import itertools
 
+from tncc.errors import TnccError
 from tncc.isa.arch import Arch
 from tncc.isa.model import StepWork, TileRun
 from tncc.passes.tile import (COPY, Budget, block_extents, classify, port_hint, tile_block_fetta,
@@ -120,6 +121,14 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
         ext = block_extents(step, infos, budget, arch, "a candidate step")
     else:
         ext = {ix.name: ix.size for ix in infos}
+    block_macs = math.prod(ext.values())
+    floor = arch.peak_macs_per_cycle
+    if block_macs < min(math.prod(ix.size for ix in infos), floor):
+        # Blocks that cannot fill the array once: the step is then all
+        # overhead (and the lowering would take minutes to emit its blocks
+        # one by one); the buffer is reported as too small for it.
+        raise TnccError(f"a block of this step holds {block_macs} MACs, less than one pass of the array "
+                        f"({floor}): the buffer is too small for it")
     hint = port_hint(step)
     segs = []
     for ix in infos:
