@@ -186,3 +186,17 @@ def test_common_mistakes_get_a_hint(src: str, col: int, hint: str) -> None:
         parse_source(src, "m.tn")
     (diag,) = info.value.diagnostics
     assert (diag.span.line, diag.span.column) == (2, col) and hint in diag.message
+
+
+def test_grammar_builds_in_strict_mode() -> None:
+    """The parser is built without Lark's terminal-collision checks (they cost
+    most of a short command's start); the grammar must still pass them and
+    Lark's strict mode -- no shift/reduce conflict, no colliding terminals --
+    and give a table of the same size."""
+    from lark import Lark
+
+    from tncc.frontend.parser import grammar_text, lark_parser
+
+    strict = Lark(grammar_text(), parser="lalr", lexer="basic", strict=True, maybe_placeholders=False)
+    size = len(strict.parser.parser.parser.parse_table.states)
+    assert size == len(lark_parser().parser.parser.parser.parse_table.states)

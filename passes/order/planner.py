@@ -29,11 +29,13 @@ over the candidate trees, which ``notes`` states).
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
+from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
 from tncc.passes.order.hardware import MachineObjective, dataflows
@@ -77,6 +79,10 @@ def _criteria(objective: str, structural: Objective, arch: Any) -> tuple | str:
     return base
 
 
+def _tree_cost(c: Contraction, path: SSAPath, sizes: Mapping[str, int], wm: int, ws: int) -> int:
+    return Tree(c.inputs, c.output, sizes, path).cost(wm, ws)
+
+
 def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[int, SSAPath]]],
                       sizes: Mapping[str, int], structural: Objective, exact_limit: int,
                       rounds: int = 2, free_keys: Mapping[str, set] | None = None) -> int:
@@ -90,10 +96,7 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
             if free_keys is not None:
                 keys[c.statement] = set(free_keys[c.statement])
                 continue
-            dag = CandidateDag(sizes)
-            for _, p in cands[c.statement]:
-                dag.add_tree(c, p)
-            keys[c.statement] = set(dag.options)
+            keys[c.statement] = set().union(*(_tree_keys(c, p) for _, p in cands[c.statement]))
         new = 0
         for c in items:
             n = len(c.inputs)
@@ -112,7 +115,7 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
             wm, ws = structural.weights(c.inputs, sizes)
             cap = min_peak(table) if structural.bottleneck else None
             # the statement's own best tree stays available at no more than its full cost
-            own = min(Tree(c.inputs, c.output, sizes, p).cost(wm, ws) for _, p in cands[c.statement])
+            own = min(_tree_cost(c, p, sizes, wm, ws) for _, p in cands[c.statement])
             found = dp_additive(table, wm, ws, bound=own, cap=cap, free=free)
             if found is None:
                 continue
@@ -167,15 +170,20 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         return Plan(net, (), objective, True, time.perf_counter() - t0, ("no statements",))
     joint = len(items) > 1
     k = max(1, k_best) if (arch is not None or joint) else 1
-    share = time_limit / (2 * len(items))
     cands: dict[str, list[tuple[int, SSAPath]]] = {}
     exact_all = True
     notes: list[str] = []
     if strategy == "auto":
+        deadline = t0 + time_limit
         for c in items:
-            r: SearchResult = search(c.inputs, c.output, sizes, structural, k, exact_limit, share)
+            # the same work budget as search() alone, so the plan's trees are search()'s trees;
+            # the time limit is a safety net shared by the statements
+            left = max(0.0, deadline - time.perf_counter())
+            r: SearchResult = search(c.inputs, c.output, sizes, structural, k, exact_limit, left)
             cands[c.statement] = list(r.candidates)
             exact_all = exact_all and r.proven_optimal
+            if r.stopped:
+                notes.append(f"statement {c.statement}: {r.stopped}")
     else:
         strat = get_strategy(strategy)
         for c in items:
@@ -202,16 +210,16 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     for c in items:
         em.statement(*where[c.statement], c.statement)
     steps = tuple(em.steps)
-    status = "OPTIMAL" if all_optimal else "/".join(sorted(statuses))
+    status = ", ".join(sorted(statuses))
     shared = _shares_values(steps)
     ntrees = sum(len(v) for v in cands.values())
     if objective in MACHINE:
         proven = exact_all and all_optimal and exact_coefs
-        notes.append(f"{objective} chosen by CP-SAT ({status}) over {ntrees} candidate trees")
+        notes.append(f"{objective} chosen by {status} over {ntrees} candidate trees")
     else:
         proven = exact_all and all_optimal and exact_coefs and not shared
         if shared:
-            notes.append(f"statements share temporaries; CP-SAT {status} over {ntrees} candidate trees")
+            notes.append(f"statements share temporaries; {status} over {ntrees} candidate trees")
     if memory_budget is not None:
         notes.append(f"memory budget {memory_budget} bytes for kept shared intermediates")
     plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
@@ -246,18 +254,30 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         # network always gets the same plan.
         budget = max(0.2, time_limit / 2 / len(groups))
         start = None
+        criteria = _criteria(objective, structural, arch)
+        if memory_budget is None and criteria != "edp":
+            # linear criteria without a budget: the exact pending-set search, no CP-SAT needed
+            sel = exact_choice(dag, criteria)
+            if sel is not None:
+                base = exact_choice(dag, ("macs", "cycles")) if objective in MACHINE else None
+                all_optimal = all_optimal and (base is not None or objective not in MACHINE)
+                statuses.add(f"exact search ({sel.status})")
+                for c in group:
+                    solved.append((c.statement, dag, sel, base or sel))
+                continue
         if objective in MACHINE:
             # the MAC-optimal choice (fastest among equals; the very choice the macs
             # objective makes) is where the machine search starts, so the machine choice is
             # never slower than the MAC-optimal order
             start = select(dag, ("macs", "cycles"), memory_budget, budget)
-        sel = select(dag, _criteria(objective, structural, arch), memory_budget, budget, start=start)
+        sel = select(dag, criteria, memory_budget, budget, start=start)
         all_optimal = all_optimal and sel.optimal
         exact_coefs = exact_coefs and sel.exact_coefficients
-        statuses.add(sel.status)
+        statuses.add(f"CP-SAT ({sel.status})")
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
-    return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs, statuses,
+    return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
+            statuses,
             {st: (dag, base) for st, dag, _, base in solved})
 
 
@@ -299,10 +319,7 @@ def _components(items: Sequence[Contraction], cands: Mapping[str, list[tuple[int
 
     owner: dict[tuple, str] = {}
     for c in items:
-        probe = CandidateDag(sizes)
-        for _, p in cands[c.statement]:
-            probe.add_tree(c, p)
-        for key in probe.options:
+        for key in set().union(*(_tree_keys(c, p) for _, p in cands[c.statement])):
             if key in owner:
                 parent[find(c.statement)] = find(owner[key])
             else:
@@ -311,6 +328,15 @@ def _components(items: Sequence[Contraction], cands: Mapping[str, list[tuple[int
     for c in items:
         groups.setdefault(find(c.statement), []).append(c)
     return list(groups.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _tree_keys(c: Contraction, path: SSAPath) -> frozenset:
+    """The value keys of one tree (memoised: the reuse rounds and the grouping
+    ask for the same trees again)."""
+    probe = CandidateDag({})
+    probe.add_tree(c, path)
+    return frozenset(probe.options)
 
 
 def _shares_values(steps: Sequence) -> bool:

@@ -1,7 +1,7 @@
 """Parse ``.tn`` text into the AST of :mod:`tncc.frontend.ast`.
 
 The grammar lives in ``tn.lark``.  Lark builds an LALR(1) parser with the
-basic lexer in strict mode, and calls :class:`_Builder` on every reduction
+basic lexer (the grammar is checked in strict mode by the tests), and calls :class:`_Builder` on every reduction
 (the ``transformer=`` argument), so no Lark parse tree is ever built and no
 Lark object leaves this module.  Spans come straight from the tokens (Lark's
 ``propagate_positions`` would cost a second pass over every node; the tokens
@@ -139,8 +139,19 @@ def _get_parser() -> tuple[Lark, _Builder]:
     global _parser, _builder, _fast
     if _parser is None or _builder is None:
         _builder = _Builder()
-        _parser = Lark(grammar_text(), parser="lalr", lexer="basic", strict=True,
-                       transformer=_builder, maybe_placeholders=False)
+        # Lark checks every pair of terminals for collisions (with interegular) each time a
+        # grammar is built, its own meta-grammar included: most of a short command's run
+        # time.  Those checks are of the grammar, not of the input, so the test suite runs
+        # them (strict mode, tests/test_frontend_parser.py) and the build here skips them.
+        import lark.lexer as lark_lexer
+
+        saved = lark_lexer.has_interegular
+        lark_lexer.has_interegular = False
+        try:
+            _parser = Lark(grammar_text(), parser="lalr", lexer="basic", strict=False,
+                           transformer=_builder, maybe_placeholders=False)
+        finally:
+            lark_lexer.has_interegular = saved
         _fast = FastParser(_parser, _builder)
     return _parser, _builder
 
