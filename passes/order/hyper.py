@@ -66,7 +66,11 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
     from cotengra.hyperoptimizers.hyper import _PATH_FNS
 
     build = _PATH_FNS["labels"]
-    ins = [tuple(ix) for ix in inputs]
+    # one character per index: cotengra's Rust core (cotengrust, when installed) takes no longer names
+    sym = {i: chr(0x100 + k) for k, i in enumerate(dict.fromkeys([i for ix in inputs for i in ix] + list(output)))}
+    ins = [tuple(sym[i] for i in ix) for ix in inputs]
+    output = tuple(sym[i] for i in output)
+    sizes = {sym[i]: int(sizes[i]) for i in sym}
     rng = random.Random(seed)
     best_x = {name: rng.random() for name in SPACE}
     best_cost = math.inf

@@ -83,6 +83,18 @@ def _tree_cost(c: Contraction, path: SSAPath, sizes: Mapping[str, int], wm: int,
     return Tree(c.inputs, c.output, sizes, path).cost(wm, ws)
 
 
+@functools.lru_cache(maxsize=256)
+def _subset_keys(c: Contraction, sizes: tuple) -> tuple[SubsetTable, tuple]:
+    """The subset table of ``c`` and the value key of every proper subset of
+    two or more operands (memoised: every reuse round asks again)."""
+    table = SubsetTable(c.inputs, c.output, dict(sizes))
+    out = []
+    for s in range(3, 1 << len(c.inputs)):
+        if s & (s - 1) and s != table.full:
+            out.append((s, value_key([c.leaf(b) for b in table.bits(s)], table.indices(table.res[s]))))
+    return table, tuple(out)
+
+
 def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[int, SSAPath]]],
                       sizes: Mapping[str, int], structural: Objective, exact_limit: int,
                       rounds: int = 2, free_keys: Mapping[str, set] | None = None) -> int:
@@ -103,13 +115,8 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
             if n < 3 or n > exact_limit:
                 continue
             others = set().union(*(keys[o.statement] for o in items if o.statement != c.statement))
-            table = SubsetTable(c.inputs, c.output, sizes)
-            free = {}
-            for s in range(3, 1 << n):
-                if s & (s - 1) and s != table.full:
-                    key = value_key([c.leaf(b) for b in table.bits(s)], table.indices(table.res[s]))
-                    if key in others:
-                        free[s] = 0
+            table, subset_keys = _subset_keys(c, tuple(sorted(sizes.items())))
+            free = {s: 0 for s, key in subset_keys if key in others}
             if not free:
                 continue
             wm, ws = structural.weights(c.inputs, sizes)
@@ -255,15 +262,14 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         budget = max(0.2, time_limit / 2 / len(groups))
         start = None
         criteria = _criteria(objective, structural, arch)
-        if memory_budget is None and criteria != "edp":
-            # linear criteria without a budget: the exact pending-set search, no CP-SAT needed
+        if memory_budget is None and arch is None:
+            # a structural objective without a machine or a budget: the exact pending-set search
+            # (small DAGs: one node per value) makes the choice without loading CP-SAT
             sel = exact_choice(dag, criteria)
             if sel is not None:
-                base = exact_choice(dag, ("macs", "cycles")) if objective in MACHINE else None
-                all_optimal = all_optimal and (base is not None or objective not in MACHINE)
                 statuses.add(f"exact search ({sel.status})")
                 for c in group:
-                    solved.append((c.statement, dag, sel, base or sel))
+                    solved.append((c.statement, dag, sel, sel))
                 continue
         if objective in MACHINE:
             # the MAC-optimal choice (fastest among equals; the very choice the macs
