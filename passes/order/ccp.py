@@ -189,10 +189,12 @@ def dp_connected(net: Network, wm: int = 1, ws: int = 0, outer: bool = True, bou
             nxt = bound
         spent = budget.done - start
         if budget.limit is not None and last and spent > 1000:
-            # each round costs about (this round / last round) times this round per doubling of
-            # the cap: give up now when the next round cannot fit the budget (counted, so
-            # deterministic) instead of spending the rest of it
-            rate = (spent / last) ** (math.log(nxt / cap) / math.log(growth))
+            # A round costs about (this round / last round) times more per doubling of the cap.
+            # The optimum is rarely below an eighth of a known tree's cost, so when the rounds up
+            # to that cap (or the next one) cannot fit the budget, give up now instead of spending
+            # the rest of it (the estimate is from counts, so this is deterministic too).
+            target = max(nxt, bound // 8) if bound is not None else nxt
+            rate = (spent / last) ** (math.log(target / cap) / math.log(growth))
             if budget.done + spent * rate > budget.limit:
                 raise WorkLimit()
         last = max(spent, 1)

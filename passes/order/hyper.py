@@ -58,10 +58,12 @@ def _decode(x: Mapping[str, float]) -> dict:
 
 
 def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
-                    trials: int, seed: int = 0) -> Iterator[tuple[SSAPath, float]]:
+                    trials: int, seed: int = 0, reconf: bool = True) -> Iterator[tuple[SSAPath, float]]:
     """Yield ``(path, flops)`` for ``trials`` partition-built trees; the same
     arguments give the same trees.  ``flops`` is cotengra's cost estimate,
-    which steers the parameter search only (callers re-score the path)."""
+    which steers the parameter search only (callers re-score the path).
+    With ``reconf`` each tree gets cotengra's subtree reconfiguration (windows
+    of 8 tensors, its DP; no outer products), as in its HyperOptimizer."""
     import cotengra  # noqa: F401  (registers the partitioners)
     from cotengra.hyperoptimizers.hyper import _PATH_FNS
 
@@ -85,6 +87,9 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
             tseed = rng.randrange(1 << 30)
             random.seed(tseed)  # what cotengra draws from when not given a seed
             tree = build(ins, tuple(output), dict(sizes), seed=tseed, **_decode(x))
+            if reconf:
+                # what cotengra's HyperOptimizer does to every trial for a flops objective
+                tree.subtree_reconfigure_(subtree_size=8, seed=tseed, minimize="flops")
             cost = float(tree.contraction_cost())
             if cost < best_cost:
                 best_cost, best_x = cost, x

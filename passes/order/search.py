@@ -38,7 +38,7 @@ from tncc.passes.order.reconf import Tree, reconfigure
 from tncc.passes.order.subsets import SubsetTable
 
 EXACT_LIMIT = 12
-WORK = 3_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
+WORK = 6_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
 GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
 PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
 PARTITION_FROM = 24
@@ -96,7 +96,8 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
     if work <= 0 or exact_limit < 2:
         return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
     # a cheap bound first (greedy or naive, polished): the DP often proves the optimum at once
-    quick = _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline, trials=0, partitions=0, polish=1)
+    quick = _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline, trials=0, partitions=0,
+                       polish=1 if n <= 60 else 0)
     if quick.stopped:
         return quick
     found = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline)
@@ -222,7 +223,9 @@ def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t
 
     add(raw, greedy(inputs, output, sizes))
     add(raw, left_to_right(n))
-    trials = GREEDY_TRIALS if trials is None else trials
+    if trials is None:
+        # on networks big enough for partition trees, greedy trees rarely win: fewer of them
+        trials = GREEDY_TRIALS if n < partition_from else GREEDY_TRIALS // 4
     if partitions is None:
         # a partition tree costs time about linear in n: keep the total about constant
         partitions = max(4, PARTITION_TRIALS * 100 // max(n, 100))
