@@ -38,7 +38,7 @@ from tncc.passes.order.reconf import Tree, reconfigure
 from tncc.passes.order.subsets import SubsetTable
 
 EXACT_LIMIT = 12
-WORK = 6_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
+WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
 GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
 PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
 PARTITION_FROM = 24
@@ -130,8 +130,8 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
         return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
     try:
         # outer products of small tensors are cheap, so on networks of small tensors this round
-        # can be far bigger than the index-sharing one: it gets a quarter of the work
-        proof = Budget(min(work // 4, max(0, work - budget.done)), deadline)
+        # can be far bigger than the index-sharing one: it gets an eighth of the work
+        proof = Budget(min(work // 8, max(0, work - budget.done)), deadline)
         better = below(net, cost - 1, wm, ws, proof)
     except WorkLimit as e:
         polished = reconfigure(inputs, output, sizes, path, 8, wm, ws, deadline, POLISH_SWEEPS, MIN_SHARE)
