@@ -77,7 +77,7 @@ class Budget:
             raise WorkLimit(timed_out=True)
 
 
-class Network:
+class Graph:
     """Bitmask form of one contraction: tensors are bits of a subset mask,
     indices bits of an index mask."""
 
@@ -151,7 +151,7 @@ def _bits(mask: int) -> list[int]:
     return out
 
 
-def dp_connected(net: Network, wm: int = 1, ws: int = 0, outer: bool = True, bound: int | None = None,
+def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound: int | None = None,
                  growth: int = 2, budget: Budget | None = None,
                  target: int | None = None) -> tuple[int, SSAPath] | None:
     """Minimise ``sum over steps of wm * MACs + ws * size(result)`` over the
@@ -201,7 +201,7 @@ def dp_connected(net: Network, wm: int = 1, ws: int = 0, outer: bool = True, bou
         cap = nxt
 
 
-def below(net: Network, cap: int, wm: int = 1, ws: int = 0, budget: Budget | None = None) -> tuple[int, SSAPath] | None:
+def below(net: Graph, cap: int, wm: int = 1, ws: int = 0, budget: Budget | None = None) -> tuple[int, SSAPath] | None:
     """The optimum over all trees (outer products included) when some tree
     costs at most ``cap``, else ``None``: one round of the DP.  Called with a
     known optimum over index-sharing trees minus one, ``None`` proves that
@@ -215,7 +215,7 @@ def below(net: Network, cap: int, wm: int = 1, ws: int = 0, budget: Budget | Non
     return found[0], _to_ssa(leaves, found[1], net.full)
 
 
-def _round(net: Network, leaves: list[int], full: int, wm: int, ws: int, outer: bool, cap: int,
+def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bool, cap: int,
            budget: Budget) -> tuple[int, dict[int, int]] | None:
     """One DP round under ``cap``: ``(cost, split table)`` of the whole set, or
     ``None`` when no tree of cost ``<= cap`` exists in the search space."""
@@ -352,7 +352,7 @@ def _round(net: Network, leaves: list[int], full: int, wm: int, ws: int, outer: 
     return cost[full], split
 
 
-def _outer_pairs(net: Network, s1: int, k: int, other: int, by_size: list, cost: dict, res: dict, nb: dict,
+def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: dict, res: dict, nb: dict,
                  split: dict, level: list, bucket: dict, cap: int, wm: int, ws: int, allpriv: int,
                  done: int, full: int) -> int:
     """Join ``s1`` with every disjoint subset of size ``other`` it shares no

@@ -2,26 +2,32 @@
 
 ``plan_network`` runs three stages:
 
-1. **Trees per statement.**  Each statement is a contraction of its operands.
-   Up to ``exact_limit`` operands the subset DP proves the optimum for the
-   structural objective (MACs, peak size or write volume) and lists the
-   ``k_best`` cheapest distinct trees; up to 16 it usually still proves it
-   within the time limit; beyond, the time-limited heuristic returns its best
-   trees (not proven).
+1. **Trees per statement** (:func:`.search.search`, the same work budget as
+   when called alone).  Up to ``exact_limit`` operands the subset DP proves
+   the optimum for the structural objective (MACs, peak size or write volume)
+   and lists the ``k_best`` cheapest distinct trees; past that the
+   connected-subgraph DP (:mod:`.ccp`) proves it whenever it finishes within
+   its work budget; beyond, the heuristic (randomised greedy, cotengra's
+   partition trees, subtree reconfiguration) returns its best trees (not
+   proven).  Budgets are counted in work, so a network always gets the same
+   plan; the time limit is a safety net that, when it cuts a search short,
+   says so in the plan's notes.
 2. **Reuse across statements.**  For a training step (forward plus gradient
    statements) each statement is searched again with every value that another
    statement's candidates compute made free, which finds the trees that share
    partial products (the input-side and output-side merges of a tensorized
    layer); those trees join the candidates.
 3. **Choice.**  All candidates of all statements form one DAG of values,
-   layouts and dataflows (:mod:`.dag`), and CP-SAT (:mod:`.select`) picks
-   the cheapest way to make every statement: shared values once, kept or
-   recomputed under ``memory_budget``, dataflows and producer/consumer
-   layouts under the machine's buffer, costed by the machine's own cost
-   functions.
+   layouts and dataflows (:mod:`.dag`).  For a structural objective without
+   a machine or a memory budget an exact search over the values still needed
+   (:mod:`.choose`) picks the cheapest way to make every statement, sharing
+   values between statements, without loading OR-Tools.  Otherwise CP-SAT
+   (:mod:`.select`) picks it: shared values once, kept or recomputed under
+   ``memory_budget``, dataflows and producer/consumer layouts under the
+   machine's buffer, costed by the machine's own cost functions.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
-was exact and CP-SAT proved its choice optimal, and either the objective is
+was exact and the choice was proven optimal (by the exact search or CP-SAT), and either the objective is
 structural with no value shared between statements (so the sum of per-statement
 optima is the optimum), or the objective is a machine one (then the proof is
 over the candidate trees, which ``notes`` states).
@@ -151,9 +157,10 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     (one tree per statement).  ``k_best``: candidate trees per statement for
     the machine-aware and joint choice.  ``memory_budget``: bytes of kept
     shared intermediates (``None``: no limit, everything shared is kept).
-    ``time_limit``: about the seconds the search may take: half for the
-    heuristic tree searches, half for CP-SAT (in its deterministic time units,
-    so a network always gets the same plan whatever the machine's load; a
+    ``time_limit``: a safety net in seconds: the tree searches run on work
+    budgets and stop early only when it passes (the plan's notes say so);
+    CP-SAT, when it runs, gets half of it in its deterministic time units, so
+    a network always gets the same plan whatever the machine's load (a
     machine objective also solves the MAC-optimal choice first, as its start).
     The returned plan passes ``Plan.verify()``."""
     t0 = time.perf_counter()

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from tncc.passes.order.ccp import Budget, Network, WorkLimit, below, dp_connected
+from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
 from tncc.passes.order.exact import dp_additive, kbest, min_peak
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Macs, Objective
@@ -87,7 +87,7 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
             return _exact_subsets(inputs, output, sizes, objective, k, t0)
         wm, ws = objective.weights(inputs, sizes)
         g = greedy(inputs, output, sizes)
-        found = dp_connected(Network(inputs, output, sizes), wm, ws, outer=True,
+        found = dp_connected(Graph(inputs, output, sizes), wm, ws, outer=True,
                              bound=Tree(inputs, output, sizes, g).cost(wm, ws))
         assert found is not None, "the DP must find a tree no worse than the greedy one"
         path = found[1]
@@ -113,7 +113,7 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
     DP runs out of work."""
     n = len(inputs)
     wm, ws = objective.weights(inputs, sizes)
-    net = Network(inputs, output, sizes)
+    net = Graph(inputs, output, sizes)
     budget = Budget(work, deadline)
     bound = Tree(inputs, output, sizes, heur.path).cost(wm, ws)
     connected = len(net.components()) == 1
