@@ -228,3 +228,13 @@ def test_big_network_paths_contract_correctly():
     ref = eval_path(inputs, output, arrays, search(inputs, output, sizes, Macs()).path)
     np.testing.assert_allclose(eval_path(inputs, output, arrays, r.path), ref, rtol=1e-8)
     assert r.score <= path_macs(inputs, output, sizes, left_to_right(30))
+
+
+def test_full_pipeline_keeps_the_search_quality():
+    """plan_network gives each statement search()'s own budget: its plan costs
+    what search() alone finds (it once got half the time and lost 1.4x)."""
+    inputs, output, sizes = _regular(26, 5, size=3)
+    alone = search(inputs, output, sizes, Macs())
+    plan = plan_network(network_of(inputs, output, sizes))
+    assert plan.macs() == alone.score
+    assert not any("time limit" in n for n in plan.notes)
