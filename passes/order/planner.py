@@ -128,7 +128,10 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
             wm, ws = structural.weights(c.inputs, sizes)
             cap = min_peak(table) if structural.bottleneck else None
             # the statement's own best tree stays available at no more than its full cost
-            own = min(_tree_cost(c, p, sizes, wm, ws) for _, p in cands[c.statement])
+            if structural.bottleneck:
+                own = min(_tree_cost(c, p, sizes, wm, ws) for _, p in cands[c.statement])
+            else:  # additive: a candidate's score is its wm * MACs + ws * writes already
+                own = min(score for score, _ in cands[c.statement])
             found = dp_additive(table, wm, ws, bound=own, cap=cap, free=free)
             if found is None:
                 continue
