@@ -130,6 +130,17 @@ class _Lowering:
             self.regions[a] = (mem.stage_base, mem.stage_base + half)
             self.regions[b] = (mem.stage_base + half, mem.stage_base + mem.stage_words)
         self.pairing = False
+        # The steps in the order they run: a pair's second step right after
+        # its first.  Loads issued ahead (``_load_ahead``) reason about the
+        # steps that run in between, which are not those numbered in between.
+        later = set(self.pairs.values())
+        self.order: list[int] = []
+        for ts in tiled.steps:
+            if ts.number not in later:
+                self.order.append(ts.number)
+                if ts.number in self.pairs:
+                    self.order.append(self.pairs[ts.number])
+        self.position = {k: n for n, k in enumerate(self.order)}
         self.net = plan.network
         self.e = _Emitter()
         self.values = {v.name: v for v in mem.values}
@@ -206,13 +217,11 @@ class _Lowering:
     def run(self) -> Program:
         if self.mem.ones_words:
             self._copy(Opcode.LOAD, self.mem.ones_dram, [1], self.mem.ones_buf, [1], [self.mem.ones_words], self.dtype, NO_SRC)
-        later = set(self.pairs.values())
-        for ts in self.tiled.steps:
-            if ts.number in later:
-                continue
-            if ts.number in self.pairs:
-                self._pair(ts, self.tiled.steps[self.pairs[ts.number]])
-            else:
+        for k in self.order:
+            ts = self.tiled.steps[k]
+            if k in self.pairs:
+                self._pair(ts, self.tiled.steps[self.pairs[k]])
+            elif k not in self.regions:
                 self._step(ts)
         self._flush()
         self.e.code.append(Instruction.make(Opcode.HALT))
@@ -284,33 +293,42 @@ class _Lowering:
         resident), load that step's first block now, so its DMA overlaps
         their compute (its slots are its own; sync orders the rest)."""
         if self.fetta and not self.pairing and at not in self.prefetched and not self._staged(self.tiled.steps[at]):
-            self._load_ahead(at, at, self.last_span)
+            self._load_ahead(at, self.last_span)
 
     def _lookahead(self, at: int) -> None:
         """While staged step ``at`` runs (its first operands loaded): load the
         first block of the next staged step now, so the DMA fetches it under
         ``at``'s compute (when its slots lie clear of ``at``'s)."""
         if self.fetta and not self.pairing:
-            self._load_ahead(at, at + 1, self._state(self.tiled.steps[at]).span)
+            self._load_ahead(at, self._state(self.tiled.steps[at]).span)
 
-    def _load_ahead(self, at: int, first: int, busy: tuple[int, int]) -> None:
+    def _load_ahead(self, at: int, busy: tuple[int, int]) -> None:
         """Load the first block (and every box with a slot of its own) of the
-        first staged step from ``first`` on, during step ``at``, unless: a
-        step in between loads a leaf (needed sooner; a later step tries
-        again), one in between (or ``at``) produces what it reads from DRAM,
-        or its slots overlap ``busy`` (slots maybe still in use: the load
-        would hold the DMA queue)."""
-        steps = self.tiled.steps
-        j = first
-        while j < len(steps) and not self._staged(steps[j]):
-            j += 1
-        if j >= len(steps) or j in self.prefetched or j in self.regions:
+        first staged step to run after step ``at``, during ``at``, unless: it
+        is co-scheduled (its slots are a half-area the pair shares), a step
+        in between loads a leaf (needed sooner; a later step tries again),
+        one in between (or ``at``) produces what it reads from DRAM, or its
+        slots overlap ``busy`` (slots maybe still in use: the load would hold
+        the DMA queue).  "In between" is in the order the steps run
+        (``self.order``): a co-scheduled pair runs its second step early, and
+        a step scanned by number would miss that its loads land in staging
+        words the pair reuses before the step ahead reads them."""
+        steps, order = self.tiled.steps, self.order
+        p = self.position[at]
+        q = p + 1
+        while q < len(order) and not self._staged(steps[order[q]]):
+            q += 1
+        if q >= len(order):
             return
-        if any(self._loads_leaf(steps[k]) for k in range(at + 1, j)):
+        j = order[q]
+        if j in self.prefetched or j in self.regions:
+            return
+        if any(self._loads_leaf(steps[k]) for k in order[p + 1:q]):
             return
         ts = steps[j]
+        made = {steps[k].step.result for k in order[p:q]}
         if any(self.values[op.value].kind is not Kind.LEAF and not self.places[op.value].resident
-               and self._produced_between(op.value, at, j) for op in ts.step.operands):
+               and op.value in made for op in ts.step.operands):
             return
         st, src = self._state(ts), self.stmt_index.get(ts.step.statement, NO_SRC)
         if self._overlaps(st.span, busy):
@@ -330,9 +348,6 @@ class _Lowering:
 
     def _staged(self, ts: TiledStep) -> bool:
         return any(not self.places[v].resident for v in [op.value for op in ts.step.operands] + [ts.step.result])
-
-    def _produced_between(self, value: str, lo: int, hi: int) -> bool:
-        return any(self.tiled.steps[k].step.result == value for k in range(lo, hi))
 
     def _step(self, ts: TiledStep) -> None:
         for _ in self._blocks(ts):
