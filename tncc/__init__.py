@@ -23,6 +23,7 @@ from tncc.frontend import load_file, load_network, load_source, parse_file, pars
 from tncc.passes.order.planner import plan_network  # CSSE: network IR -> contraction plan
 from tncc.api import comparison, to_dataframe  # evaluation: compare configurations, tabulate reports
 from tncc.compiled import Compiled, RunResult, compile  # back end: compile for an arch, emulate, compare
+from tncc.passes.options import LoweringOptions  # force the lowering's choices: tncc.compile(..., lowering=)
 
 __version__ = "0.1.0"
 
@@ -44,4 +45,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
-           "from_einsum", "reference", "__version__", "comparison", "to_dataframe"]
+           "from_einsum", "reference", "__version__", "comparison", "to_dataframe", "LoweringOptions"]

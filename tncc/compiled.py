@@ -89,6 +89,7 @@ class Compiled:
     plan: Plan
     lowered: Any
     compile_seconds: float
+    lowering: Any = None  # the LoweringOptions it was compiled with (None: the lowering chose everything)
 
     @property
     def program(self) -> Any:
@@ -173,25 +174,44 @@ class Compiled:
         return out
 
 
-def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None) -> Compiled:
-    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string)."""
+def lowering_options(lowering: Any) -> Any:
+    """``lowering`` as :class:`~tncc.passes.options.LoweringOptions`: one
+    already, ``None`` (the lowering chooses everything), or its text form
+    (``"co_schedule=off,stage_share=4"``, :meth:`LoweringOptions.parse`)."""
+    from tncc.passes.options import LoweringOptions
+
+    if lowering is None or isinstance(lowering, LoweringOptions):
+        return lowering
+    if isinstance(lowering, str):
+        return LoweringOptions.parse(lowering)
+    raise TnccError(f"lowering must be a LoweringOptions, its text form or None, not {type(lowering).__name__}")
+
+
+def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None,
+                    lowering: Any = None) -> Compiled:
+    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string);
+    ``lowering`` forces lowering options (:func:`lowering_options`)."""
     from tncc.passes.lower import lower_plan
 
     t0 = time.perf_counter()
     a = resolve_arch(arch)
+    opts = lowering_options(lowering)
     plan = make_plan(net, a, order, objective)
-    lowered = lower_plan(plan, a)
-    return Compiled(net, a, plan, lowered, time.perf_counter() - t0)
+    lowered = lower_plan(plan, a, opts)
+    return Compiled(net, a, plan, lowered, time.perf_counter() - t0, opts)
 
 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fetta", network: str | None = None,
-            order: str = "csse", objective: str | None = None) -> Compiled:
+            order: str = "csse", objective: str | None = None, lowering: Any = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
-    a :class:`Network`, compiled for ``arch``."""
+    a :class:`Network`, compiled for ``arch``.  ``lowering`` (a
+    :class:`~tncc.passes.options.LoweringOptions`) forces the lowering's
+    choices (staging share, wide paddings, lookahead, prefetch, deferred
+    stores, co-scheduling); left ``None`` the lowering weighs them."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
         from tncc.frontend import load_network
 
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective)
+    return compile_network(net, arch, order, objective, lowering)

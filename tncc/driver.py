@@ -90,9 +90,10 @@ def _emit_plan(plan: Any) -> str:
 
 
 def _tiled_stage(plan: Any, ctx: Context) -> Any:
+    from tncc.compiled import lowering_options
     from tncc.passes.lower import lower_plan
 
-    return lower_plan(plan, _arch(ctx))
+    return lower_plan(plan, _arch(ctx), lowering_options(ctx.options.get("lowering")))
 
 
 def _emit_tiled(low: Any) -> str:
