@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import tncc
-from tncc import LoweringOptions
+from tncc import LoweringOptions, workloads
 from tncc.driver import compile_file
 from tncc.errors import TnccError
 from tncc.isa.table import Opcode
@@ -96,10 +96,11 @@ def test_the_driver_takes_the_options_too(tmp_path: Path) -> None:
 
 
 def test_co_scheduling_forced_off_and_on() -> None:
-    """ttm_linear is where the tuner pairs steps; forced off it has no pair,
-    forced on it keeps them, and both match."""
-    off = tncc.compile(EXAMPLES / "ttm_linear.tn", lowering=LoweringOptions(co_schedule=False))
-    on = tncc.compile(EXAMPLES / "ttm_linear.tn", lowering=LoweringOptions(co_schedule=True))
+    """A small TT layer on a 32 KiB fetta is where the tuner pairs steps;
+    forced off it has no pair, forced on it keeps them, and both match."""
+    (net,) = tncc.load_source(workloads.tt_linear("attention", 8, 4))
+    off = tncc.compile(net, SMALL, lowering=LoweringOptions(co_schedule=False))
+    on = tncc.compile(net, SMALL, lowering=LoweringOptions(co_schedule=True))
     assert off.lowered.pairs == () and not off.lowered.chosen.co_schedule
     assert on.lowered.pairs and on.lowered.chosen.co_schedule
     assert off.run(seed=2).match and on.run(seed=2).match

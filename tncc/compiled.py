@@ -114,15 +114,18 @@ class Compiled:
             full[name] = arr
         return full
 
-    def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False) -> RunResult:
-        """Emulate the program and compare every output with the reference."""
+    def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False,
+            strict_sync: bool = False) -> RunResult:
+        """Emulate the program and compare every output with the reference;
+        ``strict_sync`` makes the first synchronisation hazard
+        (``tncc.runtime.hazards``) a TnccError."""
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
 
         values = self.inputs_for(inputs, seed)
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
-        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace)
+        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace, strict_sync=strict_sync)
         ref = evaluate(self.network, values)
         tol = tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}

@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the random inputs (default 0)")
+    parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
+                        help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
+                             "lookahead, prefetch, deferred_stores, co_schedule =on|off|auto")
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON")
@@ -91,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from tncc.io import atomic_write_text
 
     inputs = _read_npz(args.inputs) if args.inputs else None
-    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective)
+    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective, args.lowering)
     res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
     print(format_report(res.report, res.emulator_report))
     if args.outputs:
