@@ -139,7 +139,7 @@ def summary(state: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=None, help="campaign seed (default: the state file's, else 0)")
     ap.add_argument("--batches", type=int, default=20, help="batches to reach (default 20)")
     ap.add_argument("--batch-size", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=None, help="stop after the batch that passes this")
@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     outdir = Path(args.out)
     outdir.mkdir(parents=True, exist_ok=True)
     state_path = Path(args.state) if args.state else outdir / "state.json"
+    if args.seed is None:
+        args.seed = json.loads(state_path.read_text(encoding="utf-8"))["seed"] if state_path.exists() else 0
     state = _load_state(state_path, args.seed)
     if args.summary:
         print(summary(state))
