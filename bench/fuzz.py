@@ -37,20 +37,22 @@ from tncc.differential import FAILURES, STATUSES, Case, Outcome, check, same_fai
 from tncc.io import atomic_write_text
 
 
-def _draw_batch(seed: int, size: int, max_kib: int, kinds: tuple[str, ...]):
+def _draw_batch(seed: int, size: int, max_kib: int, kinds: tuple[str, ...], max_statements: int,
+                max_elements: int):
     """The ``size`` cases of one seeded batch (Hypothesis draws them into a
     body that only collects them; they are judged afterwards)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
 
-    from tncc.testing import architectures, cases
+    from tncc.testing import architectures, cases, large_networks
 
     drawn: list[Case] = []
 
     @hseed(seed)
     @settings(max_examples=size, phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(cases(archs=architectures(kinds=kinds, max_kib=max_kib)))
+    @given(cases(networks_=large_networks(max_statements=max_statements, max_elements=max_elements),
+                 archs=architectures(kinds=kinds, max_kib=max_kib)))
     def collect(case: Case) -> None:
         drawn.append(case)
 
@@ -148,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-macs", type=int, default=20_000_000, help="skip plans with more MACs (emulation time)")
     ap.add_argument("--max-kib", type=int, default=1024, help="largest buffer drawn, KiB")
     ap.add_argument("--kinds", default="fetta,systolic")
+    ap.add_argument("--max-statements", type=int, default=4, help="statements before gradients (default 4)")
+    ap.add_argument("--max-elements", type=int, default=1 << 14, help="words of the largest tensor drawn")
     ap.add_argument("--shrink-seconds", type=float, default=300.0, help="time to shrink each failure")
     ap.add_argument("--summary", action="store_true", help="print the recorded table and stop")
     args = ap.parse_args(argv)
@@ -160,13 +164,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.summary:
         print(summary(state))
         return 0
+    # A batch is the same cases only under the same drawing parameters.
+    params = {k: getattr(args, k) for k in ("batch_size", "max_macs", "max_kib", "kinds", "max_statements",
+                                            "max_elements")}
+    if state.setdefault("params", params) != params:
+        raise SystemExit(f"{state_path} was drawn with {state['params']}; resume with the same options")
     t0 = time.monotonic()
     kinds = tuple(k for k in args.kinds.split(",") if k)
     while state["next_batch"] < args.batches:
         b = state["next_batch"]
         bt = time.monotonic()
         found = 0
-        for case in _draw_batch(args.seed * 1_000_003 + b, args.batch_size, args.max_kib, kinds):
+        for case in _draw_batch(args.seed * 1_000_003 + b, args.batch_size, args.max_kib, kinds,
+                                args.max_statements, args.max_elements):
             out = check(case, args.max_macs)
             _record(state, case, out)
             print(f"[b{b}] {out.status:<8} {out.seconds:6.1f}s {out.instructions:>6} ins  {case.label()}"
