@@ -103,8 +103,17 @@ def test_a_failure_shrinks_to_a_small_network_that_fails_the_same_way() -> None:
 
 
 def test_same_failure_tells_failures_apart() -> None:
-    a = Outcome("crash", "run: IndexError: x at lower.py:10 (f)")
-    assert same_failure(a, Outcome("crash", "run: IndexError: y at lower.py:10 (f)"))
-    assert not same_failure(a, Outcome("crash", "run: KeyError: x at lower.py:10 (f)"))
+    def crash(exc: Exception) -> Outcome:
+        from tncc.differential import _crash
+
+        try:
+            raise exc
+        except Exception as e:
+            detail, key = _crash(e, "run")
+        return Outcome("crash", detail, key=key)
+
+    a, b, c = crash(IndexError("x")), crash(IndexError("y")), crash(KeyError("x"))
+    assert "IndexError: x at" in a.detail
+    assert same_failure(a, b) and not same_failure(a, c)
     assert not same_failure(a, Outcome("mismatch", "outputs differ"))
     assert same_failure(Outcome("mismatch", "a"), Outcome("mismatch", "b"))

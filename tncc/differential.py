@@ -71,6 +71,7 @@ class Outcome:
     chosen: str = ""  # LoweringOptions.text() of what the program was lowered with
     seconds: float = 0.0
     features: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # a crash's exception type and innermost frame (``same_failure``)
 
     @property
     def failed(self) -> bool:
@@ -95,7 +96,8 @@ def check(case: Case, max_macs: int | None = None) -> Outcome:
     except TnccError as exc:
         return Outcome("rejected", str(exc).splitlines()[0], seconds=time.perf_counter() - t0)
     except Exception as exc:  # a compiler bug: keep the innermost frame for the report
-        return Outcome("crash", _crash(exc, "compile"), seconds=time.perf_counter() - t0)
+        detail, key = _crash(exc, "compile")
+        return Outcome("crash", detail, seconds=time.perf_counter() - t0, key=key)
     low = c.lowered
     shape = dict(macs=c.plan.macs(), instructions=len(c.program.instructions), streamed=len(low.memory.streamed),
                  spilled=len(low.memory.spilled), chosen=low.chosen.text() if low.chosen is not None else "",
@@ -107,7 +109,8 @@ def check(case: Case, max_macs: int | None = None) -> Outcome:
         status = "sync" if "SIGNAL/WAIT" in text else "crash"
         return Outcome(status, text.splitlines()[0], seconds=time.perf_counter() - t0, **shape)
     except Exception as exc:
-        return Outcome("crash", _crash(exc, "run"), seconds=time.perf_counter() - t0, **shape)
+        detail, key = _crash(exc, "run")
+        return Outcome("crash", detail, seconds=time.perf_counter() - t0, key=key, **shape)
     cycles = r.report["cycles"]
     if not r.match:
         bad = {k: v["max_rel_err"] for k, v in r.report["outputs"].items() if not v["match"]}
@@ -121,18 +124,16 @@ def check(case: Case, max_macs: int | None = None) -> Outcome:
     return Outcome("ok", "", cycles, seconds=time.perf_counter() - t0, **shape)
 
 
-def _crash(exc: Exception, phase: str) -> str:
+def _crash(exc: Exception, phase: str) -> tuple[str, str]:
+    """The one-line detail of an unexpected exception and its key (type and
+    innermost frame: two crashes with one key are taken for one bug)."""
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} ({frame.name})" if frame else ""
-    return f"{phase}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}{where}"
+    where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} ({frame.name})" if frame else "?"
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{phase}: {type(exc).__name__}: {message} at {where}", f"{type(exc).__name__} at {where}"
 
 
 def same_failure(a: Outcome, b: Outcome) -> bool:
     """Whether ``b`` is the failure ``a`` was, for shrinking: the same status
     and, for a crash, the same exception at the same place."""
-    if a.status != b.status:
-        return False
-    if a.status == "crash":
-        return a.detail.split(":")[0:2] == b.detail.split(":")[0:2] and a.detail.rsplit(" at ", 1)[-1] == \
-            b.detail.rsplit(" at ", 1)[-1]
-    return True
+    return a.status == b.status and a.key == b.key
