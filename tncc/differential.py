@@ -80,6 +80,7 @@ class Outcome:
 
 def check(case: Case, max_macs: int | None = None) -> Outcome:
     """Run ``case`` and judge it (module doc)."""
+    from tncc import guard
     from tncc.compiled import Compiled, make_plan, resolve_arch
     from tncc.passes.estimate import estimate_cycles
     from tncc.passes.lower import lower_plan
@@ -88,6 +89,7 @@ def check(case: Case, max_macs: int | None = None) -> Outcome:
     try:
         arch = resolve_arch(case.arch)
         plan = make_plan(case.network, arch, case.order, case.objective)
+        guard.check_plan(plan)  # as compile_network: no intermediate wider than numpy's arrays
         if max_macs is not None and plan.macs() > max_macs:
             return Outcome("skipped", f"{plan.macs()} MACs > {max_macs}", macs=plan.macs(),
                            seconds=time.perf_counter() - t0)
