@@ -10,6 +10,13 @@ indices kept in the result while shared, scalars (rank-0 leaves and results),
 size-1 and odd sizes, every user dtype, one tensor used twice under different
 index names, chains of statements, and optionally ``grad`` expansions.
 
+:func:`large_networks` draws programs as large as the paper's workloads
+(several statements sharing tensors, sizes up to a few hundred, tensors
+that a small buffer must stream), :func:`architectures` machines from a
+range (as spec strings), :func:`lowering_options` forced lowering choices,
+and :func:`cases` all of it together with an order and an objective, for
+:func:`tncc.differential.check` (the campaign of ``bench/fuzz.py``).
+
 Example::
 
     from hypothesis import given
