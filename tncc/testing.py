@@ -170,6 +170,7 @@ def _fit(ixs: list[str], sizes: dict[str, int], max_elements: int) -> tuple[str,
 @st.composite
 def large_networks(draw: st.DrawFn, max_statements: int = 4, max_leaves: int = 7, max_indices: int = 10,
                    max_rank: int = 4, max_elements: int = 1 << 14, sizes: tuple[int, ...] = LARGE_SIZES,
+                   min_rank: int = 1,
                    dtypes: tuple[DType, ...] = USER_DTYPES, grads: bool = True, name: str = "big") -> Network:
     """A random valid network shaped like the paper's workloads: several
     statements sharing leaves and earlier results, index sizes up to a few
@@ -179,14 +180,15 @@ def large_networks(draw: st.DrawFn, max_statements: int = 4, max_leaves: int = 7
     indices kept in a result while shared, outer products (a statement of
     two operands sharing nothing), scalars, every dtype, and with ``grads``
     the gradients of the last statement wrt some leaves (each a further
-    chain of statements reading the forward tensors)."""
+    chain of statements reading the forward tensors).  Leaves have
+    ``min_rank`` to ``max_rank`` indices (a scalar leaf needs ``min_rank=0``)."""
     n_ix = draw(st.integers(3, max_indices))
     index_sizes = {f"i{k}": draw(st.sampled_from(sizes)) for k in range(n_ix)}
     names = list(index_sizes)
     hubs = names[:draw(st.integers(1, max(1, n_ix // 2)))]
     leaves: list[Tensor] = []
     for k in range(draw(st.integers(2, max_leaves))):
-        rank = draw(st.integers(0, min(max_rank, n_ix)))
+        rank = draw(st.integers(min(min_rank, n_ix), min(max_rank, n_ix)))
         pool = hubs + names if draw(st.booleans()) else names
         ixs = list(dict.fromkeys(draw(st.permutations(pool))))[:rank]
         leaves.append(Tensor(f"a{k}", _fit(ixs, index_sizes, max_elements), draw(st.sampled_from((Role.INPUT,
