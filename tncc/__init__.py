@@ -27,6 +27,7 @@ _LAZY = {
     "plan_network": "tncc.passes.order.planner",  # CSSE: network IR -> contraction plan
     "comparison": "tncc.api", "to_dataframe": "tncc.api",  # evaluation: compare configurations, tabulate reports
     "Compiled": "tncc.compiled", "RunResult": "tncc.compiled", "compile": "tncc.compiled",  # back end
+    "LoweringOptions": "tncc.passes.options",  # force the lowering's choices: tncc.compile(..., lowering=)
 }
 
 __version__ = "0.1.0"
@@ -54,4 +55,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
            "from_einsum", "reference", "__version__", "comparison", "to_dataframe", "plan_network",
-           "Compiled", "RunResult", "compile"]
+           "Compiled", "RunResult", "compile", "LoweringOptions"]
