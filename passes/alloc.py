@@ -145,7 +145,9 @@ def collect_values(plan: Plan) -> list[Value]:
         last.setdefault(step.result, k)
         axes[step.result] = step.indices
     vals = []
-    for t in net.leaves():
+    for t in net.tensors:
+        if t.role not in (IrRole.INPUT, IrRole.PARAM, IrRole.DELTA):
+            continue
         if t.name not in first:
             continue  # declared but unused: nothing to move
         vals.append(Value(t.name, tuple(t.indices), net.shape(t.name), net.storage_dtype(t.name), Kind.LEAF,
@@ -164,6 +166,8 @@ def collect_values(plan: Plan) -> list[Value]:
 
 
 def _leaf_role(net: Network, name: str) -> SymbolRole:
+    if net.tensor(name).role is IrRole.DELTA:
+        return SymbolRole.DELTA
     grads = {f"d_{g.of}" for g in net.grads}
     if name in grads:
         return SymbolRole.GRAD_INPUT

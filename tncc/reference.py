@@ -28,7 +28,7 @@ import numpy as np
 
 from tncc.dtypes import compute_dtype, round_to
 from tncc.errors import TnccError
-from tncc.grad import Flattener, TooLarge
+from tncc.grad import DiagonalWrite, Flattener, TooLarge
 from tncc.ir import DType, Network, Role, Statement
 
 _PATH_MEMORY = 1 << 32  # elements an einsum intermediate may have
@@ -77,7 +77,7 @@ def _leaf_scales(net: Network) -> dict[str, float]:
     for st in net.statements:
         try:
             factors = flat.flatten(st)
-        except TooLarge:
+        except (TooLarge, DiagonalWrite):
             factors = st.operands  # scale by the statement's own operands only
         sizes.update({ix.name: ix.size for ix in flat.fresh})
         keep = set(st.indices)
@@ -124,7 +124,7 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
-def _einsum(st: Statement, arrays: list[np.ndarray]) -> np.ndarray:
+def _einsum(st: Statement, arrays: list[np.ndarray], sizes: Mapping[str, int]) -> np.ndarray:
     ids: dict[str, int] = {}
     for op in st.operands:
         for i in op.indices:
@@ -134,15 +134,32 @@ def _einsum(st: Statement, arrays: list[np.ndarray]) -> np.ndarray:
                         "evaluator handles at most 52", where=f"statement {st.result}")
     args: list[object] = []
     for op, a in zip(st.operands, arrays):
+        # numpy reads a repeated index of one operand along its diagonal.
         args += [a, [ids[i] for i in op.indices]]
-    args.append([ids[i] for i in st.indices])
-    if len(arrays) <= 2:
-        return np.asarray(np.einsum(*args))
-    # numpy's default path search caps intermediates at the largest operand;
-    # when no pairwise step fits, it falls back to one nested loop over every
-    # index, which is hopeless for a long chain (a TTM lookup).  Lift the cap.
-    path, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
-    return np.asarray(np.einsum(*args, optimize=path))
+    # A repeated result index writes a diagonal: compute each distinct result
+    # index once (an index only the result carries spans the identity), then
+    # place the values on the diagonal of a zero tensor.
+    distinct = list(dict.fromkeys(st.indices))
+    lonely = [i for i in distinct if i not in ids]
+    for i in lonely:
+        ids[i] = len(ids)
+        args += [np.ones(sizes[i], dtype=arrays[0].dtype if arrays else np.float64), [ids[i]]]
+    args.append([ids[i] for i in distinct])
+    if len(arrays) + len(lonely) <= 2:
+        value = np.asarray(np.einsum(*args))
+    else:
+        # numpy's default path search caps intermediates at the largest operand;
+        # when no pairwise step fits, it falls back to one nested loop over every
+        # index, which is hopeless for a long chain (a TTM lookup).  Lift the cap.
+        path, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
+        value = np.asarray(np.einsum(*args, optimize=path))
+    if len(distinct) == len(st.indices):
+        return value
+    out = np.zeros(tuple(sizes[i] for i in st.indices), dtype=value.dtype)
+    pos = {i: k for k, i in enumerate(distinct)}
+    # einsum over a writable array with repeated subscripts returns a view of its diagonal.
+    np.einsum(out, [pos[i] for i in st.indices], list(range(len(distinct))))[...] = value
+    return out
 
 
 def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, seed: int = 0,
@@ -172,13 +189,28 @@ def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, se
             raise TnccError(f"input '{t.name}' has shape {a.shape}, expected {want}")
         values[t.name] = a.astype(np.float64) if float64 else round_to(a, net.dtype)
     work = np.dtype(np.float64) if float64 else compute_dtype(net.dtype)
+    sizes = net.sizes()
+    for t in net.tensors:
+        if t.role is Role.DELTA:
+            values[t.name] = delta(net.shape(t.name), work)
     for st in net.statements:
         arrays = [values[op.tensor].astype(work, copy=False) for op in st.operands]
-        result = _einsum(st, arrays)
+        result = _einsum(st, arrays, sizes)
         values[st.result] = result if float64 else round_to(result, net.storage_dtype(st.result))
     if keep_intermediates:
         return {st.result: values[st.result] for st in net.statements}
     return {name: values[name] for name in net.outputs}
+
+
+def delta(shape: tuple[int, ...], dtype: np.dtype | type = np.float32) -> np.ndarray:
+    """The Kronecker delta of ``shape`` (every extent equal): 1 where all index
+    values agree, 0 elsewhere; all ones for rank 1."""
+    out = np.zeros(shape, dtype=dtype)
+    if shape:
+        out[(np.arange(shape[0]),) * len(shape)] = 1
+    else:
+        out[()] = 1
+    return out
 
 
 def leaf_names(net: Network) -> tuple[str, ...]:
