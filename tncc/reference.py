@@ -124,35 +124,77 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
-def _einsum(st: Statement, arrays: list[np.ndarray], sizes: Mapping[str, int]) -> np.ndarray:
+MAX_LABELS = 52  # distinct indices one numpy.einsum call takes
+
+
+def _local(terms: list[tuple[np.ndarray, tuple[str, ...]]], out: tuple[str, ...]) -> np.ndarray:
+    """One numpy einsum over ``terms`` (at most 52 distinct indices); repeated
+    indices of one term read its diagonal."""
     ids: dict[str, int] = {}
-    for op in st.operands:
-        for i in op.indices:
-            ids.setdefault(i, len(ids))
-    if len(ids) > 52:
-        raise TnccError(f"statement '{st.result}' has {len(ids)} distinct indices; the reference "
-                        "evaluator handles at most 52", where=f"statement {st.result}")
     args: list[object] = []
-    for op, a in zip(st.operands, arrays):
-        # numpy reads a repeated index of one operand along its diagonal.
-        args += [a, [ids[i] for i in op.indices]]
+    for a, ixs in terms:
+        args += [a, [ids.setdefault(i, len(ids)) for i in ixs]]
+    args.append([ids[i] for i in out])
+    if len(ids) > MAX_LABELS:
+        raise TnccError(f"a step of the reference has {len(ids)} distinct indices; numpy handles at most "
+                        f"{MAX_LABELS}")
+    if len(terms) <= 2:
+        return np.asarray(np.einsum(*args))
+    # numpy's default path search caps intermediates at the largest operand;
+    # when no pairwise step fits, it falls back to one nested loop over every
+    # index, which is hopeless for a long chain (a TTM lookup).  Lift the cap.
+    path, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
+    return np.asarray(np.einsum(*args, optimize=path))
+
+
+def _contract(terms: list[tuple[np.ndarray, tuple[str, ...]]], out: tuple[str, ...],
+              sizes: Mapping[str, int]) -> np.ndarray:
+    """The einsum of ``terms`` into the distinct indices ``out``.  Past 52
+    distinct indices (numpy's limit) the terms are contracted pairwise,
+    smallest result first, each pair in its own einsum."""
+    if len({i for _, ixs in terms for i in ixs}) <= MAX_LABELS:
+        return _local(terms, out)
+    terms = list(terms)
+
+    def needed(skip: tuple[int, ...]) -> set[str]:
+        keep = set(out)
+        for k, (_, ixs) in enumerate(terms):
+            if k not in skip:
+                keep.update(ixs)
+        return keep
+
+    # Each term first loses its diagonals and the indices only it carries.
+    for k, (a, ixs) in enumerate(terms):
+        keep = needed((k,))
+        mine = tuple(dict.fromkeys(i for i in ixs if i in keep))
+        if mine != ixs:
+            terms[k] = (_local([(a, ixs)], mine), mine)
+    while len(terms) > 1:
+        best: tuple[int, int, int, tuple[str, ...]] | None = None
+        for x in range(len(terms)):
+            for y in range(x + 1, len(terms)):
+                keep = needed((x, y))
+                res = tuple(dict.fromkeys(i for i in terms[x][1] + terms[y][1] if i in keep))
+                cost = math.prod(sizes[i] for i in res)
+                if best is None or cost < best[2]:
+                    best = (x, y, cost, res)
+        x, y, _, res = best  # type: ignore[misc]
+        merged = (_local([terms[x], terms[y]], res), res)
+        terms = [t for k, t in enumerate(terms) if k not in (x, y)] + [merged]
+    return _local(terms, out)
+
+
+def _einsum(st: Statement, arrays: list[np.ndarray], sizes: Mapping[str, int]) -> np.ndarray:
+    terms = [(a, op.indices) for op, a in zip(st.operands, arrays)]
     # A repeated result index writes a diagonal: compute each distinct result
     # index once (an index only the result carries spans the identity), then
     # place the values on the diagonal of a zero tensor.
-    distinct = list(dict.fromkeys(st.indices))
-    lonely = [i for i in distinct if i not in ids]
-    for i in lonely:
-        ids[i] = len(ids)
-        args += [np.ones(sizes[i], dtype=arrays[0].dtype if arrays else np.float64), [ids[i]]]
-    args.append([ids[i] for i in distinct])
-    if len(arrays) + len(lonely) <= 2:
-        value = np.asarray(np.einsum(*args))
-    else:
-        # numpy's default path search caps intermediates at the largest operand;
-        # when no pairwise step fits, it falls back to one nested loop over every
-        # index, which is hopeless for a long chain (a TTM lookup).  Lift the cap.
-        path, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
-        value = np.asarray(np.einsum(*args, optimize=path))
+    distinct = tuple(dict.fromkeys(st.indices))
+    present = {i for op in st.operands for i in op.indices}
+    for i in distinct:
+        if i not in present:
+            terms.append((np.ones(sizes[i], dtype=arrays[0].dtype), (i,)))
+    value = _contract(terms, distinct, sizes)
     if len(distinct) == len(st.indices):
         return value
     out = np.zeros(tuple(sizes[i] for i in st.indices), dtype=value.dtype)
