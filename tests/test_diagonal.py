@@ -7,16 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tncc
 from tncc import reference
 from tncc.cli import main
 from tncc.errors import TnccError
 from tncc.frontend import load_source
-from tncc.ir import Role
+from tncc.ir import DType, Role
 from tncc.passes.diagonal import DELTA_PREFIX, expand_diagonals, has_diagonals
 from tncc.printer import format_network, to_source
-from tncc.testing import strip_spans
+from tncc.testing import networks, strip_spans
 
 SRC = """network diag {{
   dtype {dtype}
@@ -142,3 +144,23 @@ def test_a_compiled_binary_fills_its_delta_when_loaded(tmp_path: Path) -> None:
     np.savez(tmp_path / "in.npz", x=x)
     assert main(["sim", str(tnb), "--inputs", str(tmp_path / "in.npz"), "--outputs", str(tmp_path / "o.npz")]) == 0
     np.testing.assert_allclose(np.load(tmp_path / "o.npz")["t"], np.trace(x), rtol=1e-6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(diagonals=True, grads=True, dtypes=(DType.FP32,)))
+def test_the_delta_rewrite_keeps_every_value(net: tncc.ir.Network) -> None:
+    flat = expand_diagonals(net)
+    flat.verify()
+    assert not has_diagonals(flat)
+    x = reference.random_inputs(net, 0)
+    want = reference.evaluate(net, x, float64=True)
+    got = reference.evaluate(flat, x, float64=True)
+    for name in net.outputs:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(diagonals=True, grads=True, max_tensors=3, sizes=(1, 2, 3, 5)), st.sampled_from(["fetta", "systolic"]))
+def test_random_networks_with_diagonals_run_on_the_machine(net: tncc.ir.Network, arch: str) -> None:
+    res = tncc.compile(net, arch).run(seed=1)
+    assert res.match, res.report["outputs"]

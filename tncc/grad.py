@@ -89,6 +89,10 @@ class Flattener:
                          for sub in reversed(inner.operands))
         return tuple(out)
 
+    def new_name(self, base: str) -> str:
+        """A fresh declared index of ``base``'s size (recorded in ``fresh``)."""
+        return self._new_name(base)
+
     def _new_name(self, base: str) -> str:
         # Resume counting where the last fresh name of this base stopped, so
         # that allocating n names costs O(n), not O(n**2).
@@ -163,7 +167,13 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
                 continue
             upstream[spec.of] = dy
             names.add(dy)
-            new_tensors.append(Tensor(dy, y.indices, Role.INPUT, spec.span))
+            # d_y is a full tensor of y's shape: a y that writes a diagonal
+            # (a repeated result index) declares the repeat under a fresh
+            # name; the gradient statements read d_y along that diagonal.
+            declared: list[str] = []
+            for i in y.indices:
+                declared.append(flat.new_name(i) if i in declared else i)
+            new_tensors.append(Tensor(dy, tuple(declared), Role.INPUT, spec.span))
         for k, x in enumerate(spec.wrt):
             where = spec.wrt_span(k)
             dx = f"d_{x}"
@@ -231,7 +241,8 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
             coll.raise_if_any()
         return net
     used = {i for st in new_statements for i in st.indices} | {
-        i for st in new_statements for op in st.operands for i in op.indices}
+        i for st in new_statements for op in st.operands for i in op.indices} | {
+        i for t in new_tensors for i in t.indices}
     fresh = tuple(ix for ix in flat.fresh if ix.name in used)
     return Network(net.name, net.dtype, net.indices + fresh, net.tensors + tuple(new_tensors),
                    net.statements + tuple(new_statements), net.outputs + tuple(new_outputs), net.grads,
