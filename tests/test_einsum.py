@@ -162,3 +162,13 @@ def test_broadcasts_scalars_and_diagonals_run_on_the_machine(arch: str) -> None:
                        ("ab,->ab", [(2, 3), ()]), ("aab,bcc->ac", [(3, 3, 2), (2, 4, 4)])]:
         res = tncc.compile(from_einsum(eq, *shapes), arch).run(seed=1)
         assert res.match, (eq, res.max_rel_err)
+
+
+def test_errors_point_at_the_character() -> None:
+    with pytest.raises(TnccError) as info:
+        from_einsum("ab, b1 -> a", {"a": 2, "b": 2})
+    assert info.value.render() == ("einsum:1:6: error: '1' is not an index letter (use a letter, or a non-ASCII "
+                                   "symbol)\n    ab, b1 -> a\n         ^")
+    with pytest.raises(TnccError) as info:
+        from_einsum("ij\n->jj", {"i": 2, "j": 2})
+    assert info.value.render().startswith("einsum:2:4: error: an index repeats in the output ('j')")

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tncc.errors import Diagnostic, TnccError
+from tncc.errors import Diagnostic, Span, TnccError
 from tncc.frontend.check import MAX_SIZE, USER_DTYPES
 from tncc.ir import DType, Index, Network, Operand, Role, Statement, Tensor
 
@@ -66,56 +66,93 @@ def index_name(symbol: str) -> str:
     return symbol if symbol.isascii() else f"u{ord(symbol):x}"
 
 
-def _split(term: str, equation: str, what: str) -> list[str]:
-    """A term's symbols, with ``...`` as one item."""
-    out: list[str] = []
-    k = 0
-    while k < len(term):
-        if term.startswith(DOTS, k):
-            if DOTS in out:
-                raise _fail(f"'{equation}': '...' occurs twice in {what}")
-            out.append(DOTS)
+class _Text:
+    """An equation with white space removed, remembering where each kept
+    character was, so an error can point at it (line, column, caret)."""
+
+    def __init__(self, equation: str) -> None:
+        self.equation = equation
+        self.pos = [k for k, ch in enumerate(equation) if not ch.isspace()]
+        self.text = "".join(equation[k] for k in self.pos)
+
+    def fail(self, message: str, at: int, length: int = 1) -> TnccError:
+        """An error at character ``at`` of the stripped text, spanning ``length``."""
+        if not 0 <= at < len(self.pos):
+            return _fail(f"'{self.equation}': {message}")
+        off = self.pos[at]
+        line = self.equation.count("\n", 0, off) + 1
+        col = off - (self.equation.rfind("\n", 0, off) + 1) + 1
+        end = self.pos[min(at + length, len(self.pos)) - 1] - off + col + 1
+        return TnccError(Diagnostic(message, Span("einsum", line, col, line, end, self.equation)))
+
+
+def _split(src: _Text, start: int, end: int, what: str) -> list[tuple[str, int]]:
+    """The symbols of ``src.text[start:end]`` with their positions, ``...`` as one item."""
+    out: list[tuple[str, int]] = []
+    k = start
+    term = src.text
+    while k < end:
+        if term.startswith(DOTS, k) and k + 3 <= end:
+            if any(s == DOTS for s, _ in out):
+                raise src.fail(f"'...' occurs twice in {what}", k, 3)
+            out.append((DOTS, k))
             k += 3
             continue
         ch = term[k]
         if ch == ".":
-            raise _fail(f"'{equation}': a '.' in {what} that is not part of '...'")
+            raise src.fail(f"a '.' in {what} that is not part of '...'", k)
         if not is_symbol(ch):
-            raise _fail(f"'{equation}': {ch!r} is not an index letter (use a letter, or a non-ASCII symbol)")
-        out.append(ch)
+            raise src.fail(f"{ch!r} is not an index letter (use a letter, or a non-ASCII symbol)", k)
+        out.append((ch, k))
         k += 1
     return out
 
 
-def parse_equation(equation: str) -> tuple[tuple[str, ...], str]:
-    """Split an equation into operand terms and the output term (implicit
-    output made explicit).  Terms keep ``...``; an empty term is a scalar."""
-    eq = "".join(equation.split())
-    if eq.count("->") > 1:
-        raise _fail(f"'{equation}': more than one '->'")
-    lhs, arrow, rhs = eq.partition("->")
-    if "-" in lhs or ">" in lhs or "-" in rhs or ">" in rhs:
-        raise _fail(f"'{equation}': '-' and '>' may only appear together, as '->'")
-    terms = tuple(lhs.split(","))
-    parsed = [_split(t, equation, f"operand {k}") for k, t in enumerate(terms)]
-    if not arrow:
+def _terms(equation: str) -> tuple[list[list[str]], list[str], str]:
+    """Operand symbol lists, output symbol list and the explicit output term."""
+    src = _Text(equation)
+    eq = src.text
+    arrow = eq.find("->")
+    if arrow >= 0 and eq.find("->", arrow + 2) >= 0:
+        raise src.fail("more than one '->'", eq.find("->", arrow + 2), 2)
+    lhs_end = arrow if arrow >= 0 else len(eq)
+    for k, ch in enumerate(eq):
+        if ch in "->" and not (arrow >= 0 and arrow <= k < arrow + 2):
+            raise src.fail("'-' and '>' may only appear together, as '->'", k)
+    parsed: list[list[tuple[str, int]]] = []
+    start = 0
+    for k in range(lhs_end + 1):
+        if k == lhs_end or eq[k] == ",":
+            parsed.append(_split(src, start, k, f"operand {len(parsed)}"))
+            start = k + 1
+    if arrow >= 0:
+        out = _split(src, arrow + 2, len(eq), "the output")
+    else:
         counts: dict[str, int] = {}
         for p in parsed:
-            for s in p:
-                counts[s] = counts.get(s, 0) + 1
-        singles = sorted(s for s, c in counts.items() if c == 1 and s != DOTS)
-        rhs = (DOTS if DOTS in counts else "") + "".join(singles)
-    out = _split(rhs, equation, "the output")
+            for sym, _ in p:
+                counts[sym] = counts.get(sym, 0) + 1
+        singles = sorted(sym for sym, c in counts.items() if c == 1 and sym != DOTS)
+        out = [(sym, -1) for sym in ([DOTS] if DOTS in counts else []) + singles]
     seen: set[str] = set()
-    for s in out:
-        if s in seen:
-            raise _fail(f"'{equation}': an index repeats in the output ('{s}')")
-        seen.add(s)
-        if s != DOTS and not any(s in p for p in parsed):
-            raise _fail(f"'{equation}': output index '{s}' occurs in no operand")
-        if s == DOTS and not any(DOTS in p for p in parsed):
-            raise _fail(f"'{equation}': the output has '...' but no operand does")
-    return terms, rhs
+    for sym, at in out:
+        if sym in seen:
+            raise src.fail(f"an index repeats in the output ('{sym}')", at)
+        seen.add(sym)
+        if sym != DOTS and not any(sym == x for p in parsed for x, _ in p):
+            raise src.fail(f"output index '{sym}' occurs in no operand", at)
+        if sym == DOTS and not any(x == DOTS for p in parsed for x, _ in p):
+            raise src.fail("the output has '...' but no operand does", at, 3)
+    rhs = "".join(sym for sym, _ in out)
+    return [[x for x, _ in p] for p in parsed], [x for x, _ in out], rhs
+
+
+def parse_equation(equation: str) -> tuple[tuple[str, ...], str]:
+    """Split an equation into operand terms and the output term (implicit
+    output made explicit).  Terms keep ``...``; an empty term is a scalar.
+    White space is ignored; an error points at the offending character."""
+    parsed, _, rhs = _terms(equation)
+    return tuple("".join(p) for p in parsed), rhs
 
 
 def interleaved(args: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -199,13 +236,12 @@ def from_einsum(equation: Any, *args: Any, sizes: Mapping[str, Any] | None = Non
         eq = equation
     else:
         eq, operands = interleaved((equation, *args))
-    terms, rhs = parse_equation(eq)
+    parsed, out_syms, _ = _terms(eq)
+    terms = parsed
     if isinstance(dtype, str):
         if dtype not in USER_DTYPES:
             raise _fail(f"unknown dtype '{dtype}'; expected fp32, fp16, bf16 or int8")
         dtype = USER_DTYPES[dtype]
-    parsed = [_split(t, eq, f"operand {k}") for k, t in enumerate(terms)]
-    out_syms = _split(rhs, eq, "the output")
     if operands and sizes is not None:
         raise _fail("give either sizes or operands (arrays or shapes), not both")
     if operands:
