@@ -164,3 +164,18 @@ def test_the_delta_rewrite_keeps_every_value(net: tncc.ir.Network) -> None:
 def test_random_networks_with_diagonals_run_on_the_machine(net: tncc.ir.Network, arch: str) -> None:
     res = tncc.compile(net, arch).run(seed=1)
     assert res.match, res.report["outputs"]
+
+
+def test_gradient_of_a_diagonal_write_reads_the_upstream_diagonal() -> None:
+    src = ("network w {\n  index i = 3\n  input x[i]\n  param w[i]\n  e[i, i] = x[i] * w[i]\n"
+           "  output e\n  grad e wrt w\n}\n")
+    (net,) = load_source(src)
+    assert net.tensor("d_e").indices == ("i", "i_1")  # a full upstream gradient, declared distinct
+    assert net.statement("d_w").operands[0].indices == ("i", "i")
+    x = reference.random_inputs(net, 0)
+    got = reference.evaluate(net, x, float64=True)["d_w"]
+    np.testing.assert_allclose(got, np.diag(x["d_e"]) * x["x"], rtol=1e-12)
+    (back,) = load_source(to_source(net))
+    assert strip_spans(back) == strip_spans(net)
+    for arch in ("fetta", "systolic"):
+        assert tncc.compile(net, arch).run(seed=4).match
