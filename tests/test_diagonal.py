@@ -174,7 +174,7 @@ def test_gradient_of_a_diagonal_write_reads_the_upstream_diagonal() -> None:
     assert net.statement("d_w").operands[0].indices == ("i", "i")
     x = reference.random_inputs(net, 0)
     got = reference.evaluate(net, x, float64=True)["d_w"]
-    np.testing.assert_allclose(got, np.diag(x["d_e"]) * x["x"], rtol=1e-12)
+    np.testing.assert_allclose(got, np.diag(x["d_e"]).astype(np.float64) * x["x"], rtol=1e-12)
     (back,) = load_source(to_source(net))
     assert strip_spans(back) == strip_spans(net)
     for arch in ("fetta", "systolic"):
