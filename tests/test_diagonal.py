@@ -149,6 +149,8 @@ def test_a_compiled_binary_fills_its_delta_when_loaded(tmp_path: Path) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(diagonals=True, grads=True, dtypes=(DType.FP32,)))
 def test_the_delta_rewrite_keeps_every_value(net: tncc.ir.Network) -> None:
+    (back,) = load_source(to_source(net))  # the text form of diagonals round-trips too
+    assert strip_spans(back) == strip_spans(net)
     flat = expand_diagonals(net)
     flat.verify()
     assert not has_diagonals(flat)
