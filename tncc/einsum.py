@@ -237,7 +237,6 @@ def from_einsum(equation: Any, *args: Any, sizes: Mapping[str, Any] | None = Non
     else:
         eq, operands = interleaved((equation, *args))
     parsed, out_syms, _ = _terms(eq)
-    terms = parsed
     if isinstance(dtype, str):
         if dtype not in USER_DTYPES:
             raise _fail(f"unknown dtype '{dtype}'; expected fp32, fp16, bf16 or int8")
@@ -245,8 +244,8 @@ def from_einsum(equation: Any, *args: Any, sizes: Mapping[str, Any] | None = Non
     if operands and sizes is not None:
         raise _fail("give either sizes or operands (arrays or shapes), not both")
     if operands:
-        if len(operands) != len(terms):
-            raise _fail(f"'{eq}' has {len(terms)} operands, but {len(operands)} arrays or shapes are given")
+        if len(operands) != len(parsed):
+            raise _fail(f"'{eq}' has {len(parsed)} operands, but {len(operands)} arrays or shapes are given")
         axes = _axes_from_shapes(eq, parsed, [_shape(op, k) for k, op in enumerate(operands)])
     elif sizes is not None:
         axes = _axes_from_sizes(eq, parsed, sizes)
