@@ -17,9 +17,8 @@ equation and preset the script
 The table gives the emulated cycles per preset and, as the named peer, the
 MACs of tncc's plan beside the MACs of opt_einsum's ``optimal`` path for the
 same equation and shapes, both in one convention: a step costs the product
-of the sizes of its operands' distinct indices.  A diagonal costs tncc the MACs of
-reading the square block (docs/lowering.md, "Diagonals"), so those rows cost
-more than opt_einsum's.
+of the sizes of its operands' distinct indices (a diagonal read is a strided
+read: its repeated index counts once; docs/lowering.md, "Diagonals").
 
 Run ``python bench/einsum_suite.py`` (about ten seconds) or with ``--quick``
 (every fifth equation).  tests/test_einsum_suite.py runs the same list.

@@ -118,8 +118,9 @@ class MemoryPlan:
 
 def natural_order(step: Step) -> tuple[str, ...]:
     """The systolic GEMM's result order: batch, left (A's order), right (B's order)."""
-    a = step.operands[0].indices
-    b = step.operands[1].indices if len(step.operands) > 1 else ()
+    # An index an operand repeats (a diagonal read) is one result axis.
+    a = tuple(dict.fromkeys(step.operands[0].indices))
+    b = tuple(dict.fromkeys(step.operands[1].indices)) if len(step.operands) > 1 else ()
     out = set(step.indices)
     batch = [i for i in a if i in out and i in b]
     left = [i for i in a if i in out and i not in b]

@@ -1,33 +1,34 @@
-"""Diagonals: rewrite repeated indices into products with Kronecker deltas.
+"""Diagonal writes: rewrite repeated result indices into products with a
+Kronecker delta.
 
-The language lets a use site repeat an index (``a[i, i]`` reads the
-diagonal of ``a``; summing it is a trace) and a result repeat one
-(``d[i, i] = s[]`` writes the diagonal of an otherwise zero tensor, which is
-what the gradient of a diagonal read is).  Everything after this pass -- the
-order search, tiling, shaping, lowering -- sees every operand and result with
-distinct indices, because this pass rewrites each repetition exactly:
+The language lets a use site repeat an index (``a[i, i]`` reads the diagonal
+of ``a``; summed, a trace) and a result repeat one (``d[i, i] = s[]`` writes
+the diagonal of an otherwise zero tensor, which is what the gradient of a
+diagonal read is).
 
-* a use ``a[i, i, j]`` becomes ``a[i, i_d1, j] * const.delta.N[i, i_d1]``: the
-  second occurrence gets a fresh index of the same size, and the delta (1
-  where its two indices agree, 0 elsewhere) ties it to the first.  Summing
-  ``i_d1`` against the delta picks the diagonal; a third occurrence adds a
-  second delta over ``i`` (a hyperedge);
+A diagonal *read* reaches the plan as it is: a step operand may name an index
+twice, and the lowering reads it with a strided view whose stride for that
+index is the sum of the strides of the positions where it occurs (fetta: the
+array reads the diagonal in place; systolic: the ``SHAPE`` copy that makes
+the GEMM operand gathers it).  A step never has a repeated *result* index,
+so this pass rewrites each diagonal write exactly:
+
 * a result ``d[i, i] = ...`` becomes ``d[i, i_d1] = ... * const.delta.N[i, i_d1]``:
-  the delta is the outer factor that places each value on the diagonal and
-  writes the zeros beside it.
+  the repeat gets a fresh index of the same size, and the delta (1 where its
+  two indices agree, 0 elsewhere) places each value on the diagonal and
+  writes the zeros beside it; a third occurrence adds a second delta.
 
 A delta is an operand like any other: the machine multiplies with it on the
-array (the product with a 0/1 operand costs the MACs of reading the square
-block, ``N`` times a strided diagonal read), and it is a program constant:
+array, so the zeros are computed, not assumed.  It is a program constant:
 its symbol has role ``delta`` and the program loader fills it, as it fills
-the all-ones operand of unary steps.  One delta per size serves every use
-(a use site names its own indices).  Networks without repeated indices are
+the all-ones operand of unary steps.  One delta per size serves every use (a
+use site names its own indices).  Networks without diagonal writes are
 returned unchanged.
 
 Contract of :func:`expand_diagonals`: the result computes the same outputs,
-satisfies ``Network.verify()``, and has no repeated index in any operand or
-result; the fresh indices and deltas are appended to the network's indices
-and tensors; statement names, order, outputs and ``grad_of`` are kept.
+satisfies ``Network.verify()``, and no statement result repeats an index;
+the fresh indices and deltas are appended to the network's indices and
+tensors; statement names, order, outputs and ``grad_of`` are kept.
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ DELTA_PREFIX = "const.delta."  # delta tensors are named const.delta.<size>
 
 def has_diagonals(net: Network) -> bool:
     """True when some operand or result of ``net`` repeats an index."""
-    for st in net.statements:
-        if len(set(st.indices)) != len(st.indices):
-            return True
-        if any(len(set(op.indices)) != len(op.indices) for op in st.operands):
-            return True
-    return False
+    return has_diagonal_writes(net) or any(len(set(op.indices)) != len(op.indices)
+                                           for st in net.statements for op in st.operands)
+
+
+def has_diagonal_writes(net: Network) -> bool:
+    """True when some statement result of ``net`` repeats an index."""
+    return any(len(set(st.indices)) != len(st.indices) for st in net.statements)
 
 
 class _Rewriter:
@@ -93,18 +95,15 @@ class _Rewriter:
 
 
 def expand_diagonals(net: Network) -> Network:
-    """``net`` with every repeated index rewritten into deltas (module doc)."""
-    if not has_diagonals(net):
+    """``net`` with every diagonal write rewritten into deltas (module doc);
+    diagonal reads are kept."""
+    if not has_diagonal_writes(net):
         return net
     rw = _Rewriter(net)
     statements: list[Statement] = []
     result_indices: dict[str, tuple[str, ...]] = {}
     for st in net.statements:
-        operands: list[Operand] = []
-        for op in st.operands:
-            uses, ties = rw.distinct(op.indices)
-            operands.append(Operand(op.tensor, uses, op.span))
-            operands += ties
+        operands = list(st.operands)
         indices, ties = rw.distinct(st.indices)
         operands += ties
         if indices != st.indices:
