@@ -208,3 +208,11 @@ def test_gradient_of_a_diagonal_write_reads_the_upstream_diagonal() -> None:
     assert strip_spans(back) == strip_spans(net)
     for arch in ("fetta", "systolic"):
         assert tncc.compile(net, arch).run(seed=4).match
+
+
+def test_a_diagonal_write_of_size_one_runs() -> None:
+    # Found by the property test: the run's resource guard must size the
+    # plan's steps with the plan's own indices (the write's fresh index).
+    (net,) = load_source("network n {\n  index i0 = 2, i1 = 1\n  input a0[i0], a1[i0, i1], a2[]\n"
+                         "  y0[i1, i1] = a0[i0] * a1[i0, i1] * a2[]\n  output y0\n}\n")
+    assert tncc.compile(net, "fetta").run(seed=1).match
