@@ -114,7 +114,10 @@ def symbol_name(value: str) -> str:
 
 
 def _tensor_view(base: int, layout: Layout, indices: tuple[str, ...], origin: tuple[tuple[str, int], ...] = ()) -> View:
-    return View(base, tuple(zip(indices, layout.strides)), origin)
+    strides: dict[str, int] = {}
+    for i, s in zip(indices, layout.strides):
+        strides[i] = strides.get(i, 0) + s  # a repeated index walks the diagonal
+    return View(base, tuple(strides.items()), tuple(dict(origin).items()))
 
 
 @dataclass
@@ -607,8 +610,9 @@ class _Lowering:
             self._copy(Opcode.SHAPE, a.address(start), [a.stride(i) for i in ixs], c.address(start),
                        [c.stride(i) for i in ixs], [box[i][1] for i in ixs], self.values[step.result].dtype, src)
             return
-        a_ix = step.operands[0].indices
-        b_ix = step.operands[1].indices if len(step.operands) > 1 else ()
+        # An index an operand repeats (a diagonal) is one matrix dimension: its view sums the strides.
+        a_ix = tuple(dict.fromkeys(step.operands[0].indices))
+        b_ix = tuple(dict.fromkeys(step.operands[1].indices)) if len(step.operands) > 1 else ()
         batch = [i for i in a_ix if infos[i].role is Role.BATCH]
         left = [i for i in a_ix if infos[i].role is Role.LEFT]
         right = [i for i in b_ix if infos[i].role is Role.RIGHT]

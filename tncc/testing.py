@@ -8,7 +8,8 @@ this module.
 three or more operands), outer products (operands sharing nothing), batch
 indices kept in the result while shared, scalars (rank-0 leaves and results),
 size-1 and odd sizes, every user dtype, one tensor used twice under different
-index names, chains of statements, and optionally ``grad`` expansions.
+index names, chains of statements, and optionally ``grad`` expansions and
+diagonals (repeated indices in uses and results).
 
 :func:`large_networks` draws programs as large as the paper's workloads
 (several statements sharing tensors, sizes up to a few hundred, tensors
@@ -41,14 +42,22 @@ SIZES = (1, 2, 3, 4, 5, 7, 8, 16)
 
 
 @st.composite
-def _operand_for(draw: st.DrawFn, t: Tensor, sizes: dict[str, int], rename: bool) -> Operand:
+def _operand_for(draw: st.DrawFn, t: Tensor, sizes: dict[str, int], rename: bool,
+                 diagonals: bool = False) -> Operand:
     """A use of ``t``: its declared indices, or (``rename``) other indices of
-    the same sizes, position by position, none repeated."""
+    the same sizes, position by position, none repeated unless ``diagonals``
+    (then a position may repeat an earlier one of the same size: a diagonal)."""
     if not rename:
         return Operand(t.name, t.indices)
     used: list[str] = []
     for dec in t.indices:
+        again = sorted({n for n in used if sizes[n] == sizes[dec]})
         same = sorted(n for n, s in sizes.items() if s == sizes[dec] and n not in used)
+        # A result that writes a diagonal declares an index twice: its use may
+        # run out of distinct names of that size and then repeats one.
+        if again and (not same or (diagonals and draw(st.booleans()))):
+            used.append(draw(st.sampled_from(again)))
+            continue
         used.append(draw(st.sampled_from(same)))
     return Operand(t.name, tuple(used))
 
@@ -56,12 +65,14 @@ def _operand_for(draw: st.DrawFn, t: Tensor, sizes: dict[str, int], rename: bool
 @st.composite
 def networks(draw: st.DrawFn, min_tensors: int = 2, max_tensors: int = 4, max_indices: int = 6,
              max_rank: int = 3, max_statements: int = 2, dtypes: tuple[DType, ...] = USER_DTYPES,
-             sizes: tuple[int, ...] = SIZES, grads: bool = False, name: str = "net") -> Network:
+             sizes: tuple[int, ...] = SIZES, grads: bool = False, name: str = "net",
+             diagonals: bool = False) -> Network:
     """A random valid network with ``min_tensors..max_tensors`` leaves and
     ``1..max_statements`` statements (later statements may use earlier
     results).  With ``grads=True``, ``grad`` of the last statement wrt some
     leaves is expanded (leaves for which the gradient is not defined are left
-    out)."""
+    out).  With ``diagonals=True`` renamed uses may repeat an index (diagonal
+    reads and traces) and results may repeat a kept index (diagonal writes)."""
     n_ix = draw(st.integers(1, max_indices))
     index_sizes = {f"i{k}": draw(st.sampled_from(sizes)) for k in range(n_ix)}
     names = list(index_sizes)
@@ -85,13 +96,18 @@ def networks(draw: st.DrawFn, min_tensors: int = 2, max_tensors: int = 4, max_in
             chosen = [t for t in available if draw(st.booleans())]
             if results[-1] not in chosen:
                 chosen.append(results[-1])
-        ops = [draw(_operand_for(t, index_sizes, draw(st.integers(0, 3)) == 0)) for t in chosen]
+        rename_odds = 1 if diagonals else 3
+        ops = [draw(_operand_for(t, index_sizes, draw(st.integers(0, rename_odds)) == 0, diagonals))
+               for t in chosen]
         if draw(st.booleans()):  # the same tensor a second time, maybe renamed
             again = draw(st.sampled_from(chosen))
-            ops.append(draw(_operand_for(again, index_sizes, True)))
+            ops.append(draw(_operand_for(again, index_sizes, True, diagonals)))
         ops = draw(st.permutations(ops))
         present = sorted({i for op in ops for i in op.indices})
         keep = tuple(i for i in draw(st.permutations(present)) if draw(st.booleans()))
+        if diagonals and keep and draw(st.integers(0, 3)) == 0:  # a diagonal write
+            at = draw(st.integers(0, len(keep)))
+            keep = keep[:at] + (draw(st.sampled_from(keep)),) + keep[at:]
         res = f"y{s}"
         statements.append(Statement(res, keep, tuple(ops)))
         t = Tensor(res, keep, Role.INTERMEDIATE)
