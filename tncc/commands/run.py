@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import sys
+from typing import Any
 
 from tncc.compiled import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
@@ -86,18 +87,32 @@ def format_report(rep: dict, emu_report) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(file: str, arch: str, network: str | None = None, order: str = "csse", objective: str | None = None,
+            seed: int = 0, inputs: dict | None = None, trace: bool = False) -> Any:
+    """What ``tncc run`` does with its arguments: compile ``file`` for
+    ``arch``, emulate, compare with the reference; the ``RunResult``.
+    ``tncc sweep`` runs every point through this function."""
     from tncc.compiled import compile as tncc_compile
+
+    compiled = tncc_compile(file, arch, network, order, objective)
+    return compiled.run(inputs, seed=seed, trace=trace)
+
+
+def report_json(report: dict) -> str:
+    """The text ``tncc run --json`` writes for a run report."""
+    return json.dumps(report, indent=1, default=float) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
     from tncc.io import atomic_write_text
 
     inputs = _read_npz(args.inputs) if args.inputs else None
-    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective)
-    res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
+    res = execute(args.file, args.arch, args.network, args.order, args.objective, args.seed, inputs, bool(args.trace))
     print(format_report(res.report, res.emulator_report))
     if args.outputs:
         _write_npz(args.outputs, res.outputs)
     if args.json:
-        atomic_write_text(args.json, json.dumps(res.report, indent=1, default=float) + "\n")
+        atomic_write_text(args.json, report_json(res.report))
     if args.trace:
         atomic_write_text(args.trace, json.dumps({"traceEvents": res.trace}) + "\n")
     sys.stdout.flush()
