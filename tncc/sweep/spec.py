@@ -98,13 +98,18 @@ class Point:
 class Spec:
     """A parsed spec: its file, title, points (in grid order, without
     duplicates), the swept axes (column name -> values, in order) and the
-    baseline values the speedups divide by."""
+    baseline: the axes a point's reference point changes, with their values."""
 
     path: Path
     name: str
     points: tuple[Point, ...]
     axes: Mapping[str, tuple[Any, ...]]
     baseline: Mapping[str, Any]
+
+    @property
+    def config_axes(self) -> tuple[str, ...]:
+        """The configuration axes (architecture keys, order, objective)."""
+        return tuple(a for a in self.axes if not a.startswith("workload"))
 
 
 class _Reader:
@@ -472,9 +477,10 @@ def load_spec(path: str | Path) -> Spec:
 
 
 def _baseline(rd: _Reader, raw: Any, axes: Mapping[str, list[Any]]) -> dict[str, Any]:
-    """The configuration speedups divide by: ``[baseline]`` maps axis names
-    (``arch.base``, ``arch.buffer.bytes``, ``order``, ...) to one of their
-    values; unnamed configuration axes take their first value."""
+    """The axes a point's reference point changes, with their values (see
+    :mod:`tncc.sweep.report`): ``[baseline]`` maps axis names (``arch.base``,
+    ``arch.buffer.bytes``, ``order``, ...) to one of their values; without
+    it, every configuration axis at its first value."""
     out = {k: v[0] for k, v in axes.items() if not k.startswith("workload") and v}
     if raw is None:
         return out
@@ -490,6 +496,7 @@ def _baseline(rd: _Reader, raw: Any, axes: Mapping[str, list[Any]]) -> dict[str,
                 flat[".".join(prefix + (k,))] = (("baseline",) + prefix + (k,), v)
 
     walk((), raw)
+    named: dict[str, Any] = {}
     for k, (key, v) in flat.items():
         if k not in out:
             raise rd.error(key, f"`baseline.{k}`: not a configuration axis of this sweep "
@@ -497,5 +504,5 @@ def _baseline(rd: _Reader, raw: Any, axes: Mapping[str, list[Any]]) -> dict[str,
         if v not in axes[k] and not (k == "arch.base" and any(str(a).endswith(str(v)) for a in axes[k])):
             raise rd.error(key, f"`baseline.{k}`: {_show(v)} is not one of the swept values "
                                 f"({', '.join(_show(a) for a in axes[k])})")
-        out[k] = v if v in axes[k] else next(a for a in axes[k] if str(a).endswith(str(v)))
-    return out
+        named[k] = v if v in axes[k] else next(a for a in axes[k] if str(a).endswith(str(v)))
+    return named
