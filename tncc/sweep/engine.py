@@ -63,12 +63,25 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def local_cluster(workers: int) -> Any:
+    """A ``distributed.LocalCluster`` of ``workers`` processes of one thread
+    each, listening on the loopback interface only, without a dashboard.
+    (The scheduler keeps a small HTTP endpoint for health checks whatever the
+    dashboard setting; it gets a free port rather than the default 8787, so
+    several clusters on one machine never clash.)"""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=None, silence_logs=logging.ERROR,
+                        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     """A ``distributed.Client``: connected to ``scheduler``, or to a new local
     cluster of ``workers`` single-threaded processes (shut down on exit)."""
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise TnccError("sweeps run on Dask, which is not installed: pip install 'tncc[sweep]'") from None
     if scheduler:
@@ -81,9 +94,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         finally:
             client.close()
         return
-    n = workers or default_workers()
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    cluster = local_cluster(workers or default_workers())
     try:
         client = Client(cluster)
         try:
