@@ -318,3 +318,10 @@ def test_grid_expansion_and_keys(tmp_path: Path) -> None:
     assert {p.objective for p in spec.points} == {"cycles", "macs"}  # each order's default, resolved
     again = load_spec(spec.path)
     assert [p.key for p in again.points] == [p.key for p in spec.points]  # keys are stable
+
+
+def test_the_shipped_example_spec_is_valid() -> None:
+    spec = load_spec(Path(__file__).parent.parent / "examples" / "buffer_sweep.toml")
+    assert len(spec.points) == 48
+    assert spec.axes["arch.buffer.bytes"] == (65536, 131072, 262144, 1048576)
+    assert spec.baseline == {"arch.base": "systolic"}

@@ -111,9 +111,16 @@ def _geomean(vals: Sequence[float]) -> float:
 def _scale(ax: Any, axis: str, values: Sequence[float]) -> None:
     """Log scale when the values span more than a decade, else linear (log
     axes over a narrow range only show crowded minor labels)."""
+    from matplotlib.ticker import MaxNLocator, NullFormatter
+
     vals = [v for v in values if v and v > 0]
+    target = ax.xaxis if axis == "x" else ax.yaxis
     if vals and max(vals) / min(vals) > 10:
         (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+        target.set_minor_formatter(NullFormatter())
+    else:
+        target.set_major_locator(MaxNLocator(5))
+        ax.ticklabel_format(axis=axis, style="sci", scilimits=(-3, 4))
 
 
 def plot(spec: Any, records: Sequence[Mapping[str, Any]], speed: Mapping[str, float | None], fmt: str = "png") -> bytes:
