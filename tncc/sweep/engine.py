@@ -46,6 +46,7 @@ class EngineStats:
     done: int = 0
     failed: int = 0
     seconds: float = 0.0
+    startup: float = 0.0  # of ``seconds``: until the cluster was up and connected
     workers: int = 0
     where: str = ""
     summaries: list[Summary] = field(default_factory=list)
@@ -139,6 +140,7 @@ def run_tasks(payloads: Sequence[Mapping[str, Any]], func: Callable[[Mapping[str
                 finish(payload, func(payload))
         else:
             with dask_client(scheduler, workers) as client:
+                stats.startup = time.monotonic() - t0
                 stats.workers = len(client.scheduler_info().get("workers", {})) or (workers or 0)
                 stats.where = f"the cluster at {scheduler}" if scheduler else "a local cluster"
                 _run_dask(client, payloads, func, finish)
