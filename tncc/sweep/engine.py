@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -142,6 +143,9 @@ def run_tasks(payloads: Sequence[Mapping[str, Any]], func: Callable[[Mapping[str
             with dask_client(scheduler, workers) as client:
                 stats.startup = time.monotonic() - t0
                 stats.workers = len(client.scheduler_info().get("workers", {})) or (workers or 0)
+                if scheduler and not stats.workers:
+                    print(f"{label}: the cluster at {scheduler} has no workers yet; the points wait for one",
+                          file=sys.stderr, flush=True)
                 stats.where = f"the cluster at {scheduler}" if scheduler else "a local cluster"
                 _run_dask(client, payloads, func, finish)
     stats.seconds = time.monotonic() - t0
