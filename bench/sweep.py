@@ -1,7 +1,9 @@
 """How well ``tncc sweep`` spreads a sweep over worker processes.
 
-The same sweep (by default ``examples/buffer_sweep.toml``, 48 points: three
-TT layers x two token counts x four buffer sizes x both presets) runs
+The same sweep (by default ``bench/sweep.toml``, 48 points: three TT layers
+x two token counts x four buffer sizes x both presets, a couple of CPU
+seconds each; ``--spec examples/buffer_sweep.toml`` is the lighter example)
+runs
 
 * serially, every point one after another in this process (``--workers 0``:
   no Dask at all, the baseline), and
@@ -9,7 +11,8 @@ TT layers x two token counts x four buffer sizes x both presets) runs
 
 each into a fresh results folder, so every run computes every point.  The
 table gives wall time (cluster start-up included, and shown apart), points
-per second and the speedup over the serial run; every run must produce the
+per second, the speedup over the serial run and the cores the run actually
+got (CPU seconds over wall seconds); every run must produce the
 same cycles and energy for every point.  The machine's core count and load
 average are printed before and after, since other work on the machine
 takes cores from the workers.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -32,7 +36,7 @@ from tncc.compare_format import render_table
 from tncc.sweep import run_sweep
 from tncc.sweep.engine import default_workers
 
-DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "examples" / "buffer_sweep.toml"
+DEFAULT_SPEC = Path(__file__).resolve().parent / "sweep.toml"
 
 
 def _load() -> str:
@@ -43,18 +47,27 @@ def _load() -> str:
 def measure(spec: Path, workers: int, folder: Path) -> dict[str, Any]:
     """One run of the whole sweep into an empty folder."""
     out = folder / f"workers-{workers}"
+    cpu0 = _cpu_seconds()
     result = run_sweep(spec, out, workers=workers, progress=True)
+    cpu = _cpu_seconds() - cpu0
     st = result.stats
     assert st is not None and result.computed == len(result.spec.points), "the folder was not empty"
     figures = {r["key"]: (r["report"]["cycles"], r["report"]["energy_pj"]) if r.get("report") else r["status"]
                for r in result.records}
     return {"workers": workers, "points": len(result.spec.points), "seconds": st.seconds, "startup": st.startup,
-            "failed": st.failed, "figures": figures}
+            "failed": st.failed, "figures": figures, "cpu": cpu}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its exited children (the worker
+    processes of a closed cluster), user and system."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the sweep spec (default: the 48-point example)")
+    ap.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the sweep spec (default: bench/sweep.toml, 48 points)")
     ap.add_argument("--workers-list", default=None,
                     help="local-cluster sizes to time, comma-separated (default: 1 up to the core count)")
     ap.add_argument("--no-serial", action="store_true", help="skip the serial run (speedups are then over 1 worker)")
@@ -75,10 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         table.append(["serial" if r["workers"] == 0 else f"{r['workers']} worker(s)", str(r["points"]),
                       f"{r['seconds']:.1f}", f"{r['startup']:.1f}", f"{r['points'] / r['seconds']:.2f}",
-                      f"{base['seconds'] / r['seconds']:.2f}x", str(r["failed"])])
+                      f"{base['seconds'] / r['seconds']:.2f}x", f"{r['cpu']:.0f}", f"{r['cpu'] / r['seconds']:.2f}",
+                      str(r["failed"])])
     print(f"\nsweep {args.spec.name}: {base['points']} points, every run computing every point")
-    print(render_table(["run", "points", "wall s", "start-up s", "points/s", f"speedup vs {table[0][0]}", "failed"],
-                       table))
+    print(render_table(["run", "points", "wall s", "start-up s", "points/s", f"speedup vs {table[0][0]}", "CPU s",
+                        "cores used", "failed"], table))
+    print("(cores used = CPU seconds of this process and the workers over wall seconds: what the machine gave "
+          "the run; on a machine shared with other work it stays below the worker count)")
     print(f"\nsame cycles and energy for every point in every run: {'yes' if agree else 'NO'}")
     return 0 if agree else 1
 

@@ -37,19 +37,17 @@ import hashlib
 import inspect
 import itertools
 import json
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
-from tncc.errors import Diagnostic, Span, TnccError
-from tncc.sweep.locate import PathPart, key_line
+from tncc.errors import TnccError
+from tncc.sweep.locate import PathPart
+from tncc.sweep.ranges import Reader, is_kind, show, values_of
 
 GRID_KEYS = ("workloads", "generate", "arch", "order", "objective")
 TOP_KEYS = ("name", "seed", "baseline", "point", *GRID_KEYS)
-RANGE_KEYS = ("start", "stop", "step", "factor")
-MAX_VALUES = 100_000  # values of one range: a typo such as step = 1 over 2**20 fails fast
 
 
 def generators() -> dict[str, Callable[..., str]]:
@@ -112,91 +110,7 @@ class Spec:
         return tuple(a for a in self.axes if not a.startswith("workload"))
 
 
-class _Reader:
-    """Error reporting against the spec's text."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path, self.text = path, text
-
-    def error(self, key: Sequence[PathPart], message: str) -> TnccError:
-        line, col = key_line(self.text, key)
-        src = self.text.split("\n")[line - 1] if self.text else ""
-        end = len(src.rstrip()) + 1 if len(src.rstrip()) >= col else col + 1
-        return TnccError(Diagnostic(message, Span(str(self.path), line, col, line, end, self.text)))
-
-
-def _show(v: Any) -> str:
-    return json.dumps(v) if isinstance(v, (str, bool, int, float)) else type(v).__name__
-
-
-def _values(rd: _Reader, key: tuple[PathPart, ...], raw: Any, kind: type | None = None) -> tuple[Any, ...]:
-    """A range (see the module doc) as a tuple of values of type ``kind``."""
-    name = ".".join(str(p) for p in key if isinstance(p, str))
-    if isinstance(raw, dict):
-        unknown = sorted(set(raw) - set(RANGE_KEYS))
-        if unknown:
-            raise rd.error(key, f"`{name}`: unknown range key `{unknown[0]}` (a range is {{start, stop, step}} "
-                                "or {start, stop, factor})")
-        if "start" not in raw or "stop" not in raw or ("step" in raw) == ("factor" in raw):
-            raise rd.error(key, f"`{name}`: a range needs start, stop and exactly one of step or factor")
-        nums = {k: v for k, v in raw.items()}
-        for k, v in nums.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise rd.error(key, f"`{name}`: range {k} must be a number, got {_show(v)}")
-        start, stop = nums["start"], nums["stop"]
-        if stop < start:
-            raise rd.error(key, f"`{name}`: range stop {stop} is below start {start}")
-        out: list[Any] = []
-        if "step" in nums:
-            if nums["step"] <= 0:
-                raise rd.error(key, f"`{name}`: range step must be positive, got {nums['step']}")
-            count = int((stop - start) / nums["step"] + 1e-9) + 1
-            if count > MAX_VALUES:
-                raise rd.error(key, f"`{name}`: the range has {count} values (at most {MAX_VALUES})")
-            out = [start + k * nums["step"] for k in range(count)]
-        else:
-            if nums["factor"] <= 1 or start <= 0:
-                raise rd.error(key, f"`{name}`: a geometric range needs factor > 1 and start > 0")
-            v = start
-            while v <= stop * (1 + 1e-12):
-                out.append(v)
-                v *= nums["factor"]
-                if len(out) > MAX_VALUES:
-                    raise rd.error(key, f"`{name}`: the range has more than {MAX_VALUES} values")
-        if all(isinstance(nums[k], int) for k in nums):
-            out = [int(round(v)) for v in out]
-        values = tuple(out)
-    elif isinstance(raw, list):
-        if not raw:
-            raise rd.error(key, f"`{name}`: an empty list sweeps nothing; give at least one value")
-        values = tuple(raw)
-    else:
-        values = (raw,)
-    seen: set[str] = set()
-    for v in values:
-        if isinstance(v, (dict, list)):
-            raise rd.error(key, f"`{name}`: expected a value or a list of values, got a nested {type(v).__name__}")
-        if kind is not None and not _is(v, kind):
-            raise rd.error(key, f"`{name}`: expected {_kind_name(kind)}, got {_show(v)}")
-        if _show(v) in seen:
-            raise rd.error(key, f"`{name}`: the value {_show(v)} appears twice")
-        seen.add(_show(v))
-    return tuple(float(v) if kind is float else v for v in values)
-
-
-def _is(v: Any, kind: type) -> bool:
-    if kind is float:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    if kind is int:
-        return isinstance(v, int) and not isinstance(v, bool)
-    return isinstance(v, kind)
-
-
-def _kind_name(kind: type) -> str:
-    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(kind, kind.__name__)
-
-
-def _arch_keys(rd: _Reader, key: tuple[PathPart, ...], table: Any) -> dict[str, tuple[tuple[PathPart, ...], Any]]:
+def _arch_keys(rd: Reader, key: tuple[PathPart, ...], table: Any) -> dict[str, tuple[tuple[PathPart, ...], Any]]:
     """``[arch]`` flattened to dotted override keys (nested tables are
     sections; a table with start/stop is a range)."""
     if not isinstance(table, dict):
@@ -212,7 +126,7 @@ def _arch_keys(rd: _Reader, key: tuple[PathPart, ...], table: Any) -> dict[str, 
     return out
 
 
-def _arch_axes(rd: _Reader, key: tuple[PathPart, ...], table: Any, folder: Path
+def _arch_axes(rd: Reader, key: tuple[PathPart, ...], table: Any, folder: Path
                ) -> list[tuple[str, tuple[PathPart, ...], tuple[Any, ...]]]:
     """(column, spec key, values) of every arch axis; ``arch.base`` first."""
     from tncc.errors import TnccError as _E
@@ -220,7 +134,7 @@ def _arch_axes(rd: _Reader, key: tuple[PathPart, ...], table: Any, folder: Path
 
     flat = _arch_keys(rd, key, table if table is not None else {})
     bkey, braw = flat.pop("base", (key + ("base",), "fetta"))
-    bases = _values(rd, bkey, braw, str)
+    bases = values_of(rd, bkey, braw, str)
     resolved = []
     for b in bases:
         path = folder / b
@@ -244,7 +158,7 @@ def _arch_axes(rd: _Reader, key: tuple[PathPart, ...], table: Any, folder: Path
         ty = _field_type(sec, kk)
         kind = {"int": int, "float": float, "str": str}.get(ty, ty) if isinstance(ty, str) else ty
         full = f"{sec}.{kk}" if sec else kk
-        axes.append((f"arch.{full}", ksub, _values(rd, ksub, raw, kind)))
+        axes.append((f"arch.{full}", ksub, values_of(rd, ksub, raw, kind)))
     return axes
 
 
@@ -258,7 +172,7 @@ class _Grid:
     values: dict[str, Any]
 
 
-def _file_workloads(rd: _Reader, key: tuple[PathPart, ...], raw: Any, folder: Path) -> list[Workload]:
+def _file_workloads(rd: Reader, key: tuple[PathPart, ...], raw: Any, folder: Path) -> list[Workload]:
     from tncc.io import read_text
 
     items = raw if isinstance(raw, list) else [raw]
@@ -274,7 +188,7 @@ def _file_workloads(rd: _Reader, key: tuple[PathPart, ...], raw: Any, folder: Pa
                                     f"{f', not {unknown[0]}' if unknown else ''}")
             item, network = item["file"], item.get("network")
         if not isinstance(item, str) or (network is not None and not isinstance(network, str)):
-            raise rd.error(key, f"`workloads`: expected a .tn file path, got {_show(item)}")
+            raise rd.error(key, f"`workloads`: expected a .tn file path, got {show(item)}")
         path = (folder / item).resolve()
         if not path.is_file():
             raise rd.error(key, f"`workloads`: no such file {item} (looked for {path})")
@@ -290,7 +204,7 @@ def _file_workloads(rd: _Reader, key: tuple[PathPart, ...], raw: Any, folder: Pa
     return out
 
 
-def _generated(rd: _Reader, key: tuple[PathPart, ...], raw: Any) -> list[Workload]:
+def _generated(rd: Reader, key: tuple[PathPart, ...], raw: Any) -> list[Workload]:
     tables = raw if isinstance(raw, list) else [raw]
     gens = generators()
     out = []
@@ -301,7 +215,7 @@ def _generated(rd: _Reader, key: tuple[PathPart, ...], raw: Any) -> list[Workloa
         fam = table.get("family")
         if fam not in gens:
             raise rd.error(tkey + ("family",), f"`generate.family`: expected one of {', '.join(gens)}, got "
-                                               f"{_show(fam) if fam is not None else 'nothing'}")
+                                               f"{show(fam) if fam is not None else 'nothing'}")
         sig = inspect.signature(gens[fam])
         axes = []
         for p, v in table.items():
@@ -312,7 +226,7 @@ def _generated(rd: _Reader, key: tuple[PathPart, ...], raw: Any) -> list[Workloa
                 raise rd.error(tkey + (p,), f"`{p}`: {fam} has no parameter `{p}` (it takes {allowed})")
             default = sig.parameters[p].default
             kind = type(default) if default is not inspect.Parameter.empty and default is not None else None
-            axes.append((p, _values(rd, tkey + (p,), v, kind)))
+            axes.append((p, values_of(rd, tkey + (p,), v, kind)))
         for combo in itertools.product(*[vals for _, vals in axes]):
             kwargs = dict(zip([p for p, _ in axes], combo))
             try:
@@ -340,27 +254,27 @@ def point_key(text: str, network: str | None, arch_toml: str, order: str, object
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:40]
 
 
-def _orders(rd: _Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str, ...]:
+def _orders(rd: Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str, ...]:
     from tncc.compiled import ORDER_OBJECTIVES
     from tncc.passes.order.strategies import STRATEGIES
 
     names = [*ORDER_OBJECTIVES, *sorted(s for s in STRATEGIES if s != "auto")]
-    values = _values(rd, key, raw, str)
+    values = values_of(rd, key, raw, str)
     for v in values:
         if v not in names:
-            raise rd.error(key, f"`order`: unknown order {_show(v)} (expected one of {', '.join(names)})")
+            raise rd.error(key, f"`order`: unknown order {show(v)} (expected one of {', '.join(names)})")
     return values
 
 
-def _objectives(rd: _Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str | None, ...]:
+def _objectives(rd: Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str | None, ...]:
     from tncc.compiled import OBJECTIVES
 
     if raw is None:
         return (None,)
-    values = _values(rd, key, raw, str)
+    values = values_of(rd, key, raw, str)
     for v in values:
         if v not in OBJECTIVES:
-            raise rd.error(key, f"`objective`: unknown objective {_show(v)} (expected one of {', '.join(OBJECTIVES)})")
+            raise rd.error(key, f"`objective`: unknown objective {show(v)} (expected one of {', '.join(OBJECTIVES)})")
     return values
 
 
@@ -380,7 +294,7 @@ def load_spec(path: str | Path) -> Spec:
 
     p = Path(path)
     text = read_text(p)
-    rd = _Reader(p, text)
+    rd = Reader(p, text)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -390,8 +304,8 @@ def load_spec(path: str | Path) -> Spec:
             raise rd.error((k,), f"unknown key `{k}` (a sweep spec has {', '.join(TOP_KEYS)})")
     folder = p.parent
     seed = doc.get("seed", 0)
-    if not _is(seed, int) or seed < 0:
-        raise rd.error(("seed",), f"`seed`: expected a non-negative integer, got {_show(seed)}")
+    if not is_kind(seed, int) or seed < 0:
+        raise rd.error(("seed",), f"`seed`: expected a non-negative integer, got {show(seed)}")
     name = doc.get("name", p.stem)
     if not isinstance(name, str):
         raise rd.error(("name",), "`name`: expected a string")
@@ -476,7 +390,7 @@ def load_spec(path: str | Path) -> Spec:
     return Spec(p, name, tuple(points.values()), {k: tuple(v) for k, v in axes.items()}, baseline)
 
 
-def _baseline(rd: _Reader, raw: Any, axes: Mapping[str, list[Any]]) -> dict[str, Any]:
+def _baseline(rd: Reader, raw: Any, axes: Mapping[str, list[Any]]) -> dict[str, Any]:
     """The axes a point's reference point changes, with their values (see
     :mod:`tncc.sweep.report`): ``[baseline]`` maps axis names (``arch.base``,
     ``arch.buffer.bytes``, ``order``, ...) to one of their values; without
@@ -502,7 +416,7 @@ def _baseline(rd: _Reader, raw: Any, axes: Mapping[str, list[Any]]) -> dict[str,
             raise rd.error(key, f"`baseline.{k}`: not a configuration axis of this sweep "
                                 f"(axes: {', '.join(sorted(out))})")
         if v not in axes[k] and not (k == "arch.base" and any(str(a).endswith(str(v)) for a in axes[k])):
-            raise rd.error(key, f"`baseline.{k}`: {_show(v)} is not one of the swept values "
-                                f"({', '.join(_show(a) for a in axes[k])})")
+            raise rd.error(key, f"`baseline.{k}`: {show(v)} is not one of the swept values "
+                                f"({', '.join(show(a) for a in axes[k])})")
         named[k] = v if v in axes[k] else next(a for a in axes[k] if str(a).endswith(str(v)))
     return named
