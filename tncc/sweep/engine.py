@@ -120,7 +120,7 @@ def run_tasks(payloads: Sequence[Mapping[str, Any]], func: Callable[[Mapping[str
     summary in completion order.  A summary whose ``status`` is ``error`` or
     ``lost`` counts as failed.  ``on_summary(payload, summary)`` is called
     in this process as each task finishes (for a task that raised or whose
-    workers all died, with a summary built here).  ``progress`` shows the
+    workers all died, with a summary built here, marked ``"client": True``).  ``progress`` shows the
     line on a terminal (``None``: when stderr is one)."""
     stats = EngineStats()
     t0 = time.monotonic()
@@ -177,7 +177,7 @@ def _run_dask(client: Any, payloads: Sequence[Mapping[str, Any]], func: Callable
                 killed = type(exc).__name__ == "KilledWorker"
                 summary = {"key": payload["key"], "status": "lost" if killed else "error",
                            "error": (f"the worker process died every time it ran this point ({exc})" if killed
-                                     else f"{type(exc).__name__}: {exc}"), "seconds": 0.0}
+                                     else f"{type(exc).__name__}: {exc}"), "seconds": 0.0, "client": True}
             fut.release()
             finish(payload, summary)
     except BaseException:

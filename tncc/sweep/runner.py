@@ -95,7 +95,7 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, scheduler: str | None =
             def record(task: Mapping[str, Any], summary: dict[str, Any]) -> None:
                 nonlocal computed
                 computed += 1
-                if read_record(out, task["key"]) is None or summary["status"] == "lost":
+                if summary.get("client"):
                     # The worker could not write it (it died, or the task raised):
                     # the failure is recorded here, so the table shows it.
                     write_record(out, {"key": task["key"], "status": summary["status"], "error": summary["error"],
