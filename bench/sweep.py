@@ -1,7 +1,7 @@
 """How well ``tncc sweep`` spreads a sweep over worker processes.
 
 The same sweep (by default ``bench/sweep.toml``, 48 points: three TT layers
-x two token counts x four buffer sizes x both presets, a couple of CPU
+x 256 and 512 tokens x four buffer sizes x both presets, a few CPU
 seconds each; ``--spec examples/buffer_sweep.toml`` is the lighter example)
 runs
 
