@@ -38,7 +38,8 @@ from typing import Any, Callable
 
 from tncc.ir import DType
 from tncc.isa.program import GemmDesc, Instruction, Program, Symbol
-from tncc.isa.table import NO_SRC, Opcode, Unit
+from tncc.errors import Diagnostic, TnccError
+from tncc.isa.table import CONFIG_INDEX_BITS, NO_SRC, Opcode, Unit
 from tncc.passes.alloc import ONES, Kind, MemoryPlan
 from tncc.passes.layout import Layout, compact, layout_with
 from tncc.passes.shape import View, copy_descs, gemm_extents, is_row_major, lower_tile, words_spanned
@@ -47,6 +48,15 @@ from tncc.passes.estimate import estimate_cycles
 from tncc.passes.tile import COPY
 from tncc.passes.tiled_ir import Block, IndexInfo, Role, Tile, TiledProgram, TiledStep
 from tncc.plan import Plan
+
+
+CONFIG_INDEX_MAX = (1 << CONFIG_INDEX_BITS) - 1
+_TABLE_NAMES = {"dma": "DMA", "sw": "switch", "red": "reduction", "tile": "tile", "gemm": "GEMM"}
+
+
+class CannotExpress(Exception):
+    """The ISA cannot encode what a step needs (a descriptor table past its
+    index field); :meth:`_Lowering.run` names the statement."""
 
 
 @dataclass
@@ -62,6 +72,9 @@ class _Emitter:
     def ref(self, kind: str, rec: Any) -> int:
         t = self.tables[kind]
         if rec not in t:
+            if len(t) > CONFIG_INDEX_MAX:
+                raise CannotExpress(f"it needs more than {CONFIG_INDEX_MAX + 1:,} distinct {_TABLE_NAMES[kind]} "
+                                    f"descriptors, and instructions index them with {CONFIG_INDEX_BITS}-bit fields")
             t[rec] = len(t)
         return t[rec]
 
@@ -210,10 +223,19 @@ class _Lowering:
         for ts in self.tiled.steps:
             if ts.number in later:
                 continue
-            if ts.number in self.pairs:
-                self._pair(ts, self.tiled.steps[self.pairs[ts.number]])
-            else:
-                self._step(ts)
+            try:
+                if ts.number in self.pairs:
+                    self._pair(ts, self.tiled.steps[self.pairs[ts.number]])
+                else:
+                    self._step(ts)
+            except CannotExpress as exc:
+                st = next((s for s in self.net.statements if s.result == ts.step.statement), None)
+                raise TnccError(Diagnostic(
+                    f"a program the machine cannot express: statement '{ts.step.statement}' is tiled into "
+                    f"{len(ts.blocks):,} blocks and {exc}; give it smaller indices or split the statement",
+                    span=st.span if st is not None else None,
+                    where=None if st is not None and st.span is not None else f"statement {ts.step.statement}",
+                )) from None
         self._flush()
         self.e.code.append(Instruction.make(Opcode.HALT))
         return Program(

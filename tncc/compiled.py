@@ -11,7 +11,11 @@ Errors in the comparison are reported as ``max_rel_err``: for each output
 the output's scale), the maximum over outputs.  ``match`` holds when every
 element satisfies ``|got - ref| <= atol * max(1, max |ref|) + rtol * |ref|``
 with the dtype's ``(rtol, atol)`` (``tncc.reference.tolerance``): the
-absolute part scales with the output, so inputs need not be O(1).
+absolute part scales with the output, so inputs need not be O(1).  Values
+that are not finite follow :mod:`tncc.agreement`: NaN (or the same infinity)
+in the same place agrees, and an element where only the reference
+overflowed, while a float64 recomputation agrees with the emulator, is
+counted in ``reference_overflow`` and not held against the program.
 """
 
 from __future__ import annotations
@@ -113,8 +117,20 @@ class Compiled:
             full[name] = arr
         return full
 
-    def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False) -> RunResult:
-        """Emulate the program and compare every output with the reference."""
+    def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False,
+            max_memory: int | str | None = None) -> RunResult:
+        """Emulate the program and compare every output with the reference.
+        Before anything is allocated, the host memory the run needs is
+        estimated (:mod:`tncc.guard`); more than ``max_memory`` bytes (default:
+        half of the machine's memory) is a :class:`~tncc.guard.ResourceError`."""
+        from tncc import guard
+
+        with guard.limit(max_memory):
+            guard.check_run(self.network, self.plan)
+            return self._run(inputs, seed, trace)
+
+    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool) -> RunResult:
+        from tncc.agreement import compare_output
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
 
@@ -122,24 +138,29 @@ class Compiled:
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
         res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace)
-        ref = evaluate(self.network, values)
+        ref = evaluate(self.network, values, plan=self.plan)
         tol = tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}
-        match, worst = True, 0.0
+        match, worst, overflow = True, 0.0, 0
         per_output = {}
+        ref64: dict[str, np.ndarray] = {}
+
+        def recompute(name: str) -> np.ndarray:
+            # The float64 reference, computed once and only when some output needs it.
+            if not ref64:
+                ref64.update(evaluate(self.network, values, float64=True, plan=self.plan))
+            return ref64[name]
+
         for name in self.network.outputs:
             got = np.asarray(res.outputs[name]).reshape(self.network.shape(name))
-            want = np.asarray(ref[name])
             outputs[name] = got
-            g64, w64 = got.astype(np.float64), want.astype(np.float64)
-            err = float(np.max(np.abs(g64 - w64), initial=0.0))
-            scale = max(float(np.max(np.abs(w64), initial=0.0)), 1e-30)
-            # atol scales with the output's magnitude (>= 1): user inputs need not be O(1).
-            ok = bool(np.allclose(g64, w64, rtol=tol.rtol, atol=tol.atol * max(1.0, scale)))
-            per_output[name] = {"match": ok, "max_abs_err": err, "max_rel_err": err / scale}
-            match = match and ok
-            worst = max(worst, err / scale)
+            agr = compare_output(got, np.asarray(ref[name]), tol, lambda name=name: recompute(name))
+            per_output[name] = agr.to_dict()
+            match = match and agr.match
+            worst = max(worst, agr.max_rel_err)
+            overflow += agr.reference_overflow
         report = self.report(res.report, match, worst, per_output)
+        report["reference_overflow"] = overflow
         return RunResult(outputs, report, match, worst, dict(ref), res.report, res.trace)
 
     def report(self, rep: Any, match: bool, worst: float, per_output: dict[str, Any]) -> dict[str, Any]:
@@ -173,25 +194,32 @@ class Compiled:
         return out
 
 
-def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None) -> Compiled:
-    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string)."""
+def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None,
+                    max_memory: int | str | None = None) -> Compiled:
+    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string).
+    Tiling a step into more blocks than ``max_memory`` bytes can hold is a
+    :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`)."""
+    from tncc import guard
     from tncc.passes.lower import lower_plan
 
-    t0 = time.perf_counter()
-    a = resolve_arch(arch)
-    plan = make_plan(net, a, order, objective)
-    lowered = lower_plan(plan, a)
-    return Compiled(net, a, plan, lowered, time.perf_counter() - t0)
+    with guard.limit(max_memory):
+        t0 = time.perf_counter()
+        a = resolve_arch(arch)
+        plan = make_plan(net, a, order, objective)
+        guard.check_plan(plan)
+        lowered = lower_plan(plan, a)
+        return Compiled(net, a, plan, lowered, time.perf_counter() - t0)
 
 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fetta", network: str | None = None,
-            order: str = "csse", objective: str | None = None) -> Compiled:
+            order: str = "csse", objective: str | None = None, max_memory: int | str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
-    a :class:`Network`, compiled for ``arch``."""
+    a :class:`Network`, compiled for ``arch``; ``max_memory`` as in
+    :func:`compile_network`."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
         from tncc.frontend import load_network
 
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective)
+    return compile_network(net, arch, order, objective, max_memory)

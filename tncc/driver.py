@@ -90,8 +90,10 @@ def _emit_plan(plan: Any) -> str:
 
 
 def _tiled_stage(plan: Any, ctx: Context) -> Any:
+    from tncc.guard import check_plan
     from tncc.passes.lower import lower_plan
 
+    check_plan(plan)  # no intermediate wider than numpy's arrays
     return lower_plan(plan, _arch(ctx))
 
 

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tncc.errors import TnccError
-    from tncc.io import atomic_write_bytes
+    from tncc.io import STDOUT, one_stdout, write_output
     from tncc.sweep.report import format_summary, plot, speedups
     from tncc.sweep.runner import run_sweep
     from tncc.sweep.store import to_csv
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         plot_fmt = Path(args.plot).suffix.lstrip(".").lower() or "png"
         if plot_fmt not in ("png", "svg", "pdf"):
             raise TnccError(f"{args.plot}: expected a .png, .svg or .pdf file", where="--plot")
-    # The table goes to stdout unless stdout carries a file's contents.
-    log = sys.stderr if "-" in (args.plot, args.csv) else sys.stdout
+    # Two outputs cannot share standard output; the table goes there unless one of them does.
+    log = sys.stderr if one_stdout(**{"--plot": args.plot, "--csv": args.csv}) else sys.stdout
 
     def started(total: int, missing: int) -> None:
         if missing == 0:
@@ -95,21 +95,13 @@ def run(args: argparse.Namespace) -> int:
           f"{result.count('ok')} ok, {result.count('mismatch')} mismatch, "
           f"{result.count('error') + result.count('lost')} failed", file=log)
     print(f"results: {result.out / 'results.parquet'}, {result.out / 'results.csv'}", file=log)
-    if args.csv == "-":
-        sys.stdout.write(to_csv(result.rows))
-    elif args.csv:
-        from tncc.io import atomic_write_text
-
-        atomic_write_text(args.csv, to_csv(result.rows))
-        print(f"wrote {args.csv}", file=sys.stderr)
-    if args.plot:
-        data = plot(spec, result.records, speed, plot_fmt)
-        if args.plot == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
-            atomic_write_bytes(args.plot, data)
-            print(f"wrote {args.plot}", file=sys.stderr)
+    log.flush()
+    for path, data in ((args.csv, lambda: to_csv(result.rows)), (args.plot, lambda: plot(spec, result.records, speed,
+                                                                                           plot_fmt))):
+        if path:
+            write_output(path, data())
+            if path != STDOUT:
+                print(f"wrote {path}", file=sys.stderr)
     if result.count("error") or result.count("lost") or result.missing:
         return 1
     return 3 if result.count("mismatch") else 0

@@ -43,8 +43,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from tncc.errors import TnccError
+from tncc.options import check_seed
 from tncc.sweep.locate import PathPart
-from tncc.sweep.ranges import Reader, is_kind, show, values_of
+from tncc.sweep.ranges import Reader, show, values_of
 
 GRID_KEYS = ("workloads", "generate", "arch", "order", "objective")
 TOP_KEYS = ("name", "seed", "baseline", "point", *GRID_KEYS)
@@ -304,8 +305,10 @@ def load_spec(path: str | Path) -> Spec:
             raise rd.error((k,), f"unknown key `{k}` (a sweep spec has {', '.join(TOP_KEYS)})")
     folder = p.parent
     seed = doc.get("seed", 0)
-    if not is_kind(seed, int) or seed < 0:
-        raise rd.error(("seed",), f"`seed`: expected a non-negative integer, got {show(seed)}")
+    try:
+        check_seed(seed)
+    except TnccError as err:
+        raise rd.error(("seed",), f"`seed`: {err.diagnostics[0].message}") from None
     name = doc.get("name", p.stem)
     if not isinstance(name, str):
         raise rd.error(("name",), "`name`: expected a string")
