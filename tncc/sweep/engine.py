@@ -125,7 +125,7 @@ def run_tasks(payloads: Sequence[Mapping[str, Any]], func: Callable[[Mapping[str
     stats = EngineStats()
     t0 = time.monotonic()
     enabled = False if progress is False else None
-    with Progress(total=len(payloads), description=label, enabled=enabled, live=True) as bar:
+    with Progress(total=len(payloads), description=f"{label}: 0 failed", enabled=enabled, live=True) as bar:
         def finish(payload: Mapping[str, Any], summary: Summary) -> None:
             stats.done += 1
             stats.failed += summary.get("status") in ("error", "lost")
