@@ -65,7 +65,12 @@ def scheduler() -> Any:
 
     from tncc.sweep.engine import local_cluster
 
-    cluster = local_cluster(2)  # no dashboard, loopback only, free ports
+    import dask
+
+    # A point may kill its worker once and still finish; twice and it is lost
+    # (Dask's default allows three deaths, which would cost more restarts).
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = local_cluster(2)  # no dashboard, loopback only, free ports
     client = Client(cluster)
     try:
         yield cluster.scheduler_address
@@ -248,6 +253,39 @@ def test_a_worker_killed_mid_point_loses_no_finished_point(scheduler: str, tmp_p
         assert record_path(out, key).stat().st_mtime_ns == mtime
     again = run_sweep(spec, out, scheduler=scheduler, progress=False)
     assert again.computed == 0 and again.reused == len(points)
+
+
+class _KillAlways(_KillOnce):
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        if key == self.key and finish == "executing":
+            os._exit(1)
+
+
+def test_a_point_whose_worker_always_dies_is_recorded_lost_and_retried(scheduler: str, tmp_path: Path) -> None:
+    from distributed import Client
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    spec = _spec(tmp_path, SPEC.replace("[256, 65536]", "65536").replace('["fetta", "systolic"]', '"fetta"'))
+    out = tmp_path / "out"
+    points = load_spec(spec).points
+    victim = points[0].key
+    plugin = type("KillAlways", (_KillAlways, WorkerPlugin), {})(f"tncc-{victim}", "")
+    with Client(scheduler, timeout="10s") as c:
+        c.register_plugin(plugin, name="kill-always")
+        try:
+            result = run_sweep(spec, out, scheduler=scheduler, progress=False)
+        finally:
+            c.unregister_worker_plugin("kill-always")
+    by_key = {r["key"]: r for r in result.records}
+    assert by_key[victim]["status"] == "lost" and "died" in by_key[victim]["error"]
+    # A point running on a worker when it dies counts that death too, so a
+    # bystander may be lost with the victim; every other point finished.
+    lost = {k for k, r in by_key.items() if r["status"] == "lost"}
+    assert all(r["status"] == "ok" for k, r in by_key.items() if k not in lost)
+    assert len(by_key) == len(points) and result.stats is not None and result.stats.failed == len(lost)
+    again = run_sweep(spec, out, scheduler=scheduler, progress=False)  # lost points are tried again
+    assert again.computed == len(lost) and again.reused == len(points) - len(lost)
+    assert all(r["status"] == "ok" for r in again.records)
 
 
 def test_cluster_and_serial_runs_agree(scheduler: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

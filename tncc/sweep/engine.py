@@ -67,14 +67,15 @@ def default_workers() -> int:
 
 def local_cluster(workers: int) -> Any:
     """A ``distributed.LocalCluster`` of ``workers`` processes of one thread
-    each, listening on the loopback interface only, without a dashboard.
+    each, listening on the loopback interface only, without a dashboard,
+    and quiet: what goes wrong with a point is in its record and the summary.
     (The scheduler keeps a small HTTP endpoint for health checks whatever the
     dashboard setting; it gets a free port rather than the default 8787, so
     several clusters on one machine never clash.)"""
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address=None, silence_logs=logging.ERROR,
+                        dashboard_address=None, silence_logs=logging.CRITICAL,
                         scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
 
 
