@@ -20,9 +20,14 @@ from typing import Any
 
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
-from tncc.passes.order.planner import plan_network  # CSSE: network IR -> contraction plan
-from tncc.api import comparison, to_dataframe  # evaluation: compare configurations, tabulate reports
-from tncc.compiled import Compiled, RunResult, compile  # back end: compile for an arch, emulate, compare
+
+# Imported on first use (PEP 562): the back end pulls in numpy, and a command
+# such as ``tncc plan`` should not pay for what it does not run.
+_LAZY = {
+    "plan_network": "tncc.passes.order.planner",  # CSSE: network IR -> contraction plan
+    "comparison": "tncc.api", "to_dataframe": "tncc.api",  # evaluation: compare configurations, tabulate reports
+    "Compiled": "tncc.compiled", "RunResult": "tncc.compiled", "compile": "tncc.compiled",  # back end
+}
 
 __version__ = "0.1.0"
 
@@ -35,13 +40,18 @@ def from_einsum(equation: str, sizes: Any, *, name: str = "einsum", dtype: Any =
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
     # ``tncc.reference`` is a module; import it lazily (it pulls in numpy).
     if name == "reference":
-        import importlib
-
         return importlib.import_module("tncc.reference")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'tncc' has no attribute {name!r}")
 
 
 __all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
-           "from_einsum", "reference", "__version__", "comparison", "to_dataframe"]
+           "from_einsum", "reference", "__version__", "comparison", "to_dataframe", "plan_network",
+           "Compiled", "RunResult", "compile"]
