@@ -67,6 +67,7 @@ def scheduler() -> Any:
 
     import dask
 
+    before = _children()  # earlier tests' helpers (process pools) are not ours to check
     # A point may kill its worker once and still finish; twice and it is lost
     # (Dask's default allows three deaths, which would cost more restarts).
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
@@ -77,7 +78,7 @@ def scheduler() -> Any:
     finally:
         client.close()
         cluster.close()
-    _assert_no_children()
+    _assert_no_children(before)
 
 
 def _children() -> set[int]:
@@ -100,7 +101,16 @@ def _assert_no_children(keep: set[int] = frozenset()) -> None:  # type: ignore[a
     deadline = time.monotonic() + 10
     while (alive := _children() - keep) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not alive, f"processes left running: {sorted(alive)}"
+    assert not alive, f"processes left running: {[_cmdline(pid) for pid in sorted(alive)]}"
+
+
+def _cmdline(pid: int) -> str:
+    import psutil
+
+    try:
+        return f"{pid}: {' '.join(psutil.Process(pid).cmdline())[:120]}"
+    except psutil.Error:
+        return f"{pid}: (gone)"
 
 
 def _spec(folder: Path, text: str = SPEC) -> Path:
