@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
     parser.add_argument("--seed", type=seed_arg, default=0, metavar="S", help="seed of the random inputs (default 0)")
+    parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
+                        help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
+                             "lookahead, prefetch, deferred_stores, co_schedule =on|off|auto")
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON")
@@ -115,7 +118,8 @@ def format_report(rep: dict, emu_report) -> str:
 
 
 def execute(file: str, arch: str, network: str | None = None, order: str = "csse", objective: str | None = None,
-            seed: int = 0, inputs: dict | None = None, trace: bool = False, max_memory: int | None = None) -> Any:
+            seed: int = 0, inputs: dict | None = None, trace: bool = False, max_memory: int | None = None,
+            lowering: str | None = None) -> Any:
     """What ``tncc run`` does with its arguments: load ``file``, check its
     tensors against the memory limit, compile for ``arch``, emulate and
     compare with the reference; the ``RunResult``.  ``tncc sweep`` runs
@@ -127,7 +131,7 @@ def execute(file: str, arch: str, network: str | None = None, order: str = "csse
     with guard.limit(max_memory):
         net = load_network(file, network)
         guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
-        compiled = compile_network(net, arch, order, objective)
+        compiled = compile_network(net, arch, order, objective, lowering=lowering)
         return compiled.run(inputs, seed=seed, trace=trace)
 
 
@@ -146,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     inputs = _read_npz(args.inputs) if args.inputs else None
     res = execute(args.file, args.arch, args.network, args.order, args.objective, args.seed, inputs,
-                  bool(args.trace), args.max_memory)
+                  bool(args.trace), args.max_memory, args.lowering)
     status = 0 if res.match else 3
     write_outputs([
         (args.outputs, lambda: npz_bytes(res.outputs)),
