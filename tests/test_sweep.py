@@ -124,9 +124,14 @@ def _settle(address: str) -> None:
     """Wait until the cluster runs nothing (tasks of a stopped sweep finish on their own)."""
     from distributed import Client
 
+    def executing(dask_worker: Any) -> int:
+        # A cancelled task leaves the scheduler at once but runs to its end on
+        # the worker (a running function cannot be interrupted).
+        return len(getattr(dask_worker, "active_threads", {}) or {})
+
     with Client(address, timeout="10s") as c:
-        deadline = time.monotonic() + 30
-        while any(c.processing().values()) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while (any(c.processing().values()) or any(c.run(executing).values())) and time.monotonic() < deadline:
             time.sleep(0.1)
 
 
@@ -208,7 +213,8 @@ def test_resume_after_a_crash_computes_only_the_missing(scheduler: str, tmp_path
     present = {k: record_path(out, k).stat().st_mtime_ns for k in keys if record_path(out, k).exists()}
     assert 2 <= len(present) < len(keys)
     result = run_sweep(spec, out, scheduler=scheduler, progress=False)
-    assert result.reused == len(present) and result.computed == len(keys) - len(present)
+    # (>=: a point still finishing from the stopped run is found done too.)
+    assert result.reused >= len(present) and result.reused + result.computed == len(keys)
     assert all(r["status"] == "ok" for r in result.records) and len(result.records) == len(keys)
     assert {k: record_path(out, k).stat().st_mtime_ns for k in present} == present
 
