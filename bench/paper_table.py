@@ -56,6 +56,7 @@ from typing import Any
 from tncc.compare import Config, run_config
 from tncc.compare_format import render_table
 from tncc.errors import TnccError
+from tncc.progress import Progress
 from tncc.io import atomic_write_text
 from tncc.sweep.engine import run_tasks
 from tncc.sweep.store import finished, read_record
