@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from tncc.errors import TnccError
+from tncc.errors import TnccError, VerifyError
 from tncc.ir import DType
 from tncc.isa.table import (BUF_ADDR_BITS, DRAM_ADDR_BITS, NO_SRC, SRC_BITS, TABLE, ConfigKind, Opcode,
                             TileDataflow)
@@ -475,6 +475,37 @@ class Program:
             if f.ref is not None and v >= len(getattr(self, f.ref.value)):
                 raise TnccError(f"field `{f.name}` is {v} but the program has "
                                 f"{len(getattr(self, f.ref.value))} {f.ref.value}", where=where)
+
+    def verify(self) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` naming the first broken
+        invariant of a compiled program: every instruction's config and
+        statement references are in range, the stream ends with its only
+        ``HALT``, every config record is used by some instruction, and the
+        DRAM symbols occupy disjoint word ranges.  (Construction already
+        rejects malformed fields; this states what the compiler guarantees
+        on top, for programs it produced.)"""
+        for idx, ins in enumerate(self.instructions):
+            try:
+                self._check_refs(idx, ins)
+            except TnccError as exc:
+                raise VerifyError(str(exc)) from None
+        halts = [k for k, ins in enumerate(self.instructions) if ins.opcode is Opcode.HALT]
+        if halts != [len(self.instructions) - 1]:
+            raise VerifyError(f"the program must end with its only HALT; HALT at {halts or 'no instruction'}")
+        used: dict[str, set[int]] = {kind.value: set() for kind in CONFIG_TYPES}
+        for ins in self.instructions:
+            for f, v in zip(TABLE[ins.opcode].fields, ins.fields):
+                if f.ref is not None:
+                    used[f.ref.value].add(v)
+        for kind in CONFIG_TYPES:
+            unused = sorted(set(range(len(self.config(kind)))) - used[kind.value])
+            if unused:
+                raise VerifyError(f"{kind.value}[{unused[0]}] is used by no instruction")
+        spans = sorted((s.dram, s.dram + 1 + sum((n - 1) * st for n, st in zip(s.shape, s.strides)), s.name)
+                       for s in self.symbols)
+        for (lo1, hi1, n1), (lo2, hi2, n2) in zip(spans, spans[1:]):
+            if lo2 < hi1:
+                raise VerifyError(f"symbols `{n1}` [{lo1}, {hi1}) and `{n2}` [{lo2}, {hi2}) overlap in DRAM")
 
     def config(self, kind: ConfigKind) -> tuple[Any, ...]:
         return getattr(self, kind.value)

@@ -40,6 +40,7 @@ from tncc.ir import DType
 from tncc.isa.program import GemmDesc, Instruction, Program, Symbol
 from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.passes.alloc import ONES, Kind, MemoryPlan
+from tncc.passes.memory_ir import format_memory  # noqa: F401 (its old home)
 from tncc.passes.layout import Layout, compact, layout_with
 from tncc.passes.shape import View, copy_descs, gemm_extents, is_row_major, lower_tile, words_spanned
 from tncc.passes.sync import NET_A, NET_B, RED_CFG, SyncTracker
@@ -947,18 +948,3 @@ def _where(st: Any, step: Any) -> str:
     if st is not None and st.span is not None:
         return f"{st.span.file}:{st.span.line}:{st.span.column}: statement `{st.result}`"
     return f"statement `{step.statement}`"
-
-
-def format_memory(mem: MemoryPlan) -> str:
-    """Deterministic text of a memory plan (part of ``--emit tiled``)."""
-    lines = [f"; memory: staging {mem.stage_words} words at {mem.stage_base}, peak resident {mem.peak_words} words,"
-             f" DRAM {mem.dram_words} words"]
-    places = {p.value: p for p in mem.placements}
-    for v in mem.values:
-        p = places[v.name]
-        where = f"buffer {p.buf} strides {p.layout.strides}" if p.resident else "DRAM (streamed)"
-        dram = f" dram {p.dram}" if p.dram is not None else ""
-        lines.append(f";   {v.name:<12} {v.kind.value:<7} {str(v.shape):<20} steps {v.first}..{v.last}  {where}{dram}")
-    if mem.spilled:
-        lines.append(f"; spilled to DRAM: {', '.join(mem.spilled)}")
-    return "\n".join(lines) + "\n"

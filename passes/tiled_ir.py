@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
+from tncc.errors import VerifyError
 from tncc.plan import Step
 
 
@@ -179,6 +180,15 @@ class TiledProgram:
     def text(self) -> str:
         return format_tiled(self)
 
+    def verify(self, max_points: int = 1 << 16) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` unless steps are numbered
+        in order and every step's tiles cover its step space exactly once
+        (:func:`verify_tiled_step`, point by point up to ``max_points``)."""
+        for k, ts in enumerate(self.steps):
+            if ts.number != k:
+                raise VerifyError(f"step {k} is numbered {ts.number}")
+            verify_tiled_step(ts, max_points)
+
 
 # -- iteration --------------------------------------------------------------------
 
@@ -199,7 +209,7 @@ def tile_boxes(tile: Tile) -> Iterator[tuple[tuple[int, int], ...]]:
 
 
 def verify_tiled_step(ts: TiledStep, max_points: int = 1 << 22) -> None:
-    """Raise ``AssertionError`` unless the tiles of ``ts`` cover the step space
+    """Raise :class:`~tncc.errors.VerifyError` unless the tiles of ``ts`` cover the step space
     exactly once (point by point when the space has at most ``max_points``
     points, otherwise by volume and containment)."""
     import numpy as np
@@ -210,18 +220,24 @@ def verify_tiled_step(ts: TiledStep, max_points: int = 1 << 22) -> None:
     covered = 0
     hits = np.zeros(sizes, dtype=np.int32) if volume <= max_points else None
     for block in ts.blocks:
-        assert tuple(n for n, _, _ in block.box) == tuple(names), f"step {ts.number}: block box indices"
+        if tuple(n for n, _, _ in block.box) != tuple(names):
+            raise VerifyError(f"step {ts.number}: block box indices")
         for tile in block.tiles:
-            assert tuple(ax.index for ax in tile.axes) == tuple(names), f"step {ts.number}: tile axes"
+            if tuple(ax.index for ax in tile.axes) != tuple(names):
+                raise VerifyError(f"step {ts.number}: tile axes")
             for ax, (_, bst, bext) in zip(tile.axes, block.box):
-                assert ax.extent >= 1 and ax.beats >= 1 and ax.count >= 1, f"step {ts.number}: empty axis {ax}"
-                assert bst <= ax.start and ax.start + ax.span <= bst + bext, f"step {ts.number}: tile leaves its block on {ax.index}"
+                if not (ax.extent >= 1 and ax.beats >= 1 and ax.count >= 1):
+                    raise VerifyError(f"step {ts.number}: empty axis {ax}")
+                if not (bst <= ax.start and ax.start + ax.span <= bst + bext):
+                    raise VerifyError(f"step {ts.number}: tile leaves its block on {ax.index}")
             covered += math.prod(ax.span for ax in tile.axes)
             if hits is not None:
                 hits[tuple(slice(ax.start, ax.start + ax.span) for ax in tile.axes)] += 1
-    assert covered == volume, f"step {ts.number}: tiles cover {covered} points of {volume}"
+    if covered != volume:
+        raise VerifyError(f"step {ts.number}: tiles cover {covered} points of {volume}")
     if hits is not None:
-        assert int(hits.min(initial=1)) == 1 and int(hits.max(initial=1)) == 1, f"step {ts.number}: a point is covered twice or never"
+        if not (int(hits.min(initial=1)) == 1 and int(hits.max(initial=1)) == 1):
+            raise VerifyError(f"step {ts.number}: a point is covered twice or never")
 
 
 # -- text form --------------------------------------------------------------------

@@ -81,12 +81,9 @@ def _plan_stage(net: Network, ctx: Context) -> Any:
 
 
 def _emit_plan(plan: Any) -> str:
-    lines = [f"; plan of network {plan.network.name}: {plan.macs()} MACs, objective {plan.objective}"]
-    for k, st in enumerate(plan.steps):
-        ops = " * ".join(f"{o.value}[{','.join(o.indices)}]" for o in st.operands)
-        flow = f"  ; {st.dataflow}" if st.dataflow else ""
-        lines.append(f"{k}: {st.result}[{','.join(st.indices)}] = {ops}  ({st.statement}){flow}")
-    return "\n".join(lines) + "\n"
+    from tncc.plan import format_plan
+
+    return format_plan(plan)
 
 
 def _tiled_stage(plan: Any, ctx: Context) -> Any:
@@ -96,16 +93,14 @@ def _tiled_stage(plan: Any, ctx: Context) -> Any:
 
 
 def _emit_tiled(low: Any) -> str:
-    from tncc.passes.lower import format_memory
+    from tncc.passes.memory_ir import format_memory
 
     return format_memory(low.memory) + low.tiled.text()
 
 
 def _verify_tiled(low: Any) -> None:
-    from tncc.passes.tiled_ir import verify_tiled_step
-
-    for ts in low.tiled.steps:
-        verify_tiled_step(ts, max_points=1 << 16)
+    low.memory.verify()
+    low.tiled.verify(max_points=1 << 16)
 
 
 def _asm_stage(low: Any, ctx: Context) -> Any:
@@ -125,7 +120,7 @@ STAGES: list[Stage] = [
           "the contraction plan: pairwise steps in order, with dataflows"),
     Stage("tiled", _tiled_stage, _emit_tiled, _verify_tiled,
           "memory plan and the blocks and tiles of every step"),
-    Stage("asm", _asm_stage, _emit_asm, None,
+    Stage("asm", _asm_stage, _emit_asm, lambda p: p.verify(),
           "the ISA program as text assembly (-o OUT.tnb writes the binary)"),
 ]
 
