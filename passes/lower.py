@@ -650,6 +650,13 @@ class Lowered:
     sync_pairs: int
     placed: MemoryPlan | None = None  # the memory plan before layout tuning (to lower it again)
 
+    def verify(self) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` unless the memory plan, the
+        tiled program and the program each pass their own ``verify()``."""
+        self.memory.verify()
+        self.tiled.verify()
+        self.program.verify()
+
 
 def _ones_words(plan: Plan, arch: Any) -> int:
     """Length of the all-ones constant: one word on fetta (read with stride

@@ -18,11 +18,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import importlib
+from typing import TYPE_CHECKING
+
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
-from tncc.passes.order.planner import plan_network  # CSSE: network IR -> contraction plan
-from tncc.api import comparison, to_dataframe  # evaluation: compare configurations, tabulate reports
-from tncc.compiled import Compiled, RunResult, compile  # back end: compile for an arch, emulate, compare
+
+if TYPE_CHECKING:
+    from tncc.api import comparison, to_dataframe
+    from tncc.compiled import Compiled, RunResult, compile
+    from tncc.passes.order.planner import plan_network
+
+# The back end and the evaluation tools are imported on first use, so that the
+# front end's commands (``tncc check``) do not load the whole compiler.
+_LAZY = {
+    "plan_network": "tncc.passes.order.planner",  # CSSE: network IR -> contraction plan
+    "comparison": "tncc.api",  # evaluation: compare configurations, tabulate reports
+    "to_dataframe": "tncc.api",
+    "Compiled": "tncc.compiled",  # back end: compile for an arch, emulate, compare
+    "RunResult": "tncc.compiled",
+    "compile": "tncc.compiled",
+}
 
 __version__ = "0.1.0"
 
@@ -37,9 +53,11 @@ def from_einsum(equation: str, sizes: Any, *, name: str = "einsum", dtype: Any =
 def __getattr__(name: str) -> Any:
     # ``tncc.reference`` is a module; import it lazily (it pulls in numpy).
     if name == "reference":
-        import importlib
-
         return importlib.import_module("tncc.reference")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'tncc' has no attribute {name!r}")
 
 

@@ -23,46 +23,31 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from tncc.driver import compile_network as _compile_network
 from tncc.errors import TnccError
+from tncc.frontend import load_network
 from tncc.ir import Network
+from tncc.isa.arch import Arch, resolve_arch as _resolve_arch
+from tncc.isa.program import Program
+from tncc.passes.lower import Lowered
+from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
+from tncc.passes.pipeline import ORDER_OBJECTIVES as _ORDER_OBJECTIVES, Order, PassContext, Pipeline
 from tncc.plan import Plan
+from tncc.stages import OBJECTIVES, ORDER_HELP  # noqa: F401 (their old home)
 
-OBJECTIVES = ("macs", "size", "write", "cycles", "energy", "edp")
-ORDER_HELP = ("contraction order: csse (default: exact search, then the hardware-aware choice), flops (the "
-              "MAC-optimal order), naive (left to right), or a registered strategy name (greedy, ...)")
+resolve_arch = _resolve_arch  # the one resolver (``tncc.isa.arch``), by its old name here
 
-
-def resolve_arch(arch: Any) -> Any:
-    from tncc.isa.arch import Arch, load_arch
-
-    if isinstance(arch, Arch):
-        return arch
-    return load_arch(str(arch))
+ORDER_OBJECTIVES = _ORDER_OBJECTIVES
+"""Orders that run the search, with their default objectives (``tncc.passes.pipeline``)."""
 
 
-ORDER_OBJECTIVES = {"csse": "cycles", "flops": "macs"}
-"""Orders that run the search, with their default objectives: ``csse`` is the
-hardware-aware choice (modelled cycles), ``flops`` the MAC-optimal order."""
-
-
-def make_plan(net: Network, arch: Any, order: str = "csse", objective: str | None = None,
-              time_limit: float = 1.0) -> Plan:
-    """The contraction plan of ``net`` for ``arch``.  ``order`` is ``csse``
-    (exact search, then the hardware-aware choice; objective ``cycles`` unless
-    given), ``flops`` (the same search for the fewest MACs) or the name of a
-    registered strategy (``naive``, ``greedy``, ...; objective ``macs``)."""
-    from tncc.passes.order.planner import plan_network
-
-    from tncc.passes.order.strategies import STRATEGIES
-
-    if order in ORDER_OBJECTIVES:
-        strategy, objective = "auto", objective or ORDER_OBJECTIVES[order]
-    elif order in STRATEGIES:
-        strategy, objective = order, objective or "macs"
-    else:
-        names = ", ".join([*ORDER_OBJECTIVES, *sorted(s for s in STRATEGIES if s != "auto")])
-        raise TnccError(f"unknown order {order!r}: expected one of {names}", where="--order")
-    return plan_network(net, objective, arch, strategy=strategy, time_limit=time_limit)
+def make_plan(net: Network, arch: Arch | str | None, order: str = "csse", objective: str | None = None,
+              time_limit: float = DEFAULT_TIME_LIMIT) -> Plan:
+    """The contraction plan of ``net`` for ``arch``: the ``order`` pass alone
+    (:class:`tncc.passes.pipeline.Order`; ``order`` is ``csse``, ``flops``
+    or a registered strategy name)."""
+    plan: Plan = Pipeline((Order(order, objective, time_limit),)).run(net, PassContext(_resolve_arch(arch)))
+    return plan
 
 
 @dataclass(frozen=True)
@@ -85,13 +70,13 @@ class Compiled:
     ``plan``, the back end's decisions (``lowered``) and compile time."""
 
     network: Network
-    arch: Any
+    arch: Arch
     plan: Plan
-    lowered: Any
+    lowered: Lowered
     compile_seconds: float
 
     @property
-    def program(self) -> Any:
+    def program(self) -> Program:
         return self.lowered.program
 
     def inputs_for(self, inputs: Mapping[str, np.ndarray] | None, seed: int) -> dict[str, np.ndarray]:
@@ -173,25 +158,25 @@ class Compiled:
         return out
 
 
-def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None) -> Compiled:
-    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string)."""
-    from tncc.passes.lower import lower_plan
-
+def compile_network(net: Network, arch: Arch | str | None = "fetta", order: str = "csse",
+                    objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> Compiled:
+    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string;
+    ``None`` is the default preset) through the one pipeline
+    (:func:`tncc.driver.compile_network`)."""
     t0 = time.perf_counter()
-    a = resolve_arch(arch)
-    plan = make_plan(net, a, order, objective)
-    lowered = lower_plan(plan, a)
-    return Compiled(net, a, plan, lowered, time.perf_counter() - t0)
+    c = _compile_network(net, arch, order, objective, time_limit)
+    return Compiled(net, c.arch, c.plan, c.lowered, time.perf_counter() - t0)
 
 
-def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fetta", network: str | None = None,
-            order: str = "csse", objective: str | None = None) -> Compiled:
+def compile(path_or_network: str | os.PathLike[str] | Network, arch: Arch | str | None = "fetta",
+            network: str | None = None, order: str = "csse", objective: str | None = None,
+            time_limit: float = DEFAULT_TIME_LIMIT) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
-    a :class:`Network`, compiled for ``arch``."""
+    a :class:`Network`, compiled for ``arch``.  ``time_limit``: about the
+    seconds the order search may take (default
+    :data:`~tncc.passes.order.planner.DEFAULT_TIME_LIMIT`)."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
-        from tncc.frontend import load_network
-
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective)
+    return compile_network(net, arch, order, objective, time_limit)

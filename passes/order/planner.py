@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
+from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
 from tncc.passes.order.hardware import MachineObjective, dataflows
@@ -53,13 +54,18 @@ def contractions(net: Network) -> list[Contraction]:
                         tuple(st.indices)) for st in net.statements]
 
 
-def resolve_arch(arch: Any) -> Any:
-    """``None``, an ``Arch``, or a spec string for ``tncc.isa.arch.load_arch``."""
-    if arch is None or not isinstance(arch, str):
-        return arch
-    from tncc.isa.arch import load_arch
+DEFAULT_TIME_LIMIT = 1.0
+"""Seconds (about) the order search may take unless told otherwise: the one
+default of ``tncc.compile``, ``tncc run/compile/compare`` and ``tncc plan``
+(each takes ``time_limit`` / ``--time-limit``).  It is a cap: the searches
+of every example finish well within it, and a larger cap yields the same
+plans for them while slowing compiles the search does not finish early."""
 
-    return load_arch(arch)
+
+def resolve_arch(arch: Arch | str | None) -> Arch | None:
+    """The search's machine: ``None`` (a structural search, no machine) stays
+    ``None``; anything else is :func:`tncc.isa.arch.resolve_arch`'s."""
+    return None if arch is None else resolve_arch_of(arch)
 
 
 def _criteria(objective: str, structural: Objective, arch: Any) -> tuple | str:
@@ -128,7 +134,7 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
 
 
 def plan_network(net: Network, objective: str | Objective | MachineObjective = "macs", arch: Any = None, strategy: str = "auto",
-                 k_best: int = 8, memory_budget: int | None = None, time_limit: float = 10.0,
+                 k_best: int = 8, memory_budget: int | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
                  exact_limit: int = EXACT_LIMIT) -> Plan:
     """Plan every statement of ``net`` (user and gradient statements) jointly.
 

@@ -5,23 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tncc.compiled import OBJECTIVES, ORDER_HELP
+from tncc.commands import add_time_limit
+from tncc.stages import OBJECTIVES, ORDER_HELP, PASS_NAMES, STAGE_HELP
 
 HELP = "compile a .tn program and print the IR of one stage"
 
 
 def _stages() -> tuple[str, ...]:
-    from tncc.driver import stage_names
-
-    return stage_names()
+    return tuple(name for name, _ in STAGE_HELP)
 
 
 def _description() -> str:
-    from tncc.driver import STAGES
-
-    rows = "\n".join(f"  {s.name:<10} {s.help}" for s in STAGES)
+    rows = "\n".join(f"  {name:<10} {text}" for name, text in STAGE_HELP)
     return ("Run the compilation pipeline on FILE up to the stage named by --emit and\n"
-            "print that stage's deterministic text form (to OUT with -o).\n\nstages:\n" + rows)
+            "print that stage's deterministic text form (to OUT with -o).\n\nstages:\n" + rows +
+            "\n\n--print-after PASS (repeatable, or all) prints the IR after that pass to\n"
+            "standard error; passes: " + ", ".join(PASS_NAMES) + ".")
 
 
 DESCRIPTION = _description()
@@ -40,13 +39,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=ORDER_HELP)
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
+    add_time_limit(parser)
+    parser.add_argument("--print-after", action="append", default=[], metavar="PASS",
+                        help="print the IR after PASS to standard error (repeatable; 'all' for every pass)")
 
 
 def run(args: argparse.Namespace) -> int:
     from tncc.driver import compile_file, get_stage
     from tncc.io import atomic_write_bytes, atomic_write_text
 
-    ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args))
+    def show(name: str, text: str) -> None:
+        sys.stderr.write(f"; ---- IR after pass '{name}' ----\n{text}")
+
+    ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args),
+                       print_after=tuple(args.print_after), printer=show)
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
     if args.output and args.output.endswith(".tnb") and args.emit == "asm":
         from tncc.isa.encoding import encode

@@ -7,7 +7,8 @@ import io
 import json
 import sys
 
-from tncc.compiled import OBJECTIVES, ORDER_HELP
+from tncc.commands import add_time_limit
+from tncc.stages import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
 
 HELP = "compile a .tn program, run it on the emulator and check it against numpy"
@@ -40,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--order", metavar="NAME", default="csse", help=ORDER_HELP)
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
+    add_time_limit(parser)
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the random inputs (default 0)")
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
@@ -91,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
     from tncc.io import atomic_write_text
 
     inputs = _read_npz(args.inputs) if args.inputs else None
-    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective)
+    if args.time_limit <= 0:
+        raise TnccError(f"--time-limit must be positive, got {args.time_limit}")
+    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective, args.time_limit)
     res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
     print(format_report(res.report, res.emulator_report))
     if args.outputs:
