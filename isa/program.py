@@ -21,8 +21,8 @@ from typing import Any, Iterable
 
 from tncc.errors import TnccError, VerifyError
 from tncc.ir import DType
-from tncc.isa.table import (BUF_ADDR_BITS, DRAM_ADDR_BITS, NO_SRC, SRC_BITS, TABLE, ConfigKind, Opcode,
-                            TileDataflow)
+from tncc.isa.table import (BUF_ADDR_BITS, DRAM_ADDR_BITS, NO_SRC, SRC_BITS, TABLE, TILE_DATAFLOWS, ConfigKind,
+                            Dataflow, Opcode)
 
 MAX_DIMS = 4  # dims of a DMA descriptor, a stream side or a drain
 MAX_LOOPS = 8  # loops of a tile descriptor
@@ -209,7 +209,7 @@ class TileDesc:
     the others it adds iff ``accumulate``."""
 
     dtype: DType
-    dataflow: TileDataflow
+    dataflow: Dataflow  # one of TILE_DATAFLOWS
     tb: int
     tm: int
     tn: int
@@ -222,7 +222,9 @@ class TileDesc:
 
     def __post_init__(self) -> None:
         _enum(self.dtype, DType, "tile dtype")
-        _enum(self.dataflow, TileDataflow, "tile dataflow")
+        _enum(self.dataflow, Dataflow, "tile dataflow")
+        if self.dataflow not in TILE_DATAFLOWS:
+            raise TnccError(f"tile dataflow must be one of {', '.join(TILE_DATAFLOWS)}, got {self.dataflow.value!r}")
         for name in ("tb", "tm", "tn", "tkk"):
             _int(getattr(self, name), 1, 1 << 16, f"tile {name}")
         for name, cls in (("a", Stream), ("b", Stream), ("c", Drain)):

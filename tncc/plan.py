@@ -27,16 +27,7 @@ from dataclasses import dataclass, field
 
 from tncc.errors import VerifyError
 from tncc.ir import Network, Role
-
-
-class Dataflow:
-    """Names of the array dataflows (see docs/machine.md)."""
-
-    OUTER = "outer"  # output-stationary outer product
-    INNER = "inner"  # inner product with cross-CE reduction
-    BATCH = "batch"  # batch-parallel outer products
-    GEMM = "gemm"  # the systolic baseline (dataflow os/ws/is set by the arch)
-    ALL = (OUTER, INNER, BATCH, GEMM)
+from tncc.isa.table import Dataflow  # noqa: F401 (the one enum of dataflows; a step's dataflow is one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +42,7 @@ class Step:
     indices: tuple[str, ...]
     operands: tuple[PlanOperand, ...]
     statement: str
-    dataflow: str = ""
+    dataflow: str = ""  # a Dataflow (a str enum), or "" before the order search chose one
 
     def macs(self, sizes: dict[str, int]) -> int:
         seen: dict[str, None] = {}
