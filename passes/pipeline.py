@@ -28,6 +28,7 @@ from tncc.errors import TnccError, VerifyError
 from tncc.ir import Network
 from tncc.isa.arch import Arch
 from tncc.passes.lower import Lowered, lower_plan
+from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT, plan_network
 from tncc.passes.order.strategies import STRATEGIES
 from tncc.plan import Plan
@@ -145,15 +146,16 @@ class Lower(Pass):
     computes every output of the plan's network."""
 
     name: ClassVar[str] = "lower"
+    options: LoweringOptions | None = None  # forced choices (None: the lowering weighs them all)
 
     def apply(self, ir: Plan, ctx: PassContext) -> Lowered:
-        return lower_plan(ir, ctx.arch)
+        return lower_plan(ir, ctx.arch, self.options)
 
 
-def default_passes(order: str = "csse", objective: str | None = None,
-                   time_limit: float = DEFAULT_TIME_LIMIT) -> Pipeline:
+def default_passes(order: str = "csse", objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
+                   lowering: LoweringOptions | None = None) -> Pipeline:
     """The compiler's pipeline after the front end."""
-    return Pipeline((Order(order, objective, time_limit), Lower()))
+    return Pipeline((Order(order, objective, time_limit), Lower(lowering)))
 
 
 def pass_names() -> Sequence[str]:

@@ -27,6 +27,7 @@ from tncc.frontend import load_file, load_network, load_source, parse_file, pars
 if TYPE_CHECKING:
     from tncc.api import comparison, to_dataframe
     from tncc.compiled import Compiled, RunResult, compile
+    from tncc.passes.options import LoweringOptions
     from tncc.passes.order.planner import plan_network
 
 # The back end and the evaluation tools are imported on first use, so that the
@@ -38,6 +39,7 @@ _LAZY = {
     "Compiled": "tncc.compiled",  # back end: compile for an arch, emulate, compare
     "RunResult": "tncc.compiled",
     "compile": "tncc.compiled",
+    "LoweringOptions": "tncc.passes.options",  # force the lowering's choices: tncc.compile(..., lowering=)
 }
 
 __version__ = "0.1.0"
@@ -62,4 +64,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
-           "from_einsum", "reference", "__version__", "comparison", "to_dataframe"]
+           "from_einsum", "reference", "__version__", "comparison", "to_dataframe", "LoweringOptions"]

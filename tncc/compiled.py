@@ -23,13 +23,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from tncc.driver import compile_network as _compile_network
+from tncc.driver import compile_network as _compile_network, lowering_options
 from tncc.errors import TnccError
 from tncc.frontend import load_network
 from tncc.ir import Network
 from tncc.isa.arch import Arch, resolve_arch as _resolve_arch
 from tncc.isa.program import Program
 from tncc.passes.lower import Lowered
+from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 from tncc.passes.pipeline import ORDER_OBJECTIVES as _ORDER_OBJECTIVES, Order, PassContext, Pipeline
 from tncc.plan import Plan
@@ -74,6 +75,7 @@ class Compiled:
     plan: Plan
     lowered: Lowered
     compile_seconds: float
+    lowering: LoweringOptions | None = None  # the options it was compiled with (None: the lowering chose everything)
 
     @property
     def program(self) -> Program:
@@ -159,24 +161,31 @@ class Compiled:
 
 
 def compile_network(net: Network, arch: Arch | str | None = "fetta", order: str = "csse",
-                    objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> Compiled:
+                    objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
+                    lowering: LoweringOptions | str | None = None) -> Compiled:
     """Compile a checked network for ``arch`` (an ``Arch`` or a spec string;
     ``None`` is the default preset) through the one pipeline
-    (:func:`tncc.driver.compile_network`)."""
+    (:func:`tncc.driver.compile_network`); ``lowering`` forces lowering
+    options (:func:`~tncc.driver.lowering_options`)."""
     t0 = time.perf_counter()
-    c = _compile_network(net, arch, order, objective, time_limit)
-    return Compiled(net, c.arch, c.plan, c.lowered, time.perf_counter() - t0)
+    opts = lowering_options(lowering)
+    c = _compile_network(net, arch, order, objective, time_limit, opts)
+    return Compiled(net, c.arch, c.plan, c.lowered, time.perf_counter() - t0, opts)
 
 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Arch | str | None = "fetta",
             network: str | None = None, order: str = "csse", objective: str | None = None,
-            time_limit: float = DEFAULT_TIME_LIMIT) -> Compiled:
+            time_limit: float = DEFAULT_TIME_LIMIT, lowering: LoweringOptions | str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
     a :class:`Network`, compiled for ``arch``.  ``time_limit``: about the
     seconds the order search may take (default
-    :data:`~tncc.passes.order.planner.DEFAULT_TIME_LIMIT`)."""
+    :data:`~tncc.passes.order.planner.DEFAULT_TIME_LIMIT`).  ``lowering`` (a
+    :class:`~tncc.passes.options.LoweringOptions` or its text form) forces
+    the lowering's choices (staging share, wide paddings, lookahead,
+    prefetch, deferred stores, co-scheduling); left ``None`` the lowering
+    weighs them."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective, time_limit)
+    return compile_network(net, arch, order, objective, time_limit, lowering)

@@ -35,6 +35,7 @@ from tncc.isa.arch import Arch, resolve_arch
 from tncc.isa.asm import disassemble
 from tncc.passes.lower import Lowered
 from tncc.passes.memory_ir import format_memory
+from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 from tncc.passes.pipeline import Lower, PassContext, Pipeline, default_passes, verify_after
 from tncc.plan import Plan, format_plan
@@ -48,7 +49,7 @@ FRONTEND = "frontend"  # the name --print-after gives the front end
 class Context:
     """What a compilation knows: the source path, the selected network name,
     its options (``arch``, ``order``, ``objective``, ``time_limit``,
-    ``verify``; others are ignored), the resolved architecture once a pass
+    ``lowering``, ``verify``; others are ignored), the resolved architecture once a pass
     needed it, and the artifact of every stage reached so far, by stage name."""
 
     path: str
@@ -159,13 +160,24 @@ def compile_file(path: str | os.PathLike[str], until: str | None = None, *, netw
         return ctx
     ctx.arch = resolve_arch(opts.get("arch"))
     pipeline = default_passes(opts.get("order") or "csse", opts.get("objective"),
-                              _time_limit(opts.get("time_limit")))
+                              _time_limit(opts.get("time_limit")), lowering_options(opts.get("lowering")))
     pipeline.run(net, PassContext(ctx.arch, verify), after, until=last_pass)
     return ctx
 
 
 def _time_limit(value: float | None) -> float:
     return DEFAULT_TIME_LIMIT if value is None else float(value)
+
+
+def lowering_options(lowering: LoweringOptions | str | None) -> LoweringOptions | None:
+    """``lowering`` as :class:`~tncc.passes.options.LoweringOptions`: one
+    already, ``None`` (the lowering chooses everything), or its text form
+    (``"co_schedule=off,stage_share=4"``, :meth:`LoweringOptions.parse`)."""
+    if lowering is None or isinstance(lowering, LoweringOptions):
+        return lowering
+    if isinstance(lowering, str):
+        return LoweringOptions.parse(lowering)
+    raise TnccError(f"lowering must be a LoweringOptions, its text form or None, not {type(lowering).__name__}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,18 +192,20 @@ class Compilation:
 
 def compile_network(net: Network, arch: Arch | str | None = None, order: str = "csse",
                     objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
-                    verify: bool = True) -> Compilation:
+                    lowering: LoweringOptions | None = None, verify: bool = True) -> Compilation:
     """Run the passes on a network (the pipeline after the front end)."""
     if verify:
         verify_after(FRONTEND, net)
     ctx = PassContext(resolve_arch(arch), verify)
     seen: dict[str, Any] = {}
-    lowered = default_passes(order, objective, time_limit).run(net, ctx, lambda name, ir: seen.__setitem__(name, ir))
+    lowered = default_passes(order, objective, time_limit, lowering).run(net, ctx,
+                                                                         lambda name, ir: seen.__setitem__(name, ir))
     return Compilation(ctx.arch, seen["order"], lowered)
 
 
-def lower_plan(plan: Plan, arch: Arch | str | None = None, verify: bool = True) -> Lowered:
+def lower_plan(plan: Plan, arch: Arch | str | None = None, lowering: LoweringOptions | None = None,
+               verify: bool = True) -> Lowered:
     """The ``lower`` pass alone, on a plan made elsewhere (``tncc compare
     --no-reuse`` lowers a plan's unshared twin)."""
-    lowered: Lowered = Pipeline((Lower(),)).run(plan, PassContext(resolve_arch(arch), verify))
+    lowered: Lowered = Pipeline((Lower(lowering),)).run(plan, PassContext(resolve_arch(arch), verify))
     return lowered
