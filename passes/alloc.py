@@ -39,7 +39,7 @@ from tncc.plan import Plan, Step
 # Once anything streams, 1/share of the buffer is the staging area.  Systolic
 # blocks also need room to reshape A, B and C: half.  On fetta the code
 # generator also tries a quarter and less (more stays resident, blocks are
-# smaller) while that pays (passes.lower.lower_plan).
+# smaller) while that pays (passes.tuner.lower_plan).
 STAGE_SHARE = {"fetta": 4, "systolic": 2}
 
 
