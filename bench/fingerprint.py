@@ -76,20 +76,24 @@ def fingerprint(path: Path, network: str, arch: str) -> dict[str, Any]:
 
 
 def collect(only: set[str] | None, archs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """Every fingerprint, keyed ``file/network/arch``."""
+    """Every fingerprint, keyed ``file/network/arch``.  Files are compiled by
+    their path relative to the checkout (programs record it), so checkouts
+    in different places fingerprint alike."""
+    import contextlib
+
     import tncc
 
     rows: dict[str, dict[str, Any]] = {}
-    for path in sorted((ROOT / "examples").glob("*.tn")):
-        if only and path.stem not in only:
-            continue
-        for net in tncc.load_file(str(path)):
-            for arch in archs:
-                key = f"{path.stem}/{net.name}/{arch}"
-                rows[key] = fingerprint(path, net.name, arch)
-                r = rows[key]
-                print(f"{key:<48} {'MATCH' if r['match'] else 'MISMATCH':<8} {r['cycles']:>10} cycles "
-                      f"{r['instructions']:>7} instr  out {r['outputs']}  asm {r['program']}", flush=True)
+    with contextlib.chdir(ROOT):
+        for path in sorted(Path("examples").glob("*.tn")):
+            if only and path.stem not in only:
+                continue
+            for net in tncc.load_file(str(path)):
+                for arch in archs:
+                    key = f"{path.stem}/{net.name}/{arch}"
+                    rows[key] = r = fingerprint(path, net.name, arch)
+                    print(f"{key:<48} {'MATCH' if r['match'] else 'MISMATCH':<8} {r['cycles']:>10} cycles "
+                          f"{r['instructions']:>7} instr  out {r['outputs']}  asm {r['program']}", flush=True)
     return rows
 
 
