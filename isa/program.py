@@ -458,12 +458,12 @@ class Program:
             except UnicodeEncodeError:
                 raise TnccError(f"{what} is not encodable as UTF-8") from None
         seen: set[str] = set()
-        for s in self.symbols:
-            if not isinstance(s, Symbol):
+        for sym in self.symbols:
+            if not isinstance(sym, Symbol):
                 raise TnccError("symbols must be Symbol records")
-            if s.name in seen:
-                raise TnccError(f"symbol `{s.name}` is defined twice")
-            seen.add(s.name)
+            if sym.name in seen:
+                raise TnccError(f"symbol `{sym.name}` is defined twice")
+            seen.add(sym.name)
         for idx, ins in enumerate(self.instructions):
             self._check_refs(idx, ins)
 

@@ -33,7 +33,7 @@ from tncc.ir import DType, Network, Role as IrRole
 from tncc.isa.program import SymbolRole
 from tncc.passes.layout import Layout, compact
 # The memory-plan IR lives in passes.memory_ir; its names stay importable from here.
-from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value
+from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value  # noqa: F401 (re-exported)
 from tncc.plan import Plan, Step
 
 # Once anything streams, 1/share of the buffer is the staging area.  Systolic

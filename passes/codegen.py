@@ -26,7 +26,7 @@ Config records are deduplicated (:class:`tncc.passes.emitter.Emitter`).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from tncc.errors import VerifyError
 from tncc.ir import DType
@@ -298,12 +298,14 @@ class CodeGenerator:
         """Steps ``a`` and ``b`` block by block, interleaved in proportion to
         their block counts, so one's DMA traffic overlaps the other's tiles."""
         self.pairing = True
-        runs = [(self._blocks(a), len(a.blocks)), (self._blocks(b), len(b.blocks))]
+        runs: list[tuple[Iterator[None], int] | None] = [(self._blocks(a), len(a.blocks)),
+                                                         (self._blocks(b), len(b.blocks))]
         done = [0, 0]
         while runs[0] or runs[1]:
-            k = min((k for k in (0, 1) if runs[k]), key=lambda k: (done[k] + 1) / runs[k][1])
+            k = min((k for k in (0, 1) if runs[k]), key=lambda k: (done[k] + 1) / runs[k][1])  # type: ignore[index]
+            run = cast(tuple[Iterator[None], int], runs[k])  # k was chosen among the live runs
             try:
-                next(runs[k][0])
+                next(run[0])
                 done[k] += 1
             except StopIteration:
                 runs[k] = None

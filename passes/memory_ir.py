@@ -91,7 +91,7 @@ class MemoryPlan:
     def place(self, name: str) -> Placement:
         return self._index()[1][name]
 
-    def _index(self):
+    def _index(self) -> tuple[dict[str, Value], dict[str, Placement]]:
         # Small plans: a linear scan is cheaper than caching on a frozen object.
         return {v.name: v for v in self.values}, {p.value: p for p in self.placements}
 
@@ -164,13 +164,20 @@ def verify_memory(mem: MemoryPlan) -> None:
     # Lifetimes are inclusive step ranges: check each step's live values.
     steps = sorted({v.first for v, _ in resident})
     for s in steps:
-        live = [(p.buf, p.buf + p.layout.words, v.name) for v, p in resident  # type: ignore[operator, union-attr]
-                if v.first <= s <= v.last]
+        live = [(_buf(p), _buf(p) + _words(p), v.name) for v, p in resident if v.first <= s <= v.last]
         _disjoint(live, f"at step {s}, the buffer ranges")
     for what, group in (("wide", mem.wide), ("pinned", mem.pinned)):
         unknown = sorted(set(group) - set(names))
         if unknown:
             raise VerifyError(f"the {what} set names {unknown[0]!r}, which is not a value of the plan")
+
+
+def _buf(p: Placement) -> int:
+    return p.buf if p.buf is not None else 0
+
+
+def _words(p: Placement) -> int:
+    return p.layout.words if p.layout is not None else 0
 
 
 def format_memory(mem: MemoryPlan) -> str:

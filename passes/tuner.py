@@ -126,7 +126,8 @@ def _lower_with(plan: Plan, arch: Arch, stage_share: int, memo: TileMemo | None 
         return finish(plan, arch, mem_w, tile_plan(plan, arch, mem_w, memo), opts=opts), list
     # The wide reservations together cost a spill: take them one by one
     # (largest saving first) while none does; all of them is the alternative.
-    chosen, mem_c = frozenset(), mem
+    chosen: frozenset[str] = frozenset()
+    mem_c = mem
     for name in sorted(saving, key=lambda n: -saving[n])[:WIDE_TRIALS]:
         trial = place(chosen | {name})
         if same(trial):

@@ -69,7 +69,7 @@ class Totals:
     def of(cls, rows: np.ndarray) -> "Totals":
         """From rows of :meth:`Record.numbers`."""
         s = [int(v) for v in rows.sum(axis=0)] if rows.size else [0] * 10
-        return cls(int(rows.shape[0]), *s[:6], busy=s[6:10])
+        return cls(int(rows.shape[0]), s[0], s[1], s[2], s[3], s[4], s[5], busy=s[6:10])
 
     def energy(self, arch: Any) -> dict[str, float]:
         return timing.energy_pj(arch, macs=self.macs, buffer_words=self.buffer_words, dram_bytes=self.dram_bytes,
@@ -158,7 +158,7 @@ class Report:
     def instruction(self, i: int) -> dict[str, Any]:
         """The ``i``-th executed instruction's record as a dict."""
         r = self.records[i]
-        t = Totals(1, *r.numbers()[:6], busy=list(r.busy))
+        t = Totals(1, r.macs, r.dram_bytes, r.buffer_words, r.hops, r.conflicts, r.reconfigs, busy=list(r.busy))
         return {"index": r.index, "opcode": r.opcode, "statement": _stmt(self.statements, r.src), "start": r.start,
                 "end": r.end, **{k: v for k, v in t.to_dict(self.arch).items() if k != "instructions"}}
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import tncc
 from tncc.passes.banks import _odd_deltas, reserve, total_passes, tune_deltas, tune_layouts
 from tncc.passes.layout import banked_words, layout_with, slacks
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,9 +69,6 @@ def test_wide_room_removes_conflicts_the_slack_cannot() -> None:
     wide = tune_deltas(shape, uses, 64, 64, wide_room(shape, 64))
     assert weighted_passes(shape, wide, uses, 64, 64)[0] == 10
 
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @st.composite

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers
     from tncc.api import comparison, to_dataframe
-    from tncc.compiled import Compiled, RunResult, compile
+    from tncc.compiled import Compiled, RunResult, compile  # noqa: F401
     from tncc.passes.options import LoweringOptions
-    from tncc.passes.order.planner import plan_network
+    from tncc.passes.order.planner import plan_network  # noqa: F401
 
 # The back end and the evaluation tools are imported on first use, so that the
 # front end's commands (``tncc check``) do not load the whole compiler.
