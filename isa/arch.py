@@ -197,13 +197,22 @@ def list_presets() -> tuple[str, ...]:
     return tuple(sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml")))
 
 
+def _is_file(path: str) -> bool:
+    """Whether ``path`` names a file; a name the system refuses to look up
+    (too long, say) is not one."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _read_source(base: str) -> tuple[str, str]:
     """Return (text, label) for a preset name or a path."""
     if base in list_presets():
         res = importlib.resources.files("tncc.presets").joinpath(f"{base}.toml")
         return res.read_text(encoding="utf-8"), f"preset {base}"
     p = Path(base)
-    if p.is_file():
+    if _is_file(base):
         from tncc.io import read_text
         return read_text(p), str(p)
     raise TnccError(f"no architecture `{base}`: expected a preset ({', '.join(list_presets())}) "
@@ -213,7 +222,7 @@ def _read_source(base: str) -> tuple[str, str]:
 def _split_spec(spec: str) -> tuple[str, list[tuple[str, str]]]:
     """Split ``NAME_OR_PATH[:k=v,...]`` into the base and its (key, value) overrides."""
     base, sep, rest = spec.rpartition(":")
-    if not sep or "=" not in rest or (not base) or Path(spec).is_file():
+    if not sep or "=" not in rest or (not base) or _is_file(spec):
         return spec, []
     overrides = []
     for item in rest.split(","):
@@ -253,25 +262,45 @@ def _field_type(sec: str | None, key: str) -> type:
     return {f.name: f.type for f in dataclasses.fields(cls)}[key]  # type: ignore[return-value]
 
 
+INT_LIMIT = (1 << 31) - 1
+"""The largest integer an architecture key may take: counts, sizes and cycle
+figures are multiplied together in 64-bit arithmetic by the timing model and
+the emulator, so each factor must stay well inside it."""
+
+
 def _parse_override(sec: str | None, key: str, text: str, where: str) -> Any:
+    """The value of an override ``key=text``, checked exactly as the same
+    value in a file is (:func:`_typed`), so both give the same error."""
     ty = _field_type(sec, key)
     label = f"{sec}.{key}" if sec else key
-    try:
-        if ty in (int, "int"):
-            return int(text.replace("_", ""), 0)
-        if ty in (float, "float"):
-            return float(text)
-    except ValueError:
-        expected = "an integer" if ty in (int, "int") else "a number"
-        raise TnccError(f"`{text}` is not {expected}", where=f"{where}: arch key {label}") from None
+    if ty in (int, "int", float, "float"):
+        value: Any
+        digits = text.replace("_", "").lstrip("+-")
+        try:
+            value = int(text.replace("_", ""), 0)
+        except ValueError:
+            if digits.isdigit():  # too many digits for int(): out of range either way
+                raise TnccError(f"an integer of {len(digits)} digits is out of range: an integer key is at "
+                                f"most {INT_LIMIT}", where=f"{where}: arch key {label}") from None
+            try:
+                value = float(text)
+            except ValueError:
+                expected = "an integer" if ty in (int, "int") else "a finite number"
+                raise TnccError(f"expected {expected}, got `{text}`", where=f"{where}: arch key {label}") from None
+        return _typed(value, ty, label, where)
     return text
 
 
 def _typed(value: Any, ty: Any, label: str, where: str) -> Any:
-    """Check a TOML value against the key's type; ints are accepted for floats."""
+    """Check a TOML value against the key's type; ints are accepted for floats.
+    Integers must lie within +-:data:`INT_LIMIT`, floats must be finite."""
     if ty in (int, "int"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise TnccError(f"expected an integer, got {_shown(value)}",
+                            where=f"{where}: arch key {label}")
+        if abs(value) > INT_LIMIT:
+            shown = str(value) if value.bit_length() < 200 else f"an integer of {value.bit_length()} bits"
+            raise TnccError(f"{shown} is out of range: an integer key is at most {INT_LIMIT}",
                             where=f"{where}: arch key {label}")
         return value
     if ty in (float, "float"):
@@ -297,6 +326,8 @@ def parse_arch(text: str, where: str = "<arch>", overrides: list[tuple[str, str]
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TnccError(f"not valid TOML: {exc}", where=where) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise TnccError(f"not a usable TOML file: {exc}", where=where) from None
     top: dict[str, Any] = {"name": default_name, "kind": "fetta", "clock_ghz": 1.0}
     secs: dict[str, dict[str, Any]] = {}
     classes = dict(SECTIONS)

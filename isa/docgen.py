@@ -128,7 +128,8 @@ def generate() -> str:
             + ", ".join(f"`{n}`" for n in list_presets())
             + ") or a path, optionally followed by `:key=value,...` overrides (dotted keys, or bare keys "
             "that only one section has).  Missing keys take the defaults below (the `fetta` preset); "
-            "`tncc arch show NAME` prints the resolved file.", "",
+            "`tncc arch show NAME` prints the resolved file.  An override is checked exactly as the same "
+            "value in a file: integers lie within +-2147483647, numbers are finite.", "",
             "| key | default | meaning |", "|---|---|---|"]
     out += [f"| `{k}` | `{v}` | {doc} |" for k, doc, v in schema_docs()]
     out += ["",

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator, cast
 
-from tncc.errors import VerifyError
+from tncc.errors import Diagnostic, TnccError, VerifyError
 from tncc.ir import DType
 from tncc.isa.arch import Arch
 from tncc.isa.program import Instruction, Program, Symbol, SymbolRole
 from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.passes.backend import backend_for
-from tncc.passes.emitter import Copy, Emitter, buffer_range, copy_of, symbol_name, tensor_view
+from tncc.passes.emitter import CannotExpress, Copy, Emitter, buffer_range, copy_of, symbol_name, tensor_view
 from tncc.passes.memory_ir import ONES, Kind, MemoryPlan
 from tncc.passes.shape import View, copy_descs
 from tncc.passes.staging import SLOT_RESULT, StepState, step_slots
@@ -153,10 +153,19 @@ class CodeGenerator:
                                            self.dtype, NO_SRC))
         for k in self.order:
             ts = self.tiled.steps[k]
-            if k in self.pairs:
-                self._pair(ts, self.tiled.steps[self.pairs[k]])
-            elif k not in self.regions:
-                self._step(ts)
+            try:
+                if k in self.pairs:
+                    self._pair(ts, self.tiled.steps[self.pairs[k]])
+                elif k not in self.regions:
+                    self._step(ts)
+            except CannotExpress as exc:
+                st = next((s for s in self.net.statements if s.result == ts.step.statement), None)
+                raise TnccError(Diagnostic(
+                    f"a program the machine cannot express: statement '{ts.step.statement}' is tiled into "
+                    f"{len(ts.blocks):,} blocks and {exc}; give it smaller indices or split the statement",
+                    span=st.span if st is not None else None,
+                    where=None if st is not None and st.span is not None else f"statement {ts.step.statement}",
+                )) from None
         self._flush()
         self.e.code.append(Instruction.make(Opcode.HALT))
         return Program(

@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tncc.ir import DType
-from tncc.isa.table import Unit
+from tncc.isa.table import CONFIG_INDEX_BITS, Unit
 from tncc.isa.program import Instruction
 from tncc.passes.layout import Layout
 from tncc.passes.shape import View, words_spanned
 from tncc.passes.sync import SyncTracker
 
 CONFIG_TABLES = ("dma", "sw", "red", "tile", "gemm")  # the deduplicated config tables, by short name
+CONFIG_INDEX_MAX = (1 << CONFIG_INDEX_BITS) - 1
+_TABLE_NAMES = {"dma": "DMA", "sw": "switch", "red": "reduction", "tile": "tile", "gemm": "GEMM"}
+
+
+class CannotExpress(Exception):
+    """The ISA cannot encode what a step needs (a descriptor table past its
+    index field); :meth:`tncc.passes.codegen.CodeGenerator.run` names the statement."""
 
 
 @dataclass
@@ -36,6 +43,9 @@ class Emitter:
     def ref(self, kind: str, rec: Any) -> int:
         t = self.tables[kind]
         if rec not in t:
+            if len(t) > CONFIG_INDEX_MAX:
+                raise CannotExpress(f"it needs more than {CONFIG_INDEX_MAX + 1:,} distinct {_TABLE_NAMES[kind]} "
+                                    f"descriptors, and instructions index them with {CONFIG_INDEX_BITS}-bit fields")
             t[rec] = len(t)
         return t[rec]
 

@@ -21,10 +21,12 @@ with the front end):
 from __future__ import annotations
 
 import abc
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Protocol, Sequence
 
 from tncc.errors import TnccError, VerifyError
+from tncc.guard import check_plan
 from tncc.ir import Network
 from tncc.isa.arch import Arch
 from tncc.passes.lower import Lowered, lower_plan
@@ -129,9 +131,9 @@ class Order(Pass):
         else:
             names = ", ".join([*ORDER_OBJECTIVES, *sorted(s for s in STRATEGIES if s != "auto")])
             raise TnccError(f"unknown order {self.order!r}: expected one of {names}", where="--order")
-        if self.time_limit <= 0:
-            raise TnccError(f"the order search's time limit must be positive, got {self.time_limit}",
-                            where="--time-limit")
+        if not (math.isfinite(self.time_limit) and self.time_limit > 0):  # NaN compares false both ways
+            raise TnccError(f"the order search's time limit must be a positive number of seconds, got "
+                            f"{self.time_limit}", where="--time-limit")
         return plan_network(ir, objective, ctx.arch, strategy=strategy, time_limit=self.time_limit)
 
 
@@ -149,6 +151,7 @@ class Lower(Pass):
     options: LoweringOptions | None = None  # forced choices (None: the lowering weighs them all)
 
     def apply(self, ir: Plan, ctx: PassContext) -> Lowered:
+        check_plan(ir)  # no intermediate wider than numpy's arrays
         return lower_plan(ir, ctx.arch, self.options)
 
 

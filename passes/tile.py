@@ -37,6 +37,7 @@ from functools import lru_cache
 from typing import Callable
 
 from tncc.errors import TnccError
+from tncc.guard import check_blocks
 from tncc.isa import timing
 from tncc.isa.program import MAX_DIMS
 from tncc.passes.layout import banked_words
@@ -467,6 +468,8 @@ def tile_step(number: int, step: Step, sizes: dict[str, int], arch, budget: Budg
                             arch.buffer.word_bytes / arch.dram.bytes_per_cycle)
     else:
         ext = {ix.name: ix.size for ix in infos}
+    # Before any block is built: their number, against the host memory limit.
+    check_blocks(math.prod(-(-ix.size // ext[ix.name]) for ix in infos), step.statement, None, where)
     hint = port_hint(step)
     blocks = []
     for box, first, last in block_boxes(infos, ext):

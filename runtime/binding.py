@@ -63,6 +63,9 @@ def _check(sym: Symbol, value: np.ndarray) -> np.ndarray:
 
 def random_value(sym: Symbol, seed: int) -> np.ndarray:
     """A seeded random value for ``sym`` (see the module doc)."""
+    from tncc.options import check_seed
+
+    seed = check_seed(seed)
     from tncc.reference import INT_RANGE
 
     rng = np.random.default_rng([seed, zlib.crc32(sym.name.encode())])

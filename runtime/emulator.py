@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from tncc.errors import TnccError
+from tncc.guard import check_emulator
 from tncc.isa import timing
 from tncc.isa.arch import Arch, load_arch
 from tncc.isa.networks import realize
@@ -175,6 +176,7 @@ class Emulator:
         if words > DRAM_LIMIT:
             raise TnccError(f"the program's symbols span {words} DRAM words; the emulator models at most "
                             f"{DRAM_LIMIT}")
+        check_emulator(prog, words, arch.buffer_words, storage.itemsize)
         self.dram = self._memory("DRAM", words, storage)
         self.buf = self._memory("buffer", arch.buffer_words, storage)
         bind_inputs(prog, self.dram, inputs, seed)

@@ -8,7 +8,6 @@ and per statement alike.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,7 +162,11 @@ class Report:
                 "end": r.end, **{k: v for k, v in t.to_dict(self.arch).items() if k != "instructions"}}
 
     def to_json(self, instructions: bool = True) -> str:
-        return json.dumps(self.to_dict(instructions), indent=1)
+        """The report as JSON; a value that is not finite (an energy past the
+        float range) is ``null`` (:mod:`tncc.jsonsafe`)."""
+        from tncc.jsonsafe import dumps
+
+        return dumps(self.to_dict(instructions), indent=1)
 
     def format(self) -> str:
         """A human summary: totals, units, energy, and the statements by cost."""

@@ -92,7 +92,7 @@ def test_the_name_reloads_the_same_arch(spec):
     ("fetta:buffer.banks=12", "arch key buffer.banks", "power of two"),
     ("fetta:dram.bytes_per_cycle=0", "arch key dram.bytes_per_cycle", "positive"),
     ("systolic:dataflow=rs", "arch key array.dataflow", "os, ws, is"),
-    ("fetta:rows=many", "arch key array.rows", "not an integer"),
+    ("fetta:rows=many", "arch key array.rows", "expected an integer, got `many`"),
     ("fetta:colour=red", "arch key colour", "unknown"),
     ("fetta:array.colour=red", "arch key array.colour", "unknown key `colour`"),
     ("fetta:cache.bytes=1", "arch key cache.bytes", "unknown section"),

@@ -4,14 +4,17 @@ Each subcommand lives in its own module under ``tncc.commands`` and defines
 ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.  This
 module only dispatches and turns every :class:`~tncc.errors.TnccError` into a
 rendered message and exit status 1; bad command-line usage exits with 2.
+A closed pipe or a full disk on standard output ends the command with one
+line on standard error and a non-zero status (see :mod:`tncc.io`).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from tncc.errors import TnccError
 
@@ -65,21 +68,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from tncc.io import OutputError, silence_stdout, stdout_error, write_stdout
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    status = 1
+    # Plans are trees walked recursively: a statement of a thousand operands
+    # in left-to-right order is a thousand levels deep, past Python's default
+    # limit.  Python-to-Python calls do not grow the C stack, so a higher
+    # limit is safe; a deeper program still gets a message, not a traceback.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     try:
-        return int(args._run(args) or 0)
+        status = int(args._run(args) or 0)
+        write_stdout("")  # flush now: a closed pipe or full disk is reported, not lost at exit
+        return status
+    except OutputError as err:
+        return _fail(err.render(), max(err.status, status, 1), silence_stdout)
     except TnccError as err:
-        print(err.render(), file=sys.stderr)
-        return 1
+        return _fail(err.render(), 1)
     except KeyboardInterrupt:
-        print("tncc: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+        return _fail("tncc: interrupted", 130)
+    except RecursionError:
+        return _fail(f"error: the program is nested too deeply for tncc (a contraction tree more than about "
+                     f"{RECURSION_LIMIT:,} levels deep); split its longest statement into several", 1)
+    except OSError as exc:
+        # A print() that filled the pipe's buffer and found it closed, or a
+        # full disk under standard output: one line, never a traceback, and
+        # never exit status 0 (a mismatching run keeps its 3).
+        if isinstance(exc, BrokenPipeError) or exc.errno in _STDOUT_ERRNOS:
+            return _fail(stdout_error(exc).render(), max(status, 1), silence_stdout)
+        raise
+
+
+RECURSION_LIMIT = 10_000
+_STDOUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
+def _fail(message: str, status: int, cleanup: Callable[[], None] | None = None) -> int:
+    """Print ``message`` on standard error (if it still can) and return ``status``."""
+    if cleanup is not None:
+        cleanup()
+    try:
+        print(message, file=sys.stderr)
+    except OSError:
+        pass
+    return status
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from typing import Any, Sequence
 
@@ -177,16 +176,11 @@ def to_dict(cmp: Comparison) -> dict[str, Any]:
 
 
 def to_json(cmp: Comparison) -> str:
-    def finite(x: Any) -> Any:  # JSON has no inf: a ratio over a zero baseline becomes null
-        if isinstance(x, float) and not math.isfinite(x):
-            return None
-        if isinstance(x, dict):
-            return {k: finite(v) for k, v in x.items()}
-        if isinstance(x, list):
-            return [finite(v) for v in x]
-        return x
+    """The comparison as JSON; a value that is not finite (a ratio over a zero
+    baseline) is ``null`` (:mod:`tncc.jsonsafe`)."""
+    from tncc.jsonsafe import dumps
 
-    return json.dumps(finite(to_dict(cmp)), indent=2) + "\n"
+    return dumps(to_dict(cmp), indent=2) + "\n"
 
 
 def plot_png(cmp: Comparison) -> bytes:

@@ -11,11 +11,16 @@ Errors in the comparison are reported as ``max_rel_err``: for each output
 the output's scale), the maximum over outputs.  ``match`` holds when every
 element satisfies ``|got - ref| <= atol * max(1, max |ref|) + rtol * |ref|``
 with the dtype's ``(rtol, atol)`` (``tncc.reference.tolerance``): the
-absolute part scales with the output, so inputs need not be O(1).
+absolute part scales with the output, so inputs need not be O(1).  Values
+that are not finite follow :mod:`tncc.agreement`: NaN (or the same infinity)
+in the same place agrees, and an element where only the reference
+overflowed, while a float64 recomputation agrees with the emulator, is
+counted in ``reference_overflow`` and not held against the program.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,6 +29,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from tncc.driver import compile_network as _compile_network, lowering_options
+from tncc import guard
 from tncc.errors import TnccError
 from tncc.frontend import load_network
 from tncc.ir import Network
@@ -100,8 +106,20 @@ class Compiled:
             full[name] = arr
         return full
 
-    def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False) -> RunResult:
-        """Emulate the program and compare every output with the reference."""
+    def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False,
+            max_memory: int | str | None = None) -> RunResult:
+        """Emulate the program and compare every output with the reference.
+        Before anything is allocated, the host memory the run needs is
+        estimated (:mod:`tncc.guard`); more than ``max_memory`` bytes (default:
+        half of the machine's memory) is a :class:`~tncc.guard.ResourceError`."""
+        from tncc import guard
+
+        with guard.limit(max_memory):
+            guard.check_run(self.network, self.plan)
+            return self._run(inputs, seed, trace)
+
+    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool) -> RunResult:
+        from tncc.agreement import compare_output
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
 
@@ -109,24 +127,29 @@ class Compiled:
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
         res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace)
-        ref = evaluate(self.network, values)
+        ref = evaluate(self.network, values, plan=self.plan)
         tol = tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}
-        match, worst = True, 0.0
+        match, worst, overflow = True, 0.0, 0
         per_output = {}
+        ref64: dict[str, np.ndarray] = {}
+
+        def recompute(name: str) -> np.ndarray:
+            # The float64 reference, computed once and only when some output needs it.
+            if not ref64:
+                ref64.update(evaluate(self.network, values, float64=True, plan=self.plan))
+            return ref64[name]
+
         for name in self.network.outputs:
             got = np.asarray(res.outputs[name]).reshape(self.network.shape(name))
-            want = np.asarray(ref[name])
             outputs[name] = got
-            g64, w64 = got.astype(np.float64), want.astype(np.float64)
-            err = float(np.max(np.abs(g64 - w64), initial=0.0))
-            scale = max(float(np.max(np.abs(w64), initial=0.0)), 1e-30)
-            # atol scales with the output's magnitude (>= 1): user inputs need not be O(1).
-            ok = bool(np.allclose(g64, w64, rtol=tol.rtol, atol=tol.atol * max(1.0, scale)))
-            per_output[name] = {"match": ok, "max_abs_err": err, "max_rel_err": err / scale}
-            match = match and ok
-            worst = max(worst, err / scale)
+            agr = compare_output(got, np.asarray(ref[name]), tol, functools.partial(recompute, name))
+            per_output[name] = agr.to_dict()
+            match = match and agr.match
+            worst = max(worst, agr.max_rel_err)
+            overflow += agr.reference_overflow
         report = self.report(res.report, match, worst, per_output)
+        report["reference_overflow"] = overflow
         return RunResult(outputs, report, match, worst, dict(ref), res.report, res.trace)
 
     def report(self, rep: Any, match: bool, worst: float, per_output: dict[str, Any]) -> dict[str, Any]:
@@ -161,21 +184,25 @@ class Compiled:
 
 
 def compile_network(net: Network, arch: Arch | str | None = "fetta", order: str = "csse",
-                    objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
-                    lowering: LoweringOptions | str | None = None) -> Compiled:
+                    objective: str | None = None, *, time_limit: float = DEFAULT_TIME_LIMIT,
+                    lowering: LoweringOptions | str | None = None, max_memory: int | str | None = None) -> Compiled:
     """Compile a checked network for ``arch`` (an ``Arch`` or a spec string;
     ``None`` is the default preset) through the one pipeline
     (:func:`tncc.driver.compile_network`); ``lowering`` forces lowering
-    options (:func:`~tncc.driver.lowering_options`)."""
-    t0 = time.perf_counter()
-    opts = lowering_options(lowering)
-    c = _compile_network(net, arch, order, objective, time_limit, opts)
-    return Compiled(net, c.arch, c.plan, c.lowered, time.perf_counter() - t0, opts)
+    options (:func:`~tncc.driver.lowering_options`).  Tiling a step into more
+    blocks than ``max_memory`` bytes can hold is a
+    :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`)."""
+    with guard.limit(max_memory):
+        t0 = time.perf_counter()
+        opts = lowering_options(lowering)
+        c = _compile_network(net, arch, order, objective, time_limit, opts)
+        return Compiled(net, c.arch, c.plan, c.lowered, time.perf_counter() - t0, opts)
 
 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Arch | str | None = "fetta",
-            network: str | None = None, order: str = "csse", objective: str | None = None,
-            time_limit: float = DEFAULT_TIME_LIMIT, lowering: LoweringOptions | str | None = None) -> Compiled:
+            network: str | None = None, order: str = "csse", objective: str | None = None, *,
+            time_limit: float = DEFAULT_TIME_LIMIT, lowering: LoweringOptions | str | None = None,
+            max_memory: int | str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
     a :class:`Network`, compiled for ``arch``.  ``time_limit``: about the
     seconds the order search may take (default
@@ -183,9 +210,10 @@ def compile(path_or_network: str | os.PathLike[str] | Network, arch: Arch | str 
     :class:`~tncc.passes.options.LoweringOptions` or its text form) forces
     the lowering's choices (staging share, wide paddings, lookahead,
     prefetch, deferred stores, co-scheduling); left ``None`` the lowering
-    weighs them."""
+    weighs them.  ``max_memory`` as in :func:`compile_network`."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective, time_limit, lowering)
+    return compile_network(net, arch, order, objective, time_limit=time_limit, lowering=lowering,
+                           max_memory=max_memory)

@@ -11,18 +11,21 @@ the declared dtype's semantics (docs/language.md):
   wrapped to int32 when stored: wrapping modulo 2**32 commutes with + and x,
   so this equals wrapping after every operation.
 
-Statements are evaluated one at a time in the network's order (a statement is
-one einsum, with numpy's own path for its operands); the compiler may choose a
-different order and different intermediates, which is why results are
-compared with :func:`tolerance`.  This module is the only place in tncc where
-einsum computes a whole network.
+Statements are evaluated one at a time in the network's order.  A statement
+is one einsum with numpy's own path for its operands, or, given the
+compiler's plan, a sequence of two-operand einsums in the plan's order: the
+plan only fixes the order, each step's equation is derived here from the
+statement itself, so the oracle stays independent of how the compiler builds
+its steps.  Rounding differs with the order and the intermediates, which is
+why results are compared with :func:`tolerance`.  This module is the only
+place in tncc where einsum computes a whole network.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from typing import Mapping, NamedTuple
+from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -30,6 +33,9 @@ from tncc.dtypes import compute_dtype, round_to
 from tncc.errors import TnccError
 from tncc.grad import Flattener, TooLarge
 from tncc.ir import DType, Network, Role, Statement
+
+if TYPE_CHECKING:
+    from tncc.plan import Plan
 
 _PATH_MEMORY = 1 << 32  # elements an einsum intermediate may have
 INT_RANGE = (-4, 4)  # random int8 leaves; small so int32 sums rarely wrap
@@ -109,7 +115,11 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
 
     Each leaf draws from its own generator seeded by ``(seed, crc32(name))`` so
     adding a tensor does not change the others.  int8 leaves are uniform in
-    -4..4; float leaves are standard normal scaled so results stay O(1)."""
+    -4..4; float leaves are standard normal scaled so results stay O(1).
+    ``seed`` is an integer from 0 to 2**64 - 1."""
+    from tncc.options import check_seed
+
+    seed = check_seed(seed)
     _check_size(net)
     scales = _leaf_scales(net) if not net.dtype.is_int else {}
     out: dict[str, np.ndarray] = {}
@@ -124,7 +134,53 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
-def _einsum(st: Statement, arrays: list[np.ndarray]) -> np.ndarray:
+def _letters(groups: list[tuple[str, ...]], out: tuple[str, ...]) -> str:
+    """An einsum equation for operands indexed by ``groups`` and result
+    ``out``, with letters assigned locally (numpy allows 52)."""
+    ids: dict[str, str] = {}
+    for g in (*groups, out):
+        for i in g:
+            if i not in ids:
+                if len(ids) == len(_ALPHABET):
+                    raise TnccError(f"a pairwise step has more than {len(_ALPHABET)} distinct indices; "
+                                    "numpy's einsum, the reference evaluator, handles at most that")
+                ids[i] = _ALPHABET[len(ids)]
+    return ",".join("".join(ids[i] for i in g) for g in groups) + "->" + "".join(ids[i] for i in out)
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _pairwise(st: Statement, arrays: list[np.ndarray], path: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The statement contracted two operands at a time along ``path`` (SSA
+    form: operand ids, then each step's result takes the next id), each step
+    one ``np.einsum`` of two arrays.  An index is summed as soon as no other
+    remaining operand and not the result carries it; the path only fixes the
+    order, every step's equation is derived here from the statement."""
+    live: dict[int, tuple[np.ndarray, tuple[str, ...]]] = {
+        k: (a, tuple(op.indices)) for k, (op, a) in enumerate(zip(st.operands, arrays))}
+    nxt = len(arrays)
+    for i, j in path:
+        (a, ia), (b, ib) = live.pop(i), live.pop(j)
+        needed = set(st.indices)
+        for _, ix in live.values():
+            needed.update(ix)
+        out = tuple(dict.fromkeys(x for x in (*ia, *ib) if x in needed))
+        live[nxt] = (np.asarray(np.einsum(_letters([ia, ib], out), a, b)), out)
+        nxt += 1
+    rest = [live[k] for k in sorted(live)]
+    while len(rest) > 1:  # a path that leaves several operands: the rest left to right
+        (a, ia), (b, ib) = rest[0], rest[1]
+        needed = set(st.indices).union(*(ix for _, ix in rest[2:]))
+        out = tuple(dict.fromkeys(x for x in (*ia, *ib) if x in needed))
+        rest = [(np.asarray(np.einsum(_letters([ia, ib], out), a, b)), out)] + rest[2:]
+    a, ia = rest[0]
+    return np.asarray(np.einsum(_letters([ia], tuple(st.indices)), a))
+
+
+def _einsum(st: Statement, arrays: list[np.ndarray], path: Sequence[tuple[int, int]] | None = None) -> np.ndarray:
+    if path is not None and len(arrays) > 2:
+        return _pairwise(st, arrays, path)
     ids: dict[str, int] = {}
     for op in st.operands:
         for i in op.indices:
@@ -141,12 +197,23 @@ def _einsum(st: Statement, arrays: list[np.ndarray]) -> np.ndarray:
     # numpy's default path search caps intermediates at the largest operand;
     # when no pairwise step fits, it falls back to one nested loop over every
     # index, which is hopeless for a long chain (a TTM lookup).  Lift the cap.
-    path, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
-    return np.asarray(np.einsum(*args, optimize=path))
+    path_np, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
+    return np.asarray(np.einsum(*args, optimize=path_np))
+
+
+def _plan_paths(plan: "Plan | None") -> dict[str, tuple[tuple[int, int], ...]]:
+    """Each statement's pairwise order in ``plan`` (SSA paths over the
+    statement's own operands), or nothing without a plan."""
+    if plan is None:
+        return {}
+    from tncc.passes.order.report import statement_paths
+
+    return {k: tuple((int(a), int(b)) for a, b in v) for k, v in statement_paths(plan).items()}
 
 
 def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, seed: int = 0,
-             float64: bool = False, keep_intermediates: bool = False) -> dict[str, np.ndarray]:
+             float64: bool = False, keep_intermediates: bool = False, plan: "Plan | None" = None
+             ) -> dict[str, np.ndarray]:
     """Evaluate ``net``; return its outputs (every statement result with
     ``keep_intermediates``) by name.
 
@@ -154,8 +221,15 @@ def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, se
     come from :func:`random_inputs` with ``seed``.  Given values are rounded to
     the network's dtype first.  With ``float64=True`` the dtype is ignored and
     everything is computed in float64 (for checking mathematics, e.g. gradients,
-    without rounding noise)."""
+    without rounding noise).
+
+    With ``plan``, a statement of more than two operands is contracted two
+    operands at a time in the plan's order (each step one ``np.einsum`` whose
+    equation this module derives from the statement); without it numpy
+    searches a path over all operands, which costs time cubic in their number
+    (minutes for a thousand operands)."""
     _check_size(net)
+    paths = _plan_paths(plan)
     given = dict(inputs or {})
     leaves = {t.name for t in net.leaves()}
     unknown = sorted(set(given) - leaves)
@@ -174,7 +248,7 @@ def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, se
     work = np.dtype(np.float64) if float64 else compute_dtype(net.dtype)
     for st in net.statements:
         arrays = [values[op.tensor].astype(work, copy=False) for op in st.operands]
-        result = _einsum(st, arrays)
+        result = _einsum(st, arrays, paths.get(st.result))
         values[st.result] = result if float64 else round_to(result, net.storage_dtype(st.result))
     if keep_intermediates:
         return {st.result: values[st.result] for st in net.statements}

@@ -14,12 +14,12 @@ With --arch, the program's fingerprint must match that architecture's."""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE.s", help="assembly source")
-    parser.add_argument("-o", "--output", metavar="FILE.tnb", help="output (default: FILE with suffix .tnb)")
+    parser.add_argument("-o", "--output", metavar="FILE.tnb", help="output (default: FILE with suffix .tnb; '-': standard output)")
     parser.add_argument("--arch", metavar="NAME", help="check the program was built for this architecture")
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.io import atomic_write_bytes, read_text
+    from tncc.io import read_text, write_output
     from tncc.isa.asm import assemble
     from tncc.isa.encoding import encode
 
@@ -30,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
 
         check_arch(program, load_arch(args.arch), args.file)
     out = args.output or str(Path(args.file).with_suffix(".tnb"))
-    atomic_write_bytes(out, encode(program))
+    write_output(out, encode(program))
     return 0
 

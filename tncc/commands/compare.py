@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import TYPE_CHECKING, Sequence
+from tncc.guard import add_option as add_memory_option
+from tncc.options import seed_arg
 
 if TYPE_CHECKING:
     from tncc.compare import Config
@@ -53,10 +55,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="ARCH/ORDER",
                    help="the configuration ratios divide by (default: the first)")
     p.add_argument("--inputs", metavar="IN.npz", help="input arrays by .tn name (default: seeded random)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the random inputs (default 0)")
     p.add_argument("--json", metavar="OUT.json", help="write the comparison as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT.csv", help="write one CSV row per configuration ('-' for standard output)")
     p.add_argument("--plot", metavar="OUT.png", help="bar chart of the cycle breakdown (needs matplotlib)")
+    add_memory_option(p)
 
 
 def baseline_index(cfgs: "Sequence[Config]", wanted: str | None) -> int:
@@ -86,9 +89,11 @@ def run(args: argparse.Namespace) -> int:
     from tncc.compare import DEFAULT_ARCHS, configs, run_comparison, split_list
     from tncc.compare_format import format_comparison, plot_png, to_csv, to_json
     from tncc.inputs import check_inputs, load_inputs
-    from tncc.io import atomic_write_bytes, atomic_write_text
+    from tncc.commands.run import write_outputs
+    from tncc.io import one_stdout
     from tncc.planning import load_network
 
+    to_stdout = one_stdout(**{"--json": args.json, "--csv": args.csv, "--plot": args.plot})
     archs = split_list(args.arch, DEFAULT_ARCHS)
     orders = split_list(args.order, ("csse",))
     baseline = baseline_index(configs(archs, orders, args.no_reuse), args.baseline)
@@ -97,20 +102,20 @@ def run(args: argparse.Namespace) -> int:
     if args.inputs:
         inputs = load_inputs(args.inputs)
         check_inputs(net, inputs, where=args.inputs)
-    cmp = run_comparison(args.file, archs, orders, network=args.network, inputs=inputs, seed=args.seed,
-                         baseline=baseline, no_reuse=args.no_reuse)
-    to_stdout = "-" in (args.json, args.csv)
-    if not to_stdout:
-        print(format_comparison(cmp))
-    for path, text in ((args.json, to_json(cmp) if args.json else None), (args.csv, to_csv(cmp) if args.csv else None)):
-        if path == "-":
-            sys.stdout.write(text or "")
-        elif path:
-            atomic_write_text(path, text or "")
+    from tncc import guard
+
+    with guard.limit(args.max_memory):
+        guard.check_run(net)  # once, before any configuration compiles
+        cmp = run_comparison(args.file, archs, orders, network=args.network, inputs=inputs, seed=args.seed,
+                             baseline=baseline, no_reuse=args.no_reuse)
+    status = 1 if cmp.failures else (0 if cmp.all_match else 3)
+    write_outputs([
+        (args.json, lambda: to_json(cmp)),
+        (args.csv, lambda: to_csv(cmp)),
+        (args.plot, lambda: plot_png(cmp)),
+        (None if to_stdout else "-", lambda: format_comparison(cmp) + "\n"),
+    ], status)
+    for path in (args.json, args.csv, args.plot):
+        if path and path != "-":
             print(f"wrote {path}", file=sys.stderr)
-    if args.plot:
-        atomic_write_bytes(args.plot, plot_png(cmp))
-        print(f"wrote {args.plot}", file=sys.stderr)
-    if cmp.failures:
-        return 1
-    return 0 if cmp.all_match else 3
+    return status

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tncc.commands import add_time_limit
+from tncc.guard import add_option as add_memory_option
 from tncc.stages import OBJECTIVES, ORDER_HELP, PASS_NAMES, STAGE_HELP
 
 HELP = "compile a .tn program and print the IR of one stage"
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--emit", choices=names, default=names[-1], metavar="STAGE",
                         help=f"stage to print: {', '.join(names)} (default: {names[-1]})")
     parser.add_argument("--network", metavar="NAME", help="network to compile (needed when FILE has several)")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output ('-': standard output)")
     parser.add_argument("--arch", metavar="NAME|PATH", default="fetta",
                         help="target architecture: fetta (default), systolic, a .toml file, with :key=value overrides")
     parser.add_argument("--order", metavar="NAME", default="csse",
@@ -42,29 +43,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_time_limit(parser)
     parser.add_argument("--print-after", action="append", default=[], metavar="PASS",
                         help="print the IR after PASS to standard error (repeatable; 'all' for every pass)")
+    add_memory_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from tncc.driver import compile_file, get_stage
-    from tncc.io import atomic_write_bytes, atomic_write_text
+    from tncc.io import STDOUT, write_output
+
+    from tncc import guard
 
     def show(name: str, text: str) -> None:
         sys.stderr.write(f"; ---- IR after pass '{name}' ----\n{text}")
 
-    ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args),
-                       print_after=tuple(args.print_after), printer=show)
+    with guard.limit(args.max_memory):
+        ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args),
+                           print_after=tuple(args.print_after), printer=show)
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
     if args.output and args.output.endswith(".tnb") and args.emit == "asm":
         from tncc.isa.encoding import encode
 
         data = encode(ctx.artifacts["asm"])  # the binary program instead of its text
-    if args.output:
-        if isinstance(data, bytes):
-            atomic_write_bytes(args.output, data)
-        else:
-            atomic_write_text(args.output, data)
-    elif isinstance(data, bytes):
-        sys.stdout.buffer.write(data)
-    else:
-        sys.stdout.write(data)
+    write_output(args.output or STDOUT, data)
     return 0

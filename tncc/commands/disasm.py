@@ -13,17 +13,14 @@ error naming the byte offset."""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE.tnb", help="binary program")
-    parser.add_argument("-o", "--output", metavar="FILE.s", help="write the assembly here instead of stdout")
+    parser.add_argument("-o", "--output", metavar="FILE.s", help="write the assembly here instead of stdout ('-': stdout)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.io import atomic_write_text, read_bytes
+    from tncc.io import STDOUT, read_bytes, write_output
     from tncc.isa.asm import disassemble
     from tncc.isa.encoding import decode
 
     text = disassemble(decode(read_bytes(args.file), args.file))
-    if args.output:
-        atomic_write_text(args.output, text)
-    else:
-        print(text, end="")
+    write_output(args.output or STDOUT, text)
     return 0

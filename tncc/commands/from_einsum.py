@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 
 from tncc.errors import TnccError
 
@@ -25,13 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default="einsum", metavar="N", help="network name (default: einsum)")
     parser.add_argument("--dtype", default="fp32", choices=("fp32", "fp16", "bf16", "int8"), metavar="T",
                         help="element type: fp32 (default), fp16, bf16 or int8")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output ('-': standard output)")
 
 
 def run(args: argparse.Namespace) -> int:
     from tncc.einsum import from_einsum, parse_sizes
     from tncc.frontend.syntax_errors import KEYWORDS
-    from tncc.io import atomic_write_text
+    from tncc.io import STDOUT, write_output
     from tncc.printer import to_source
 
     if not _NAME.match(args.name) or args.name in KEYWORDS:
@@ -39,8 +38,5 @@ def run(args: argparse.Namespace) -> int:
                         "not a keyword)")
     net = from_einsum(args.equation, parse_sizes(args.sizes), name=args.name, dtype=args.dtype)
     text = f"# from einsum \"{args.equation}\"\n" + to_source(net)
-    if args.output:
-        atomic_write_text(args.output, text)
-    else:
-        sys.stdout.write(text)
+    write_output(args.output or STDOUT, text)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from tncc.errors import TnccError
@@ -81,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.k_best < 1:
         raise TnccError(f"--k-best must be at least 1, got {args.k_best}")
-    if args.time_limit <= 0:
-        raise TnccError(f"--time-limit must be positive, got {args.time_limit}")
+    if not (math.isfinite(args.time_limit) and args.time_limit > 0):  # NaN compares false both ways
+        raise TnccError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
+    if args.memory_budget is not None and args.memory_budget < 0:
+        raise TnccError(f"--memory-budget must not be negative, got {args.memory_budget}")
     if args.strategy != "auto":
         get_strategy(args.strategy)  # an unknown name is an error before any work
     net = load_network(args.file, args.network)

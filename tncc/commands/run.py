@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
-import sys
+from typing import Callable
 
 from tncc.commands import add_time_limit
 from tncc.stages import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
+from tncc.guard import add_option as add_memory_option
+from tncc.options import seed_arg
 
 HELP = "compile a .tn program, run it on the emulator and check it against numpy"
 DESCRIPTION = """\
@@ -24,6 +25,8 @@ gradients as d_<name>); --outputs writes every output under its .tn name
 (gradients as d_<name>).  --json writes the report (keys network, arch,
 cycles, array_cycles, macs, utilization, energy_pj, dram_bytes, match,
 max_rel_err and more); --trace writes a Chrome trace (open in Perfetto).
+'-' is standard output for any of them (one at a time); the printed report
+is then left out.  Files are written before the report is printed.
 
 exit status: 0 all outputs match, 3 some output does not, 1 bad input.
 
@@ -42,11 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
     add_time_limit(parser)
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the random inputs (default 0)")
+    parser.add_argument("--seed", type=seed_arg, default=0, metavar="S", help="seed of the random inputs (default 0)")
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON")
     parser.add_argument("--trace", metavar="TRACE.json", help="write a Chrome trace of the run")
+    add_memory_option(parser)
 
 
 def _read_npz(path: str) -> dict:
@@ -62,14 +66,28 @@ def _read_npz(path: str) -> dict:
         raise TnccError(f"{path}: not a readable .npz archive ({exc.__class__.__name__}: {exc})") from None
 
 
-def _write_npz(path: str, arrays: dict) -> None:
+def npz_bytes(arrays: dict) -> bytes:
+    """The ``.npz`` archive of ``arrays`` (one entry per name)."""
     import numpy as np
-
-    from tncc.io import atomic_write_bytes
 
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def write_outputs(files: list[tuple[str | None, "str | bytes | Callable[[], str | bytes]"]], status: int) -> None:
+    """Write each (option value, data) whose value is set -- every file before
+    standard output -- so that a failing pipe cannot lose a file; an error
+    keeps the command's verdict ``status`` (a mismatch stays 3)."""
+    from tncc.io import STDOUT, OutputError, write_output
+
+    ordered = [f for f in files if f[0] and f[0] != STDOUT] + [f for f in files if f[0] == STDOUT]
+    for path, data in ordered:
+        try:
+            write_output(path, data() if callable(data) else data)  # type: ignore[arg-type]
+        except OutputError as err:
+            err.status = max(err.status, status)
+            raise
 
 
 def format_report(rep: dict, emu_report) -> str:
@@ -78,6 +96,16 @@ def format_report(rep: dict, emu_report) -> str:
     for name, o in rep["outputs"].items():
         lines.append(f"  output {name}: {'ok' if o['match'] else 'MISMATCH'}  max abs err {o['max_abs_err']:.3g}"
                      f"  max rel err {o['max_rel_err']:.3g}")
+        if o.get("detail"):
+            lines.append(f"    {o['detail']}")
+        same = [f"{o[k]} {what}" for k, what in (("nan_agree", "NaN"), ("inf_agree", "infinite"))
+                if o.get(k)]
+        if same:
+            lines.append(f"    {' and '.join(same)} element(s) in the same place in both (agree)")
+        if o.get("reference_overflow"):
+            lines.append(f"    note: the reference overflowed at {o['reference_overflow']} element(s) in numpy's "
+                         "summation order, where a float64 recomputation is finite and agrees with the "
+                         "emulator; not counted against the program")
     lines.append(f"  compiled in {rep['compile_seconds']:.2f} s: {rep['instructions']} instructions,"
                  f" {rep['shape_instructions']} SHAPE")
     if rep["spilled"]:
@@ -89,20 +117,28 @@ def format_report(rep: dict, emu_report) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.compiled import compile as tncc_compile
-    from tncc.io import atomic_write_text
+    from tncc.io import one_stdout
+
+    # Two outputs cannot share standard output; say so before any work.
+    to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
+    from tncc import guard
+    from tncc.compiled import compile_network
+    from tncc.frontend import load_network
 
     inputs = _read_npz(args.inputs) if args.inputs else None
-    if args.time_limit <= 0:
-        raise TnccError(f"--time-limit must be positive, got {args.time_limit}")
-    compiled = tncc_compile(args.file, args.arch, args.network, args.order, args.objective, args.time_limit)
-    res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
-    print(format_report(res.report, res.emulator_report))
-    if args.outputs:
-        _write_npz(args.outputs, res.outputs)
-    if args.json:
-        atomic_write_text(args.json, json.dumps(res.report, indent=1, default=float) + "\n")
-    if args.trace:
-        atomic_write_text(args.trace, json.dumps({"traceEvents": res.trace}) + "\n")
-    sys.stdout.flush()
-    return 0 if res.match else 3
+    with guard.limit(args.max_memory):
+        net = load_network(args.file, args.network)
+        guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
+        compiled = compile_network(net, args.arch, args.order, args.objective, time_limit=args.time_limit)
+        res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
+    status = 0 if res.match else 3
+    from tncc.jsonsafe import dumps
+
+    write_outputs([
+        (args.outputs, lambda: npz_bytes(res.outputs)),
+        (args.json, lambda: dumps(res.report, indent=1) + "\n"),
+        (args.trace, lambda: dumps({"traceEvents": res.trace}) + "\n"),
+        # The human report goes last, and only when standard output is not an output file.
+        (None if to_stdout else "-", lambda: format_report(res.report, res.emulator_report) + "\n"),
+    ], status)
+    return status

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import zipfile
 from typing import Any
+from tncc.guard import add_option as add_memory_option
+from tncc.options import seed_arg
 
 HELP = "run a binary program (.tnb) on the emulator and report cycles, utilisation and energy"
 DESCRIPTION = """\
@@ -16,7 +17,9 @@ it on an architecture with a different fingerprint is an error unless
 --ignore-fingerprint is given.  Inputs come from an .npz file (one array per
 input symbol); missing inputs get seeded random values.  Prints the report;
 --json, --trace and --outputs write the report, a Chrome trace (open it in
-Perfetto) and the outputs (.npz)."""
+Perfetto) and the outputs (.npz); '-' is standard output for any one of
+them (the printed report is then left out).  Files are written before the
+report is printed."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,13 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the outputs here")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON here")
     parser.add_argument("--trace", metavar="TRACE.json", help="write a Chrome trace here")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="seed of the random inputs (default 0)")
     parser.add_argument("--step-limit", type=int, default=None, metavar="N",
                         help="stop with an error after N instructions")
     parser.add_argument("--check-sync", action="store_true",
                         help="fail if the units' timing overlaps accesses that program order separates "
                              "(a missing SIGNAL/WAIT)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    add_memory_option(parser)
 
 
 def _read_npz(path: str) -> dict[str, Any]:
@@ -52,10 +56,10 @@ def _read_npz(path: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
+    from tncc.commands.run import npz_bytes, write_outputs
     from tncc.errors import TnccError
-    from tncc.io import atomic_write_bytes, atomic_write_text
+    from tncc.io import one_stdout
+    from tncc.jsonsafe import dumps
     from tncc.runtime import DEFAULT_STEP_LIMIT, Emulator, load
 
     program = load(args.file)
@@ -63,16 +67,17 @@ def run(args: argparse.Namespace) -> int:
     limit = DEFAULT_STEP_LIMIT if args.step_limit is None else args.step_limit
     if limit < 1:
         raise TnccError(f"--step-limit must be positive, got {limit}")
+    to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     emu = Emulator(program, args.arch, check_fingerprint=not args.ignore_fingerprint)
-    result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace), strict_sync=args.check_sync)
-    if args.outputs:
-        buf = io.BytesIO()
-        np.savez(buf, **result.outputs)
-        atomic_write_bytes(args.outputs, buf.getvalue())
-    if args.json:
-        atomic_write_text(args.json, result.report.to_json())
-    if args.trace:
-        atomic_write_text(args.trace, json.dumps({"traceEvents": result.trace, "displayTimeUnit": "ns"}))
-    if not args.quiet:
-        print(result.report.format())
+    from tncc import guard
+
+    with guard.limit(args.max_memory):
+        result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace),
+                         strict_sync=args.check_sync)
+    write_outputs([
+        (args.outputs, lambda: npz_bytes(result.outputs)),
+        (args.json, lambda: result.report.to_json()),
+        (args.trace, lambda: dumps({"traceEvents": result.trace, "displayTimeUnit": "ns"})),
+        (None if to_stdout or args.quiet else "-", lambda: result.report.format() + "\n"),
+    ], 0)
     return 0

@@ -37,6 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tncc import viz
+    from tncc.io import write_stdout
     from tncc.compare import check_orders
     from tncc.planning import load_network, plan_for_order, step_cost_function
 
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         plan = plan_for_order(net, order, arch)
         dot = viz.plan_dot(plan, step_cost_function(plan, arch))
     if args.output is None or args.output == "-":
-        sys.stdout.write(dot)
+        write_stdout(dot)
     else:
         viz.render(dot, args.output)
         print(f"wrote {args.output}", file=sys.stderr)

@@ -25,6 +25,7 @@ from tncc.frontend import ast
 from tncc.ir import DType, GradSpec, Index, Network, Operand, Role, Statement, Tensor
 
 MAX_SIZE = 2**31 - 1
+MAX_RANK = 64  # numpy's limit on array dimensions: the reference and the emulator hold tensors as arrays
 USER_DTYPES = {"fp32": DType.FP32, "fp16": DType.FP16, "bf16": DType.BF16, "int8": DType.INT8}
 
 
@@ -123,6 +124,13 @@ class _NetworkChecker:
         self.leaf_decls[name] = td
         self.tensor_where[name] = td.span
         self.tensor_indices[name] = self.index_list(td.indices, f"the declaration of '{name}'")
+        self.check_rank(name, td.indices)
+
+    def check_rank(self, name: str, names: tuple[ast.Name, ...]) -> None:
+        """At most :data:`MAX_RANK` indices on one tensor (error at the first one past it)."""
+        if len(names) > MAX_RANK:
+            self.error(f"tensor '{name}' has {len(names)} indices; at most {MAX_RANK} are supported "
+                       "(numpy's limit on array dimensions)", names[MAX_RANK].span)
 
     # -- pass 2: everything in source order ------------------------------------
     def walk(self) -> None:
@@ -193,6 +201,7 @@ class _NetworkChecker:
         name = st.result.text
         owner = self.results.get(name) is st
         indices = self.index_list(st.indices, f"the result '{name}'")
+        self.check_rank(name, st.indices)
         operands = [self.operand(op, name) for op in st.operands]
         if indices is not None and all(o is not None for o in operands):
             present = {i for o in operands for i in o.indices}  # type: ignore[union-attr]

@@ -74,7 +74,12 @@ class FastParser:
                 self.keywords[t.pattern.value] = t.name
                 continue
             alts.append(f"(?P<{t.name}>{_noncapturing(t.pattern.to_regexp())})")
-        skip = "(?:" + "|".join(_noncapturing(r) for r in ignore) + ")*"
+        # The skip loop must not nest one repetition inside another with a way
+        # back in: ``(?:[ \t]+|#...)*`` splits a run of n blanks 2**n ways,
+        # and a bad character after the run made the engine try them all.  A
+        # possessive loop (``*+``) never gives back what it consumed, so every
+        # character is skipped once and tokenising stays linear in the input.
+        skip = "(?:" + "|".join(_noncapturing(r) for r in ignore) + ")*+"
         self.token_re = re.compile(skip + "(?:" + "|".join(alts) + r"|(?P<_EOF>\Z))")
         # Group number -> terminal name (every group is a named terminal).
         self.group_names: list[str] = [""] * (self.token_re.groups + 1)
