@@ -22,7 +22,7 @@ from tncc.passes.emitter import copy_of
 from tncc.passes.layout import Layout, compact
 from tncc.passes.shape import View, gemm_extents, is_row_major
 from tncc.passes.tile import classify
-from tncc.passes.tiled_ir import Block, IndexInfo, Role, TiledStep
+from tncc.passes.tiled_ir import Block, IndexInfo, IndexRole, TiledStep
 from tncc.plan import Plan
 
 if TYPE_CHECKING:
@@ -58,8 +58,8 @@ class SystolicBackend:
         need = 0
         for s in plan.steps:
             infos = classify(s, sizes)
-            a = math.prod(ix.size for ix in infos if ix.role is not Role.RIGHT)
-            b = math.prod(ix.size for ix in infos if ix.role is not Role.LEFT) if len(s.operands) > 1 else 0
+            a = math.prod(ix.size for ix in infos if ix.role is not IndexRole.RIGHT)
+            b = math.prod(ix.size for ix in infos if ix.role is not IndexRole.LEFT) if len(s.operands) > 1 else 0
             need = max(need, a + b + s.size(sizes))
         return need
 
@@ -73,8 +73,8 @@ class SystolicBackend:
         """One matrix each for A', B' (none for a unary step) and C', as large as the largest block needs."""
         infos = ts.indices
         groups = {
-            A_MATRIX: [ix.name for ix in infos if ix.role is not Role.RIGHT],
-            B_MATRIX: [ix.name for ix in infos if ix.role is not Role.LEFT] if not ts.unary else [],
+            A_MATRIX: [ix.name for ix in infos if ix.role is not IndexRole.RIGHT],
+            B_MATRIX: [ix.name for ix in infos if ix.role is not IndexRole.LEFT] if not ts.unary else [],
             C_MATRIX: list(ts.step.indices),
         }
         return {key: max(max(1, math.prod(b.extent(i) for i in ixs)) for b in ts.blocks)
@@ -94,10 +94,10 @@ class SystolicBackend:
             return
         a_ix = step.operands[0].indices
         b_ix = step.operands[1].indices if len(step.operands) > 1 else ()
-        batch = [i for i in a_ix if infos[i].role is Role.BATCH]
-        left = [i for i in a_ix if infos[i].role is Role.LEFT]
-        right = [i for i in b_ix if infos[i].role is Role.RIGHT]
-        con = [i for i in a_ix if infos[i].role is Role.CONTRACTED] + [i for i in b_ix if infos[i].role is Role.CONTRACTED and i not in a_ix]
+        batch = [i for i in a_ix if infos[i].role is IndexRole.BATCH]
+        left = [i for i in a_ix if infos[i].role is IndexRole.LEFT]
+        right = [i for i in b_ix if infos[i].role is IndexRole.RIGHT]
+        con = [i for i in a_ix if infos[i].role is IndexRole.CONTRACTED] + [i for i in b_ix if infos[i].role is IndexRole.CONTRACTED and i not in a_ix]
         m, n, k = gemm_extents(tile, infos)
         ext = {i: box[i][1] for i in box}
         a_dtype = gen.values[step.operands[0].value].dtype

@@ -7,8 +7,8 @@ yet where the data lives (that is ``tncc.passes.shape`` and
 
 A step ``C[out] = A[ia] * B[ib]`` (or ``C[out] = A[ia]`` for a unary step,
 which is lowered as a product with an implicit all-ones operand) iterates over
-the *step space*: every distinct index of its operands.  Each index has a
-:class:`Role`: batch (in A, B and C), left (A and C), right (B and C) or
+the *step space*: every distinct index of its operands.  Each index has an
+:class:`IndexRole`: batch (in A, B and C), left (A and C), right (B and C) or
 contracted (not in C; possibly in only one operand: an A-only or B-only
 summed index is folded into the contracted range, the other operand reading
 it with stride 0, so no pre-reduction pass is needed).
@@ -41,11 +41,17 @@ from tncc.errors import VerifyError
 from tncc.plan import Step
 
 
-class Role(enum.Enum):
+class IndexRole(enum.Enum):
+    """How an index of a step's space relates to the step's tensors (not to be
+    confused with :class:`tncc.ir.Role`, a tensor's role in the network)."""
+
     BATCH = "batch"  # in A, B and C
     LEFT = "left"  # in A and C
     RIGHT = "right"  # in B and C
     CONTRACTED = "contracted"  # not in C (in A, B or both)
+
+
+Role = IndexRole  # the name the tiled IR used first; new code says IndexRole
 
 
 class Group(enum.Enum):
@@ -57,7 +63,8 @@ class Group(enum.Enum):
     K = "k"
 
 
-ROLE_GROUP = {Role.BATCH: Group.B, Role.LEFT: Group.M, Role.RIGHT: Group.N, Role.CONTRACTED: Group.K}
+ROLE_GROUP = {IndexRole.BATCH: Group.B, IndexRole.LEFT: Group.M, IndexRole.RIGHT: Group.N,
+              IndexRole.CONTRACTED: Group.K}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +73,7 @@ class IndexInfo:
 
     name: str
     size: int
-    role: Role
+    role: IndexRole
     in_a: bool
     in_b: bool
 
@@ -164,7 +171,7 @@ class TiledStep:
                 return ix
         raise KeyError(index)
 
-    def group(self, role: Role) -> tuple[IndexInfo, ...]:
+    def group(self, role: IndexRole) -> tuple[IndexInfo, ...]:
         return tuple(ix for ix in self.indices if ix.role is role)
 
     @property
