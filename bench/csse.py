@@ -20,8 +20,13 @@ search alone.  Targets (printed as PASS/MISS):
 * larger: median CSSE cost at most 1.1x cotengra's HyperOptimizer (32
   repeats), each search within the 10 s limit.
 
-Run ``python bench/csse.py`` (about ten minutes on two cores) or with
-``--quick`` (about a minute).
+The structured families (3-regular graphs, lattices, MPS chains and trees at
+20 to 300 tensors, against opt_einsum's dp and random-greedy, cotengra's Rust
+DP and HyperOptimizer) and the start-up comparison of ``tncc plan`` with an
+opt_einsum one-liner are in :mod:`csse_families`.
+
+Run ``python bench/csse.py`` (about forty minutes on two cores), with
+``--quick`` (fewer sizes), or one part with ``--only families|startup|examples``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ import warnings
 warnings.filterwarnings("ignore")
 
 import opt_einsum as oe  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tncc  # noqa: E402
 from tncc.ir import Role  # noqa: E402
@@ -227,9 +234,20 @@ def training_table(quick: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="fewer and smaller networks (about a minute)")
+    ap.add_argument("--quick", action="store_true", help="fewer and smaller networks (a few minutes)")
+    ap.add_argument("--only", choices=("all", "families", "startup", "examples"), default="all",
+                    help="run one part: the structured families, the start-up comparison, or the examples and "
+                         "random networks with the training steps (default: all)")
     args = ap.parse_args(argv)
     quick = args.quick
+    from csse_families import families_table, startup_table
+
+    if args.only in ("all", "startup"):
+        startup_table(5 if quick else 9)
+    if args.only in ("all", "families"):
+        families_table(quick)
+    if args.only not in ("all", "examples"):
+        return 0
     search([("a", "b"), ("b", "c")], ("a", "c"), {"a": 2, "b": 2, "c": 2})  # warm imports
     problems = example_problems()
     problems += random_problems([6, 8, 10, 12] if quick else [6, 7, 8, 9, 10, 11, 12])

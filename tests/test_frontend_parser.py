@@ -186,3 +186,43 @@ def test_common_mistakes_get_a_hint(src: str, col: int, hint: str) -> None:
         parse_source(src, "m.tn")
     (diag,) = info.value.diagnostics
     assert (diag.span.line, diag.span.column) == (2, col) and hint in diag.message
+
+
+def test_grammar_builds_in_strict_mode() -> None:
+    """The parser is built without Lark's terminal-collision checks (they cost
+    most of a short command's start); the grammar must still pass them and
+    Lark's strict mode -- no shift/reduce conflict, no colliding terminals --
+    and give a table of the same size."""
+    from lark import Lark
+
+    from tncc.frontend.parser import grammar_text, lark_parser
+
+    strict = Lark(grammar_text(), parser="lalr", lexer="basic", strict=True, maybe_placeholders=False)
+    size = len(strict.parser.parser.parser.parse_table.states)
+    assert size == len(lark_parser().parser.parser.parser.parse_table.states)
+
+
+def test_shipped_tables_parse_like_a_freshly_built_parser() -> None:
+    """tncc/frontend/tn_tables.json (the serialised LALR tables that spare a
+    start-up the grammar build) is used only when it matches the grammar; the
+    tables -- the shipped ones when current, else freshly dumped ones -- must
+    parse every example into the same AST as a parser built from tn.lark."""
+    from tncc.frontend import table
+    from tncc.frontend.fastparse import FastParser
+    from tncc.frontend.parser import _Builder, grammar_text
+
+    text = grammar_text()
+    builder = _Builder()
+    loaded = table.load(text, builder)
+    if loaded is None:  # the grammar changed since the tables were written: check a fresh dump
+        loaded = table.load(text, builder, table.dump(text))
+    assert loaded is not None
+    built_builder = _Builder()
+    built = table.build(text, built_builder)
+    assert table.load(text + "\n// edited", builder) is None  # another grammar never uses these tables
+    for path in sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.tn")):
+        src = path.read_text(encoding="utf-8")
+        for b in (builder, built_builder):
+            b.file, b.text = str(path), src
+        assert loaded.parse(src) == built.parse(src), path.name
+        assert FastParser(loaded, builder).parse(src) == FastParser(built, built_builder).parse(src), path.name

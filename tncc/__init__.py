@@ -16,10 +16,7 @@ Heavy modules (numpy) are imported on first use so that ``tncc check`` starts fa
 
 from __future__ import annotations
 
-from typing import Any
-
-import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
@@ -53,6 +50,8 @@ def from_einsum(equation: str, sizes: Any, *, name: str = "einsum", dtype: Any =
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
     # ``tncc.reference`` is a module; import it lazily (it pulls in numpy).
     if name == "reference":
         return importlib.import_module("tncc.reference")
@@ -64,4 +63,5 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
-           "from_einsum", "reference", "__version__", "comparison", "to_dataframe", "LoweringOptions"]
+           "from_einsum", "reference", "__version__", "comparison", "to_dataframe", "plan_network",
+           "Compiled", "RunResult", "compile", "LoweringOptions"]

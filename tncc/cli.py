@@ -42,7 +42,9 @@ typical use:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; with ``only``, just that command's subparser
+    (so running one command imports only its module)."""
     parser = argparse.ArgumentParser(
         prog="tncc",
         description="Compile tensor-network programs (.tn) for a FETTA-style accelerator and emulate them.",
@@ -54,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tncc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, modname in COMMANDS:
+        if only is not None and name != only:
+            continue
         try:
             mod = importlib.import_module(modname)
         except ModuleNotFoundError as exc:
@@ -70,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from tncc.io import OutputError, silence_stdout, stdout_error, write_stdout
 
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    # a command named first needs only its own module (a whole-process start-up cost)
+    parser = build_parser(words[0] if words and words[0] in dict(COMMANDS) else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -116,16 +116,18 @@ class CandidateDag:
             return
         total = Counter(i for ix in c.inputs for i in ix)
         out = set(c.output)
-        vals: dict[int, tuple[list[LeafKey], Counter, tuple]] = {}
+        vals: dict[int, tuple[list[LeafKey], dict[str, int], tuple]] = {}
         for k in range(n):
-            vals[k] = ([c.leaf(k)], Counter(c.inputs[k]), leaf_node_key(c.leaf(k)))
+            vals[k] = ([c.leaf(k)], dict(Counter(c.inputs[k])), leaf_node_key(c.leaf(k)))
         nxt = n
         seen: set[tuple] = set()
         for step, (i, j) in enumerate(path):
             la, ca, ka = vals.pop(i)
             lb, cb, kb = vals.pop(j)
             leaves = la + lb
-            cnt = ca + cb
+            cnt = dict(ca)  # plain dicts: Counter's + was a third of this method's time
+            for x, v in cb.items():
+                cnt[x] = cnt.get(x, 0) + v
             if step == len(path) - 1:
                 kept = frozenset(c.output)
                 key = root

@@ -2,26 +2,32 @@
 
 ``plan_network`` runs three stages:
 
-1. **Trees per statement.**  Each statement is a contraction of its operands.
-   Up to ``exact_limit`` operands the subset DP proves the optimum for the
-   structural objective (MACs, peak size or write volume) and lists the
-   ``k_best`` cheapest distinct trees; up to 16 it usually still proves it
-   within the time limit; beyond, the time-limited heuristic returns its best
-   trees (not proven).
+1. **Trees per statement** (:func:`.search.search`, the same work budget as
+   when called alone).  Up to ``exact_limit`` operands the subset DP proves
+   the optimum for the structural objective (MACs, peak size or write volume)
+   and lists the ``k_best`` cheapest distinct trees; past that the
+   connected-subgraph DP (:mod:`.ccp`) proves it whenever it finishes within
+   its work budget; beyond, the heuristic (randomised greedy, cotengra's
+   partition trees, subtree reconfiguration) returns its best trees (not
+   proven).  Budgets are counted in work, so a network always gets the same
+   plan; the time limit is a safety net that, when it cuts a search short,
+   says so in the plan's notes.
 2. **Reuse across statements.**  For a training step (forward plus gradient
    statements) each statement is searched again with every value that another
    statement's candidates compute made free, which finds the trees that share
    partial products (the input-side and output-side merges of a tensorized
    layer); those trees join the candidates.
 3. **Choice.**  All candidates of all statements form one DAG of values,
-   layouts and dataflows (:mod:`.dag`), and CP-SAT (:mod:`.select`) picks
-   the cheapest way to make every statement: shared values once, kept or
-   recomputed under ``memory_budget``, dataflows and producer/consumer
-   layouts under the machine's buffer, costed by the machine's own cost
-   functions.
+   layouts and dataflows (:mod:`.dag`).  For a structural objective without
+   a machine or a memory budget an exact search over the values still needed
+   (:mod:`.choose`) picks the cheapest way to make every statement, sharing
+   values between statements, without loading OR-Tools.  Otherwise CP-SAT
+   (:mod:`.select`) picks it: shared values once, kept or recomputed under
+   ``memory_budget``, dataflows and producer/consumer layouts under the
+   machine's buffer, costed by the machine's own cost functions.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
-was exact and CP-SAT proved its choice optimal, and either the objective is
+was exact and the choice was proven optimal (by the exact search or CP-SAT), and either the objective is
 structural with no value shared between statements (so the sum of per-statement
 optima is the optimum), or the objective is a machine one (then the proof is
 over the candidate trees, which ``notes`` states).
@@ -29,12 +35,14 @@ over the candidate trees, which ``notes`` states).
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
 from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
+from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
 from tncc.passes.order.hardware import MachineObjective, dataflows
@@ -83,6 +91,22 @@ def _criteria(objective: str, structural: Objective, arch: Any) -> tuple | str:
     return base
 
 
+def _tree_cost(c: Contraction, path: SSAPath, sizes: Mapping[str, int], wm: int, ws: int) -> int:
+    return Tree(c.inputs, c.output, sizes, path).cost(wm, ws)
+
+
+@functools.lru_cache(maxsize=256)
+def _subset_keys(c: Contraction, sizes: tuple) -> tuple[SubsetTable, tuple]:
+    """The subset table of ``c`` and the value key of every proper subset of
+    two or more operands (memoised: every reuse round asks again)."""
+    table = SubsetTable(c.inputs, c.output, dict(sizes))
+    out = []
+    for s in range(3, 1 << len(c.inputs)):
+        if s & (s - 1) and s != table.full:
+            out.append((s, value_key([c.leaf(b) for b in table.bits(s)], table.indices(table.res[s]))))
+    return table, tuple(out)
+
+
 def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[int, SSAPath]]],
                       sizes: Mapping[str, int], structural: Objective, exact_limit: int,
                       rounds: int = 2, free_keys: Mapping[str, set] | None = None) -> int:
@@ -96,29 +120,24 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
             if free_keys is not None:
                 keys[c.statement] = set(free_keys[c.statement])
                 continue
-            dag = CandidateDag(sizes)
-            for _, p in cands[c.statement]:
-                dag.add_tree(c, p)
-            keys[c.statement] = set(dag.options)
+            keys[c.statement] = set().union(*(_tree_keys(c, p) for _, p in cands[c.statement]))
         new = 0
         for c in items:
             n = len(c.inputs)
             if n < 3 or n > exact_limit:
                 continue
             others = set().union(*(keys[o.statement] for o in items if o.statement != c.statement))
-            table = SubsetTable(c.inputs, c.output, sizes)
-            free = {}
-            for s in range(3, 1 << n):
-                if s & (s - 1) and s != table.full:
-                    key = value_key([c.leaf(b) for b in table.bits(s)], table.indices(table.res[s]))
-                    if key in others:
-                        free[s] = 0
+            table, subset_keys = _subset_keys(c, tuple(sorted(sizes.items())))
+            free = {s: 0 for s, key in subset_keys if key in others}
             if not free:
                 continue
             wm, ws = structural.weights(c.inputs, sizes)
             cap = min_peak(table) if structural.bottleneck else None
             # the statement's own best tree stays available at no more than its full cost
-            own = min(Tree(c.inputs, c.output, sizes, p).cost(wm, ws) for _, p in cands[c.statement])
+            if structural.bottleneck:
+                own = min(_tree_cost(c, p, sizes, wm, ws) for _, p in cands[c.statement])
+            else:  # additive: a candidate's score is its wm * MACs + ws * writes already
+                own = min(score for score, _ in cands[c.statement])
             found = dp_additive(table, wm, ws, bound=own, cap=cap, free=free)
             if found is None:
                 continue
@@ -147,9 +166,10 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     (one tree per statement).  ``k_best``: candidate trees per statement for
     the machine-aware and joint choice.  ``memory_budget``: bytes of kept
     shared intermediates (``None``: no limit, everything shared is kept).
-    ``time_limit``: about the seconds the search may take: half for the
-    heuristic tree searches, half for CP-SAT (in its deterministic time units,
-    so a network always gets the same plan whatever the machine's load; a
+    ``time_limit``: a safety net in seconds: the tree searches run on work
+    budgets and stop early only when it passes (the plan's notes say so);
+    CP-SAT, when it runs, gets half of it in its deterministic time units, so
+    a network always gets the same plan whatever the machine's load (a
     machine objective also solves the MAC-optimal choice first, as its start).
     The returned plan passes ``Plan.verify()``."""
     t0 = time.perf_counter()
@@ -173,15 +193,20 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         return Plan(net, (), objective, True, time.perf_counter() - t0, ("no statements",))
     joint = len(items) > 1
     k = max(1, k_best) if (arch is not None or joint) else 1
-    share = time_limit / (2 * len(items))
     cands: dict[str, list[tuple[int, SSAPath]]] = {}
     exact_all = True
     notes: list[str] = []
     if strategy == "auto":
+        deadline = t0 + time_limit
         for c in items:
-            r: SearchResult = search(c.inputs, c.output, sizes, structural, k, exact_limit, share)
+            # the same work budget as search() alone, so the plan's trees are search()'s trees;
+            # the time limit is a safety net shared by the statements
+            left = max(0.0, deadline - time.perf_counter())
+            r: SearchResult = search(c.inputs, c.output, sizes, structural, k, exact_limit, left)
             cands[c.statement] = list(r.candidates)
             exact_all = exact_all and r.proven_optimal
+            if r.stopped:
+                notes.append(f"statement {c.statement}: {r.stopped}")
     else:
         strat = get_strategy(strategy)
         for c in items:
@@ -208,16 +233,16 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     for c in items:
         em.statement(*where[c.statement], c.statement)
     steps = tuple(em.steps)
-    status = "OPTIMAL" if all_optimal else "/".join(sorted(statuses))
+    status = ", ".join(sorted(statuses))
     shared = _shares_values(steps)
     ntrees = sum(len(v) for v in cands.values())
     if objective in MACHINE:
         proven = exact_all and all_optimal and exact_coefs
-        notes.append(f"{objective} chosen by CP-SAT ({status}) over {ntrees} candidate trees")
+        notes.append(f"{objective} chosen by {status} over {ntrees} candidate trees")
     else:
         proven = exact_all and all_optimal and exact_coefs and not shared
         if shared:
-            notes.append(f"statements share temporaries; CP-SAT {status} over {ntrees} candidate trees")
+            notes.append(f"statements share temporaries; {status} over {ntrees} candidate trees")
     if memory_budget is not None:
         notes.append(f"memory budget {memory_budget} bytes for kept shared intermediates")
     plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
@@ -252,18 +277,29 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         # network always gets the same plan.
         budget = max(0.2, time_limit / 2 / len(groups))
         start = None
+        criteria = _criteria(objective, structural, arch)
+        if memory_budget is None and arch is None:
+            # a structural objective without a machine or a budget: the exact pending-set search
+            # (small DAGs: one node per value) makes the choice without loading CP-SAT
+            sel = exact_choice(dag, criteria)
+            if sel is not None:
+                statuses.add(f"exact search ({sel.status})")
+                for c in group:
+                    solved.append((c.statement, dag, sel, sel))
+                continue
         if objective in MACHINE:
             # the MAC-optimal choice (fastest among equals; the very choice the macs
             # objective makes) is where the machine search starts, so the machine choice is
             # never slower than the MAC-optimal order
             start = select(dag, ("macs", "cycles"), memory_budget, budget)
-        sel = select(dag, _criteria(objective, structural, arch), memory_budget, budget, start=start)
+        sel = select(dag, criteria, memory_budget, budget, start=start)
         all_optimal = all_optimal and sel.optimal
         exact_coefs = exact_coefs and sel.exact_coefficients
-        statuses.add(sel.status)
+        statuses.add(f"CP-SAT ({sel.status})")
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
-    return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs, statuses,
+    return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
+            statuses,
             {st: (dag, base) for st, dag, _, base in solved})
 
 
@@ -305,10 +341,7 @@ def _components(items: Sequence[Contraction], cands: Mapping[str, list[tuple[int
 
     owner: dict[tuple, str] = {}
     for c in items:
-        probe = CandidateDag(sizes)
-        for _, p in cands[c.statement]:
-            probe.add_tree(c, p)
-        for key in probe.options:
+        for key in set().union(*(_tree_keys(c, p) for _, p in cands[c.statement])):
             if key in owner:
                 parent[find(c.statement)] = find(owner[key])
             else:
@@ -317,6 +350,15 @@ def _components(items: Sequence[Contraction], cands: Mapping[str, list[tuple[int
     for c in items:
         groups.setdefault(find(c.statement), []).append(c)
     return list(groups.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _tree_keys(c: Contraction, path: SSAPath) -> frozenset:
+    """The value keys of one tree (memoised: the reuse rounds and the grouping
+    ask for the same trees again)."""
+    probe = CandidateDag({})
+    probe.add_tree(c, path)
+    return frozenset(probe.options)
 
 
 def _shares_values(steps: Sequence) -> bool:

@@ -89,8 +89,9 @@ class Tree:
             s *= self.sizes[i]
         return s
 
-    def reconfigure_at(self, node: int, width: int, wm: int, ws: int) -> bool:
-        """Re-solve the window under ``node``; return whether the tree improved."""
+    def reconfigure_at(self, node: int, width: int, wm: int, ws: int, floor: int = 0) -> bool:
+        """Re-solve the window under ``node``; return whether the tree improved.
+        Windows costing less than ``floor`` are left alone."""
         frontier = list(self.children[node])
         inner = [node]
         while len(frontier) < width:
@@ -104,6 +105,8 @@ class Tree:
         if len(inner) < 2:
             return False
         old = sum(self.step_cost(v, wm, ws) for v in inner)
+        if old < floor:
+            return False
         sub_inputs = [tuple(self.res[f]) for f in frontier]
         sub_out = tuple(self.res[node])
         table = SubsetTable(sub_inputs, sub_out, self.sizes)
@@ -140,20 +143,24 @@ class Tree:
 
 def reconfigure(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
                 path: SSAPath, width: int = 8, wm: int = 1, ws: int = 0, deadline: float | None = None,
-                max_sweeps: int = 8) -> SSAPath:
+                max_sweeps: int = 8, min_share: float = 0.0) -> SSAPath:
     """Sweep :meth:`Tree.reconfigure_at` over every node (largest steps first)
     until a sweep improves nothing, ``max_sweeps`` is reached or the
-    ``time.perf_counter()`` deadline passes.  Never returns a worse path."""
+    ``time.perf_counter()`` deadline passes.  Windows costing less than
+    ``min_share`` of the tree's cost (at the sweep's start) are skipped: on
+    big trees most windows are too cheap to matter and re-solving them is
+    most of the time.  Never returns a worse path."""
     if len(inputs) < 3:
         return path
     tree = Tree(inputs, output, sizes, path)
     for _ in range(max_sweeps):
         improved = False
         nodes = sorted(tree.postorder(), key=lambda v: -tree.step_cost(v, wm, ws))
+        floor = int(min_share * tree.cost(wm, ws))
         for node in nodes:
             if deadline is not None and time.perf_counter() > deadline:
                 return tree.to_ssa()
-            if node in tree.children and tree.reconfigure_at(node, width, wm, ws):
+            if node in tree.children and tree.reconfigure_at(node, width, wm, ws, floor):
                 improved = True
         if not improved:
             break

@@ -1,18 +1,25 @@
-"""The search driver for one contraction: exact where it is affordable, a
-time-limited heuristic past that, always with the ``k`` best distinct trees
-found as candidates for the hardware stage.
+"""The search driver for one contraction: exact where it is affordable,
+heuristic past that, always with the ``k`` best distinct trees found as
+candidates for the hardware stage.  Every budget is counted in work (pair
+evaluations of the DP, trials of the heuristics), so the same input and seed
+give the same result on any machine; ``time_limit`` is only a safety net, and
+a result it cut short says so (``SearchResult.stopped``).
 
-* ``n <= exact_limit`` inputs: a greedy tree gives an upper bound, the subset
-  DP (:mod:`.exact`) proves the optimum for the objective, and the k-best DP
-  lists the next-best distinct trees (within twice the optimum or the greedy
-  bound, whichever is larger).  ``proven_optimal`` is true.
-* up to ``ATTEMPT_LIMIT`` inputs (additive objectives): the DP alone, bounded
-  by the heuristic's best tree, within half the time limit; when it finishes
-  the result is proven, the other candidates come from the heuristic;
-* larger, or when that attempt runs out of time: greedy, then randomised
-  greedy restarts, each polished by subtree reconfiguration
-  (:mod:`.reconf`), until the time limit or until ``patience`` restarts
-  bring nothing new.  ``proven_optimal`` is false.
+* ``n <= exact_limit`` inputs: the connected-subgraph DP (:mod:`.ccp`, outer
+  products included) proves the optimum; with ``k > 1`` the subset DP of
+  :mod:`.exact` lists the ``k`` best distinct trees.  ``method`` "exact".
+* larger (additive objectives): a heuristic tree bounds the connected-subgraph
+  DP over index-sharing trees; when that finishes within ``work`` pair
+  evaluations, one more DP round with outer products under the found cost
+  minus one either proves the tree optimal over *all* trees ("exact") or finds
+  the better tree with outer products ("exact"); when the proof round runs out
+  of work the tree is optimal among index-sharing trees and then polished by
+  outer-product-aware subtree reconfiguration ("exact-connected").
+* otherwise ("heuristic"): randomised greedy trials and, from
+  ``PARTITION_FROM`` inputs, cotengra's partition-built trees
+  (:mod:`.hyper`), the best few polished by subtree reconfiguration
+  (:mod:`.reconf`), and the naive left-to-right order, so the result is never
+  worse than any of them.
 """
 
 from __future__ import annotations
@@ -22,21 +29,30 @@ import time
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from tncc.passes.order.exact import SearchTimeout, dp_additive, kbest, min_peak
+from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
+from tncc.passes.order.exact import dp_additive, kbest, min_peak
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Macs, Objective
-from tncc.passes.order.paths import SSAPath, tree_key
+from tncc.passes.order.paths import SSAPath, left_to_right, tree_key
 from tncc.passes.order.reconf import Tree, reconfigure
 from tncc.passes.order.subsets import SubsetTable
 
 EXACT_LIMIT = 12
-ATTEMPT_LIMIT = 16  # past EXACT_LIMIT, the exact DP is tried within half the time limit
+WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
+GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
+PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
+PARTITION_FROM = 24
+POLISH = 3  # best distinct trees polished by subtree reconfiguration
+POLISH_SWEEPS = 4
+MIN_SHARE = 1e-4  # windows cheaper than this share of the tree are not re-solved
 
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """``path`` is the best found; ``candidates`` are ``(score, path)`` pairs of
-    distinct trees, best first (``candidates[0]`` is ``path``)."""
+    distinct trees, best first (``candidates[0]`` is ``path``).  ``stopped``
+    is empty unless the wall-clock safety limit cut the search short (then it
+    says where, and the result may differ from an unhurried run's)."""
 
     path: SSAPath
     score: int
@@ -44,41 +60,106 @@ class SearchResult:
     candidates: tuple[tuple[int, SSAPath], ...]
     seconds: float
     method: str
+    stopped: str = ""
 
 
 def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
            objective: Objective | None = None, k: int = 1, exact_limit: int = EXACT_LIMIT,
-           time_limit: float = 10.0, seed: int = 0) -> SearchResult:
+           time_limit: float = 10.0, seed: int = 0, work: int = WORK) -> SearchResult:
     """Find a contraction path of ``inputs`` into ``output`` minimising ``objective``
-    (MACs by default).  Deterministic for a given ``seed``."""
+    (MACs by default).  ``work`` bounds the DP past ``exact_limit`` inputs
+    (pair evaluations; 0 skips it).  Deterministic for a given ``seed`` and
+    ``work`` unless ``time_limit`` (seconds) stops it first."""
     t0 = time.perf_counter()
+    deadline = t0 + time_limit
     objective = objective or Macs()
     inputs = [tuple(ix) for ix in inputs]
     output = tuple(output)
     n = len(inputs)
     if n < 2:
         return SearchResult((), objective.score(inputs, output, sizes, ()), True, ((0, ()),), time.perf_counter() - t0, "trivial")
+    if objective.bottleneck:
+        if n <= exact_limit:
+            return _exact_subsets(inputs, output, sizes, objective, k, t0)
+        return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
     if n <= exact_limit:
-        return _exact(inputs, output, sizes, objective, k, t0)
-    heur = _heuristic(inputs, output, sizes, objective, k, t0 + time_limit / 2, seed, t0)
-    if n > max(exact_limit, ATTEMPT_LIMIT) or objective.bottleneck or exact_limit < 2:
-        return heur
+        if k > 1:
+            return _exact_subsets(inputs, output, sizes, objective, k, t0)
+        wm, ws = objective.weights(inputs, sizes)
+        g = greedy(inputs, output, sizes)
+        found = dp_connected(Graph(inputs, output, sizes), wm, ws, outer=True,
+                             bound=Tree(inputs, output, sizes, g).cost(wm, ws))
+        assert found is not None, "the DP must find a tree no worse than the greedy one"
+        path = found[1]
+        best = (objective.score(inputs, output, sizes, path), path)
+        return SearchResult(path, best[0], True, (best,), time.perf_counter() - t0, "exact")
+    if work <= 0 or exact_limit < 2:
+        return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
+    # a cheap bound first (greedy or naive, polished): the DP often proves the optimum at once
+    quick = _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline, trials=0, partitions=0,
+                       polish=1 if n <= 60 else 0)
+    if quick.stopped:
+        return quick
+    found = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline)
+    if found is not None:
+        return found
+    return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
+
+
+def _connected(inputs, output, sizes, objective: Objective, k: int, heur: SearchResult, work: int, t0: float,
+               deadline: float) -> SearchResult | None:
+    """The connected-subgraph DP bounded by the heuristic's best tree, then the
+    outer-product proof round (see the module docstring); ``None`` when the
+    DP runs out of work."""
     wm, ws = objective.weights(inputs, sizes)
+    net = Graph(inputs, output, sizes)
+    budget = Budget(work, deadline)
+    bound = Tree(inputs, output, sizes, heur.path).cost(wm, ws)
+    connected = len(net.components()) == 1
     try:
-        found = dp_additive(SubsetTable(inputs, output, sizes), wm, ws,
-                            bound=Tree(inputs, output, sizes, heur.path).cost(wm, ws),
-                            deadline=t0 + time_limit)
-    except SearchTimeout:
-        return SearchResult(heur.path, heur.score, False, heur.candidates, time.perf_counter() - t0, heur.method)
-    assert found is not None, "the DP must find a tree no worse than the heuristic's"
-    path = found[1]
+        found = dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
+    except WorkLimit as e:
+        if e.timed_out:
+            return _replace(heur, t0, "time limit reached in the exact DP; heuristic tree kept")
+        return None
+    if found is None:  # outer search: nothing beats the heuristic tree, which is optimal
+        return _finish(inputs, output, sizes, objective, k, heur.path, heur, t0, True, "exact", "")
+    cost, path = found
+    if not connected:
+        return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
+    try:
+        # outer products of small tensors are cheap, so on networks of small tensors this round
+        # can be far bigger than the index-sharing one: it gets an eighth of the work
+        proof = Budget(min(work // 8, max(0, work - budget.done)), deadline)
+        better = below(net, cost - 1, wm, ws, proof)
+    except WorkLimit as e:
+        polished = reconfigure(inputs, output, sizes, path, 8, wm, ws, deadline, POLISH_SWEEPS, MIN_SHARE)
+        note = "time limit reached in the outer-product round" if e.timed_out else ""
+        return _finish(inputs, output, sizes, objective, k, polished, heur, t0, False, "exact-connected", note)
+    if better is not None:
+        path = better[1]
+    return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
+
+
+def _replace(r: SearchResult, t0: float, stopped: str) -> SearchResult:
+    return SearchResult(r.path, r.score, r.proven_optimal, r.candidates, time.perf_counter() - t0, r.method,
+                        stopped or r.stopped)
+
+
+def _finish(inputs, output, sizes, objective: Objective, k: int, path: SSAPath, heur: SearchResult, t0: float,
+            proven: bool, method: str, stopped: str) -> SearchResult:
+    n = len(inputs)
     best = (objective.score(inputs, output, sizes, path), path)
-    others = [c for c in heur.candidates if tree_key(c[1], n) != tree_key(path, n)]
+    if best[0] > heur.score:  # an index-sharing optimum can lose to a tree with outer products
+        best = heur.candidates[0]
+    others = [c for c in heur.candidates if tree_key(c[1], n) != tree_key(best[1], n)]
     cands = tuple([best] + others[:max(0, k - 1)])
-    return SearchResult(path, best[0], True, cands, time.perf_counter() - t0, "exact")
+    return SearchResult(best[1], best[0], proven, cands, time.perf_counter() - t0, method, stopped)
 
 
-def _exact(inputs, output, sizes, objective: Objective, k: int, t0: float) -> SearchResult:
+def _exact_subsets(inputs, output, sizes, objective: Objective, k: int, t0: float) -> SearchResult:
+    """The subset DP over every split (outer products included), with the
+    ``k`` best distinct trees: for few inputs and the bottleneck objective."""
     wm, ws = objective.weights(inputs, sizes)
     table = SubsetTable(inputs, output, sizes)
     cap = min_peak(table) if objective.bottleneck else None
@@ -109,29 +190,70 @@ def _internal_subsets(path: SSAPath, n: int) -> list[int]:
     return out
 
 
-def _heuristic(inputs, output, sizes, objective: Objective, k: int, deadline: float, seed: int,
-               t0: float, patience: int = 12, width: int = 8) -> SearchResult:
+def heuristic_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+                     objective: Objective | None = None, k: int = 1, seed: int = 0, time_limit: float = 60.0,
+                     greedy_trials: int = GREEDY_TRIALS, partition_trials: int = PARTITION_TRIALS,
+                     polish: int = POLISH) -> SearchResult:
+    """The heuristic alone with explicit trial counts (any ``n``): randomised
+    greedy and cotengra partition trees, the best ``polish`` reconfigured,
+    never worse than the greedy or the naive order."""
+    t0 = time.perf_counter()
+    inputs = [tuple(ix) for ix in inputs]
+    if len(inputs) < 2:
+        return search(inputs, output, sizes, objective)
+    return _heuristic(inputs, tuple(output), sizes, objective or Macs(), k, seed, t0, t0 + time_limit,
+                      trials=greedy_trials, partitions=partition_trials, polish=polish, partition_from=2)
+
+
+def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t0: float, deadline: float,
+               width: int = 8, trials: int | None = None, partitions: int | None = None,
+               polish: int = POLISH, partition_from: int = PARTITION_FROM) -> SearchResult:
+    """Greedy, randomised greedy and (from ``PARTITION_FROM`` inputs)
+    partition-built trees, the best ``POLISH`` distinct ones reconfigured,
+    and the naive order: a fixed number of trials, so deterministic."""
+    n = len(inputs)
     wm, ws = objective.weights(inputs, sizes)
     rng = random.Random(seed)
-    pool: dict[frozenset, tuple[int, SSAPath]] = {}
+    raw: dict[frozenset, tuple[int, SSAPath]] = {}
+    stopped = ""
 
-    def add(path: SSAPath) -> int:
-        score = objective.score(inputs, output, sizes, path)
-        pool.setdefault(tree_key(path, len(inputs)), (score, path))
-        return score
+    def add(pool: dict, path: SSAPath) -> None:
+        pool.setdefault(tree_key(path, n), (Tree(inputs, output, sizes, path).cost(wm, ws), path))
 
-    best = add(reconfigure(inputs, output, sizes, greedy(inputs, output, sizes), width, wm, ws, deadline))
-    stale = 0
-    trial = 0
-    while time.perf_counter() < deadline and stale < patience:
-        trial += 1
+    add(raw, greedy(inputs, output, sizes))
+    add(raw, left_to_right(n))
+    if trials is None:
+        # on networks big enough for partition trees, greedy trees rarely win: fewer of them
+        trials = GREEDY_TRIALS if n < partition_from else GREEDY_TRIALS // 4
+    if partitions is None:
+        # a partition tree costs time about linear in n: keep the total about constant
+        partitions = max(4, PARTITION_TRIALS * 100 // max(n, 100))
+    if n > 100:
+        polish = min(polish, 1)
+    for trial in range(trials):
+        if time.perf_counter() > deadline:
+            stopped = "time limit reached during greedy trials"
+            break
         temperature = (0.05, 0.2, 0.5, 1.0)[trial % 4]
-        raw = greedy(inputs, output, sizes, rng, temperature)
-        score = add(reconfigure(inputs, output, sizes, raw, width, wm, ws, deadline))
-        if score < best:
-            best = score
-            stale = 0
-        else:
-            stale += 1
-    cands = sorted(pool.values(), key=lambda c: c[0])[:max(1, k)]
-    return SearchResult(cands[0][1], cands[0][0], False, tuple(cands), time.perf_counter() - t0, "heuristic")
+        add(raw, greedy(inputs, output, sizes, rng, temperature))
+    if n >= partition_from and partitions and not stopped:
+        from tncc.passes.order.hyper import partition_trees
+
+        for path, _ in partition_trees(inputs, output, sizes, partitions, seed):
+            add(raw, path)
+            if time.perf_counter() > deadline:
+                stopped = "time limit reached during partition trials"
+                break
+    ranked = sorted(raw.values(), key=lambda c: c[0])  # stable: ties keep the (seeded) trial order
+    pool = dict(raw)
+    for cost, path in ranked[:polish]:
+        if time.perf_counter() > deadline:
+            stopped = stopped or "time limit reached while polishing"
+            break
+        add(pool, reconfigure(inputs, output, sizes, path, width, wm, ws, deadline, POLISH_SWEEPS, MIN_SHARE))
+    if time.perf_counter() > deadline and not stopped:
+        stopped = "time limit reached while polishing"
+    scored = sorted(((objective.score(inputs, output, sizes, p), p) for _, p in pool.values()),
+                    key=lambda c: c[0])
+    cands = scored[:max(1, k)]
+    return SearchResult(cands[0][1], cands[0][0], False, tuple(cands), time.perf_counter() - t0, "heuristic", stopped)

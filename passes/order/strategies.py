@@ -8,13 +8,20 @@ say whether a path it returned is a proven optimum.  Registered here:
 =========== ==========================================================
 naive       left to right, ``((0, 1), (n, 2), ...)``
 greedy      the deterministic greedy rule (:mod:`.greedy`)
-exact       proven MAC optimum by subset DP (at most 14 inputs)
-exact-size  proven minimum peak intermediate, then fewest MACs
-exact-write proven minimum write volume, then fewest MACs
-heuristic   randomised greedy + subtree reconfiguration (10 s limit)
-auto        exact up to 12 inputs; 13 to 16 exact when the DP finishes in half
-            the time limit, else the heuristic; the heuristic beyond
+exact       proven MAC optimum by the connected-subgraph DP (at most 24 inputs)
+exact-size  proven minimum peak intermediate, then fewest MACs (subset DP, 14)
+exact-write proven minimum write volume, then fewest MACs (at most 24 inputs)
+heuristic   randomised greedy + subtree reconfiguration, naive as a floor
+cotengra    cotengra's partition-built trees (seeded trials) polished by
+            outer-product-aware subtree reconfiguration, never worse than
+            the greedy or naive order
+auto        exact up to 12 inputs; past that the connected-subgraph DP within
+            its work budget (proven when it finishes), else the heuristic with
+            cotengra's partition trees from 24 inputs
 =========== ==========================================================
+
+Every budget is counted in work, so each strategy gives the same path for the
+same input on any machine.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from tncc.errors import TnccError
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Macs, PeakSize, WriteVolume
 from tncc.passes.order.paths import SSAPath, left_to_right
-from tncc.passes.order.search import EXACT_LIMIT, search
+from tncc.passes.order.search import EXACT_LIMIT, heuristic_search, search
 
 StrategyFn = Callable[[Sequence[tuple[str, ...]], tuple[str, ...], Mapping[str, int]], SSAPath]
 
@@ -78,10 +85,21 @@ def greedy_strategy(inputs, output, sizes):
     return greedy(inputs, output, sizes)
 
 
-@register("exact", proves="macs", max_inputs=14)
+EXACT_STRATEGY_LIMIT = 24
+
+
+def _proven(inputs, output, sizes, objective) -> SSAPath:
+    _exact_only(inputs, EXACT_STRATEGY_LIMIT)
+    r = search(inputs, output, sizes, objective, exact_limit=12, work=50_000_000, time_limit=3600.0)
+    if not r.proven_optimal:
+        raise TnccError(f"the exact search could not prove an optimum for these {len(inputs)} tensors within its "
+                        "work budget; use 'auto' or 'heuristic'")
+    return r.path
+
+
+@register("exact", proves="macs", max_inputs=EXACT_STRATEGY_LIMIT)
 def exact(inputs, output, sizes):
-    _exact_only(inputs, 14)
-    return search(inputs, output, sizes, Macs(), exact_limit=14).path
+    return _proven(inputs, output, sizes, Macs())
 
 
 @register("exact-size", proves="size", max_inputs=14)
@@ -90,15 +108,19 @@ def exact_size(inputs, output, sizes):
     return search(inputs, output, sizes, PeakSize(), exact_limit=14).path
 
 
-@register("exact-write", proves="write", max_inputs=14)
+@register("exact-write", proves="write", max_inputs=EXACT_STRATEGY_LIMIT)
 def exact_write(inputs, output, sizes):
-    _exact_only(inputs, 14)
-    return search(inputs, output, sizes, WriteVolume(), exact_limit=14).path
+    return _proven(inputs, output, sizes, WriteVolume())
 
 
 @register("heuristic")
 def heuristic(inputs, output, sizes):
     return search(inputs, output, sizes, Macs(), exact_limit=0).path
+
+
+@register("cotengra")
+def cotengra(inputs, output, sizes):
+    return heuristic_search(inputs, output, sizes, Macs(), greedy_trials=0).path
 
 
 @register("auto", proves="macs", max_inputs=EXACT_LIMIT)

@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what to minimise (default: macs, or cycles with --arch)")
     parser.add_argument("--arch", metavar="SPEC", help="architecture: fetta, systolic, a .toml file, with :key=value overrides")
     parser.add_argument("--strategy", metavar="NAME", default="auto",
-                        help="order strategy: auto (default), exact, exact-size, exact-write, greedy, heuristic, naive")
+                        help="order strategy: auto (default), exact, exact-size, exact-write, greedy, heuristic, cotengra, naive")
     parser.add_argument("--k-best", type=int, default=8, metavar="K", help="candidate trees per statement (default 8)")
     parser.add_argument("--memory-budget", type=int, default=None, metavar="BYTES",
                         help="bytes for shared intermediates kept between statements (default: unlimited)")

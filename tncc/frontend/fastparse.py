@@ -62,13 +62,16 @@ class FastParser:
     """Lexer + LALR driver built from a Lark instance (see module doc)."""
 
     def __init__(self, lark: Lark, builder: Any) -> None:
-        terminals = {t.name: t for t in lark.terminals}
-        ignore = [terminals[n].pattern.to_regexp() for n in lark.ignore_tokens]
+        # the lexer configuration: a parser built from the grammar and one loaded from
+        # serialised tables (tncc.frontend.table) both have it
+        conf = lark.lexer_conf
+        terminals = {t.name: t for t in conf.terminals}
+        ignore = [terminals[n].pattern.to_regexp() for n in conf.ignore]
         name_re = re.compile(terminals["NAME"].pattern.to_regexp())
         self.keywords: dict[str, str] = {}
         alts: list[str] = []
-        for t in lark.terminals:
-            if t.name in lark.ignore_tokens:
+        for t in conf.terminals:
+            if t.name in conf.ignore:
                 continue
             if isinstance(t.pattern, PatternStr) and name_re.fullmatch(t.pattern.value):
                 self.keywords[t.pattern.value] = t.name

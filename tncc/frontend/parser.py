@@ -1,7 +1,7 @@
 """Parse ``.tn`` text into the AST of :mod:`tncc.frontend.ast`.
 
 The grammar lives in ``tn.lark``.  Lark builds an LALR(1) parser with the
-basic lexer in strict mode, and calls :class:`_Builder` on every reduction
+basic lexer (the grammar is checked in strict mode by the tests), and calls :class:`_Builder` on every reduction
 (the ``transformer=`` argument), so no Lark parse tree is ever built and no
 Lark object leaves this module.  Spans come straight from the tokens (Lark's
 ``propagate_positions`` would cost a second pass over every node; the tokens
@@ -23,7 +23,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from tncc.errors import Diagnostic, Span, TnccError
-from tncc.frontend import ast
+from tncc.frontend import ast, table
 from tncc.frontend.fastparse import FastParser, Reject
 from tncc.frontend.syntax_errors import describe_unexpected
 
@@ -139,8 +139,12 @@ def _get_parser() -> tuple[Lark, _Builder]:
     global _parser, _builder, _fast
     if _parser is None or _builder is None:
         _builder = _Builder()
-        _parser = Lark(grammar_text(), parser="lalr", lexer="basic", strict=True,
-                       transformer=_builder, maybe_placeholders=False)
+        # The shipped tables when they match the grammar (a tenth of a second saved at every
+        # start), else a build from the grammar.  The build skips Lark's check of every pair of
+        # terminals for collisions (with interegular): those checks are of the grammar, not of
+        # the input, so the test suite runs them in strict mode (tests/test_frontend_parser.py).
+        text = grammar_text()
+        _parser = table.load(text, _builder) or table.build(text, _builder)
         _fast = FastParser(_parser, _builder)
     return _parser, _builder
 

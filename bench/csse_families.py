@@ -1,0 +1,258 @@
+"""Structured network families for bench/csse.py: 3-regular graphs, square-ish
+lattices, MPS chains (the norm of a matrix product state: a two-row ladder)
+and random trees, at 20 to 300 tensors, planned by CSSE and by the tools
+users already have, each in a child process with a time limit.
+
+Per network and tool the table gives the cost (MACs, CSSE's counter applied
+to every tool's path) and the seconds of the path search alone:
+
+* ``tncc``: :func:`tncc.passes.order.search` with its default work budget
+  (method: ``exact`` proven over all trees, ``conn`` optimal over trees whose
+  every step shares an index, ``heur`` heuristic);
+* ``oe-dp``: opt_einsum's ``dp`` (index-sharing trees, as by default);
+* ``rust-dp``: cotengra's Rust DP (``cotengrust.optimize_optimal``, flops);
+* ``oe-rg``: opt_einsum's random-greedy and ``ctg-hyper``: cotengra's
+  HyperOptimizer, both given CSSE's own search time (``max_time``), i.e. the
+  same budget.
+
+DPs that do not finish within ``LIMIT`` seconds print ``>LIMIT``.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import random
+import time
+from typing import Callable
+
+LIMIT = 10.0
+SIZES = (20, 30, 40, 100, 200, 300)
+QUICK_SIZES = (20, 30, 100)
+FAMILIES = ("regular3", "lattice", "mps", "tree")
+
+
+def _symbols(edges: list[tuple[int, int]], n: int, bond: Callable[[int], int]):
+    from opt_einsum import get_symbol
+
+    inputs: list[list[str]] = [[] for _ in range(n)]
+    sizes: dict[str, int] = {}
+    for k, (u, v) in enumerate(edges):
+        s = get_symbol(k)
+        inputs[u].append(s)
+        inputs[v].append(s)
+        sizes[s] = bond(k)
+    return [tuple(x) for x in inputs], (), sizes
+
+
+def regular3(n: int, seed: int = 0):
+    import networkx as nx
+
+    g = nx.random_regular_graph(3, n, seed=seed)
+    return _symbols(sorted(g.edges()), n, lambda k: 2)
+
+
+def lattice(n: int):
+    rows = max(r for r in range(1, int(math.isqrt(n)) + 1) if n % r == 0)
+    cols = n // rows
+    edges = []
+    for r in range(rows):
+        for c in range(cols):
+            v = r * cols + c
+            if c + 1 < cols:
+                edges.append((v, v + 1))
+            if r + 1 < rows:
+                edges.append((v, v + cols))
+    return _symbols(edges, n, lambda k: 2)
+
+
+def mps(n: int, bond: int = 8, phys: int = 2):
+    """``<psi|psi>`` of an open MPS of ``n // 2`` sites: ``n`` tensors."""
+    from opt_einsum import get_symbol
+
+    sites = n // 2
+    sym = iter(get_symbol(k) for k in range(10 * n))
+    sizes: dict[str, int] = {}
+
+    def new(d: int) -> str:
+        s = next(sym)
+        sizes[s] = d
+        return s
+
+    p = [new(phys) for _ in range(sites)]
+    inputs = []
+    for _ in range(2):
+        links = [new(bond) for _ in range(sites - 1)]
+        for i in range(sites):
+            ix = [p[i]] + ([links[i - 1]] if i else []) + ([links[i]] if i < sites - 1 else [])
+            inputs.append(tuple(ix))
+    return inputs, (), sizes
+
+
+def tree(n: int, seed: int = 0):
+    rng = random.Random(seed)
+    edges = [(rng.randrange(k), k) for k in range(1, n)]
+    bonds = [rng.randint(2, 8) for _ in edges]
+    return _symbols(edges, n, lambda k: bonds[k])
+
+
+def make(family: str, n: int):
+    return {"regular3": regular3, "lattice": lattice, "mps": mps, "tree": tree}[family](n)
+
+
+# -- tools, each run in a child process ------------------------------------------------------
+
+def _tncc(inputs, output, sizes, budget):
+    from tncc.passes.order.search import search
+
+    r = search(inputs, output, sizes, time_limit=LIMIT)
+    kind = {"exact": "exact", "exact-connected": "conn"}.get(r.method, "heur")
+    return r.path, kind + ("*" if r.stopped else ""), "ssa"
+
+
+def _oe_dp(inputs, output, sizes, budget):
+    import opt_einsum as oe
+
+    dp = oe.paths.DynamicProgramming(minimize="flops")
+    return dp(inputs, output, sizes), "", "linear"
+
+
+def _rust_dp(inputs, output, sizes, budget):
+    import cotengrust
+
+    return cotengrust.optimize_optimal(inputs, output, sizes, minimize="flops"), "", "linear"
+
+
+def _oe_rg(inputs, output, sizes, budget):
+    from opt_einsum.path_random import RandomGreedy
+
+    rg = RandomGreedy(max_repeats=10**6, max_time=budget, minimize="flops")
+    return rg(inputs, output, sizes), "", "linear"
+
+
+def _ctg_hyper(inputs, output, sizes, budget):
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import cotengra as ctg
+
+    opt = ctg.HyperOptimizer(max_repeats=10**6, max_time=budget, parallel=False, progbar=False, minimize="flops")
+    return opt(inputs, output, sizes), "", "linear"
+
+
+TOOLS = {"tncc": _tncc, "oe-dp": _oe_dp, "rust-dp": _rust_dp, "oe-rg": _oe_rg, "ctg-hyper": _ctg_hyper}
+
+
+def _child(conn, fn, args):
+    t = time.perf_counter()
+    try:
+        path, note, kind = fn(*args)
+        conn.send((path, note, kind, time.perf_counter() - t, None))
+    except Exception as exc:  # report, do not hang the parent
+        conn.send((None, "", "", time.perf_counter() - t, repr(exc)))
+
+
+def run_tool(name: str, inputs, output, sizes, budget: float, limit: float = LIMIT):
+    """``(cost, seconds, note)``; cost ``None`` when the tool did not finish in ``limit``."""
+    from tncc.passes.order.paths import linear_to_ssa, path_macs
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, TOOLS[name], (inputs, output, sizes, budget)))
+    t = time.perf_counter()
+    proc.start()
+    got = parent.recv() if parent.poll(limit + 5.0) else None
+    if got is None:
+        proc.kill()
+        proc.join()
+        return None, time.perf_counter() - t, f">{limit:g}s"
+    proc.join()
+    path, note, kind, seconds, err = got
+    if err is not None:
+        return None, seconds, "error"
+    if seconds > limit and name in ("oe-dp", "rust-dp"):
+        return None, seconds, f">{limit:g}s"
+    ssa = tuple(path) if kind == "ssa" else linear_to_ssa([tuple(s) for s in path], len(inputs))
+    return path_macs(inputs, output, sizes, ssa), seconds, note
+
+
+def families_table(quick: bool) -> dict:
+    """Run every tool on every family and size; print the table and the
+    largest exactly solved size per family and tool.  Returns the rows."""
+    sizes = QUICK_SIZES if quick else SIZES
+    rows = {}
+    print(f"\n== structured families (cost in MACs / search seconds; DPs limited to {LIMIT:g} s; "
+          "oe-rg and ctg-hyper get tncc's time) ==")
+    names = list(TOOLS)
+    print(f"{'network':<14}{'n':>5} " + "".join(f"{t:>24}" for t in names) + "   tncc/best  tncc/hyper")
+    for fam in FAMILIES:
+        for n in sizes:
+            inputs, output, sz = make(fam, n)
+            res = {"tncc": run_tool("tncc", inputs, output, sz, 0.0)}
+            budget = max(0.05, res["tncc"][1])
+            for t in names[1:]:
+                res[t] = run_tool(t, inputs, output, sz, budget)
+            rows[(fam, n)] = res
+            cells = []
+            for t in names:
+                c, s, note = res[t]
+                cost = f"{c:.4g}" if c is not None else note
+                cells.append(f"{cost:>12} {s:>6.2f}s {(note if c is not None else ''):>4}")
+            found = [r[0] for r in res.values() if r[0] is not None]
+            ratio = res["tncc"][0] / min(found) if res["tncc"][0] and found else float("nan")
+            hyper = res["ctg-hyper"][0]
+            rh = res["tncc"][0] / hyper if res["tncc"][0] and hyper else float("nan")
+            print(f"{fam:<14}{n:>5} " + "".join(cells) + f"   {ratio:>9.3f}  {rh:>10.3f}", flush=True)
+    print("\nlargest network solved exactly (tncc: proven over all trees / optimal over index-sharing trees; "
+          f"DPs: finished within {LIMIT:g} s)")
+    print(f"{'family':<14}{'tncc exact':>12}{'tncc conn':>12}{'oe-dp':>8}{'rust-dp':>9}")
+    for fam in FAMILIES:
+        def largest(pred) -> str:
+            ok = [n for n in sizes if pred(rows[(fam, n)])]
+            return str(max(ok)) if ok else "-"
+
+        print(f"{fam:<14}{largest(lambda r: r['tncc'][2].startswith('exact')):>12}"
+              f"{largest(lambda r: r['tncc'][2].startswith(('exact', 'conn'))):>12}"
+              f"{largest(lambda r: r['oe-dp'][0] is not None):>8}{largest(lambda r: r['rust-dp'][0] is not None):>9}")
+    return rows
+
+
+def startup_table(repeats: int = 7) -> None:
+    """Whole-process time of ``tncc plan`` on a tensorized-layer example
+    against a Python process that imports opt_einsum and runs its ``dp`` on
+    the same equation (the forward statement), interleaved, medians."""
+    import os
+    import statistics
+    import subprocess
+    import sys
+
+    import tncc
+    from opt_einsum import get_symbol
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    print("\n== start-up: whole process, median of interleaved runs ==")
+    for example in ("tt_linear", "ttm_embedding"):
+        path = os.path.join(root, "examples", f"{example}.tn")
+        if not os.path.exists(path):
+            continue
+        net = tncc.load_file(path)[0]
+        st = net.statements[0]
+        sym = {i: get_symbol(k) for k, i in enumerate(dict.fromkeys(i for op in st.operands for i in op.indices))}
+        eq = ",".join("".join(sym[i] for i in op.indices) for op in st.operands) + "->" + "".join(sym[i] for i in st.indices)
+        shapes = [tuple(net.sizes()[i] for i in op.indices) for op in st.operands]
+        one_liner = (f"import opt_einsum; opt_einsum.contract_path({eq!r}, *{shapes!r}, shapes=True, "
+                     "optimize='dp')")
+        cmds = {"tncc plan --objective macs --json": [sys.executable, "-m", "tncc", "plan", path, "--objective", "macs",
+                                                      "--json"],
+                "python -c 'import opt_einsum; ...dp'": [sys.executable, "-c", one_liner]}
+        times: dict[str, list[float]] = {k: [] for k in cmds}
+        for _ in range(repeats):
+            for k, cmd in cmds.items():
+                t = time.perf_counter()
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+                times[k].append(time.perf_counter() - t)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        a, b = med.values()
+        print(f"{example:<16} ({len(net.statements)} statements, forward {len(st.operands)} tensors)  "
+              + "   ".join(f"{k}: {v * 1e3:.0f} ms" for k, v in med.items())
+              + f"   ratio {a / b:.2f} -> {'PASS' if a <= 1.5 * b else 'MISS'} (target 1.5)")

@@ -1,0 +1,427 @@
+"""Exact contraction order by dynamic programming over connected subgraphs.
+
+The subset DP of :mod:`.exact` splits every subset of the inputs (about
+``3^n / 2`` splits) whether or not the parts share an index, so it gains
+nothing from a sparse network.  This search visits only what a cheap tree can
+be made of, the way the join-ordering literature's csg/cmp-pair DP
+(Moerkotte and Neumann, "Analysis of two existing and one new dynamic
+programming algorithm for the generation of optimal bushy join trees", VLDB
+2006; DPhyp for hyperedges, SIGMOD 2008) and opt_einsum's ``dp`` optimizer do
+(facts from those sources, code written here):
+
+* subsets are built bottom-up by their number of tensors ``m``; a subset of
+  size ``m`` is the union of a known subset ``S1`` of size ``k <= m / 2`` and
+  a disjoint known subset ``S2`` of size ``m - k`` that **shares an index**
+  with it (a csg/cmp pair).  Candidates for ``S2`` come from per-tensor
+  buckets of the neighbours of ``S1``, never from a scan of all subsets;
+  hyperedges (an index on three or more tensors) need nothing special: a
+  subset's kept indices are those some tensor outside it or the output still
+  needs (:func:`_merge`);
+* **cost caps** (opt_einsum dp's ``cost_cap`` idea): a round keeps only
+  subsets whose best tree costs at most ``cap``, and a step is never tried
+  when its operands' costs already exceed it.  The first cap under which the
+  whole network is reachable gives the optimum, because every subtree of a
+  tree of cost ``<= cap`` itself costs ``<= cap``, so no pruned subset can be
+  part of it.  ``cap`` starts at a lower bound and grows by ``growth`` per
+  round, and is clamped to a known tree's cost (``bound``), so the last round
+  always succeeds;
+* **outer products where they can pay**: with ``outer=True`` a subset may
+  also join a subset it shares no index with, but only when the product of
+  their result sizes (the step's cost) fits the cap left after both
+  operands' own costs: the lists are kept sorted by result size, so only
+  those pairs are visited.  This is exact over *all* trees (outer products
+  included) for the same reason the caps are.  With ``outer=False`` the
+  optimum is over trees whose every step shares an index (the trees cotengra's
+  and opt_einsum's dp search by default); :mod:`.search` then lets the
+  outer-product-aware subtree reconfiguration polish that tree;
+* work is counted (pair evaluations), not timed: a :class:`Budget` stops a search
+  that would take too long, at the same point on every machine.
+
+Costs are exact integers: each step costs ``wm * MACs + ws * size(result)``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import time
+from typing import Mapping, Sequence
+
+from tncc.passes.order.paths import SSAPath
+
+
+class WorkLimit(Exception):
+    """The search passed its work budget (pair evaluations) or, as a safety
+    net, its wall-clock deadline before finishing; ``timed_out`` says which."""
+
+    def __init__(self, timed_out: bool = False):
+        super().__init__("wall-clock deadline" if timed_out else "work budget")
+        self.timed_out = timed_out
+
+
+class Budget:
+    """Work done and allowed (pair evaluations, summed over all rounds and
+    calls that share it) and an optional ``time.perf_counter()`` deadline."""
+
+    __slots__ = ("done", "limit", "deadline")
+
+    def __init__(self, limit: int | None = None, deadline: float | None = None):
+        self.done = 0
+        self.limit = limit
+        self.deadline = deadline
+
+    def check(self) -> None:
+        if self.limit is not None and self.done > self.limit:
+            raise WorkLimit()
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise WorkLimit(timed_out=True)
+
+
+class Graph:
+    """Bitmask form of one contraction: tensors are bits of a subset mask,
+    indices bits of an index mask."""
+
+    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "where", "nbr", "priv", "hyper", "full", "_prod")
+
+    def __init__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]):
+        names: dict[str, int] = {}
+        for ix in inputs:
+            for i in ix:
+                names.setdefault(i, len(names))
+        for i in output:
+            names.setdefault(i, len(names))
+        self.names = tuple(names)
+        self.sizes = tuple(int(sizes[i]) for i in self.names)
+        self.n = n = len(inputs)
+        self.full = (1 << n) - 1
+        self.tmask = [sum(1 << names[i] for i in set(ix)) for ix in inputs]
+        self.outmask = sum(1 << names[i] for i in set(output))
+        where = [0] * len(names)  # index bit -> mask of the tensors holding it
+        for t, ix in enumerate(inputs):
+            for i in set(ix):
+                where[names[i]] |= 1 << t
+        self.where = where
+        self.nbr = [0] * n  # tensor -> mask of the tensors sharing an index with it
+        for w in where:
+            for t in _bits(w):
+                self.nbr[t] |= w
+        for t in range(n):
+            self.nbr[t] &= ~(1 << t)
+        # indices of one tensor only, not in the output: summed by its first step
+        self.priv = [sum(1 << b for b in _bits(self.tmask[t]) if where[b] == 1 << t and not self.outmask >> b & 1)
+                     for t in range(n)]
+        self.hyper = sum(1 << b for b, w in enumerate(where) if w.bit_count() > 2)
+        self._prod: dict[int, int] = {0: 1}
+
+    def prod(self, mask: int) -> int:
+        """Product of the sizes of the indices in ``mask`` (memoised)."""
+        p = self._prod.get(mask)
+        if p is None:
+            p = 1
+            for b in _bits(mask):
+                p *= self.sizes[b]
+            self._prod[mask] = p
+        return p
+
+    def components(self) -> list[int]:
+        """The connected components of the tensor graph, as subset masks."""
+        seen = 0
+        out = []
+        for t in range(self.n):
+            if seen >> t & 1:
+                continue
+            comp = frontier = 1 << t
+            while frontier:
+                nxt = 0
+                for u in _bits(frontier):
+                    nxt |= self.nbr[u]
+                frontier = nxt & ~comp
+                comp |= frontier
+            seen |= comp
+            out.append(comp)
+        return out
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound: int | None = None,
+                 growth: int = 2, budget: Budget | None = None,
+                 target: int | None = None) -> tuple[int, SSAPath] | None:
+    """Minimise ``sum over steps of wm * MACs + ws * size(result)`` over the
+    tensors of ``target`` (default: all), which must be connected unless
+    ``outer``.
+
+    Returns ``(cost, path)``: the optimum over all trees when ``outer``, over
+    trees whose every step shares an index otherwise.  The path is in SSA
+    form over the tensors of ``target`` renumbered ``0 ..`` in order.
+    ``bound`` (a known tree's cost) caps the cap schedule; with ``outer``
+    ``None`` comes back when no tree costs ``<= bound``.  Raises
+    :class:`WorkLimit` when ``budget`` runs out."""
+    full = net.full if target is None else target
+    leaves = _bits(full)
+    if len(leaves) < 2:
+        return 0, ()
+    if wm < 0 or ws < 0 or wm + ws == 0:
+        raise ValueError("weights must be non-negative and not both zero")
+    budget = budget or Budget()
+    lower = max(wm * net.prod(net.tmask[t]) for t in leaves)
+    cap = max(1, lower)
+    if bound is not None and bound < cap:
+        cap = bound
+    last = 0
+    while True:
+        start = budget.done
+        found = _round(net, leaves, full, wm, ws, outer, cap, budget)
+        if found is not None:
+            cost, split = found
+            return cost, _to_ssa(leaves, split, full)
+        if bound is not None and cap >= bound and outer:
+            return None
+        nxt = cap * growth
+        if bound is not None and cap < bound < nxt:
+            nxt = bound
+        spent = budget.done - start
+        if budget.limit is not None and last and spent > 1000:
+            # A round costs about (this round / last round) times more per doubling of the cap.
+            # The optimum is rarely below an eighth of a known tree's cost, so when the rounds up
+            # to that cap (or the next one) cannot fit the budget, give up now instead of spending
+            # the rest of it (the estimate is from counts, so this is deterministic too).
+            target = max(nxt, bound // 8) if bound is not None else nxt
+            rate = (spent / last) ** (math.log(target / cap) / math.log(growth))
+            if budget.done + spent * rate > budget.limit:
+                raise WorkLimit()
+        last = max(spent, 1)
+        cap = nxt
+
+
+def below(net: Graph, cap: int, wm: int = 1, ws: int = 0, budget: Budget | None = None) -> tuple[int, SSAPath] | None:
+    """The optimum over all trees (outer products included) when some tree
+    costs at most ``cap``, else ``None``: one round of the DP.  Called with a
+    known optimum over index-sharing trees minus one, ``None`` proves that
+    optimum is the optimum over all trees."""
+    leaves = _bits(net.full)
+    if len(leaves) < 2:
+        return (0, ()) if cap >= 0 else None
+    found = _round(net, leaves, net.full, wm, ws, True, cap, budget or Budget())
+    if found is None:
+        return None
+    return found[0], _to_ssa(leaves, found[1], net.full)
+
+
+def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bool, cap: int,
+           budget: Budget) -> tuple[int, dict[int, int]] | None:
+    """One DP round under ``cap``: ``(cost, split table)`` of the whole set, or
+    ``None`` when no tree of cost ``<= cap`` exists in the search space."""
+    prod = net.prod
+    pcache = net._prod
+    nbr, where, hyper, outmask = net.nbr, net.where, net.hyper, net.outmask
+    allpriv = 0
+    for t in leaves:
+        allpriv |= net.priv[t]
+    n = len(leaves)
+    cost: dict[int, int] = {}
+    res: dict[int, int] = {}
+    nb: dict[int, int] = {}
+    split: dict[int, int] = {}
+    levels: list[list[int]] = [[], []]
+    buckets: list[dict[int, list[int]]] = [{}, {}]
+    by_size: list[tuple[list[int], list[int]]] = [([], []), ([], [])]
+    psize: dict[int, int] = {}
+    key: dict[int, int] = {}
+    for t in leaves:
+        s = 1 << t
+        psize[s] = prod(net.tmask[t])
+        key[s] = wm * psize[s]
+        cost[s] = 0
+        res[s] = net.tmask[t]
+        nb[s] = nbr[t] & full
+        levels[1].append(s)
+        buckets[1][t] = [s]
+    if outer:
+        order = sorted(levels[1], key=lambda s: (prod(res[s]), s))
+        by_size[1] = ([prod(res[s]) for s in order], order)
+    done = budget.done
+    check = done + 20000
+    for m in range(2, n + 1):
+        level: list[int] = []
+        bucket: dict[int, list[int]] = {}
+        for k in range(1, m // 2 + 1):
+            # pair each subset of size m - k (the larger part) with the subsets of size k
+            # holding one of its neighbours: scanning the smaller level's buckets wastes least
+            other = m - k
+            same = k == other
+            sbucket = buckets[k]
+            for s2 in levels[other]:
+                c2 = cost[s2]
+                r2 = res[s2]
+                # s1 adds its cost and a step costing at least its size: key[s1]
+                room2 = cap - c2
+                n2 = nb[s2]
+                leaf2 = other == 1
+                rest = n2
+                while rest:
+                    low = rest & -rest
+                    rest ^= low
+                    cands = sbucket.get(low.bit_length() - 1)
+                    if not cands:
+                        continue
+                    earlier = n2 & (low - 1)
+                    for s1 in cands:
+                        done += 1
+                        if key[s1] > room2:
+                            break  # buckets are sorted by this lower bound on what s1 adds
+                        if s1 & s2 or s1 & earlier or (same and s1 < s2):
+                            continue
+                        c = cost[s1]
+                        r1 = res[s1]
+                        um = r1 | r2
+                        p = pcache.get(um)
+                        if p is None:
+                            p = prod(um)
+                        c += c2 + wm * p
+                        if c > cap:
+                            continue
+                        s = s1 | s2
+                        old = cost.get(s)
+                        if old is not None and old <= c and not ws:
+                            continue
+                        common = r1 & r2 & ~outmask
+                        drop = common & ~hyper
+                        h = common & hyper
+                        while h:
+                            hl = h & -h
+                            if not where[hl.bit_length() - 1] & ~s:
+                                drop |= hl
+                            h ^= hl
+                        r = um & ~drop
+                        if k == 1 or leaf2:
+                            r &= ~allpriv
+                        if ws:
+                            q = pcache.get(r)
+                            if q is None:
+                                q = prod(r)
+                            c += ws * q
+                            if c > cap or (old is not None and old <= c):
+                                continue
+                        if old is None:
+                            if s != full:
+                                # the step that later consumes s costs at least its size
+                                q = pcache.get(r)
+                                if q is None:
+                                    q = prod(r)
+                                if c + wm * q > cap:
+                                    continue
+                            level.append(s)
+                            for t in _bits(s):
+                                lst = bucket.get(t)
+                                if lst is None:
+                                    bucket[t] = [s]
+                                else:
+                                    lst.append(s)
+                            nb[s] = (n2 | nb[s1]) & ~s
+                            res[s] = r
+                        cost[s] = c
+                        split[s] = s1
+                if outer:
+                    done = _outer_pairs(net, s2, other, k, by_size, cost, res, nb, split, level, bucket, cap,
+                                        wm, ws, allpriv, done, full)
+                if done > check:
+                    budget.done = done
+                    budget.check()
+                    check = done + 20000
+        for s in level:
+            q = psize[s] = prod(res[s])
+            key[s] = cost[s] + wm * q
+        for lst in bucket.values():
+            lst.sort(key=key.__getitem__)
+        levels.append(level)
+        buckets.append(bucket)
+        if outer:
+            order = sorted(level, key=lambda s: (prod(res[s]), s))
+            by_size.append(([prod(res[s]) for s in order], order))
+    budget.done = done
+    if full not in cost:
+        return None
+    return cost[full], split
+
+
+def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: dict, res: dict, nb: dict,
+                 split: dict, level: list, bucket: dict, cap: int, wm: int, ws: int, allpriv: int,
+                 done: int, full: int) -> int:
+    """Join ``s1`` with every disjoint subset of size ``other`` it shares no
+    index with whose outer product fits under ``cap``.  Returns the updated
+    work count."""
+    prod = net.prod
+    c1 = cost[s1]
+    r1 = res[s1]
+    n1 = nb[s1]
+    size1 = prod(r1)
+    sizes, order = by_size[other]
+    if wm:
+        # the step's MACs are size1 * size2: only the prefix with size2 <= room / size1 can fit
+        top = bisect.bisect_right(sizes, (cap - c1) // (wm * size1))
+    else:
+        top = len(order)
+    same = k == other
+    for j in range(top):
+        s2 = order[j]
+        if s2 & s1 or s2 & n1 or (same and s2 < s1):
+            continue
+        done += 1
+        c = c1 + cost[s2] + wm * size1 * sizes[j]
+        if c > cap:
+            continue
+        s = s1 | s2
+        r = res[s2] | r1
+        if k == 1 or other == 1:
+            r &= ~allpriv
+        if ws:
+            c += ws * prod(r)
+            if c > cap:
+                continue
+        old = cost.get(s)
+        if old is not None and old <= c:
+            continue
+        if old is None:
+            if s != full and c + wm * prod(r) > cap:
+                continue  # the step that later consumes s costs at least its size
+            level.append(s)
+            for t in _bits(s):
+                bucket.setdefault(t, []).append(s)
+            nb[s] = (n1 | nb[s2]) & ~s
+            res[s] = r
+        cost[s] = c
+        split[s] = s1
+    return done
+
+
+def _to_ssa(leaves: list[int], split: Mapping[int, int], full: int) -> SSAPath:
+    """The SSA path of the tree in ``split`` (``split[S] = S1``), children first;
+    leaf ``leaves[j]`` is id ``j``."""
+    ids = {1 << t: j for j, t in enumerate(leaves)}
+    path: list[tuple[int, int]] = []
+    nxt = len(leaves)
+    stack: list[tuple[int, bool]] = [(full, False)]
+    made: dict[int, int] = {}
+    while stack:
+        s, ready = stack.pop()
+        if s in ids:
+            made[s] = ids[s]
+            continue
+        s1 = split[s]
+        if ready:
+            path.append((made[s1], made[s ^ s1]))
+            made[s] = nxt
+            nxt += 1
+        else:
+            stack.append((s, True))
+            stack.append((s ^ s1, False))
+            stack.append((s1, False))
+    return tuple(path)
