@@ -14,7 +14,10 @@ a result it cut short says so (``SearchResult.stopped``).
   minus one either proves the tree optimal over *all* trees ("exact") or finds
   the better tree with outer products ("exact"); when the proof round runs out
   of work the tree is optimal among index-sharing trees and then polished by
-  outer-product-aware subtree reconfiguration ("exact-connected").
+  outer-product-aware subtree reconfiguration ("exact-connected").  Networks
+  whose index-sharing DP is projected past ``work`` (but within
+  ``RUST_REACH`` times it) get that tree from cotengra's Rust DP instead
+  (:mod:`.rustdp`); unproven by an unfinished proof round it is "heuristic".
 * otherwise ("heuristic"): randomised greedy trials and, from
   ``PARTITION_FROM`` inputs, cotengra's partition-built trees
   (:mod:`.hyper`), the best few polished by subtree reconfiguration
