@@ -171,7 +171,7 @@ def _index_sharing(inputs, output, sizes, net: Graph, wm: int, ws: int, connecte
     be a little dearer in exact MACs); the caller's outer-product round under
     its exact cost minus one proves or improves it, and ``seeded[0]`` is set
     so that an unfinished proof does not claim index-sharing optimality."""
-    if not connected or not rustdp.available():
+    if not connected or RUST_REACH <= 0 or not rustdp.available():
         return dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
     probe = Budget(work // PROBE, budget.deadline)
     try:
