@@ -45,7 +45,7 @@ from tncc.passes.layout import banked_words, matrix_words
 from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Role, Tile, TileAxis, TiledStep
 from tncc.plan import Dataflow, Step
 
-COPY = "copy"  # systolic unary step without summation: a SHAPE copy, no GEMM
+COPY = Dataflow.COPY  # systolic unary step without summation: a SHAPE copy, no GEMM
 
 
 @dataclass(frozen=True, slots=True)

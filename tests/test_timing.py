@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tncc.errors import TnccError
 from tncc.ir import DType
 from tncc.isa import timing
 from tncc.isa.arch import load_arch
-from tncc.plan import Dataflow
 
 FETTA = load_arch("fetta")
 SYSTOLIC = load_arch("systolic")
