@@ -8,7 +8,6 @@ option forced on and off on programs where each has something to act on.
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 from hypothesis import HealthCheck, given, settings
