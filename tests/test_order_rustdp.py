@@ -5,16 +5,17 @@ that takes them still returns the proven optimum."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from order_support import random_problem
 from tncc.passes.order import rustdp
-import importlib
-
-search_mod = importlib.import_module("tncc.passes.order.search")  # the module, not the function the package exports
 from tncc.passes.order.ccp import Graph, WorkLimit, dp_connected
 from tncc.passes.order.paths import path_macs, validate_ssa
+
+search_mod = importlib.import_module("tncc.passes.order.search")  # the module, not the function the package exports
 
 pytestmark = pytest.mark.skipif(not rustdp.available(), reason="cotengrust is not installed")
 

@@ -129,12 +129,13 @@ def execute(file: str, arch: str, network: str | None = None, order: str = "csse
     from tncc import guard
     from tncc.compiled import compile_network
     from tncc.frontend import load_network
+    from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 
     with guard.limit(max_memory):
         net = load_network(file, network)
         guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
-        extra = {} if time_limit is None else {"time_limit": time_limit}  # None: the search's default budget
-        compiled = compile_network(net, arch, order, objective, lowering=lowering, **extra)
+        budget = DEFAULT_TIME_LIMIT if time_limit is None else time_limit  # None: the search's default budget
+        compiled = compile_network(net, arch, order, objective, lowering=lowering, time_limit=budget)
         return compiled.run(inputs, seed=seed, trace=trace)
 
 
