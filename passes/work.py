@@ -102,6 +102,13 @@ def _tile_work(tiles: tuple[Tile, ...], times: int, runs: list[TileRun], gemms: 
     return words
 
 
+# A block must hold at least this fraction of one pass of the array: below it
+# the step is all per-block overhead (and its blocks take minutes to emit).
+# A sixteenth keeps steps a small buffer can still run well (a 16 KiB buffer
+# on the systolic preset tiles some steps into blocks of a few dozen MACs).
+BLOCK_FLOOR_DIVISOR = 16
+
+
 def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, in_bytes: tuple[int, ...],
                  out_bytes: int, whole_loads: tuple[int, ...] = (), whole_store: int = 0,
                  shape_words: int = 0) -> tuple[str, StepWork]:
@@ -122,7 +129,7 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
     else:
         ext = {ix.name: ix.size for ix in infos}
     block_macs = math.prod(ext.values())
-    floor = arch.peak_macs_per_cycle
+    floor = arch.peak_macs_per_cycle // BLOCK_FLOOR_DIVISOR
     if block_macs < min(math.prod(ix.size for ix in infos), floor):
         # Blocks that cannot fill the array once: the step is then all
         # overhead (and the lowering would take minutes to emit its blocks
