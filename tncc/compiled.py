@@ -195,14 +195,16 @@ class Compiled:
 
 
 def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None,
-                    max_memory: int | str | None = None) -> Compiled:
+                    max_memory: int | str | None = None, max_work: float | str | None = None) -> Compiled:
     """Compile a checked network for ``arch`` (an ``Arch`` or a spec string).
-    Tiling a step into more blocks than ``max_memory`` bytes can hold is a
+    Tiling a step into more blocks than ``max_memory`` bytes can hold, or
+    into more than ``max_work`` seconds of estimated compile work (default
+    :data:`tncc.guard.DEFAULT_MAX_WORK`), is a
     :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`)."""
     from tncc import guard
     from tncc.passes.lower import lower_plan
 
-    with guard.limit(max_memory):
+    with guard.limit(max_memory, max_work):
         t0 = time.perf_counter()
         a = resolve_arch(arch)
         plan = make_plan(net, a, order, objective)
@@ -212,9 +214,10 @@ def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", obje
 
 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fetta", network: str | None = None,
-            order: str = "csse", objective: str | None = None, max_memory: int | str | None = None) -> Compiled:
+            order: str = "csse", objective: str | None = None, max_memory: int | str | None = None,
+            max_work: float | str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
-    a :class:`Network`, compiled for ``arch``; ``max_memory`` as in
+    a :class:`Network`, compiled for ``arch``; ``max_memory`` and ``max_work`` as in
     :func:`compile_network`."""
     if isinstance(path_or_network, Network):
         net = path_or_network
@@ -222,4 +225,4 @@ def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fett
         from tncc.frontend import load_network
 
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective, max_memory)
+    return compile_network(net, arch, order, objective, max_memory, max_work)

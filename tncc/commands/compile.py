@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tncc import guard
 
-    with guard.limit(args.max_memory):
+    with guard.limit(args.max_memory, args.max_work):
         ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args))
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
     if args.output and args.output.endswith(".tnb") and args.emit == "asm":

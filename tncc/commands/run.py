@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     from tncc.frontend import load_network
 
     inputs = _read_npz(args.inputs) if args.inputs else None
-    with guard.limit(args.max_memory):
+    with guard.limit(args.max_memory, args.max_work):
         net = load_network(args.file, args.network)
         guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
         compiled = compile_network(net, args.arch, args.order, args.objective)
