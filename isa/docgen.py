@@ -32,7 +32,7 @@ def _charged(op: Opcode) -> str:
 _KIND_DOC = {
     "uint": "unsigned integer", "addr": "buffer/DRAM word address (hex)", "bool": "0 or 1",
     "dtype": ", ".join(d.value for d in DTYPE_CODES), "dataflow": "outer, inner or batch",
-    "role": "input, param, output, grad_input or scratch", "ints": "list `[a,b,...]`",
+    "role": "input, param, output, grad_input, scratch, ones or delta (constants the loader fills: ones; a Kronecker delta)", "ints": "list `[a,b,...]`",
     "dims2": "list of `(extent,stride)`", "dims3": "list of `(extent,stride_from,stride_to)`",
     "loops": "list of `(count,a_step,b_step,c_step,reduce)`", "hex": "bytes of a bit string, hex",
     "stream": "`base:[(extent,stride),..]:[(extent,stride),..]` (port dims, beat dims)",

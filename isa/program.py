@@ -309,6 +309,7 @@ class SymbolRole(enum.Enum):
     GRAD_INPUT = "grad_input"
     SCRATCH = "scratch"
     ONES = "ones"  # a constant the program loader fills with ones (unary steps contract with it)
+    DELTA = "delta"  # a constant the loader fills with a Kronecker delta (diagonal writes multiply with it)
 
 
 @dataclass(frozen=True, slots=True)

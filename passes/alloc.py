@@ -118,8 +118,9 @@ class MemoryPlan:
 
 def natural_order(step: Step) -> tuple[str, ...]:
     """The systolic GEMM's result order: batch, left (A's order), right (B's order)."""
-    a = step.operands[0].indices
-    b = step.operands[1].indices if len(step.operands) > 1 else ()
+    # An index an operand repeats (a diagonal read) is one result axis.
+    a = tuple(dict.fromkeys(step.operands[0].indices))
+    b = tuple(dict.fromkeys(step.operands[1].indices)) if len(step.operands) > 1 else ()
     out = set(step.indices)
     batch = [i for i in a if i in out and i in b]
     left = [i for i in a if i in out and i not in b]
@@ -145,7 +146,9 @@ def collect_values(plan: Plan) -> list[Value]:
         last.setdefault(step.result, k)
         axes[step.result] = step.indices
     vals = []
-    for t in net.leaves():
+    for t in net.tensors:
+        if t.role not in (IrRole.INPUT, IrRole.PARAM, IrRole.DELTA):
+            continue
         if t.name not in first:
             continue  # declared but unused: nothing to move
         vals.append(Value(t.name, tuple(t.indices), net.shape(t.name), net.storage_dtype(t.name), Kind.LEAF,
@@ -164,6 +167,8 @@ def collect_values(plan: Plan) -> list[Value]:
 
 
 def _leaf_role(net: Network, name: str) -> SymbolRole:
+    if net.tensor(name).role is IrRole.DELTA:
+        return SymbolRole.DELTA
     grads = {f"d_{g.of}" for g in net.grads}
     if name in grads:
         return SymbolRole.GRAD_INPUT

@@ -27,7 +27,8 @@ instruction declares the buffer ranges it reads and writes.  Every
 instruction carries the index of the ``.tn`` statement it was generated for.
 Config records are deduplicated.  :func:`lower_plan` lowers the options a
 plan has (staging share, wide paddings, lookahead, co-scheduled pairs) and
-keeps the one with the fewest modelled cycles (:mod:`tncc.passes.estimate`).
+keeps the one with the fewest modelled cycles (:mod:`tncc.passes.estimate`);
+:class:`tncc.passes.options.LoweringOptions` forces any of them.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from tncc.passes.layout import Layout, compact, layout_with
 from tncc.passes.shape import View, copy_descs, gemm_extents, is_row_major, lower_tile, words_spanned
 from tncc.passes.sync import NET_A, NET_B, RED_CFG, SyncTracker
 from tncc.passes.estimate import estimate_cycles
+from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, LoweringOptions
 from tncc.passes.tile import COPY
 from tncc.passes.tiled_ir import Block, IndexInfo, Role, Tile, TiledProgram, TiledStep
 from tncc.plan import Plan
@@ -112,7 +114,10 @@ def symbol_name(value: str) -> str:
 
 
 def _tensor_view(base: int, layout: Layout, indices: tuple[str, ...], origin: tuple[tuple[str, int], ...] = ()) -> View:
-    return View(base, tuple(zip(indices, layout.strides)), origin)
+    strides: dict[str, int] = {}
+    for i, s in zip(indices, layout.strides):
+        strides[i] = strides.get(i, 0) + s  # a repeated index walks the diagonal
+    return View(base, tuple(strides.items()), tuple(dict(origin).items()))
 
 
 @dataclass
@@ -131,9 +136,11 @@ class _StepState:
 
 class _Lowering:
     def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Any, lookahead: bool = False,
-                 pairs: dict[int, int] | None = None) -> None:
+                 pairs: dict[int, int] | None = None, prefetch: bool = True, defer: bool = True) -> None:
         self.plan, self.tiled, self.mem, self.arch = plan, tiled, mem, arch
         self.lookahead = lookahead  # see _lookahead
+        self.prefetch = prefetch  # see _prefetch
+        self.defer = defer  # stores wait for the next loads (see _blocks); else each goes out when complete
         # Co-scheduled steps (see co_schedule): step s -> step t run block by
         # block together, each in its own half of the staging area.
         self.pairs = dict(pairs or {})
@@ -143,6 +150,17 @@ class _Lowering:
             self.regions[a] = (mem.stage_base, mem.stage_base + half)
             self.regions[b] = (mem.stage_base + half, mem.stage_base + mem.stage_words)
         self.pairing = False
+        # The steps in the order they run: a pair's second step right after
+        # its first.  Loads issued ahead (``_load_ahead``) reason about the
+        # steps that run in between, which are not those numbered in between.
+        later = set(self.pairs.values())
+        self.order: list[int] = []
+        for ts in tiled.steps:
+            if ts.number not in later:
+                self.order.append(ts.number)
+                if ts.number in self.pairs:
+                    self.order.append(self.pairs[ts.number])
+        self.position = {k: n for n, k in enumerate(self.order)}
         self.net = plan.network
         self.e = _Emitter()
         self.values = {v.name: v for v in mem.values}
@@ -219,14 +237,12 @@ class _Lowering:
     def run(self) -> Program:
         if self.mem.ones_words:
             self._copy(Opcode.LOAD, self.mem.ones_dram, [1], self.mem.ones_buf, [1], [self.mem.ones_words], self.dtype, NO_SRC)
-        later = set(self.pairs.values())
-        for ts in self.tiled.steps:
-            if ts.number in later:
-                continue
+        for k in self.order:
+            ts = self.tiled.steps[k]
             try:
-                if ts.number in self.pairs:
-                    self._pair(ts, self.tiled.steps[self.pairs[ts.number]])
-                else:
+                if k in self.pairs:
+                    self._pair(ts, self.tiled.steps[self.pairs[k]])
+                elif k not in self.regions:
                     self._step(ts)
             except CannotExpress as exc:
                 st = next((s for s in self.net.statements if s.result == ts.step.statement), None)
@@ -305,34 +321,44 @@ class _Lowering:
         that stages anything touch no staging slot (fetta, everything
         resident), load that step's first block now, so its DMA overlaps
         their compute (its slots are its own; sync orders the rest)."""
-        if self.fetta and not self.pairing and at not in self.prefetched and not self._staged(self.tiled.steps[at]):
-            self._load_ahead(at, at, self.last_span)
+        if (self.prefetch and self.fetta and not self.pairing and at not in self.prefetched
+                and not self._staged(self.tiled.steps[at])):
+            self._load_ahead(at, self.last_span)
 
     def _lookahead(self, at: int) -> None:
         """While staged step ``at`` runs (its first operands loaded): load the
         first block of the next staged step now, so the DMA fetches it under
         ``at``'s compute (when its slots lie clear of ``at``'s)."""
         if self.fetta and not self.pairing:
-            self._load_ahead(at, at + 1, self._state(self.tiled.steps[at]).span)
+            self._load_ahead(at, self._state(self.tiled.steps[at]).span)
 
-    def _load_ahead(self, at: int, first: int, busy: tuple[int, int]) -> None:
+    def _load_ahead(self, at: int, busy: tuple[int, int]) -> None:
         """Load the first block (and every box with a slot of its own) of the
-        first staged step from ``first`` on, during step ``at``, unless: a
-        step in between loads a leaf (needed sooner; a later step tries
-        again), one in between (or ``at``) produces what it reads from DRAM,
-        or its slots overlap ``busy`` (slots maybe still in use: the load
-        would hold the DMA queue)."""
-        steps = self.tiled.steps
-        j = first
-        while j < len(steps) and not self._staged(steps[j]):
-            j += 1
-        if j >= len(steps) or j in self.prefetched or j in self.regions:
+        first staged step to run after step ``at``, during ``at``, unless: it
+        is co-scheduled (its slots are a half-area the pair shares), a step
+        in between loads a leaf (needed sooner; a later step tries again),
+        one in between (or ``at``) produces what it reads from DRAM, or its
+        slots overlap ``busy`` (slots maybe still in use: the load would hold
+        the DMA queue).  "In between" is in the order the steps run
+        (``self.order``): a co-scheduled pair runs its second step early, and
+        a step scanned by number would miss that its loads land in staging
+        words the pair reuses before the step ahead reads them."""
+        steps, order = self.tiled.steps, self.order
+        p = self.position[at]
+        q = p + 1
+        while q < len(order) and not self._staged(steps[order[q]]):
+            q += 1
+        if q >= len(order):
             return
-        if any(self._loads_leaf(steps[k]) for k in range(at + 1, j)):
+        j = order[q]
+        if j in self.prefetched or j in self.regions:
+            return
+        if any(self._loads_leaf(steps[k]) for k in order[p + 1:q]):
             return
         ts = steps[j]
+        made = {steps[k].step.result for k in order[p:q]}
         if any(self.values[op.value].kind is not Kind.LEAF and not self.places[op.value].resident
-               and self._produced_between(op.value, at, j) for op in ts.step.operands):
+               and op.value in made for op in ts.step.operands):
             return
         st, src = self._state(ts), self.stmt_index.get(ts.step.statement, NO_SRC)
         if self._overlaps(st.span, busy):
@@ -352,9 +378,6 @@ class _Lowering:
 
     def _staged(self, ts: TiledStep) -> bool:
         return any(not self.places[v].resident for v in [op.value for op in ts.step.operands] + [ts.step.result])
-
-    def _produced_between(self, value: str, lo: int, hi: int) -> bool:
-        return any(self.tiled.steps[k].step.result == value for k in range(lo, hi))
 
     def _step(self, ts: TiledStep) -> None:
         for _ in self._blocks(ts):
@@ -437,13 +460,20 @@ class _Lowering:
                 off = sum(s * st for (s, _), st in zip(cbox, pc.dram_layout.strides))
                 pending = (cview.base, lay_strides, pc.dram + off, list(pc.dram_layout.strides),
                            [e for _, e in cbox], self.values[step.result].dtype, src)
+                if not self.defer:
+                    self._copy(Opcode.STORE, *pending)
+                    pending = None
             yield
         if pending is not None:
             self.deferred.append(pending)
         if pc.resident and self.values[step.result].kind is Kind.OUTPUT:
             v = self.values[step.result]
-            self.deferred.append((pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides),
-                                  list(v.shape), v.dtype, src))
+            store = (pc.buf, list(pc.layout.strides), pc.dram, list(pc.dram_layout.strides), list(v.shape), v.dtype,
+                     src)
+            if self.defer:
+                self.deferred.append(store)
+            else:
+                self._copy(Opcode.STORE, *store)
 
     def _slots(self, ts: TiledStep) -> tuple[dict[Any, Any], dict[tuple[int, tuple[int, ...]], Layout],
                                              dict[int, dict[tuple, int]], tuple[int, int]]:
@@ -580,8 +610,9 @@ class _Lowering:
             self._copy(Opcode.SHAPE, a.address(start), [a.stride(i) for i in ixs], c.address(start),
                        [c.stride(i) for i in ixs], [box[i][1] for i in ixs], self.values[step.result].dtype, src)
             return
-        a_ix = step.operands[0].indices
-        b_ix = step.operands[1].indices if len(step.operands) > 1 else ()
+        # An index an operand repeats (a diagonal) is one matrix dimension: its view sums the strides.
+        a_ix = tuple(dict.fromkeys(step.operands[0].indices))
+        b_ix = tuple(dict.fromkeys(step.operands[1].indices)) if len(step.operands) > 1 else ()
         batch = [i for i in a_ix if infos[i].role is Role.BATCH]
         left = [i for i in a_ix if infos[i].role is Role.LEFT]
         right = [i for i in b_ix if infos[i].role is Role.RIGHT]
@@ -670,6 +701,11 @@ class Lowered:
     shapes: int  # SHAPE instructions (0 on fetta by construction)
     sync_pairs: int
     placed: MemoryPlan | None = None  # the memory plan before layout tuning (to lower it again)
+    # What this program was lowered with, every field decided: the staging
+    # share, whether any tensor reserved wide paddings, the code generator's
+    # switches, and whether any steps are co-scheduled (``pairs``: s -> t).
+    chosen: LoweringOptions | None = None
+    pairs: tuple[tuple[int, int], ...] = ()
 
 
 def _ones_words(plan: Plan, arch: Any) -> int:
@@ -705,7 +741,7 @@ def _scratch_words(plan: Plan, arch: Any) -> int:
     return need
 
 
-def lower_plan(plan: Plan, arch: Any) -> Lowered:
+def lower_plan(plan: Plan, arch: Any, options: LoweringOptions | None = None) -> Lowered:
     """Memory planning, tiling, shaping and code generation for ``plan`` on
     ``arch`` (``tncc.isa.arch.Arch``).
 
@@ -717,9 +753,12 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
     fetta the wide bank paddings of small tensors when their larger
     reservation changes what spills, the lookahead, and co-scheduled pairs
     of steps (the last two for programs of at most ``OPTION_LIMIT``
-    instructions)."""
+    instructions).  ``options`` forces any of these choices (and the
+    prefetch and deferred stores, otherwise always taken); see
+    :class:`~tncc.passes.options.LoweringOptions`."""
     from tncc.passes.alloc import STAGE_SHARE
 
+    opts = options if options is not None else DEFAULT_OPTIONS
     cycles: dict[int, int] = {}
 
     def cost(low: Lowered) -> int:
@@ -728,55 +767,69 @@ def lower_plan(plan: Plan, arch: Any) -> Lowered:
         return cycles[id(low)]
 
     memo: dict = {}
-    base, more = _lower_with(plan, arch, 2, memo)
-    share = STAGE_SHARE.get(arch.kind, 2)
-    words = arch.buffer.bytes // arch.buffer.word_bytes
-    while share <= MAX_STAGE_SHARE and base.memory.streamed:
-        # A smaller staging area only helps if some streamed tensor could then
-        # stay; keep shrinking it (a quarter, a sixth, ...) while that pays.
-        room = words * (share - 1) // share
-        if not any(base.memory.value(v).words <= room for v in base.memory.streamed):
-            break
-        other = _lower_with(plan, arch, share, memo)
-        if cost(other[0]) >= cost(base):
-            break
-        base, more = other
-        share += 2
+    if opts.stage_share is not None:
+        base, more = _lower_with(plan, arch, opts.stage_share, memo, opts)
+    else:
+        base, more = _lower_with(plan, arch, 2, memo, opts)
+        share = STAGE_SHARE.get(arch.kind, 2)
+        words = arch.buffer.bytes // arch.buffer.word_bytes
+        while share <= MAX_STAGE_SHARE and base.memory.streamed:
+            # A smaller staging area only helps if some streamed tensor could then
+            # stay; keep shrinking it (a quarter, a sixth, ...) while that pays.
+            room = words * (share - 1) // share
+            if not any(base.memory.value(v).words <= room for v in base.memory.streamed):
+                break
+            other = _lower_with(plan, arch, share, memo, opts)
+            if cost(other[0]) >= cost(base):
+                break
+            base, more = other
+            share += 2
     # The wide-padding alternatives of the better staging share only.
-    options = [base] + more()
-    best = options[0] if len(options) == 1 else min(options, key=cost)
-    if arch.kind != "fetta" or not best.memory.streamed or len(best.program.instructions) > OPTION_LIMIT:
+    options_ = [base] + more()
+    best = options_[0] if len(options_) == 1 else min(options_, key=cost)
+    if arch.kind != "fetta" or not best.memory.streamed:
         return best
+    small = len(best.program.instructions) <= OPTION_LIMIT
     # Loading the next streamed step's first block under the current one
     # moves DMA work earlier: it helps where the DMA idles, delays where it
-    # is the bottleneck, so it is kept when the model says so.
-    lw = _Lowering(plan, best.tiled, best.memory, arch, lookahead=True)
-    ahead = Lowered(best.memory, best.tiled, lw.run(), lw.e.shapes, lw.e.sync.pairs, best.placed)
-    best = min((best, ahead), key=cost)
+    # is the bottleneck, so it is kept when the model says so.  (Forced, it
+    # is already in every program _finish made.)
+    if opts.lookahead is None and small:
+        ahead = _generate(plan, arch, best.memory, best.tiled, best.placed, None, True, opts)
+        best = min((best, ahead), key=cost)
     # Steps whose bottlenecks differ (one waits on DMA, the other on the
     # array) run together where that is safe; kept if the model says so.
-    co = co_schedule(plan, best.tiled, best.placed, arch, memo, best.memory)
-    if co is not None:
-        best = min((best, _finish(plan, arch, co[2], co[0], co[1])), key=cost)
+    if opts.co_schedule or (opts.co_schedule is None and small):
+        co = co_schedule(plan, best.tiled, best.placed, arch, memo, best.memory)
+        if co is not None:
+            paired = _finish(plan, arch, co[2], co[0], co[1], opts)
+            best = paired if opts.co_schedule else min((best, paired), key=cost)
     return best
 
 
-def _lower_with(plan: Plan, arch: Any, stage_share: int,
-                memo: dict | None = None) -> tuple[Lowered, Callable[[], list[Lowered]]]:
+def _flags(opts: LoweringOptions) -> dict[str, bool]:
+    """The code generator's switches for ``opts`` (forced off, or on)."""
+    return {"prefetch": opts.prefetch is not False, "defer": opts.deferred_stores is not False}
+
+
+def _lower_with(plan: Plan, arch: Any, stage_share: int, memo: dict | None = None,
+                opts: LoweringOptions = DEFAULT_OPTIONS) -> tuple[Lowered, Callable[[], list[Lowered]]]:
     """The lowering with ``1/stage_share`` of the buffer for staging (on
     fetta with the wide paddings where they cost no spill), and a function
-    giving the alternatives whose wide paddings do change what spills."""
+    giving the alternatives whose wide paddings do change what spills
+    (``opts.wide_paddings`` forced: all of them, or none, and no
+    alternative)."""
     from tncc.passes.alloc import plan_memory
 
     mem = plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share)
     tiled = _tile(plan, arch, mem, memo)
-    if arch.kind != "fetta":
-        return _finish(plan, arch, mem, tiled), list
+    if arch.kind != "fetta" or opts.wide_paddings is False:
+        return _finish(plan, arch, mem, tiled, opts=opts), list
     from tncc.passes.banks import wide_candidates
 
     saving = wide_candidates(tiled, mem, arch)
     if not saving:
-        return _finish(plan, arch, mem, tiled), list
+        return _finish(plan, arch, mem, tiled, opts=opts), list
 
     def place(names: frozenset[str]) -> MemoryPlan:
         return plan_memory(plan, arch, _ones_words(plan, arch), _scratch_words(plan, arch), stage_share, names)
@@ -786,7 +839,9 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int,
 
     mem_w = place(frozenset(saving))
     if same(mem_w):
-        return _finish(plan, arch, mem_w, tiled), list
+        return _finish(plan, arch, mem_w, tiled, opts=opts), list
+    if opts.wide_paddings:
+        return _finish(plan, arch, mem_w, _tile(plan, arch, mem_w, memo), opts=opts), list
     # The wide reservations together cost a spill: take them one by one
     # (largest saving first) while none does; all of them is the alternative.
     chosen, mem_c = frozenset(), mem
@@ -794,7 +849,8 @@ def _lower_with(plan: Plan, arch: Any, stage_share: int,
         trial = place(chosen | {name})
         if same(trial):
             chosen, mem_c = chosen | {name}, trial
-    return _finish(plan, arch, mem_c, tiled), lambda: [_finish(plan, arch, mem_w, _tile(plan, arch, mem_w, memo))]
+    return _finish(plan, arch, mem_c, tiled, opts=opts), lambda: [
+        _finish(plan, arch, mem_w, _tile(plan, arch, mem_w, memo), opts=opts)]
 
 
 CO_WINDOW = 6  # steps ahead searched for a partner
@@ -952,17 +1008,28 @@ def _tile_step(plan: Plan, arch: Any, mem: MemoryPlan, k: int, words: int, memo:
 
 
 def _finish(plan: Plan, arch: Any, mem: MemoryPlan, tiled: TiledProgram,
-            pairs: dict[int, int] | None = None) -> Lowered:
-    """Layout tuning (fetta) and code generation."""
+            pairs: dict[int, int] | None = None, opts: LoweringOptions | None = None) -> Lowered:
+    """Layout tuning (fetta) and code generation (with the lookahead only
+    where ``opts`` forces it)."""
+    opts = opts if opts is not None else DEFAULT_OPTIONS
     placed = mem
     if arch.kind == "fetta":
         from tncc.passes.banks import retile, tune_layouts
 
         mem = tune_layouts(tiled, mem, arch)
         tiled = retile(tiled, mem, arch)
-    lw = _Lowering(plan, tiled, mem, arch, pairs=pairs)
+    return _generate(plan, arch, mem, tiled, placed, pairs, opts.lookahead is True, opts)
+
+
+def _generate(plan: Plan, arch: Any, mem: MemoryPlan, tiled: TiledProgram, placed: MemoryPlan,
+              pairs: dict[int, int] | None, lookahead: bool, opts: LoweringOptions) -> Lowered:
+    """Code generation for a tuned memory plan and its tiling."""
+    flags = _flags(opts)
+    lw = _Lowering(plan, tiled, mem, arch, lookahead=lookahead, pairs=pairs, **flags)
     prog = lw.run()
-    return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs, placed)
+    chosen = LoweringOptions(stage_share=mem.share, wide_paddings=bool(mem.wide), lookahead=lookahead,
+                             prefetch=flags["prefetch"], deferred_stores=flags["defer"], co_schedule=bool(pairs))
+    return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs, placed, chosen, tuple(sorted((pairs or {}).items())))
 
 
 def _where(st: Any, step: Any) -> str:

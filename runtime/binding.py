@@ -86,6 +86,13 @@ def bind_inputs(program: Program, dram: Memory, inputs: Mapping[str, np.ndarray]
             dram.write_affine(sym.dram, _dims(sym), np.ones(sym.shape, dtype=numpy_type(sym.dtype)),
                               f"constant `{sym.name}`")
             continue
+        if sym.role is SymbolRole.DELTA:
+            from tncc.reference import delta
+
+            if len(set(sym.shape)) > 1:
+                raise TnccError(f"constant `{sym.name}` has shape {sym.shape}; a delta needs equal extents")
+            dram.write_affine(sym.dram, _dims(sym), delta(sym.shape, numpy_type(sym.dtype)), f"constant `{sym.name}`")
+            continue
         if sym.role not in INPUT_ROLES:
             continue
         if math.prod(sym.shape) > ACCESS_LIMIT:

@@ -115,8 +115,10 @@ def test_from_einsum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     p.write_text(out)
     net = load_network(p)
     assert net.sizes() == {"b": 32, "i": 64, "o": 16} and net.statement("out").indices == ("b", "o")
-    code, _, err = run(["from-einsum", "ii->i", "--sizes", "i=2"], capsys)
-    assert code == 1 and "traces and diagonals" in err
+    code, _, err = run(["from-einsum", "ii->i", "--sizes", "i=2,j=3"], capsys)
+    assert code == 1 and "size given for 'j'" in err
+    code, out, _ = run(["from-einsum", "...ii,->...i", "--sizes", "...=3x2,i=2"], capsys)
+    assert code == 0 and "out[dots0, dots1, i] = t0[dots0, dots1, i, i] * t1[]" in out
     code, _, err = run(["from-einsum", "ij->i", "--sizes", "i=2,j"], capsys)
     assert code == 1 and "LETTER=SIZE" in err
     code, _, err = run(["from-einsum", "ij->i", "--sizes", "i=2,j=2", "--name", "input"], capsys)

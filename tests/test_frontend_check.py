@@ -39,10 +39,10 @@ CHECK_ERRORS = {
                       [(5, 13, "'x' has 2 indices [i, j], but 1 is given here")]),
     "size_mismatch": (H + "  y[i, k] = x[i, k] * w\n  output y\n}\n",
                       [(5, 18, "index 'k' has size 2, but position 2 of 'x' has size 3 (declared as 'j')")]),
-    "repeated_operand_index": (H + "  y[i] = x[i, j] * w[j, j]\n  output y\n}\n",
-                               [(5, 25, "index 'j' appears twice in operand 'w'")]),
-    "repeated_result_index": (H + "  y[i, i] = x * w\n  output y\n}\n",
-                              [(5, 8, "index 'i' appears twice in the result 'y'")]),
+    # A use site may repeat an index (a diagonal), but only along axes of one size.
+    "diagonal_of_non_square": (H + "  y[i] = x[i, j] * w[j, j]\n  output y\n}\n",
+                               [(5, 25, "index 'j' has size 3, but position 2 of 'w' has size 2 "
+                                 "(declared as 'k')")]),
     "result_index_in_no_operand": (
         "network n {\n  index i = 2, j = 3, k = 2, m = 5\n  input x[i, j]\n  param w[j, k]\n"
         "  y[i, m] = x * w\n  output y\n}\n", [(5, 8, "result index 'm' of 'y' occurs in no operand")]),
@@ -112,7 +112,7 @@ def test_all_errors_of_a_file_are_reported_together() -> None:
         "network b {\n"
         "  index i = 2\n"
         "  input x[i]\n"
-        "  z[i, i] = x\n"                 # 10:8 repeated result index
+        "  z[i, k] = x\n"                 # 10:8 unknown index
         "  output nope\n"                 # 11:10 unknown output
         "}\n"
     )

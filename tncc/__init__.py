@@ -8,7 +8,7 @@ Front end and IR::
     tncc.parse_file(path)                      -> frontend.ast.SourceFile
     tncc.load_network(path, name=None)         -> ir.Network (checked, grads expanded)
     tncc.load_source(text, file="<string>")    -> tuple[ir.Network, ...]
-    tncc.from_einsum("bi,io->bo", sizes={...}) -> ir.Network
+    tncc.from_einsum("bi,io->bo", sizes={...}) -> ir.Network (also arrays/shapes, interleaved form)
     tncc.reference.evaluate(net, inputs)       -> dict of outputs (numpy oracle)
 
 Heavy modules (numpy) are imported on first use so that ``tncc check`` starts fast.
@@ -27,16 +27,19 @@ _LAZY = {
     "plan_network": "tncc.passes.order.planner",  # CSSE: network IR -> contraction plan
     "comparison": "tncc.api", "to_dataframe": "tncc.api",  # evaluation: compare configurations, tabulate reports
     "Compiled": "tncc.compiled", "RunResult": "tncc.compiled", "compile": "tncc.compiled",  # back end
+    "LoweringOptions": "tncc.passes.options",  # force the lowering's choices: tncc.compile(..., lowering=)
 }
 
 __version__ = "0.1.0"
 
 
-def from_einsum(equation: str, sizes: Any, *, name: str = "einsum", dtype: Any = "fp32") -> Any:
-    """A :class:`~tncc.ir.Network` for a numpy-style einsum equation; see :func:`tncc.einsum.from_einsum`."""
+def from_einsum(equation: Any, *args: Any, sizes: Any = None, name: str = "einsum", dtype: Any = "fp32") -> Any:
+    """A :class:`~tncc.ir.Network` for a numpy-style einsum: ``from_einsum(eq, sizes)``,
+    ``from_einsum(eq, *arrays_or_shapes)`` or the interleaved ``from_einsum(a, [0, 1], b, [1, 2], [0, 2])``;
+    see :func:`tncc.einsum.from_einsum`."""
     from tncc.einsum import from_einsum as _from_einsum
 
-    return _from_einsum(equation, sizes, name=name, dtype=dtype)
+    return _from_einsum(equation, *args, sizes=sizes, name=name, dtype=dtype)
 
 
 def __getattr__(name: str) -> Any:
@@ -54,4 +57,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["TnccError", "parse_source", "parse_file", "load_network", "load_source", "load_file",
            "from_einsum", "reference", "__version__", "comparison", "to_dataframe", "plan_network",
-           "Compiled", "RunResult", "compile"]
+           "Compiled", "RunResult", "compile", "LoweringOptions"]

@@ -224,7 +224,7 @@ def _without_reuse(compiled: Any) -> Any:
     from tncc.training import unshared_plan
 
     twin = unshared_plan(compiled.plan)
-    return dataclasses.replace(compiled, plan=twin, lowered=lower_plan(twin, compiled.arch))
+    return dataclasses.replace(compiled, plan=twin, lowered=lower_plan(twin, compiled.arch, getattr(compiled, "lowering", None)))
 
 
 def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAULT_ARCHS,

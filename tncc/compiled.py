@@ -93,6 +93,7 @@ class Compiled:
     plan: Plan
     lowered: Any
     compile_seconds: float
+    lowering: Any = None  # the LoweringOptions it was compiled with (None: the lowering chose everything)
 
     @property
     def program(self) -> Any:
@@ -118,8 +119,10 @@ class Compiled:
         return full
 
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False,
-            max_memory: int | str | None = None) -> RunResult:
-        """Emulate the program and compare every output with the reference.
+            strict_sync: bool = False, max_memory: int | str | None = None) -> RunResult:
+        """Emulate the program and compare every output with the reference;
+        ``strict_sync`` makes the first synchronisation hazard
+        (``tncc.runtime.hazards``) a TnccError.
         Before anything is allocated, the host memory the run needs is
         estimated (:mod:`tncc.guard`); more than ``max_memory`` bytes (default:
         half of the machine's memory) is a :class:`~tncc.guard.ResourceError`."""
@@ -127,9 +130,10 @@ class Compiled:
 
         with guard.limit(max_memory):
             guard.check_run(self.network, self.plan)
-            return self._run(inputs, seed, trace)
+            return self._run(inputs, seed, trace, strict_sync)
 
-    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool) -> RunResult:
+    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool,
+             strict_sync: bool = False) -> RunResult:
         from tncc.agreement import compare_output
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
@@ -137,7 +141,7 @@ class Compiled:
         values = self.inputs_for(inputs, seed)
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
-        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace)
+        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace, strict_sync=strict_sync)
         ref = evaluate(self.network, values, plan=self.plan)
         tol = tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}
@@ -194,35 +198,54 @@ class Compiled:
         return out
 
 
+def lowering_options(lowering: Any) -> Any:
+    """``lowering`` as :class:`~tncc.passes.options.LoweringOptions`: one
+    already, ``None`` (the lowering chooses everything), or its text form
+    (``"co_schedule=off,stage_share=4"``, :meth:`LoweringOptions.parse`)."""
+    from tncc.passes.options import LoweringOptions
+
+    if lowering is None or isinstance(lowering, LoweringOptions):
+        return lowering
+    if isinstance(lowering, str):
+        return LoweringOptions.parse(lowering)
+    raise TnccError(f"lowering must be a LoweringOptions, its text form or None, not {type(lowering).__name__}")
+
+
 def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None,
-                    max_memory: int | str | None = None, max_work: float | str | None = None) -> Compiled:
+                    max_memory: int | str | None = None, lowering: Any = None,
+                    max_work: float | str | None = None) -> Compiled:
     """Compile a checked network for ``arch`` (an ``Arch`` or a spec string).
     Tiling a step into more blocks than ``max_memory`` bytes can hold, or
     into more than ``max_work`` seconds of estimated compile work (default
     :data:`tncc.guard.DEFAULT_MAX_WORK`), is a
-    :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`)."""
+    :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`); ``lowering``
+    forces lowering options (:func:`lowering_options`)."""
     from tncc import guard
     from tncc.passes.lower import lower_plan
 
     with guard.limit(max_memory, max_work):
         t0 = time.perf_counter()
         a = resolve_arch(arch)
+        opts = lowering_options(lowering)
         plan = make_plan(net, a, order, objective)
         guard.check_plan(plan)
-        lowered = lower_plan(plan, a)
-        return Compiled(net, a, plan, lowered, time.perf_counter() - t0)
+        lowered = lower_plan(plan, a, opts)
+        return Compiled(net, a, plan, lowered, time.perf_counter() - t0, opts)
 
 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fetta", network: str | None = None,
             order: str = "csse", objective: str | None = None, max_memory: int | str | None = None,
-            max_work: float | str | None = None) -> Compiled:
+            lowering: Any = None, max_work: float | str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
-    a :class:`Network`, compiled for ``arch``; ``max_memory`` and ``max_work`` as in
-    :func:`compile_network`."""
+    a :class:`Network`, compiled for ``arch``; ``max_memory`` and
+    ``max_work`` as in :func:`compile_network`.  ``lowering`` (a
+    :class:`~tncc.passes.options.LoweringOptions`) forces the lowering's
+    choices (staging share, wide paddings, lookahead, prefetch, deferred
+    stores, co-scheduling); left ``None`` the lowering weighs them."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
         from tncc.frontend import load_network
 
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective, max_memory, max_work)
+    return compile_network(net, arch, order, objective, max_memory, lowering, max_work)

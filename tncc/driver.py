@@ -90,11 +90,12 @@ def _emit_plan(plan: Any) -> str:
 
 
 def _tiled_stage(plan: Any, ctx: Context) -> Any:
+    from tncc.compiled import lowering_options
     from tncc.guard import check_plan
     from tncc.passes.lower import lower_plan
 
     check_plan(plan)  # no intermediate wider than numpy's arrays
-    return lower_plan(plan, _arch(ctx))
+    return lower_plan(plan, _arch(ctx), lowering_options(ctx.options.get("lowering")))
 
 
 def _emit_tiled(low: Any) -> str:

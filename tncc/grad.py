@@ -34,6 +34,11 @@ class TooLarge(Exception):
     """Flattening a statement would exceed :data:`MAX_FACTORS` operands."""
 
 
+class DiagonalWrite(Exception):
+    """Flattening would inline a statement whose result repeats an index (a
+    diagonal write): its identity is no factor of the product."""
+
+
 class Flattener:
     """Inlines intermediate statements into one product over leaves.
 
@@ -57,7 +62,10 @@ class Flattener:
 
         Raises :class:`TooLarge` when inlining would visit more than
         ``max_factors`` (default :data:`MAX_FACTORS`) operands (statements that use an intermediate
-        twice, stacked, double the product at every level)."""
+        twice, stacked, double the product at every level), and
+        :class:`DiagonalWrite` when it would inline a statement whose result
+        repeats an index.  A use site that repeats an index (``a[i, i]``)
+        keeps the repetition in the factor: the product reads the diagonal."""
         self._stop = stop
         self._claimed = set(st.indices) | {i for op in st.operands for i in op.indices}
         out: list[Operand] = []
@@ -74,10 +82,16 @@ class Flattener:
             if inner is None or op.tensor in self._stop:
                 out.append(op)
                 continue
+            if len(set(inner.indices)) != len(inner.indices):
+                raise DiagonalWrite(op.tensor)
             mapping = self._mapping(inner, op)
             stack.extend(Operand(sub.tensor, tuple(mapping[i] for i in sub.indices), sub.span)
                          for sub in reversed(inner.operands))
         return tuple(out)
+
+    def new_name(self, base: str) -> str:
+        """A fresh declared index of ``base``'s size (recorded in ``fresh``)."""
+        return self._new_name(base)
 
     def _new_name(self, base: str) -> str:
         # Resume counting where the last fresh name of this base stopped, so
@@ -113,7 +127,8 @@ def _prefer_declared(result: tuple[str, ...], declared: tuple[str, ...], ops: li
     present = set(result) | {i for op in ops for i in op.indices}
     sigma: dict[str, str] = {}
     for use, dec in zip(result, declared):
-        if use != dec and dec not in present:
+        # A repeated use name (a diagonal) is renamed once, to its first declared name.
+        if use != dec and dec not in present and use not in sigma:
             sigma[use] = dec
             present.add(dec)
     if not sigma:
@@ -137,7 +152,8 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
     new_outputs: list[str] = []
     made: dict[str, GradSpec] = {}  # d_x -> the grad that made it
     upstream: dict[str, str] = {}  # y -> d_y
-    flats: dict[tuple[str, frozenset[str]], tuple[Operand, ...] | None] = {}
+    # None: too large; a str: the diagonal write that stopped the flattening.
+    flats: dict[tuple[str, frozenset[str]], tuple[Operand, ...] | str | None] = {}
     for spec in net.grads:
         y = stmts.get(spec.of)
         if y is None:
@@ -151,7 +167,13 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
                 continue
             upstream[spec.of] = dy
             names.add(dy)
-            new_tensors.append(Tensor(dy, y.indices, Role.INPUT, spec.span))
+            # d_y is a full tensor of y's shape: a y that writes a diagonal
+            # (a repeated result index) declares the repeat under a fresh
+            # name; the gradient statements read d_y along that diagonal.
+            declared: list[str] = []
+            for i in y.indices:
+                declared.append(flat.new_name(i) if i in declared else i)
+            new_tensors.append(Tensor(dy, tuple(declared), Role.INPUT, spec.span))
         for k, x in enumerate(spec.wrt):
             where = spec.wrt_span(k)
             dx = f"d_{x}"
@@ -177,10 +199,16 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
                     flats[(spec.of, stop)] = flat.flatten(y, stop)
                 except TooLarge:
                     flats[(spec.of, stop)] = None
+                except DiagonalWrite as e:
+                    flats[(spec.of, stop)] = str(e)
             factors = flats[(spec.of, stop)]
             if factors is None:
                 coll.error(f"the expression of '{spec.of}' has more than {MAX_FACTORS} factors after inlining "
                            "intermediate statements; its gradient is not supported", where)
+                continue
+            if isinstance(factors, str):
+                coll.error(f"the expression of '{spec.of}' uses '{factors}', whose result repeats an index (a "
+                           "diagonal write); gradients through a diagonal write are not supported yet", where)
                 continue
             hits = [f for f in factors if f.tensor == x]
             if not hits:
@@ -195,7 +223,9 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
             others = [Operand(dy, y.indices, spec.span)] + [f for i, f in enumerate(factors) if i != at]
             result, others = _prefer_declared(hits[0].indices, net.tensor(x).indices, others)
             present = {i for op in others for i in op.indices}
-            lonely = [i for i in result if i not in present]
+            # An index the gradient repeats (x read along a diagonal) is written
+            # along that diagonal, which brings its own identity.
+            lonely = [i for i in result if i not in present and result.count(i) == 1]
             if lonely:
                 coll.error(f"the gradient of '{spec.of}' wrt '{x}' is constant along index "
                            f"'{lonely[0]}' (summed inside '{x}' alone); broadcast gradients are not "
@@ -211,7 +241,8 @@ def expand_grads(net: Network, errors: Collector | None = None) -> Network:
             coll.raise_if_any()
         return net
     used = {i for st in new_statements for i in st.indices} | {
-        i for st in new_statements for op in st.operands for i in op.indices}
+        i for st in new_statements for op in st.operands for i in op.indices} | {
+        i for t in new_tensors for i in t.indices}
     fresh = tuple(ix for ix in flat.fresh if ix.name in used)
     return Network(net.name, net.dtype, net.indices + fresh, net.tensors + tuple(new_tensors),
                    net.statements + tuple(new_statements), net.outputs + tuple(new_outputs), net.grads,

@@ -262,7 +262,9 @@ def run_needs(net: "Network", plan: "Plan | None" = None) -> list[Need]:
         else:
             needs.append(Need(t.name, f"{t.role.value}", getattr(t, "span", None), n, n * _LEAF_BYTES))
     if plan is not None:
-        sizes = net.sizes()
+        # The plan's own network: it may declare indices the user's lacks (a
+        # diagonal write's fresh index, passes/diagonal.py).
+        sizes = plan.network.sizes()
         known = {t.name for t in net.tensors}
         for s in plan.steps:
             if s.result in known:

@@ -9,11 +9,18 @@ output named ``d_<tensor>``, and every upstream gradient ``d_<y>`` is an input.
 Invariants (checked by :meth:`Network.verify`):
 
 * names of indices and tensors are unique; every size is positive;
-* every tensor's declared indices are declared indices, none repeated;
+* every tensor's declared indices are declared indices; a leaf's (and a
+  delta's) are distinct, a statement result's repeat exactly where the
+  statement's result indices do;
 * statements appear in dependency order; each operand names a tensor defined
-  before it (a leaf or an earlier statement's result) and its use-site index
-  list has the tensor's rank, position by position of the declared sizes;
-* a statement's result indices are distinct and each occurs in some operand;
+  before it (a leaf, a delta or an earlier statement's result) and its
+  use-site index list has the tensor's rank, position by position of the
+  declared sizes.  A use-site list may repeat an index: the operand is read
+  along its diagonal (``a[i, i]``);
+* a statement's result indices each occur in some operand, or repeat in the
+  result: a repeated result index writes the value onto that diagonal of an
+  otherwise zero tensor (``d[i, i] = s[]``: ``s`` times the identity), the
+  adjoint of a diagonal read, which gradients of diagonal uses need;
 * every output names a statement result, once; a result's role is OUTPUT
   exactly when it is an output, INTERMEDIATE otherwise;
 * a gradient statement (``grad_of=(y, x)``) has the shape of ``x``.
@@ -36,6 +43,11 @@ class Role(enum.Enum):
     PARAM = "param"
     INTERMEDIATE = "intermediate"
     OUTPUT = "output"
+    # A Kronecker delta: 1 where all its index values are equal, 0 elsewhere
+    # (all ones for rank 1).  Never written by a user: the back end rewrites
+    # diagonal reads and writes into products with deltas, which the program
+    # loader fills (tncc.passes.diagonal).
+    DELTA = "delta"
 
 
 class DType(enum.Enum):

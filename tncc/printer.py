@@ -44,6 +44,8 @@ def derived_names(net: Network) -> tuple[set[str], set[str]]:
                 user_ix.update(op.indices)
     grad_ix = {i for st in net.statements if st.grad_of is not None for op in st.operands for i in op.indices}
     grad_ix.update(i for st in net.statements if st.grad_of is not None for i in st.indices)
+    # An upstream gradient of a diagonal write declares its repeat under a fresh index.
+    grad_ix.update(i for t in net.tensors if t.name in tensors for i in t.indices)
     return tensors, grad_ix - user_ix
 
 

@@ -17,8 +17,12 @@ compiler's plan, a sequence of two-operand einsums in the plan's order: the
 plan only fixes the order, each step's equation is derived here from the
 statement itself, so the oracle stays independent of how the compiler builds
 its steps.  Rounding differs with the order and the intermediates, which is
-why results are compared with :func:`tolerance`.  This module is the only
-place in tncc where einsum computes a whole network.
+why results are compared with :func:`tolerance`.  A repeated index of one
+operand is numpy's own diagonal read; a repeated result index (a diagonal
+write) is computed over the distinct indices and placed on the diagonal of a
+zero array; past numpy's 52 indices in one einsum a statement is contracted
+pair by pair.  This module is the only place in tncc where einsum computes a
+whole network.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 
 from tncc.dtypes import compute_dtype, round_to
 from tncc.errors import TnccError
-from tncc.grad import Flattener, TooLarge
+from tncc.grad import DiagonalWrite, Flattener, TooLarge
 from tncc.ir import DType, Network, Role, Statement
 
 if TYPE_CHECKING:
@@ -83,7 +87,7 @@ def _leaf_scales(net: Network) -> dict[str, float]:
     for st in net.statements:
         try:
             factors = flat.flatten(st)
-        except TooLarge:
+        except (TooLarge, DiagonalWrite):
             factors = st.operands  # scale by the statement's own operands only
         sizes.update({ix.name: ix.size for ix in flat.fresh})
         keep = set(st.indices)
@@ -178,27 +182,88 @@ def _pairwise(st: Statement, arrays: list[np.ndarray], path: Sequence[tuple[int,
     return np.asarray(np.einsum(_letters([ia], tuple(st.indices)), a))
 
 
-def _einsum(st: Statement, arrays: list[np.ndarray], path: Sequence[tuple[int, int]] | None = None) -> np.ndarray:
-    if path is not None and len(arrays) > 2:
-        return _pairwise(st, arrays, path)
+MAX_LABELS = 52  # distinct indices one numpy.einsum call takes
+
+
+def _local(terms: list[tuple[np.ndarray, tuple[str, ...]]], out: tuple[str, ...]) -> np.ndarray:
+    """One numpy einsum over ``terms`` (at most 52 distinct indices); repeated
+    indices of one term read its diagonal."""
     ids: dict[str, int] = {}
-    for op in st.operands:
-        for i in op.indices:
-            ids.setdefault(i, len(ids))
-    if len(ids) > 52:
-        raise TnccError(f"statement '{st.result}' has {len(ids)} distinct indices; the reference "
-                        "evaluator handles at most 52", where=f"statement {st.result}")
     args: list[object] = []
-    for op, a in zip(st.operands, arrays):
-        args += [a, [ids[i] for i in op.indices]]
-    args.append([ids[i] for i in st.indices])
-    if len(arrays) <= 2:
+    for a, ixs in terms:
+        args += [a, [ids.setdefault(i, len(ids)) for i in ixs]]
+    args.append([ids[i] for i in out])
+    if len(ids) > MAX_LABELS:
+        raise TnccError(f"a step of the reference has {len(ids)} distinct indices; numpy handles at most "
+                        f"{MAX_LABELS}")
+    if len(terms) <= 2:
         return np.asarray(np.einsum(*args))
     # numpy's default path search caps intermediates at the largest operand;
     # when no pairwise step fits, it falls back to one nested loop over every
     # index, which is hopeless for a long chain (a TTM lookup).  Lift the cap.
-    path_np, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
-    return np.asarray(np.einsum(*args, optimize=path_np))
+    path, _ = np.einsum_path(*args, optimize=("greedy", _PATH_MEMORY))
+    return np.asarray(np.einsum(*args, optimize=path))
+
+
+def _contract(terms: list[tuple[np.ndarray, tuple[str, ...]]], out: tuple[str, ...],
+              sizes: Mapping[str, int]) -> np.ndarray:
+    """The einsum of ``terms`` into the distinct indices ``out``.  Past 52
+    distinct indices (numpy's limit) the terms are contracted pairwise,
+    smallest result first, each pair in its own einsum."""
+    if len({i for _, ixs in terms for i in ixs}) <= MAX_LABELS:
+        return _local(terms, out)
+    terms = list(terms)
+
+    def needed(skip: tuple[int, ...]) -> set[str]:
+        keep = set(out)
+        for k, (_, ixs) in enumerate(terms):
+            if k not in skip:
+                keep.update(ixs)
+        return keep
+
+    # Each term first loses its diagonals and the indices only it carries.
+    for k, (a, ixs) in enumerate(terms):
+        keep = needed((k,))
+        mine = tuple(dict.fromkeys(i for i in ixs if i in keep))
+        if mine != ixs:
+            terms[k] = (_local([(a, ixs)], mine), mine)
+    while len(terms) > 1:
+        best: tuple[int, int, int, tuple[str, ...]] | None = None
+        for x in range(len(terms)):
+            for y in range(x + 1, len(terms)):
+                keep = needed((x, y))
+                res = tuple(dict.fromkeys(i for i in terms[x][1] + terms[y][1] if i in keep))
+                cost = math.prod(sizes[i] for i in res)
+                if best is None or cost < best[2]:
+                    best = (x, y, cost, res)
+        x, y, _, res = best  # type: ignore[misc]
+        merged = (_local([terms[x], terms[y]], res), res)
+        terms = [t for k, t in enumerate(terms) if k not in (x, y)] + [merged]
+    return _local(terms, out)
+
+
+def _einsum(st: Statement, arrays: list[np.ndarray], sizes: Mapping[str, int],
+            path: Sequence[tuple[int, int]] | None = None) -> np.ndarray:
+    # A repeated result index writes a diagonal: compute each distinct result
+    # index once (an index only the result carries spans the identity), then
+    # place the values on the diagonal of a zero tensor.  A repeated index of
+    # one operand is numpy's own diagonal read, in every path.
+    distinct = tuple(dict.fromkeys(st.indices))
+    if path is not None and len(arrays) > 2 and len(distinct) == len(st.indices):
+        return _pairwise(st, arrays, path)
+    terms = [(a, op.indices) for op, a in zip(st.operands, arrays)]
+    present = {i for op in st.operands for i in op.indices}
+    for i in distinct:
+        if i not in present:
+            terms.append((np.ones(sizes[i], dtype=arrays[0].dtype), (i,)))
+    value = _contract(terms, distinct, sizes)
+    if len(distinct) == len(st.indices):
+        return value
+    out = np.zeros(tuple(sizes[i] for i in st.indices), dtype=value.dtype)
+    pos = {i: k for k, i in enumerate(distinct)}
+    # einsum over a writable array with repeated subscripts returns a view of its diagonal.
+    np.einsum(out, [pos[i] for i in st.indices], list(range(len(distinct))))[...] = value
+    return out
 
 
 def _plan_paths(plan: "Plan | None") -> dict[str, tuple[tuple[int, int], ...]]:
@@ -246,13 +311,28 @@ def evaluate(net: Network, inputs: Mapping[str, np.ndarray] | None = None, *, se
             raise TnccError(f"input '{t.name}' has shape {a.shape}, expected {want}")
         values[t.name] = a.astype(np.float64) if float64 else round_to(a, net.dtype)
     work = np.dtype(np.float64) if float64 else compute_dtype(net.dtype)
+    sizes = net.sizes()
+    for t in net.tensors:
+        if t.role is Role.DELTA:
+            values[t.name] = delta(net.shape(t.name), work)
     for st in net.statements:
         arrays = [values[op.tensor].astype(work, copy=False) for op in st.operands]
-        result = _einsum(st, arrays, paths.get(st.result))
+        result = _einsum(st, arrays, sizes, paths.get(st.result))
         values[st.result] = result if float64 else round_to(result, net.storage_dtype(st.result))
     if keep_intermediates:
         return {st.result: values[st.result] for st in net.statements}
     return {name: values[name] for name in net.outputs}
+
+
+def delta(shape: tuple[int, ...], dtype: np.dtype | type = np.float32) -> np.ndarray:
+    """The Kronecker delta of ``shape`` (every extent equal): 1 where all index
+    values agree, 0 elsewhere; all ones for rank 1."""
+    out = np.zeros(shape, dtype=dtype)
+    if shape:
+        out[(np.arange(shape[0]),) * len(shape)] = 1
+    else:
+        out[()] = 1
+    return out
 
 
 def leaf_names(net: Network) -> tuple[str, ...]:

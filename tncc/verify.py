@@ -15,30 +15,33 @@ def verify_network(net: Network) -> None:
     tensors = {}
     for t in net.tensors:
         assert t.name not in tensors, f"tensor {t.name!r} declared twice"
-        assert len(set(t.indices)) == len(t.indices), f"tensor {t.name!r} repeats an index"
+        if t.role in (Role.INPUT, Role.PARAM, Role.DELTA):
+            assert len(set(t.indices)) == len(t.indices), f"tensor {t.name!r} repeats an index"
         for i in t.indices:
             assert i in sizes, f"tensor {t.name!r} uses undeclared index {i!r}"
         tensors[t.name] = t
-    defined = {t.name for t in net.tensors if t.role in (Role.INPUT, Role.PARAM)}
+    defined = {t.name for t in net.tensors if t.role in (Role.INPUT, Role.PARAM, Role.DELTA)}
+    for t in net.tensors:
+        if t.role is Role.DELTA:
+            assert len({sizes[i] for i in t.indices}) == 1, f"delta {t.name!r} needs one size on every axis"
     for st in net.statements:
         assert st.result in tensors, f"statement result {st.result!r} is not a tensor"
         assert st.result not in defined, f"{st.result!r} defined twice"
         decl = tensors[st.result]
         assert decl.indices == st.indices, f"{st.result!r}: declaration and statement disagree"
-        assert len(set(st.indices)) == len(st.indices), f"{st.result!r}: repeated result index"
         seen: set[str] = set()
         assert st.operands, f"{st.result!r} has no operands"
         for op in st.operands:
             assert op.tensor in defined, f"{st.result!r} uses {op.tensor!r} before it is defined"
             t = tensors[op.tensor]
             assert len(op.indices) == len(t.indices), f"{st.result!r}: rank mismatch for {op.tensor!r}"
-            assert len(set(op.indices)) == len(op.indices), f"{st.result!r}: repeated index in {op.tensor!r}"
             for use, dec in zip(op.indices, t.indices):
                 assert use in sizes, f"{st.result!r}: undeclared index {use!r}"
                 assert sizes[use] == sizes[dec], f"{st.result!r}: size mismatch {use!r} vs {dec!r}"
             seen.update(op.indices)
         for i in st.indices:
-            assert i in seen, f"{st.result!r}: result index {i!r} occurs in no operand"
+            # A repeated result index is a diagonal write: it brings its own identity.
+            assert i in seen or st.indices.count(i) > 1, f"{st.result!r}: result index {i!r} occurs in no operand"
         defined.add(st.result)
     for o in net.outputs:
         assert o in tensors, f"output {o!r} is not a tensor"
@@ -65,7 +68,7 @@ def verify_plan(plan: "Plan") -> None:  # noqa: F821 - imported lazily to avoid 
 
     net = plan.network
     sizes = net.sizes()
-    values: dict[str, int] = {t.name: len(t.indices) for t in net.tensors if t.role in (_Role.INPUT, _Role.PARAM)}
+    values: dict[str, int] = {t.name: len(t.indices) for t in net.tensors if t.role in (_Role.INPUT, _Role.PARAM, _Role.DELTA)}
     results = {st.result: st for st in net.statements}
     for k, step in enumerate(plan.steps):
         where = f"step {k} ({step.result})"

@@ -46,6 +46,8 @@ class StepCost:
 def classify(a: tuple[str, ...], b: tuple[str, ...], result: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     """``(batch, left, right, contracted)`` index groups of ``a * b -> result``,
     each in ``a``'s order (``right`` in ``b``'s)."""
+    # An index an operand repeats (a diagonal read) is one index of the step.
+    a, b = tuple(dict.fromkeys(a)), tuple(dict.fromkeys(b))
     bs, rs = set(b), set(result)
     batch = tuple(i for i in a if i in bs and i in rs)
     contracted = tuple(i for i in a if i in bs and i not in rs)
@@ -70,7 +72,8 @@ def _blocks(layout: tuple[str, ...], parts: tuple[tuple[str, ...], ...]) -> tupl
             return None
         out.append(tuple(block))
         pos += len(part)
-    return tuple(out)
+    # A layout with an index twice (a diagonal read) is never a ready matrix.
+    return tuple(out) if pos == len(layout) else None
 
 
 def gemm_layout(la: tuple[str, ...], lb: tuple[str, ...], result: tuple[str, ...],

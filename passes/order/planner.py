@@ -166,7 +166,12 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     a network always gets the same plan whatever the machine's load (a
     machine objective also solves the MAC-optimal choice first, as its start).
     The returned plan passes ``Plan.verify()``."""
+    from tncc.passes.diagonal import expand_diagonals
+
     t0 = time.perf_counter()
+    # Repeated indices (diagonal reads and writes) become products with delta
+    # constants, so the search and everything after it see distinct indices.
+    net = expand_diagonals(net)
     given: Objective | None = None
     if isinstance(objective, MachineObjective):
         arch = arch if arch is not None else objective.arch

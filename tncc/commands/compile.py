@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=ORDER_HELP)
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
+    parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
+                        help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
+                             "lookahead, prefetch, deferred_stores, co_schedule =on|off|auto")
     add_memory_option(parser)
 
 

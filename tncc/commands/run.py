@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
     parser.add_argument("--seed", type=seed_arg, default=0, metavar="S", help="seed of the random inputs (default 0)")
+    parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
+                        help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
+                             "lookahead, prefetch, deferred_stores, co_schedule =on|off|auto")
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON")
@@ -127,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     with guard.limit(args.max_memory, args.max_work):
         net = load_network(args.file, args.network)
         guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
-        compiled = compile_network(net, args.arch, args.order, args.objective)
+        compiled = compile_network(net, args.arch, args.order, args.objective, lowering=args.lowering)
         res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
     status = 0 if res.match else 3
     from tncc.jsonsafe import dumps

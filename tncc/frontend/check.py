@@ -98,16 +98,17 @@ class _NetworkChecker:
             self.error(f"index '{name}' is too large: sizes are at most {MAX_SIZE}", d.size_span)
             self.bad_indices.add(name)
 
-    def index_list(self, names: tuple[ast.Name, ...], what: str) -> tuple[str, ...] | None:
-        """Check a list of index names (unknown or repeated names are errors);
-        ``None`` if any is wrong."""
+    def index_list(self, names: tuple[ast.Name, ...], what: str, repeat: bool = False) -> tuple[str, ...] | None:
+        """Check a list of index names (unknown names are errors, and so are
+        repeated ones unless ``repeat``: a use site or a result may repeat an
+        index, a diagonal); ``None`` if any is wrong."""
         ok = True
         seen: set[str] = set()
         for n in names:
             if n.text not in self.index_defs:
                 self.error(f"unknown index '{n.text}'{_hint(n.text, list(self.index_defs))}", n.span)
                 ok = False
-            elif n.text in seen:
+            elif n.text in seen and not repeat:
                 self.error(f"index '{n.text}' appears twice in {what}", n.span)
                 ok = False
             elif n.text in self.bad_indices:
@@ -185,7 +186,7 @@ class _NetworkChecker:
             self.error(f"'{name}' has {len(declared)} indices {_fmt(declared)}, but {given} "
                        f"{'is' if given == 1 else 'are'} given here", op.span)
             return None
-        uses = self.index_list(op.indices, f"operand '{name}'")
+        uses = self.index_list(op.indices, f"operand '{name}'", repeat=True)
         if uses is None:
             return None
         ok = True
@@ -200,13 +201,14 @@ class _NetworkChecker:
     def contraction(self, st: ast.Contraction) -> None:
         name = st.result.text
         owner = self.results.get(name) is st
-        indices = self.index_list(st.indices, f"the result '{name}'")
+        indices = self.index_list(st.indices, f"the result '{name}'", repeat=True)
         self.check_rank(name, st.indices)
         operands = [self.operand(op, name) for op in st.operands]
         if indices is not None and all(o is not None for o in operands):
             present = {i for o in operands for i in o.indices}  # type: ignore[union-attr]
             for n in st.indices:
-                if n.text not in present:
+                # A repeated result index writes a diagonal: it needs no operand.
+                if n.text not in present and indices.count(n.text) == 1:
                     self.error(f"result index '{n.text}' of '{name}' occurs in no operand", n.span)
                     indices = None
         if not owner:

@@ -1,0 +1,106 @@
+"""LoweringOptions: every choice the lowering weighs can be forced from the
+API (``tncc.compile(..., lowering=)`` and the driver), the program is
+lowered with exactly what was forced, and still matches numpy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tncc
+from tncc import LoweringOptions, workloads
+from tncc.driver import compile_file
+from tncc.errors import TnccError
+from tncc.isa.table import Opcode
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SMALL = "fetta:buffer.bytes=32768"  # tt_linear streams: every option has something to act on
+
+
+def test_text_round_trips_and_nothing_forced_is_empty() -> None:
+    opts = LoweringOptions(stage_share=6, lookahead=True, deferred_stores=False)
+    assert opts.text() == "stage_share=6,lookahead=on,deferred_stores=off"
+    assert LoweringOptions.parse(opts.text()) == opts
+    assert LoweringOptions.parse("co_schedule=auto, prefetch = OFF") == LoweringOptions(prefetch=False)
+    assert LoweringOptions().text() == "" and LoweringOptions().forced() == {}
+
+
+@pytest.mark.parametrize("bad, words", [
+    (dict(stage_share=1), "at least 2"), (dict(stage_share=True), "integer"), (dict(lookahead="yes"), "True, False"),
+])
+def test_bad_values_are_clear_errors(bad: dict, words: str) -> None:
+    with pytest.raises(TnccError, match=words):
+        LoweringOptions(**bad)
+
+
+@pytest.mark.parametrize("text, words", [("share=4", "KEY one of"), ("lookahead", "KEY=VALUE"),
+                                         ("stage_share=x", "integer"), ("prefetch=maybe", "on, off or auto")])
+def test_bad_text_is_a_clear_error(text: str, words: str) -> None:
+    with pytest.raises(TnccError, match=words):
+        LoweringOptions.parse(text)
+
+
+def test_compile_rejects_a_wrong_type() -> None:
+    with pytest.raises(TnccError, match="lowering must be"):
+        tncc.compile(EXAMPLES / "tree.tn", lowering=4)
+
+
+@pytest.fixture(scope="module")
+def default() -> tncc.Compiled:
+    return tncc.compile(EXAMPLES / "tt_linear.tn", SMALL)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("stage_share", 2), ("stage_share", 8), ("wide_paddings", False), ("wide_paddings", True),
+    ("lookahead", True), ("lookahead", False), ("prefetch", False), ("deferred_stores", False),
+])
+def test_a_forced_option_is_what_the_program_was_lowered_with(default: tncc.Compiled, field: str,
+                                                               value: object) -> None:
+    c = tncc.compile(EXAMPLES / "tt_linear.tn", SMALL, lowering=LoweringOptions(**{field: value}))
+    assert getattr(c.lowered.chosen, field) == value
+    assert c.lowering == LoweringOptions(**{field: value})
+    if field == "stage_share":
+        assert c.lowered.memory.share == value
+    r = c.run(seed=1)
+    assert r.match, r.report["outputs"]
+
+
+def test_the_default_takes_the_wide_paddings_and_a_quarter_for_staging_here(default: tncc.Compiled) -> None:
+    # So forcing them off (above) takes a road the tuner did not.
+    assert default.lowered.chosen.stage_share == 4 and default.lowered.chosen.wide_paddings
+
+
+def test_stores_not_deferred_follow_their_tiles(default: tncc.Compiled) -> None:
+    """Deferred, a block's store waits for the next loads; forced off, no
+    LOAD comes between a result block's last tile and its STORE."""
+    def loads_before_stores(program) -> int:
+        n, since_tile = 0, False
+        for ins in program.instructions:
+            if ins.opcode is Opcode.CTILE:
+                since_tile = False
+            elif ins.opcode is Opcode.LOAD:
+                since_tile = True
+            elif ins.opcode is Opcode.STORE and since_tile:
+                n += 1
+        return n
+
+    c = tncc.compile(EXAMPLES / "tt_linear.tn", SMALL, lowering=LoweringOptions(deferred_stores=False))
+    assert loads_before_stores(default.program) > 0
+    assert loads_before_stores(c.program) == 0
+
+
+def test_the_driver_takes_the_options_too(tmp_path: Path) -> None:
+    ctx = compile_file(EXAMPLES / "tt_linear.tn", "tiled", options={"arch": SMALL, "lowering": "stage_share=2"})
+    assert ctx.artifacts["tiled"].memory.share == 2
+
+
+def test_co_scheduling_forced_off_and_on() -> None:
+    """A small TT layer on a 32 KiB fetta is where the tuner pairs steps;
+    forced off it has no pair, forced on it keeps them, and both match."""
+    (net,) = tncc.load_source(workloads.tt_linear("attention", 8, 4))
+    off = tncc.compile(net, SMALL, lowering=LoweringOptions(co_schedule=False))
+    on = tncc.compile(net, SMALL, lowering=LoweringOptions(co_schedule=True))
+    assert off.lowered.pairs == () and not off.lowered.chosen.co_schedule
+    assert on.lowered.pairs and on.lowered.chosen.co_schedule
+    assert off.run(seed=2).match and on.run(seed=2).match
