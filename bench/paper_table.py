@@ -17,15 +17,25 @@ CSSE's from the order search alone).  A summary prints our
 geometric means beside the ratios the FETTA paper publishes (its baselines'
 parameters are not public, so these are context, not a target).
 
+The rows run on the machinery of ``tncc sweep``: one Dask task per
+workload, on a local cluster of one worker process per core (``--workers``;
+0 runs them one after another in this process) or on an existing cluster
+(``--scheduler ADDRESS``, whose workers must see ``--out`` at the same
+path).  Each row is stored in the results folder as it finishes
+(``--out DIR``; by default a temporary one), so running the same command
+again with the same ``--out`` computes only the rows that are missing.
+
     python bench/paper_table.py --quick            # one point per family, small sizes
     python bench/paper_table.py                    # the full sweep (long)
     python bench/paper_table.py --family "TT attention" --json out.json
     python bench/paper_table.py --reuse --tokens 1,128   # plus what reuse saves
+    python bench/paper_table.py --out table-results --scheduler tcp://scheduler:8786
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
@@ -38,7 +48,8 @@ from tncc.compare import Config, run_config
 from tncc.compare_format import render_table
 from tncc.errors import TnccError
 from tncc.io import atomic_write_text
-from tncc.progress import Progress
+from tncc.sweep.engine import run_tasks
+from tncc.sweep.store import finished, read_record
 from tncc.workloads import Workload, paper_workloads
 
 # FETTA's reported improvements (latency, energy, EDP) over a GPU and a TPU,
@@ -57,13 +68,16 @@ NAIVE_EMULATION_LIMIT = 2e8
 CONFIGS = (("fetta", "csse"), ("systolic", "csse"), ("fetta", "flops"), ("fetta", "naive"), ("systolic", "flops"))
 
 
-def measure(wl: Workload, folder: Path, seed: int, reuse: bool = False) -> dict[str, Any]:
-    """Run one workload under every configuration; one row of the table.
-    A configuration that cannot be compiled (e.g. the naive order's
-    intermediates do not fit the buffer) is recorded as an error and its
-    ratios are left out; the others still count."""
-    path = folder / (wl.family.replace(" ", "_") + "_" + wl.label.replace(" ", "_").replace("=", "") + ".tn")
-    path.write_text(wl.source)
+def program_path(wl: Workload, folder: Path) -> Path:
+    """Where the workload's program is written for the workers to read."""
+    return folder / (wl.family.replace(" ", "_") + "_" + wl.label.replace(" ", "_").replace("=", "") + ".tn")
+
+
+def measure(wl: Workload, path: Path, seed: int, reuse: bool = False) -> dict[str, Any]:
+    """Run one workload (its program at ``path``) under every configuration;
+    one row of the table.  A configuration that cannot be compiled (e.g. the
+    naive order's intermediates do not fit the buffer) is recorded as an
+    error and its ratios are left out; the others still count."""
     t0 = time.perf_counter()
     row: dict[str, Any] = {"family": wl.family, "workload": wl.label, "errors": {}}
     res = {}
@@ -186,6 +200,33 @@ def summary(rows: list[dict[str, Any]]) -> str:
             f"{_x(_geomean([r['naive_macs_vs_csse'] for r in ok]))})")
 
 
+def row_key(wl: Workload, seed: int, reuse: bool) -> str:
+    """The results folder's key of one row: the program, seed, options and tncc version."""
+    from tncc import __version__
+
+    blob = json.dumps({"table": "paper", "source": wl.source, "family": wl.family, "label": wl.label,
+                       "seed": seed, "reuse": reuse, "configs": CONFIGS, "tncc": __version__}, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:40]
+
+
+def row_task(task: dict[str, Any]) -> dict[str, Any]:
+    """One row as a sweep task: the worker reads the program, measures it
+    and stores the row in the results folder; the summary goes back."""
+    from tncc.io import read_text
+    from tncc.sweep.store import write_record
+
+    path = Path(task["file"])
+    wl = Workload(task["family"], task["label"], read_text(path))
+    try:
+        row = measure(wl, path, task["seed"], task["reuse"])
+    except Exception as exc:  # one broken row must not stop the table: it is recorded
+        row = {"family": wl.family, "workload": wl.label, "errors": {}, "seconds": 0.0,
+               "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+    status = "error" if "error" in row else "ok" if row.get("match") else "mismatch"
+    write_record(task["out"], {"key": task["key"], "status": status, "error": row.get("error"), "row": row})
+    return {"key": task["key"], "status": status, "error": row.get("error"), "seconds": row["seconds"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one small point per family")
@@ -199,23 +240,50 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", metavar="DIR", help="keep the generated .tn programs in DIR")
     ap.add_argument("--json", metavar="OUT", help="write the rows as JSON")
+    ap.add_argument("--out", metavar="DIR",
+                    help="results folder: one record per row as it finishes; run again to resume (default: temporary)")
+    ap.add_argument("--scheduler", metavar="ADDRESS", help="run the rows on this Dask cluster (default: a local one)")
+    ap.add_argument("--workers", type=int, metavar="N",
+                    help="local worker processes (default: one per core; 0: serially in this process)")
     args = ap.parse_args(argv)
     ints = lambda text: tuple(int(v) for v in text.split(",")) if text else None  # noqa: E731
     workloads = [w for w in paper_workloads(args.quick, ints(args.ranks), ints(args.tokens), args.deepoheat_batch)
                  if not args.family or w.family in args.family]
     if args.max_macs is not None:
         workloads = [w for w in workloads if _naive_macs(w) <= args.max_macs]
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(args.keep) if args.keep else Path(tmp)
+        out = Path(args.out) if args.out else Path(tmp)
+        folder = Path(args.keep) if args.keep else out / "workloads"
         folder.mkdir(parents=True, exist_ok=True)
-        with Progress(total=len(workloads), description="paper table", live=True) as bar:
-            for wl in workloads:
-                bar.set_description(f"{wl.family} {wl.label}")
-                rows.append(measure(wl, folder, args.seed, args.reuse))
-                if args.json:  # rewritten after every workload, so a long sweep can be watched
-                    atomic_write_text(args.json, json.dumps(rows, indent=1, default=str) + "\n")
-                bar.update(1)
+        keys = [row_key(wl, args.seed, args.reuse) for wl in workloads]
+        done = finished(out, keys)
+        tasks = []
+        for wl, key in zip(workloads, keys):
+            path = program_path(wl, folder)
+            path.write_text(wl.source)
+            if key not in done:
+                tasks.append({"key": key, "file": str(path.resolve()), "family": wl.family, "label": wl.label,
+                              "seed": args.seed, "reuse": args.reuse, "out": str(out.resolve()),
+                              "size": _naive_macs(wl)})
+        if done:
+            print(f"{len(done)} of {len(keys)} rows are already in {out}", file=sys.stderr)
+        # Largest first, so that the longest rows do not start last and leave
+        # the other workers idle at the end.
+        tasks.sort(key=lambda t: -t["size"])
+
+        def collected() -> list[dict[str, Any]]:
+            return [rec["row"] for rec in (read_record(out, k) for k in keys) if rec is not None]
+
+        def progress(task: Any, summary: Any) -> None:
+            if args.json:  # rewritten after every row, so a long sweep can be watched
+                atomic_write_text(args.json, json.dumps(collected(), indent=1, default=str) + "\n")
+
+        if tasks:
+            run_tasks(tasks, row_task, scheduler=args.scheduler, workers=args.workers, label="paper table",
+                      on_summary=progress)
+        rows = collected()
+    if args.json:
+        atomic_write_text(args.json, json.dumps(rows, indent=1, default=str) + "\n")
     print(format_rows(rows))
     print()
     print(summary(rows))

@@ -25,6 +25,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("plan", "tncc.commands.plan"),
     ("run", "tncc.commands.run"),
     ("compare", "tncc.commands.compare"),
+    ("sweep", "tncc.commands.sweep"),
     ("viz", "tncc.commands.viz"),
     ("from-einsum", "tncc.commands.from_einsum"),
     ("arch", "tncc.commands.arch"),

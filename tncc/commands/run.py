@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
-from typing import Callable
+from typing import Any, Callable
 
 from tncc.compiled import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
@@ -117,27 +117,44 @@ def format_report(rep: dict, emu_report) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
-    from tncc.io import one_stdout
-
-    # Two outputs cannot share standard output; say so before any work.
-    to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
+def execute(file: str, arch: str, network: str | None = None, order: str = "csse", objective: str | None = None,
+            seed: int = 0, inputs: dict | None = None, trace: bool = False, max_memory: int | None = None,
+            lowering: str | None = None, max_work: float | None = None) -> Any:
+    """What ``tncc run`` does with its arguments: load ``file``, check its
+    tensors against the memory limit, compile for ``arch``, emulate and
+    compare with the reference; the ``RunResult``.  ``tncc sweep`` runs
+    every point through this function."""
     from tncc import guard
     from tncc.compiled import compile_network
     from tncc.frontend import load_network
 
-    inputs = _read_npz(args.inputs) if args.inputs else None
-    with guard.limit(args.max_memory, args.max_work):
-        net = load_network(args.file, args.network)
+    with guard.limit(max_memory, max_work):
+        net = load_network(file, network)
         guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
-        compiled = compile_network(net, args.arch, args.order, args.objective, lowering=args.lowering)
-        res = compiled.run(inputs, seed=args.seed, trace=bool(args.trace))
-    status = 0 if res.match else 3
+        compiled = compile_network(net, arch, order, objective, lowering=lowering)
+        return compiled.run(inputs, seed=seed, trace=trace)
+
+
+def report_json(report: dict) -> str:
+    """The text ``tncc run --json`` writes for a run report."""
     from tncc.jsonsafe import dumps
 
+    return dumps(report, indent=1) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from tncc.io import one_stdout
+    from tncc.jsonsafe import dumps
+
+    # Two outputs cannot share standard output; say so before any work.
+    to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
+    inputs = _read_npz(args.inputs) if args.inputs else None
+    res = execute(args.file, args.arch, args.network, args.order, args.objective, args.seed, inputs,
+                  bool(args.trace), args.max_memory, args.lowering, args.max_work)
+    status = 0 if res.match else 3
     write_outputs([
         (args.outputs, lambda: npz_bytes(res.outputs)),
-        (args.json, lambda: dumps(res.report, indent=1) + "\n"),
+        (args.json, lambda: report_json(res.report)),
         (args.trace, lambda: dumps({"traceEvents": res.trace}) + "\n"),
         # The human report goes last, and only when standard output is not an output file.
         (None if to_stdout else "-", lambda: format_report(res.report, res.emulator_report) + "\n"),
