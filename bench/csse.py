@@ -203,6 +203,9 @@ def separate_network(net, st):
                                indices=tuple(ix for ix in net.indices if ix.name in used))
 
 
+SEARCH_SECONDS = 10.0  # the joint-planning table's search budget (more than the compiler's default)
+
+
 def training_table(quick: bool) -> None:
     print("\n== training steps: joint plan vs each network planned alone ==")
     print(f"{'network':<16}{'nets':>5}{'joint MACs':>14}{'alone MACs':>14}{'saved':>8}"
@@ -214,13 +217,15 @@ def training_table(quick: bool) -> None:
                 continue
             if quick and len(net.statements) > 10:
                 continue
-            joint, t = timed(lambda: plan_network(net))
-            alone = sum(plan_network(separate_network(net, st)).macs() for st in net.statements)
+            joint, t = timed(lambda: plan_network(net, time_limit=SEARCH_SECONDS))
+            alone = sum(plan_network(separate_network(net, st), time_limit=SEARCH_SECONDS).macs()
+                        for st in net.statements)
             cyc = {}
             for a, arch in archs.items():
-                jp = plan_network(net, objective="cycles", arch=arch)
+                jp = plan_network(net, objective="cycles", arch=arch, time_limit=SEARCH_SECONDS)
                 cyc[a] = (plan_costs(jp, arch)[0],
-                          sum(plan_costs(plan_network(separate_network(net, st), objective="cycles", arch=arch), arch)[0]
+                          sum(plan_costs(plan_network(separate_network(net, st), objective="cycles", arch=arch,
+                                                       time_limit=SEARCH_SECONDS), arch)[0]
                               for st in net.statements))
             print(f"{net.name:<16}{len(net.statements):>5}{joint.macs():>14,d}{alone:>14,d}"
                   f"{1 - joint.macs() / alone:>8.1%}{cyc['fetta'][0]:>17,d}{cyc['fetta'][1]:>17,d}"

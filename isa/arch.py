@@ -399,6 +399,25 @@ def load_arch(spec: str) -> Arch:
     return parse_arch(text, label, overrides, default_name=base)
 
 
+DEFAULT_ARCH = "fetta"
+"""The architecture a compilation targets when none is named."""
+
+
+def resolve_arch(arch: Arch | str | None) -> Arch:
+    """The one way every entry point (CLI, Python API, comparison, benchmarks)
+    turns what the user named into an :class:`Arch`: an ``Arch`` as is, a
+    spec string through :func:`load_arch`, ``None`` as :data:`DEFAULT_ARCH`.
+    (The order search alone also runs without a machine; it keeps ``None``
+    itself rather than calling this.)"""
+    if isinstance(arch, Arch):
+        return arch
+    if arch is None:
+        return load_arch(DEFAULT_ARCH)
+    if not isinstance(arch, str):
+        raise TnccError(f"an architecture is an Arch or a spec string such as 'fetta', not {type(arch).__name__}")
+    return load_arch(arch)
+
+
 def schema_docs() -> list[tuple[str, str, Any]]:
     """(dotted key, doc, default) for every key, in file order (for docs and ``arch show``)."""
     rows: list[tuple[str, str, Any]] = [("name", "label of the architecture", "(the file's path)"),

@@ -34,7 +34,7 @@ from tncc.errors import Diagnostic, Span, TnccError
 from tncc.ir import DType
 from tncc.isa.program import (DmaDesc, Drain, GemmDesc, Instruction, Program, RedConfig, Stream, SwitchConfig,
                               Symbol, SymbolRole, TileDesc)
-from tncc.isa.table import NO_SRC, TABLE, ConfigKind, TileDataflow, opcode_by_name
+from tncc.isa.table import NO_SRC, TABLE, TILE_DATAFLOWS, ConfigKind, opcode_by_name
 
 # ---------------------------------------------------------------- value kinds
 
@@ -122,7 +122,7 @@ KINDS: dict[str, tuple[Callable[[Any], str], Callable[[str], Any]]] = {
     "addr": (hex, _p_int),
     "bool": (lambda v: str(int(v)), _p_bool),
     "dtype": (lambda v: v.value, _p_enum(DType)),
-    "dataflow": (lambda v: v.value, _p_enum(TileDataflow)),
+    "dataflow": (lambda v: v.value, _p_enum(TILE_DATAFLOWS)),
     "role": (lambda v: v.value, _p_enum(SymbolRole)),
     "ints": (_f_ints, _p_ints),
     "dims2": (_f_tuples, lambda t: _p_tuples(t, 2)),

@@ -30,7 +30,6 @@ import zlib
 from typing import Any, Callable
 
 from tncc.errors import TnccError
-from tncc.ir import DType
 from tncc.isa.program import (DmaDesc, Drain, GemmDesc, Instruction, Program, RedConfig, Stream, SwitchConfig,
                               Symbol, SymbolRole, TileDesc, benes_switches, copy_switches)
 from tncc.isa.table import (DATAFLOW_BY_CODE, DATAFLOW_CODES, DTYPE_BY_CODE, DTYPE_CODES, FIELD_BITS, OPCODE_BITS,

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from tncc.errors import TnccError
+from tncc.errors import TnccError, VerifyError
 from tncc.ir import DType
-from tncc.isa.table import (BUF_ADDR_BITS, DRAM_ADDR_BITS, NO_SRC, SRC_BITS, TABLE, ConfigKind, Opcode,
-                            TileDataflow)
+from tncc.isa.table import (BUF_ADDR_BITS, DRAM_ADDR_BITS, NO_SRC, SRC_BITS, TABLE, TILE_DATAFLOWS, ConfigKind,
+                            Dataflow, Opcode)
 
 MAX_DIMS = 4  # dims of a DMA descriptor, a stream side or a drain
 MAX_LOOPS = 8  # loops of a tile descriptor
@@ -209,7 +209,7 @@ class TileDesc:
     the others it adds iff ``accumulate``."""
 
     dtype: DType
-    dataflow: TileDataflow
+    dataflow: Dataflow  # one of TILE_DATAFLOWS
     tb: int
     tm: int
     tn: int
@@ -222,7 +222,9 @@ class TileDesc:
 
     def __post_init__(self) -> None:
         _enum(self.dtype, DType, "tile dtype")
-        _enum(self.dataflow, TileDataflow, "tile dataflow")
+        _enum(self.dataflow, Dataflow, "tile dataflow")
+        if self.dataflow not in TILE_DATAFLOWS:
+            raise TnccError(f"tile dataflow must be one of {', '.join(TILE_DATAFLOWS)}, got {self.dataflow.value!r}")
         for name in ("tb", "tm", "tn", "tkk"):
             _int(getattr(self, name), 1, 1 << 16, f"tile {name}")
         for name, cls in (("a", Stream), ("b", Stream), ("c", Drain)):
@@ -457,12 +459,12 @@ class Program:
             except UnicodeEncodeError:
                 raise TnccError(f"{what} is not encodable as UTF-8") from None
         seen: set[str] = set()
-        for s in self.symbols:
-            if not isinstance(s, Symbol):
+        for sym in self.symbols:
+            if not isinstance(sym, Symbol):
                 raise TnccError("symbols must be Symbol records")
-            if s.name in seen:
-                raise TnccError(f"symbol `{s.name}` is defined twice")
-            seen.add(s.name)
+            if sym.name in seen:
+                raise TnccError(f"symbol `{sym.name}` is defined twice")
+            seen.add(sym.name)
         for idx, ins in enumerate(self.instructions):
             self._check_refs(idx, ins)
 
@@ -476,6 +478,37 @@ class Program:
             if f.ref is not None and v >= len(getattr(self, f.ref.value)):
                 raise TnccError(f"field `{f.name}` is {v} but the program has "
                                 f"{len(getattr(self, f.ref.value))} {f.ref.value}", where=where)
+
+    def verify(self) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` naming the first broken
+        invariant of a compiled program: every instruction's config and
+        statement references are in range, the stream ends with its only
+        ``HALT``, every config record is used by some instruction, and the
+        DRAM symbols occupy disjoint word ranges.  (Construction already
+        rejects malformed fields; this states what the compiler guarantees
+        on top, for programs it produced.)"""
+        for idx, ins in enumerate(self.instructions):
+            try:
+                self._check_refs(idx, ins)
+            except TnccError as exc:
+                raise VerifyError(str(exc)) from None
+        halts = [k for k, ins in enumerate(self.instructions) if ins.opcode is Opcode.HALT]
+        if halts != [len(self.instructions) - 1]:
+            raise VerifyError(f"the program must end with its only HALT; HALT at {halts or 'no instruction'}")
+        used: dict[str, set[int]] = {kind.value: set() for kind in CONFIG_TYPES}
+        for ins in self.instructions:
+            for f, v in zip(TABLE[ins.opcode].fields, ins.fields):
+                if f.ref is not None:
+                    used[f.ref.value].add(v)
+        for kind in CONFIG_TYPES:
+            unused = sorted(set(range(len(self.config(kind)))) - used[kind.value])
+            if unused:
+                raise VerifyError(f"{kind.value}[{unused[0]}] is used by no instruction")
+        spans = sorted((s.dram, s.dram + 1 + sum((n - 1) * st for n, st in zip(s.shape, s.strides)), s.name)
+                       for s in self.symbols)
+        for (lo1, hi1, n1), (lo2, hi2, n2) in zip(spans, spans[1:]):
+            if lo2 < hi1:
+                raise VerifyError(f"symbols `{n1}` [{lo1}, {hi1}) and `{n2}` [{lo2}, {hi2}) overlap in DRAM")
 
     def config(self, kind: ConfigKind) -> tuple[Any, ...]:
         return getattr(self, kind.value)

@@ -98,19 +98,34 @@ class ConfigKind(enum.Enum):
     GEMM = "gemms"
 
 
-class TileDataflow(enum.Enum):
-    """The fetta array dataflows (docs/machine.md, ``tncc.plan.Dataflow``)."""
+class Dataflow(enum.StrEnum):
+    """How a contraction runs on the array: the one spelling from the plan's
+    steps through the tiles to the binary's tile descriptors (docs/machine.md).
 
-    OUTER = "outer"
-    INNER = "inner"
-    BATCH = "batch"
+    A ``StrEnum``, so a member equals, hashes and prints as its value: plan
+    text, JSON reports and dicts keyed by the plain names are unchanged."""
+
+    OUTER = "outer"  # fetta: output-stationary outer products
+    INNER = "inner"  # fetta: inner products with cross-engine reduction
+    BATCH = "batch"  # fetta: batch-parallel outer products
+    GEMM = "gemm"  # the systolic baseline (its os/ws/is flavour is set by the arch)
+    COPY = "copy"  # systolic, a unary step without summation: a SHAPE copy, no GEMM
+
+
+Dataflow.ALL = (Dataflow.OUTER, Dataflow.INNER, Dataflow.BATCH, Dataflow.GEMM)  # type: ignore[attr-defined]
+"""The dataflows a plan step can have (``COPY`` is only ever a tile's)."""
+
+TILE_DATAFLOWS: tuple[Dataflow, ...] = (Dataflow.OUTER, Dataflow.INNER, Dataflow.BATCH)
+"""The dataflows a fetta tile descriptor (``CTILE``) encodes."""
+
+TileDataflow = Dataflow  # the name the ISA used before the one enum; tile descriptors take TILE_DATAFLOWS
 
 
 # Binary codes of element types and dataflows; never renumber (file format).
 DTYPE_CODES: dict[DType, int] = {DType.FP32: 0, DType.FP16: 1, DType.BF16: 2, DType.INT8: 3, DType.INT32: 4}
 DTYPE_BY_CODE: dict[int, DType] = {v: k for k, v in DTYPE_CODES.items()}
-DATAFLOW_CODES: dict[TileDataflow, int] = {TileDataflow.OUTER: 0, TileDataflow.INNER: 1, TileDataflow.BATCH: 2}
-DATAFLOW_BY_CODE: dict[int, TileDataflow] = {v: k for k, v in DATAFLOW_CODES.items()}
+DATAFLOW_CODES: dict[Dataflow, int] = {Dataflow.OUTER: 0, Dataflow.INNER: 1, Dataflow.BATCH: 2}
+DATAFLOW_BY_CODE: dict[int, Dataflow] = {v: k for k, v in DATAFLOW_CODES.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,93 +27,20 @@ ranges, all below the staging area, and every DRAM symbol is disjoint.
 from __future__ import annotations
 
 import dataclasses
-import enum
-import math
-from dataclasses import dataclass
 
 from tncc.errors import TnccError
 from tncc.ir import DType, Network, Role as IrRole
 from tncc.isa.program import SymbolRole
 from tncc.passes.layout import Layout, compact
+# The memory-plan IR lives in passes.memory_ir; its names stay importable from here.
+from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value  # noqa: F401 (re-exported)
 from tncc.plan import Plan, Step
 
-ONES = "const.ones"  # the constant all-ones symbol unary steps multiply with
 # Once anything streams, 1/share of the buffer is the staging area.  Systolic
 # blocks also need room to reshape A, B and C: half.  On fetta the code
 # generator also tries a quarter and less (more stays resident, blocks are
-# smaller) while that pays (passes.lower.lower_plan).
+# smaller) while that pays (passes.tuner.lower_plan).
 STAGE_SHARE = {"fetta": 4, "systolic": 2}
-
-
-class Kind(enum.Enum):
-    LEAF = "leaf"
-    TEMP = "temp"
-    RESULT = "result"  # a statement result that is not an output
-    OUTPUT = "output"
-
-
-@dataclass(frozen=True, slots=True)
-class Value:
-    name: str
-    axes: tuple[str, ...]  # index names of the stored axes
-    shape: tuple[int, ...]
-    dtype: DType
-    kind: Kind
-    first: int  # first step that reads or writes it
-    last: int  # last step that reads it (its defining step if never read)
-
-    @property
-    def words(self) -> int:
-        return max(1, math.prod(self.shape))
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """``buf``/``layout``: the buffer copy (resident values); ``dram`` /
-    ``dram_layout``: the DRAM symbol (leaves, outputs, spills), else None."""
-
-    value: str
-    resident: bool
-    buf: int | None
-    layout: Layout | None
-    dram: int | None
-    dram_layout: Layout | None
-    role: SymbolRole | None
-
-
-@dataclass(frozen=True, slots=True)
-class MemoryPlan:
-    values: tuple[Value, ...]
-    placements: tuple[Placement, ...]
-    stage_base: int
-    stage_words: int
-    ones_buf: int
-    ones_words: int
-    ones_dram: int
-    dram_words: int
-    peak_words: int  # resident words at the busiest step
-    wide: frozenset[str] = frozenset()  # values whose reservation has the wide bank paddings
-    share: int = 2  # 1/share of the buffer is staging once anything streams
-    pinned: frozenset[str] = frozenset()  # values reserving exactly a layout tuned before (``plan_memory(fixed=)``)
-
-    def value(self, name: str) -> Value:
-        return self._index()[0][name]
-
-    def place(self, name: str) -> Placement:
-        return self._index()[1][name]
-
-    def _index(self):
-        # Small plans: a linear scan is cheaper than caching on a frozen object.
-        return {v.name: v for v in self.values}, {p.value: p for p in self.placements}
-
-    @property
-    def spilled(self) -> tuple[str, ...]:
-        vals, places = self._index()
-        return tuple(n for n, p in places.items() if not p.resident and vals[n].kind in (Kind.TEMP, Kind.RESULT))
-
-    @property
-    def streamed(self) -> tuple[str, ...]:
-        return tuple(p.value for p in self.placements if not p.resident)
 
 
 def natural_order(step: Step) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from tncc.errors import TnccError
 from tncc.ir import DType
 from tncc.isa.networks import red_config, route_multicast
 from tncc.isa.program import MAX_DIMS, MAX_LOOPS, DmaDesc, Drain, RedConfig, Stream, SwitchConfig, TileDesc
-from tncc.isa.table import TileDataflow
+from tncc.isa.table import Dataflow
 from tncc.passes.tiled_ir import ROLE_GROUP, Group, IndexInfo, Role, Tile, TileAxis
 
 
@@ -148,7 +148,7 @@ def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: Vie
 class _TilePlan:
     """The address-independent part of a lowered tile."""
 
-    flow: TileDataflow
+    flow: Dataflow
     a_ports: tuple
     a_beats: tuple
     b_ports: tuple
@@ -215,7 +215,7 @@ def _tile_plan(shape: tuple, a_strides: tuple, b_strides: tuple, c_strides: tupl
                        sum(k * l[2] for k, l in zip(point, outer)),
                        sum(k * l[3] for k, l in zip(point, outer)),
                        any(k and l[4] for k, l in zip(point, outer))))
-    return _TilePlan(TileDataflow(dataflow), tuple(a_ports), tuple(a_beats), tuple(b_ports), tuple(b_beats), tuple(drain),
+    return _TilePlan(Dataflow(dataflow), tuple(a_ports), tuple(a_beats), tuple(b_ports), tuple(b_beats), tuple(drain),
                      tuple(inner), tuple(points), sw_a, sw_b, red, (tuple(offs_a), tuple(offs_b)))
 
 

@@ -71,7 +71,7 @@ class SyncTracker:
         self.prev_writes: dict[int, list[Range]] = {int(u): [] for u in Unit}
         # Signals placed after an earlier instruction: seq -> SIGNALs to emit
         # right after the instruction recorded with that seq (placed by
-        # passes.lower._Emitter.finish).
+        # passes.emitter.Emitter.finish).
         self.early: dict[int, list[Instruction]] = {}
         self.prune_at: dict[tuple[int, Any], int] = {k: 512 for k in self.log}
 

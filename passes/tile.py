@@ -44,7 +44,7 @@ from tncc.passes.layout import banked_words
 from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Role, Tile, TileAxis, TiledStep
 from tncc.plan import Dataflow, Step
 
-COPY = "copy"  # systolic unary step without summation: a SHAPE copy, no GEMM
+COPY = Dataflow.COPY  # systolic unary step without summation: a SHAPE copy, no GEMM
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,8 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
 BLOCK_OVERHEAD = 200  # cycles a block costs besides its traffic (DMA latency, pipeline fill)
 
 
-def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget) -> float:
+def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget,
+             cycles_per_word: float) -> float:
     """Modelled DRAM cycles of a blocking: each streamed operand is reloaded
     whenever an index it has changes in the block loop order (free indices in
     step order, then contracted ones; trailing indices it lacks reuse its
@@ -138,7 +139,7 @@ def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budg
         words += (blocks / reuse) * math.prod(ext[i] for i in ixs)
     if budget.staged[2]:
         words += math.prod(ix.size for ix in infos if ix.name in step.indices)
-    return words * 4 / 32 + blocks * BLOCK_OVERHEAD
+    return words * cycles_per_word + blocks * BLOCK_OVERHEAD
 
 
 def _smaller(size: int, cur: int) -> int:
@@ -151,7 +152,8 @@ def _smaller(size: int, cur: int) -> int:
             return e
 
 
-def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, banks: int, where: str) -> dict[str, int]:
+def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, banks: int, where: str,
+                  cycles_per_word: float) -> dict[str, int]:
     """Per-index block extents whose working set fits ``budget.words``.
 
     Greedy: while the working set is too large, shrink the one index (to its
@@ -165,7 +167,7 @@ def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, bank
         return sum(w for w, _ in _footprint(step, infos, e, budget, banks))
 
     total = foot(ext)
-    cost = _traffic(step, infos, ext, budget)
+    cost = _traffic(step, infos, ext, budget, cycles_per_word)
     while total > budget.words:
         best, best_score = None, None
         for i in ext:
@@ -176,7 +178,7 @@ def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, bank
             f = foot(trial)
             if f >= total:
                 continue
-            c = _traffic(step, infos, trial, budget)
+            c = _traffic(step, infos, trial, budget, cycles_per_word)
             score = (c - cost) / (total - f) * (4.0 if role[i] is Role.CONTRACTED else 1.0)
             if best_score is None or score < best_score:
                 best, best_score = (trial, f, c), score
@@ -461,7 +463,9 @@ def tile_step(number: int, step: Step, sizes: dict[str, int], arch, budget: Budg
     infos = classify(step, sizes)
     unary = len(step.operands) == 1
     if any(budget.staged) or budget.scratch:
-        ext = block_extents(step, infos, budget, arch.buffer.banks, where)
+        # DRAM cycles per word moved: the arch's word size over its bandwidth.
+        ext = block_extents(step, infos, budget, arch.buffer.banks, where,
+                            arch.buffer.word_bytes / arch.dram.bytes_per_cycle)
     else:
         ext = {ix.name: ix.size for ix in infos}
     # Before any block is built: their number, against the host memory limit.

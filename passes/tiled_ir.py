@@ -7,8 +7,8 @@ yet where the data lives (that is ``tncc.passes.shape`` and
 
 A step ``C[out] = A[ia] * B[ib]`` (or ``C[out] = A[ia]`` for a unary step,
 which is lowered as a product with an implicit all-ones operand) iterates over
-the *step space*: every distinct index of its operands.  Each index has a
-:class:`Role`: batch (in A, B and C), left (A and C), right (B and C) or
+the *step space*: every distinct index of its operands.  Each index has an
+:class:`IndexRole`: batch (in A, B and C), left (A and C), right (B and C) or
 contracted (not in C; possibly in only one operand: an A-only or B-only
 summed index is folded into the contracted range, the other operand reading
 it with stride 0, so no pre-reduction pass is needed).
@@ -37,14 +37,21 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
+from tncc.errors import VerifyError
 from tncc.plan import Step
 
 
-class Role(enum.Enum):
+class IndexRole(enum.Enum):
+    """How an index of a step's space relates to the step's tensors (not to be
+    confused with :class:`tncc.ir.Role`, a tensor's role in the network)."""
+
     BATCH = "batch"  # in A, B and C
     LEFT = "left"  # in A and C
     RIGHT = "right"  # in B and C
     CONTRACTED = "contracted"  # not in C (in A, B or both)
+
+
+Role = IndexRole  # the name the tiled IR used first; new code says IndexRole
 
 
 class Group(enum.Enum):
@@ -56,7 +63,8 @@ class Group(enum.Enum):
     K = "k"
 
 
-ROLE_GROUP = {Role.BATCH: Group.B, Role.LEFT: Group.M, Role.RIGHT: Group.N, Role.CONTRACTED: Group.K}
+ROLE_GROUP = {IndexRole.BATCH: Group.B, IndexRole.LEFT: Group.M, IndexRole.RIGHT: Group.N,
+              IndexRole.CONTRACTED: Group.K}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +73,7 @@ class IndexInfo:
 
     name: str
     size: int
-    role: Role
+    role: IndexRole
     in_a: bool
     in_b: bool
 
@@ -163,7 +171,7 @@ class TiledStep:
                 return ix
         raise KeyError(index)
 
-    def group(self, role: Role) -> tuple[IndexInfo, ...]:
+    def group(self, role: IndexRole) -> tuple[IndexInfo, ...]:
         return tuple(ix for ix in self.indices if ix.role is role)
 
     @property
@@ -178,6 +186,15 @@ class TiledProgram:
 
     def text(self) -> str:
         return format_tiled(self)
+
+    def verify(self, max_points: int = 1 << 16) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` unless steps are numbered
+        in order and every step's tiles cover its step space exactly once
+        (:func:`verify_tiled_step`, point by point up to ``max_points``)."""
+        for k, ts in enumerate(self.steps):
+            if ts.number != k:
+                raise VerifyError(f"step {k} is numbered {ts.number}")
+            verify_tiled_step(ts, max_points)
 
 
 # -- iteration --------------------------------------------------------------------
@@ -199,7 +216,7 @@ def tile_boxes(tile: Tile) -> Iterator[tuple[tuple[int, int], ...]]:
 
 
 def verify_tiled_step(ts: TiledStep, max_points: int = 1 << 22) -> None:
-    """Raise ``AssertionError`` unless the tiles of ``ts`` cover the step space
+    """Raise :class:`~tncc.errors.VerifyError` unless the tiles of ``ts`` cover the step space
     exactly once (point by point when the space has at most ``max_points``
     points, otherwise by volume and containment)."""
     import numpy as np
@@ -210,18 +227,24 @@ def verify_tiled_step(ts: TiledStep, max_points: int = 1 << 22) -> None:
     covered = 0
     hits = np.zeros(sizes, dtype=np.int32) if volume <= max_points else None
     for block in ts.blocks:
-        assert tuple(n for n, _, _ in block.box) == tuple(names), f"step {ts.number}: block box indices"
+        if tuple(n for n, _, _ in block.box) != tuple(names):
+            raise VerifyError(f"step {ts.number}: block box indices")
         for tile in block.tiles:
-            assert tuple(ax.index for ax in tile.axes) == tuple(names), f"step {ts.number}: tile axes"
+            if tuple(ax.index for ax in tile.axes) != tuple(names):
+                raise VerifyError(f"step {ts.number}: tile axes")
             for ax, (_, bst, bext) in zip(tile.axes, block.box):
-                assert ax.extent >= 1 and ax.beats >= 1 and ax.count >= 1, f"step {ts.number}: empty axis {ax}"
-                assert bst <= ax.start and ax.start + ax.span <= bst + bext, f"step {ts.number}: tile leaves its block on {ax.index}"
+                if not (ax.extent >= 1 and ax.beats >= 1 and ax.count >= 1):
+                    raise VerifyError(f"step {ts.number}: empty axis {ax}")
+                if not (bst <= ax.start and ax.start + ax.span <= bst + bext):
+                    raise VerifyError(f"step {ts.number}: tile leaves its block on {ax.index}")
             covered += math.prod(ax.span for ax in tile.axes)
             if hits is not None:
                 hits[tuple(slice(ax.start, ax.start + ax.span) for ax in tile.axes)] += 1
-    assert covered == volume, f"step {ts.number}: tiles cover {covered} points of {volume}"
+    if covered != volume:
+        raise VerifyError(f"step {ts.number}: tiles cover {covered} points of {volume}")
     if hits is not None:
-        assert int(hits.min(initial=1)) == 1 and int(hits.max(initial=1)) == 1, f"step {ts.number}: a point is covered twice or never"
+        if not (int(hits.min(initial=1)) == 1 and int(hits.max(initial=1)) == 1):
+            raise VerifyError(f"step {ts.number}: a point is covered twice or never")
 
 
 # -- text form --------------------------------------------------------------------

@@ -289,14 +289,14 @@ class Emulator:
     def _op_signal(self, idx: int, ins: Instruction, where: Where) -> Record:
         _, _, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
         t = self.sched.signal(ins.fields[0], ins.fields[1])
-        return (idx, "SIGNAL", ins.src, t, t, 0, 0, 0, 0, 0, 0) + busy
+        return Record(idx, "SIGNAL", ins.src, t, t, busy=busy)
 
     @_handles(Opcode.WAIT)
     def _op_wait(self, idx: int, ins: Instruction, where: Where) -> Record:
         name, args = self._slice_info(idx, ins)
         s, e = self.sched.wait(ins.fields[0], ins.fields[1], where, name, args)
         _, e2, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
-        return (idx, "WAIT", ins.src, s, max(e, e2), 0, 0, 0, 0, 0, 0) + busy
+        return Record(idx, "WAIT", ins.src, s, max(e, e2), busy=busy)
 
     # -- DMA -------------------------------------------------------------------------
     def _dma_plan(self, desc_i: int) -> tuple[Access, Access, int, Any, int]:
@@ -332,8 +332,8 @@ class Emulator:
             self.sync.access(dst_mem is self.buf, True, dst + dst_acc.lo, dst + dst_acc.hi, s, e, idx, where,
                              dst_mem.name)
         if shape:
-            return (idx, "SHAPE", ins.src, s, e, 0, 0, 2 * n, 0, 0, 0) + busy
-        return (idx, OPNAMES[ins.opcode], ins.src, s, e, 0, nbytes, n, 0, 0, 0) + busy
+            return Record(idx, "SHAPE", ins.src, s, e, buffer_words=2 * n, busy=busy)
+        return Record(idx, OPNAMES[ins.opcode], ins.src, s, e, dram_bytes=nbytes, buffer_words=n, busy=busy)
 
     @_handles(Opcode.LOAD)
     def _op_load(self, idx: int, ins: Instruction, where: Where) -> Record:
@@ -365,7 +365,7 @@ class Emulator:
         self.route_ids[net] = cfg_i
         self.refill = True
         s, e, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
-        return (idx, "DIST", ins.src, s, e, 0, 0, 0, 0, 0, 1) + busy
+        return Record(idx, "DIST", ins.src, s, e, reconfigs=1, busy=busy)
 
     @_handles(Opcode.RED)
     def _op_red(self, idx: int, ins: Instruction, where: Where) -> Record:
@@ -375,7 +375,7 @@ class Emulator:
         self.red_id = ins.fields[0]
         self.refill = True
         s, e, busy = self._charge(idx, ins, self._cost(ins.opcode, self._operands(ins)))
-        return (idx, "RED", ins.src, s, e, 0, 0, 0, 0, 0, 1) + busy
+        return Record(idx, "RED", ins.src, s, e, reconfigs=1, busy=busy)
 
     # -- the array -------------------------------------------------------------------------
     def _prepared(self, idx: int, ins: Instruction, where: Where) -> PreparedTile:
@@ -453,7 +453,8 @@ class Emulator:
         drained = n * pt.words
         hops = operand_words * self._dist_stages + drained * self._red_levels  # timing.network_hops
         words = operand_words + (2 * drained if d.accumulate or pt.reduces else drained)
-        return (idx, "CTILE", ins.src, s, e, n * pt.macs, 0, words, hops, n * pt.conflicts, 0) + busy
+        return Record(idx, "CTILE", ins.src, s, e, macs=n * pt.macs, buffer_words=words, hops=hops,
+                      conflicts=n * pt.conflicts, busy=busy)
 
     def _reads_pending(self, pt: PreparedTile, d: Any) -> bool:
         """Whether the tile's operands overlap the pending drain's words."""
@@ -527,4 +528,4 @@ class Emulator:
         rows, cols = arch.array.rows, arch.array.cols
         words = (g.m * g.k * -(-g.n // cols) + g.k * g.n * -(-g.m // rows)
                  + g.m * g.n * (2 if g.accumulate else 1))
-        return (idx, "GEMM", ins.src, s, e, g.m * g.n * g.k, 0, words, 0, 0, 0) + busy
+        return Record(idx, "GEMM", ins.src, s, e, macs=g.m * g.n * g.k, buffer_words=words, busy=busy)

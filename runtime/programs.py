@@ -19,7 +19,7 @@ from tncc.isa.arch import Arch
 from tncc.isa.networks import route_multicast
 from tncc.isa.program import (DmaDesc, Drain, GemmDesc, Instruction, Program, Stream, SwitchConfig, Symbol,
                               SymbolRole, TileDesc)
-from tncc.isa.table import Opcode, TileDataflow, Unit
+from tncc.isa.table import Dataflow, Opcode, Unit
 from tncc.runtime.memory import affine_offsets
 
 
@@ -88,7 +88,7 @@ def fetta_gemm(arch: Arch, m: int, n: int, k: int, dtype: DType = DType.FP32, *,
         if key not in tile_index:
             tile_index[key] = len(tiles)
             tiles.append(TileDesc(
-                dtype, TileDataflow.OUTER, 1, tm, tn, 1,
+                dtype, Dataflow.OUTER, 1, tm, tn, 1,
                 Stream(a_slot[ai], ((tm, lda),), ((kb, 1),)),
                 Stream(b_slot[bi], ((tn, 1),), ((kb, nb),)),
                 Drain(c_slot[ci], ((tm, ldc), (tn, 1))), acc,

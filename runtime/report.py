@@ -1,6 +1,6 @@
 """What a run measured: totals, per unit, per instruction, per source statement.
 
-Counters are recorded per instruction (a ``Record`` tuple); energy is
+Counters are recorded per instruction (a :class:`Record`); energy is
 linear in them, so it is computed from the per-event table of the arch file
 (``tncc.isa.timing.energy_pj``) when the report is built, per instruction
 and per statement alike.
@@ -17,12 +17,33 @@ from tncc.isa import timing
 from tncc.runtime.sched import UNITS
 
 
-# One executed instruction, as the emulator records it (a plain tuple keeps the
-# per-instruction cost low):
-# (index, opcode name, src statement, start, end, macs, dram_bytes,
-#  buffer_words, hops, conflicts, reconfigs, busy DMA, DIST, ARRAY, RED)
-Record = tuple
 COUNTERS = ("macs", "dram_bytes", "buffer_words", "hops", "conflicts", "reconfigs")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One executed instruction, as the emulator records it: its index, opcode
+    name and source statement, its start and end cycle, its counters
+    (:data:`COUNTERS`) and the cycles it kept each unit busy (in ``UNITS``
+    order: DMA, DIST, ARRAY, RED)."""
+
+    index: int
+    opcode: str
+    src: int
+    start: int
+    end: int
+    macs: int = 0
+    dram_bytes: int = 0
+    buffer_words: int = 0
+    hops: int = 0
+    conflicts: int = 0
+    reconfigs: int = 0
+    busy: tuple[int, ...] = (0, 0, 0, 0)
+
+    def numbers(self) -> tuple[int, ...]:
+        """The counters, then the busy cycles per unit (what :class:`Totals` sums)."""
+        return (self.macs, self.dram_bytes, self.buffer_words, self.hops, self.conflicts, self.reconfigs,
+                *self.busy)
 NO_SRC = 0xFFFF
 
 
@@ -45,9 +66,9 @@ class Totals:
 
     @classmethod
     def of(cls, rows: np.ndarray) -> "Totals":
-        """From rows of the numeric record columns 5.. (see ``Record``)."""
+        """From rows of :meth:`Record.numbers`."""
         s = [int(v) for v in rows.sum(axis=0)] if rows.size else [0] * 10
-        return cls(int(rows.shape[0]), *s[:6], busy=s[6:10])
+        return cls(int(rows.shape[0]), s[0], s[1], s[2], s[3], s[4], s[5], busy=s[6:10])
 
     def energy(self, arch: Any) -> dict[str, float]:
         return timing.energy_pj(arch, macs=self.macs, buffer_words=self.buffer_words, dram_bytes=self.dram_bytes,
@@ -71,8 +92,8 @@ class Report:
         self.records = records
         self.cycles = int(cycles)
         self.unit_busy = dict(zip(UNITS, (int(b) for b in unit_busy)))
-        nums = np.array([r[5:] for r in records], dtype=np.int64).reshape(len(records), 10)
-        srcs = np.array([r[2] for r in records], dtype=np.int64)
+        nums = np.array([r.numbers() for r in records], dtype=np.int64).reshape(len(records), 10)
+        srcs = np.array([r.src for r in records], dtype=np.int64)
         self.totals = Totals.of(nums)
         self.sync_hazards: int | None = None  # set when the run checked synchronisation
         self.sync_messages: tuple[str, ...] = ()
@@ -136,9 +157,9 @@ class Report:
     def instruction(self, i: int) -> dict[str, Any]:
         """The ``i``-th executed instruction's record as a dict."""
         r = self.records[i]
-        t = Totals(1, *r[5:11], busy=list(r[11:15]))
-        return {"index": r[0], "opcode": r[1], "statement": _stmt(self.statements, r[2]), "start": r[3],
-                "end": r[4], **{k: v for k, v in t.to_dict(self.arch).items() if k != "instructions"}}
+        t = Totals(1, r.macs, r.dram_bytes, r.buffer_words, r.hops, r.conflicts, r.reconfigs, busy=list(r.busy))
+        return {"index": r.index, "opcode": r.opcode, "statement": _stmt(self.statements, r.src), "start": r.start,
+                "end": r.end, **{k: v for k, v in t.to_dict(self.arch).items() if k != "instructions"}}
 
     def to_json(self, instructions: bool = True) -> str:
         """The report as JSON; a value that is not finite (an energy past the

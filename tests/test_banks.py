@@ -8,6 +8,8 @@ from pathlib import Path
 import tncc
 from tncc.passes.banks import _odd_deltas, reserve, total_passes, tune_deltas, tune_layouts
 from tncc.passes.layout import banked_words, layout_with, slacks
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,9 +70,6 @@ def test_wide_room_removes_conflicts_the_slack_cannot() -> None:
     assert weighted_passes(shape, wide, uses, 64, 64)[0] == 10
 
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 
 @st.composite
 def _patterns(draw):
@@ -127,11 +126,11 @@ def test_retiling_against_tuned_layouts_removes_conflicts(monkeypatch) -> None:
     layout still conflicts with them (tt_attention's cores are read as 4 rows
     x 15 words and as 8 rows x 5 words, which no pitch serves both), the
     block is re-tiled with the conflicts counted, and the outputs still match."""
-    from tncc.passes import banks
+    from tncc.passes import lowered
 
     net = tncc.load_file(ROOT / "examples" / "tt_attention.tn")[0]
     with_retile = tncc.compile(net, "fetta")
-    monkeypatch.setattr(banks, "retile", lambda tiled, mem, arch: tiled)
+    monkeypatch.setattr(lowered, "retile", lambda tiled, mem, arch: tiled)
     without = tncc.compile(net, "fetta")
     arch = with_retile.arch
     assert _conflict_cycles(with_retile.program, arch) < _conflict_cycles(without.program, arch) / 2

@@ -177,7 +177,7 @@ def test_runtime_style_report_gives_shaping_and_phases() -> None:
 
 
 def test_comparison_methods_and_dataframe(tmp_path) -> None:
-    from tncc.api import rows, to_dataframe
+    from tncc.api import rows
 
     cmp = comparison()
     assert cmp.format() == format_comparison(cmp)

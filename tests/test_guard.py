@@ -140,10 +140,10 @@ def test_encoding_limits_are_reported_as_machine_limits(tmp_path: Path, monkeypa
     """A descriptor table past its index field (16-bit CTILE `tile` on the
     real ISA; lowered here to 1 so a small program reaches it) names the
     statement and says the machine cannot express the program."""
-    import tncc.passes.lower as lower
+    import tncc.passes.emitter as emitter
 
     src = _write(tmp_path, "lin.tn", (ROOT / "examples" / "tt_linear.tn").read_text())
-    monkeypatch.setattr(lower, "CONFIG_INDEX_MAX", 0)
+    monkeypatch.setattr(emitter, "CONFIG_INDEX_MAX", 0)
     with pytest.raises(TnccError) as err:
         tncc.compile(str(src))
     text = str(err.value)

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from tncc.errors import VerifyError
 from tncc.frontend import load_source
 from tncc.ir import Role
 
@@ -47,15 +48,15 @@ def test_components_find_outer_products() -> None:
 def test_verify_rejects_broken_invariants() -> None:
     n = net()
     n.verify()
-    with pytest.raises(AssertionError, match="listed twice"):
+    with pytest.raises(VerifyError, match="listed twice"):
         dataclasses.replace(n, outputs=("y", "y", "z", "o")).verify()
-    with pytest.raises(AssertionError, match="not a statement result"):
+    with pytest.raises(VerifyError, match="not a statement result"):
         dataclasses.replace(n, outputs=("y", "x")).verify()
     wrong_role = tuple(dataclasses.replace(t, role=Role.INTERMEDIATE) if t.name == "y" else t for t in n.tensors)
-    with pytest.raises(AssertionError, match="role intermediate, expected output"):
+    with pytest.raises(VerifyError, match="role intermediate, expected output"):
         dataclasses.replace(n, tensors=wrong_role).verify()
     st = n.statement("o")
     bad = dataclasses.replace(st, grad_of=("y", "x"))
     stmts = tuple(bad if s.result == "o" else s for s in n.statements)
-    with pytest.raises(AssertionError, match="gradient 'o' has shape"):
+    with pytest.raises(VerifyError, match="gradient 'o' has shape"):
         dataclasses.replace(n, statements=stmts).verify()

@@ -206,3 +206,25 @@ def test_compiled_programs_round_trip(arch, example):
     p = compile_file(path, "asm", options={"arch": arch}).artifacts["asm"]
     assert assemble(disassemble(p)) == p
     assert decode(encode(p)) == p
+
+
+def test_one_dataflow_enum_from_plan_to_tile_descriptor() -> None:
+    import dataclasses
+
+    from tncc.errors import TnccError
+    from tncc.isa.asm import assemble, disassemble
+    from tncc.isa.table import TILE_DATAFLOWS, Dataflow
+    from tncc.passes.tile import COPY
+    from tncc.plan import Dataflow as PlanDataflow
+
+    assert PlanDataflow is Dataflow is TileDataflow and COPY is Dataflow.COPY
+    assert Dataflow.OUTER == "outer" and f"{Dataflow.GEMM}" == "gemm" and set(Dataflow.ALL) == {
+        Dataflow.OUTER, Dataflow.INNER, Dataflow.BATCH, Dataflow.GEMM}
+    tile = sample().tiles[0]
+    for flow in (Dataflow.GEMM, Dataflow.COPY):
+        with pytest.raises(TnccError, match="tile dataflow must be one of outer, inner, batch"):
+            dataclasses.replace(tile, dataflow=flow)
+    text = disassemble(sample()).replace("dataflow=inner", "dataflow=gemm")
+    with pytest.raises(TnccError):
+        assemble(text)
+    assert TILE_DATAFLOWS == (Dataflow.OUTER, Dataflow.INNER, Dataflow.BATCH)

@@ -116,7 +116,7 @@ def test_every_opcode_is_costed_through_its_timing_class(monkeypatch):
         present |= {i.opcode for i in prog.instructions}
         report = Emulator(prog).run(seed=0).report
         for r in report.records:
-            op = Opcode[r[1]]
+            op = Opcode[r.opcode]
             executed.add(op)
             s = TABLE[op]
             c = cycles[s.timing_class]
@@ -124,9 +124,9 @@ def test_every_opcode_is_costed_through_its_timing_class(monkeypatch):
             unit = s.unit(next(i.fields for i in prog.instructions if i.opcode is op)) if c else None
             if unit is not None:
                 busy[unit] = c
-            assert tuple(r[11:15]) == tuple(busy), (op, r)
+            assert tuple(r.busy) == tuple(busy), (op, r)
             if s.timing_class is not TimingClass.SYNC:
-                assert r[4] - r[3] == c, (op, r)
+                assert r.end - r.start == c, (op, r)
     assert present == set(Opcode)
     assert executed | {Opcode.HALT, Opcode.NOP} == set(Opcode)  # neither leaves a record
     assert all(calls[TABLE[op].timing_class] for op in present)

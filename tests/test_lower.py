@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -197,12 +196,12 @@ def test_generated_programs_estimate_exactly_and_sync_soundly(net, arch) -> None
 def test_signals_follow_the_last_conflicting_instruction_not_the_waiter() -> None:
     """Double buffering: a load into slot 0 waits for the tile that last read
     slot 0, not for the tile reading slot 1 that comes between them."""
-    from tncc.passes.lower import _Emitter
+    from tncc.passes.emitter import Emitter
 
     def ins(op, **kw):
         return Instruction.make(op, 0, **kw)
 
-    e = _Emitter()
+    e = Emitter()
     slot0, slot1 = (0, 99), (100, 199)
     e.emit(Unit.DMA, ins(Opcode.LOAD, dram=0, buf=0, desc=0), [], [slot0])
     e.emit(Unit.ARRAY, ins(Opcode.CTILE, tile=0), [slot0], [(500, 509)])
@@ -226,15 +225,15 @@ def test_co_scheduling_overlaps_a_dma_bound_step_with_a_compute_bound_one(monkey
     wait on the DMA, others on the array.  Independent ones run block by
     block together, each in half of the staging area: the program still
     matches numpy, has no sync hazard, and is faster than without pairs."""
-    from tncc.passes import lower
+    from tncc.passes import tuner
 
     (net,) = [n for p in EXAMPLES for n in load_file(p) if n.name == "ttm_linear"]
     found = []
-    real = lower.co_schedule
-    monkeypatch.setattr(lower, "co_schedule", lambda *a, **k: found.append(real(*a, **k)) or found[-1])
+    real = tuner.co_schedule
+    monkeypatch.setattr(tuner, "co_schedule", lambda *a, **k: found.append(real(*a, **k)) or found[-1])
     paired = tncc.compile(net, "fetta")
     assert found and found[0] is not None and found[0][1]
-    monkeypatch.setattr(lower, "co_schedule", lambda *a, **k: None)
+    monkeypatch.setattr(tuner, "co_schedule", lambda *a, **k: None)
     single = tncc.compile(net, "fetta")
     rep = _emulate_checked(paired)
     assert rep.sync_hazards == 0 and rep.cycles < 0.95 * _emulate_checked(single).cycles
@@ -248,7 +247,7 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     more streams, and the program lowered on it still matches numpy."""
     import dataclasses
 
-    from tncc.passes import lower
+    from tncc.passes import lowered
     from tncc.passes.alloc import plan_memory
 
     (net,) = [n for p in EXAMPLES for n in load_file(p) if n.name == "ttm_linear"]
@@ -256,7 +255,7 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     placed, tuned = c.lowered.placed, c.lowered.memory
     fixed = {p.value: p.layout for p in tuned.placements if p.resident}
     early = {v.name: v.first for v in placed.values}  # the lifetimes the pairs gave
-    mem = plan_memory(c.plan, c.arch, lower._ones_words(c.plan, c.arch), lower._scratch_words(c.plan, c.arch),
+    mem = plan_memory(c.plan, c.arch, lowered.ones_words(c.plan, c.arch), lowered.scratch_words(c.plan, c.arch),
                       placed.share, placed.wide, early, fixed)
     room = {p.value: p.layout for p in placed.placements if p.resident}
     assert set(mem.streamed) <= set(placed.streamed) and mem.pinned
@@ -264,7 +263,7 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     for p in mem.placements:
         if p.value in mem.pinned:
             assert p.layout == fixed[p.value]
-    low = lower._finish(c.plan, c.arch, mem, lower._tile(c.plan, c.arch, mem))
+    low = lowered.finish(c.plan, c.arch, mem, lowered.tile_plan(c.plan, c.arch, mem))
     _check_memory(low)
     redone = dataclasses.replace(c, lowered=low)
     assert _emulate_checked(redone).sync_hazards == 0 and redone.run(seed=5).match
@@ -277,7 +276,7 @@ def test_a_pinned_layout_is_kept_when_retuning_would_outgrow_it() -> None:
     program still matches."""
     import dataclasses
 
-    from tncc.passes import lower
+    from tncc.passes import lowered
     from tncc.passes.alloc import plan_memory
     from tncc.passes.banks import tune_layouts
 
@@ -285,9 +284,9 @@ def test_a_pinned_layout_is_kept_when_retuning_would_outgrow_it() -> None:
     c = tncc.compile(net, "fetta")
     base = c.lowered.placed
     fixed = {p.value: compact(p.layout.shape) for p in base.placements if p.resident}
-    mem = plan_memory(c.plan, c.arch, lower._ones_words(c.plan, c.arch), lower._scratch_words(c.plan, c.arch),
+    mem = plan_memory(c.plan, c.arch, lowered.ones_words(c.plan, c.arch), lowered.scratch_words(c.plan, c.arch),
                       base.share, base.wide, None, fixed)
-    tiled = lower._tile(c.plan, c.arch, mem)
+    tiled = lowered.tile_plan(c.plan, c.arch, mem)
     out = tune_layouts(tiled, mem, c.arch)
     kept = [p.value for p in out.placements if p.value in mem.pinned and p.layout == fixed[p.value]
             and len(p.layout.shape) > 1]
@@ -295,5 +294,5 @@ def test_a_pinned_layout_is_kept_when_retuning_would_outgrow_it() -> None:
     for p in out.placements:
         if p.value in mem.pinned:
             assert p.layout.words <= fixed[p.value].words
-    redone = dataclasses.replace(c, lowered=lower._finish(c.plan, c.arch, mem, tiled))
+    redone = dataclasses.replace(c, lowered=lowered.finish(c.plan, c.arch, mem, tiled))
     assert redone.run(seed=6).match

@@ -16,17 +16,26 @@ Heavy modules (numpy) are imported on first use so that ``tncc check`` starts fa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tncc.errors import TnccError
 from tncc.frontend import load_file, load_network, load_source, parse_file, parse_source
 
-# Imported on first use (PEP 562): the back end pulls in numpy, and a command
-# such as ``tncc plan`` should not pay for what it does not run.
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers
+    from tncc.api import comparison, to_dataframe
+    from tncc.compiled import Compiled, RunResult, compile  # noqa: F401
+    from tncc.passes.options import LoweringOptions
+    from tncc.passes.order.planner import plan_network  # noqa: F401
+
+# The back end and the evaluation tools are imported on first use, so that the
+# front end's commands (``tncc check``) do not load the whole compiler.
 _LAZY = {
     "plan_network": "tncc.passes.order.planner",  # CSSE: network IR -> contraction plan
-    "comparison": "tncc.api", "to_dataframe": "tncc.api",  # evaluation: compare configurations, tabulate reports
-    "Compiled": "tncc.compiled", "RunResult": "tncc.compiled", "compile": "tncc.compiled",  # back end
+    "comparison": "tncc.api",  # evaluation: compare configurations, tabulate reports
+    "to_dataframe": "tncc.api",
+    "Compiled": "tncc.compiled",  # back end: compile for an arch, emulate, compare
+    "RunResult": "tncc.compiled",
+    "compile": "tncc.compiled",
     "LoweringOptions": "tncc.passes.options",  # force the lowering's choices: tncc.compile(..., lowering=)
 }
 

@@ -220,7 +220,7 @@ def _without_reuse(compiled: Any) -> Any:
     shared temporaries recomputed per statement) by the same back end."""
     import dataclasses
 
-    from tncc.passes.lower import lower_plan
+    from tncc.driver import lower_plan
     from tncc.training import unshared_plan
 
     twin = unshared_plan(compiled.plan)

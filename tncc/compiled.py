@@ -20,6 +20,7 @@ counted in ``reference_overflow`` and not held against the program.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -27,46 +28,33 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from tncc.driver import compile_network as _compile_network, lowering_options
+from tncc import guard
 from tncc.errors import TnccError
+from tncc.frontend import load_network
 from tncc.ir import Network
+from tncc.isa.arch import Arch, resolve_arch as _resolve_arch
+from tncc.isa.program import Program
+from tncc.passes.lower import Lowered
+from tncc.passes.options import LoweringOptions
+from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
+from tncc.passes.pipeline import ORDER_OBJECTIVES as _ORDER_OBJECTIVES, Order, PassContext, Pipeline
 from tncc.plan import Plan
+from tncc.stages import OBJECTIVES, ORDER_HELP  # noqa: F401 (their old home)
 
-OBJECTIVES = ("macs", "size", "write", "cycles", "energy", "edp")
-ORDER_HELP = ("contraction order: csse (default: exact search, then the hardware-aware choice), flops (the "
-              "MAC-optimal order), naive (left to right), or a registered strategy name (greedy, ...)")
+resolve_arch = _resolve_arch  # the one resolver (``tncc.isa.arch``), by its old name here
 
-
-def resolve_arch(arch: Any) -> Any:
-    from tncc.isa.arch import Arch, load_arch
-
-    if isinstance(arch, Arch):
-        return arch
-    return load_arch(str(arch))
+ORDER_OBJECTIVES = _ORDER_OBJECTIVES
+"""Orders that run the search, with their default objectives (``tncc.passes.pipeline``)."""
 
 
-ORDER_OBJECTIVES = {"csse": "cycles", "flops": "macs"}
-"""Orders that run the search, with their default objectives: ``csse`` is the
-hardware-aware choice (modelled cycles), ``flops`` the MAC-optimal order."""
-
-
-def make_plan(net: Network, arch: Any, order: str = "csse", objective: str | None = None,
-              time_limit: float = 1.0) -> Plan:
-    """The contraction plan of ``net`` for ``arch``.  ``order`` is ``csse``
-    (exact search, then the hardware-aware choice; objective ``cycles`` unless
-    given), ``flops`` (the same search for the fewest MACs) or the name of a
-    registered strategy (``naive``, ``greedy``, ...; objective ``macs``)."""
-    from tncc.passes.order.planner import plan_network
-
-    from tncc.passes.order.strategies import STRATEGIES
-
-    if order in ORDER_OBJECTIVES:
-        strategy, objective = "auto", objective or ORDER_OBJECTIVES[order]
-    elif order in STRATEGIES:
-        strategy, objective = order, objective or "macs"
-    else:
-        names = ", ".join([*ORDER_OBJECTIVES, *sorted(s for s in STRATEGIES if s != "auto")])
-        raise TnccError(f"unknown order {order!r}: expected one of {names}", where="--order")
-    return plan_network(net, objective, arch, strategy=strategy, time_limit=time_limit)
+def make_plan(net: Network, arch: Arch | str | None, order: str = "csse", objective: str | None = None,
+              time_limit: float = DEFAULT_TIME_LIMIT) -> Plan:
+    """The contraction plan of ``net`` for ``arch``: the ``order`` pass alone
+    (:class:`tncc.passes.pipeline.Order`; ``order`` is ``csse``, ``flops``
+    or a registered strategy name)."""
+    plan: Plan = Pipeline((Order(order, objective, time_limit),)).run(net, PassContext(_resolve_arch(arch)))
+    return plan
 
 
 @dataclass(frozen=True)
@@ -89,14 +77,14 @@ class Compiled:
     ``plan``, the back end's decisions (``lowered``) and compile time."""
 
     network: Network
-    arch: Any
+    arch: Arch
     plan: Plan
-    lowered: Any
+    lowered: Lowered
     compile_seconds: float
-    lowering: Any = None  # the LoweringOptions it was compiled with (None: the lowering chose everything)
+    lowering: LoweringOptions | None = None  # the options it was compiled with (None: the lowering chose everything)
 
     @property
-    def program(self) -> Any:
+    def program(self) -> Program:
         return self.lowered.program
 
     def inputs_for(self, inputs: Mapping[str, np.ndarray] | None, seed: int) -> dict[str, np.ndarray]:
@@ -119,10 +107,8 @@ class Compiled:
         return full
 
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False,
-            strict_sync: bool = False, max_memory: int | str | None = None) -> RunResult:
-        """Emulate the program and compare every output with the reference;
-        ``strict_sync`` makes the first synchronisation hazard
-        (``tncc.runtime.hazards``) a TnccError.
+            max_memory: int | str | None = None) -> RunResult:
+        """Emulate the program and compare every output with the reference.
         Before anything is allocated, the host memory the run needs is
         estimated (:mod:`tncc.guard`); more than ``max_memory`` bytes (default:
         half of the machine's memory) is a :class:`~tncc.guard.ResourceError`."""
@@ -130,10 +116,9 @@ class Compiled:
 
         with guard.limit(max_memory):
             guard.check_run(self.network, self.plan)
-            return self._run(inputs, seed, trace, strict_sync)
+            return self._run(inputs, seed, trace)
 
-    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool,
-             strict_sync: bool = False) -> RunResult:
+    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool) -> RunResult:
         from tncc.agreement import compare_output
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
@@ -141,7 +126,7 @@ class Compiled:
         values = self.inputs_for(inputs, seed)
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
-        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace, strict_sync=strict_sync)
+        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace)
         ref = evaluate(self.network, values, plan=self.plan)
         tol = tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}
@@ -158,7 +143,7 @@ class Compiled:
         for name in self.network.outputs:
             got = np.asarray(res.outputs[name]).reshape(self.network.shape(name))
             outputs[name] = got
-            agr = compare_output(got, np.asarray(ref[name]), tol, lambda name=name: recompute(name))
+            agr = compare_output(got, np.asarray(ref[name]), tol, functools.partial(recompute, name))
             per_output[name] = agr.to_dict()
             match = match and agr.match
             worst = max(worst, agr.max_rel_err)
@@ -198,54 +183,41 @@ class Compiled:
         return out
 
 
-def lowering_options(lowering: Any) -> Any:
-    """``lowering`` as :class:`~tncc.passes.options.LoweringOptions`: one
-    already, ``None`` (the lowering chooses everything), or its text form
-    (``"co_schedule=off,stage_share=4"``, :meth:`LoweringOptions.parse`)."""
-    from tncc.passes.options import LoweringOptions
-
-    if lowering is None or isinstance(lowering, LoweringOptions):
-        return lowering
-    if isinstance(lowering, str):
-        return LoweringOptions.parse(lowering)
-    raise TnccError(f"lowering must be a LoweringOptions, its text form or None, not {type(lowering).__name__}")
-
-
-def compile_network(net: Network, arch: Any = "fetta", order: str = "csse", objective: str | None = None,
-                    max_memory: int | str | None = None, lowering: Any = None,
+def compile_network(net: Network, arch: Arch | str | None = "fetta", order: str = "csse",
+                    objective: str | None = None, *, time_limit: float = DEFAULT_TIME_LIMIT,
+                    lowering: LoweringOptions | str | None = None, max_memory: int | str | None = None,
                     max_work: float | str | None = None) -> Compiled:
-    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string).
-    Tiling a step into more blocks than ``max_memory`` bytes can hold, or
-    into more than ``max_work`` seconds of estimated compile work (default
+    """Compile a checked network for ``arch`` (an ``Arch`` or a spec string;
+    ``None`` is the default preset) through the one pipeline
+    (:func:`tncc.driver.compile_network`); ``lowering`` forces lowering
+    options (:func:`~tncc.driver.lowering_options`).  Tiling a step into more
+    blocks than ``max_memory`` bytes can hold, or into more than
+    ``max_work`` seconds of estimated compile work (default
     :data:`tncc.guard.DEFAULT_MAX_WORK`), is a
-    :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`); ``lowering``
-    forces lowering options (:func:`lowering_options`)."""
-    from tncc import guard
-    from tncc.passes.lower import lower_plan
-
+    :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`)."""
     with guard.limit(max_memory, max_work):
         t0 = time.perf_counter()
-        a = resolve_arch(arch)
         opts = lowering_options(lowering)
-        plan = make_plan(net, a, order, objective)
-        guard.check_plan(plan)
-        lowered = lower_plan(plan, a, opts)
-        return Compiled(net, a, plan, lowered, time.perf_counter() - t0, opts)
+        c = _compile_network(net, arch, order, objective, time_limit, opts)
+        return Compiled(net, c.arch, c.plan, c.lowered, time.perf_counter() - t0, opts)
 
 
-def compile(path_or_network: str | os.PathLike[str] | Network, arch: Any = "fetta", network: str | None = None,
-            order: str = "csse", objective: str | None = None, max_memory: int | str | None = None,
-            lowering: Any = None, max_work: float | str | None = None) -> Compiled:
+def compile(path_or_network: str | os.PathLike[str] | Network, arch: Arch | str | None = "fetta",
+            network: str | None = None, order: str = "csse", objective: str | None = None, *,
+            time_limit: float = DEFAULT_TIME_LIMIT, lowering: LoweringOptions | str | None = None,
+            max_memory: int | str | None = None, max_work: float | str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
-    a :class:`Network`, compiled for ``arch``; ``max_memory`` and
-    ``max_work`` as in :func:`compile_network`.  ``lowering`` (a
-    :class:`~tncc.passes.options.LoweringOptions`) forces the lowering's
-    choices (staging share, wide paddings, lookahead, prefetch, deferred
-    stores, co-scheduling); left ``None`` the lowering weighs them."""
+    a :class:`Network`, compiled for ``arch``.  ``time_limit``: about the
+    seconds the order search may take (default
+    :data:`~tncc.passes.order.planner.DEFAULT_TIME_LIMIT`).  ``lowering`` (a
+    :class:`~tncc.passes.options.LoweringOptions` or its text form) forces
+    the lowering's choices (staging share, wide paddings, lookahead,
+    prefetch, deferred stores, co-scheduling); left ``None`` the lowering
+    weighs them.  ``max_memory`` and ``max_work`` as in
+    :func:`compile_network`."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
-        from tncc.frontend import load_network
-
         net = load_network(path_or_network, network)
-    return compile_network(net, arch, order, objective, max_memory, lowering, max_work)
+    return compile_network(net, arch, order, objective, time_limit=time_limit, lowering=lowering,
+                           max_memory=max_memory, max_work=max_work)

@@ -1,12 +1,25 @@
-"""The compilation pipeline as one straight function over an ordered list of stages.
+"""The one compilation pipeline: front end, then the passes, with every IR printable.
 
-A :class:`Stage` turns the previous stage's artifact into the next one.  The
-first stage, ``network``, reads a ``.tn`` file and produces the checked
-:class:`~tncc.ir.Network`.  Later stages (plan, tiled, asm, ...) are added by
-appending to :data:`STAGES` in pipeline order; ``tncc compile --emit STAGE``
-offers every stage name in this list, and :func:`compile_file` stops after the
-requested one.  After each stage its ``verify`` runs; a failure there is a
-compiler bug and is reported naming the stage.
+Every entry point compiles through here: ``tncc compile`` / ``tncc run`` /
+``tncc compare`` on the command line, ``tncc.compile`` in Python, and the
+benchmarks (through ``tncc.compile``).  The pipeline is
+
+    .tn file --front end--> network --order--> plan --lower--> memory plan,
+    tiled program, machine program
+
+where the passes are :mod:`tncc.passes.pipeline`'s.  One architecture
+resolver (:func:`tncc.isa.arch.resolve_arch`: ``None`` is the ``fetta``
+preset) and one order-search budget
+(:data:`~tncc.passes.order.planner.DEFAULT_TIME_LIMIT`, overridable) serve
+them all, so the same inputs give the same program whichever way they come.
+
+*Stages* are the IR views ``tncc compile --emit STAGE`` prints: ``network``
+(after the front end), ``plan`` (after ``order``), ``tiled`` (the memory
+plan and tiled program after ``lower``) and ``asm`` (the machine program
+after ``lower``).  ``--print-after PASS`` prints the whole IR after a pass.
+The IR is verified after the front end and after every pass
+(:class:`~tncc.errors.VerifyError` names the pass that broke it);
+``verify=False`` skips that in a compile whose time matters more.
 """
 
 from __future__ import annotations
@@ -15,122 +28,66 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from tncc.errors import TnccError
+from tncc.frontend import load_network
 from tncc.ir import Network
+from tncc.isa.arch import Arch, resolve_arch
+from tncc.isa.asm import disassemble
+from tncc.passes.lower import Lowered
+from tncc.passes.memory_ir import format_memory
+from tncc.passes.options import LoweringOptions
+from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
+from tncc.passes.pipeline import Lower, PassContext, Pipeline, default_passes, verify_after
+from tncc.plan import Plan, format_plan
+from tncc.printer import format_network
+from tncc.stages import STAGE_HELP
+
+FRONTEND = "frontend"  # the name --print-after gives the front end
 
 
 @dataclass(slots=True)
 class Context:
     """What a compilation knows: the source path, the selected network name,
-    free-form options for later stages (architecture, strategy, ...), and the
-    artifact of every stage run so far, by stage name."""
+    its options (``arch``, ``order``, ``objective``, ``time_limit``,
+    ``lowering``, ``verify``; others are ignored), the resolved architecture once a pass
+    needed it, and the artifact of every stage reached so far, by stage name."""
 
     path: str
     network: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, Any] = field(default_factory=dict)
+    arch: Arch | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One pipeline stage.
-
-    ``run(previous_artifact, ctx)`` returns this stage's artifact (the first
-    stage receives ``None``); ``emit(artifact)`` gives its deterministic text
-    (or bytes) form for ``--emit``; ``verify(artifact)`` raises AssertionError
-    when an invariant of the stage's IR is broken."""
+    """One ``--emit`` stage: the IR view ``view(result)`` of the result of
+    pass ``after``, and its deterministic text form ``emit(artifact)``."""
 
     name: str
-    run: Callable[[Any, Context], Any]
+    after: str
+    view: Callable[[Any], Any]
     emit: Callable[[Any], str | bytes]
-    verify: Callable[[Any], None] | None = None
     help: str = ""
 
 
-def _network_stage(_: None, ctx: Context) -> Network:
-    from tncc.frontend import load_network
-
-    return load_network(ctx.path, ctx.network)
+def _same(ir: Any) -> Any:
+    return ir
 
 
-def _emit_network(net: Network) -> str:
-    from tncc.printer import format_network
-
-    return format_network(net)
-
-
-def _verify_network(net: Network) -> None:
-    net.verify()
-
-
-# -- back end stages: plan, tiled, asm ------------------------------------------------
-
-
-def _arch(ctx: Context) -> Any:
-    from tncc.compiled import resolve_arch
-
-    arch = ctx.artifacts.get("_arch")
-    if arch is None:
-        arch = ctx.artifacts["_arch"] = resolve_arch(ctx.options.get("arch") or "fetta")
-    return arch
-
-
-def _plan_stage(net: Network, ctx: Context) -> Any:
-    from tncc.compiled import make_plan
-
-    return make_plan(net, _arch(ctx), ctx.options.get("order") or "csse", ctx.options.get("objective"))
-
-
-def _emit_plan(plan: Any) -> str:
-    lines = [f"; plan of network {plan.network.name}: {plan.macs()} MACs, objective {plan.objective}"]
-    for k, st in enumerate(plan.steps):
-        ops = " * ".join(f"{o.value}[{','.join(o.indices)}]" for o in st.operands)
-        flow = f"  ; {st.dataflow}" if st.dataflow else ""
-        lines.append(f"{k}: {st.result}[{','.join(st.indices)}] = {ops}  ({st.statement}){flow}")
-    return "\n".join(lines) + "\n"
-
-
-def _tiled_stage(plan: Any, ctx: Context) -> Any:
-    from tncc.compiled import lowering_options
-    from tncc.guard import check_plan
-    from tncc.passes.lower import lower_plan
-
-    check_plan(plan)  # no intermediate wider than numpy's arrays
-    return lower_plan(plan, _arch(ctx), lowering_options(ctx.options.get("lowering")))
-
-
-def _emit_tiled(low: Any) -> str:
-    from tncc.passes.lower import format_memory
-
+def emit_tiled(low: Lowered) -> str:
+    """``--emit tiled``: the memory plan, then the tiled program."""
     return format_memory(low.memory) + low.tiled.text()
 
 
-def _verify_tiled(low: Any) -> None:
-    from tncc.passes.tiled_ir import verify_tiled_step
+_VIEWS: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any], str | bytes]]] = {
+    "network": (FRONTEND, _same, format_network),
+    "plan": ("order", _same, format_plan),
+    "tiled": ("lower", _same, emit_tiled),
+    "asm": ("lower", lambda low: low.program, disassemble),
+}
 
-    for ts in low.tiled.steps:
-        verify_tiled_step(ts, max_points=1 << 16)
-
-
-def _asm_stage(low: Any, ctx: Context) -> Any:
-    return low.program
-
-
-def _emit_asm(program: Any) -> str:
-    from tncc.isa.asm import disassemble
-
-    return disassemble(program)
-
-
-STAGES: list[Stage] = [
-    Stage("network", _network_stage, _emit_network, _verify_network,
-          "the checked network IR, gradients expanded, as .tn text"),
-    Stage("plan", _plan_stage, _emit_plan, lambda p: p.verify(),
-          "the contraction plan: pairwise steps in order, with dataflows"),
-    Stage("tiled", _tiled_stage, _emit_tiled, _verify_tiled,
-          "memory plan and the blocks and tiles of every step"),
-    Stage("asm", _asm_stage, _emit_asm, None,
-          "the ISA program as text assembly (-o OUT.tnb writes the binary)"),
-]
+STAGES: list[Stage] = [Stage(name, *_VIEWS[name], help) for name, help in STAGE_HELP]
 
 
 def stage_names() -> tuple[str, ...]:
@@ -144,27 +101,111 @@ def get_stage(name: str) -> Stage:
     raise KeyError(name)
 
 
-def compile_file(path: str | os.PathLike[str], until: str | None = None, *, network: str | None = None,
-                 options: dict[str, Any] | None = None) -> Context:
-    """Run the stages in order up to and including ``until`` (default: the last).
+def pass_names() -> tuple[str, ...]:
+    """Every name ``--print-after`` accepts, in pipeline order."""
+    return (FRONTEND,) + default_passes().names()
 
-    Returns the context; ``ctx.artifacts[name]`` holds each stage's result.
-    Raises :class:`~tncc.errors.TnccError` for bad input, and AssertionError
-    (naming the stage) if a stage breaks its IR's invariants."""
+
+def format_ir(ir: Any) -> str:
+    """The text of any IR level (``--print-after``)."""
+    if isinstance(ir, Network):
+        return format_network(ir)
+    if isinstance(ir, Plan):
+        return format_plan(ir)
+    if isinstance(ir, Lowered):
+        return emit_tiled(ir) + disassemble(ir.program)
+    raise TypeError(f"no text form for {type(ir).__name__}")
+
+
+Printer = Callable[[str, str], None]
+
+
+def compile_file(path: str | os.PathLike[str], until: str | None = None, *, network: str | None = None,
+                 options: dict[str, Any] | None = None, print_after: tuple[str, ...] = (),
+                 printer: Printer | None = None) -> Context:
+    """Run the pipeline on the ``.tn`` file at ``path`` up to and including
+    stage ``until`` (default: the last).
+
+    Returns the context; ``ctx.artifacts[name]`` holds each stage's artifact.
+    ``print_after`` names passes (or ``all``) whose resulting IR is given to
+    ``printer(pass_name, text)``.  Raises :class:`~tncc.errors.TnccError`
+    for bad input, and :class:`~tncc.errors.VerifyError` (naming the pass)
+    if a pass breaks its IR's invariants."""
     names = stage_names()
     target = names[-1] if until is None else until
     if target not in names:
         raise KeyError(f"unknown stage {target!r}; stages are {', '.join(names)}")
-    ctx = Context(str(path), network, dict(options or {}))
-    artifact: Any = None
-    for stage in STAGES:
-        artifact = stage.run(artifact, ctx)
-        if stage.verify is not None:
-            try:
-                stage.verify(artifact)
-            except AssertionError as exc:
-                raise AssertionError(f"internal error: stage '{stage.name}' produced invalid IR: {exc}") from exc
-        ctx.artifacts[stage.name] = artifact
-        if stage.name == target:
-            break
+    known = pass_names()
+    for p in print_after:
+        if p != "all" and p not in known:
+            raise TnccError(f"unknown pass {p!r}; passes are {', '.join(known)} (or all)", where="--print-after")
+    opts = dict(options or {})
+    ctx = Context(str(path), network, opts)
+    last_pass = get_stage(target).after
+    wanted = set(known) if "all" in print_after else set(print_after)
+
+    def after(name: str, ir: Any) -> None:
+        for s in STAGES:
+            if s.after == name and (s.name == target or names.index(s.name) < names.index(target)):
+                ctx.artifacts[s.name] = s.view(ir)
+        if name in wanted and printer is not None:
+            printer(name, format_ir(ir))
+
+    verify = bool(opts.get("verify", True))
+    net = load_network(ctx.path, network)
+    if verify:
+        verify_after(FRONTEND, net)
+    after(FRONTEND, net)
+    if last_pass == FRONTEND:
+        return ctx
+    ctx.arch = resolve_arch(opts.get("arch"))
+    pipeline = default_passes(opts.get("order") or "csse", opts.get("objective"),
+                              _time_limit(opts.get("time_limit")), lowering_options(opts.get("lowering")))
+    pipeline.run(net, PassContext(ctx.arch, verify), after, until=last_pass)
     return ctx
+
+
+def _time_limit(value: float | None) -> float:
+    return DEFAULT_TIME_LIMIT if value is None else float(value)
+
+
+def lowering_options(lowering: LoweringOptions | str | None) -> LoweringOptions | None:
+    """``lowering`` as :class:`~tncc.passes.options.LoweringOptions`: one
+    already, ``None`` (the lowering chooses everything), or its text form
+    (``"co_schedule=off,stage_share=4"``, :meth:`LoweringOptions.parse`)."""
+    if lowering is None or isinstance(lowering, LoweringOptions):
+        return lowering
+    if isinstance(lowering, str):
+        return LoweringOptions.parse(lowering)
+    raise TnccError(f"lowering must be a LoweringOptions, its text form or None, not {type(lowering).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class Compilation:
+    """What :func:`compile_network` produced: the architecture it resolved,
+    the plan and the back end's decisions (``lowered``)."""
+
+    arch: Arch
+    plan: Plan
+    lowered: Lowered
+
+
+def compile_network(net: Network, arch: Arch | str | None = None, order: str = "csse",
+                    objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
+                    lowering: LoweringOptions | None = None, verify: bool = True) -> Compilation:
+    """Run the passes on a network (the pipeline after the front end)."""
+    if verify:
+        verify_after(FRONTEND, net)
+    ctx = PassContext(resolve_arch(arch), verify)
+    seen: dict[str, Any] = {}
+    lowered = default_passes(order, objective, time_limit, lowering).run(net, ctx,
+                                                                         lambda name, ir: seen.__setitem__(name, ir))
+    return Compilation(ctx.arch, seen["order"], lowered)
+
+
+def lower_plan(plan: Plan, arch: Arch | str | None = None, lowering: LoweringOptions | None = None,
+               verify: bool = True) -> Lowered:
+    """The ``lower`` pass alone, on a plan made elsewhere (``tncc compare
+    --no-reuse`` lowers a plan's unshared twin)."""
+    lowered: Lowered = Pipeline((Lower(lowering),)).run(plan, PassContext(resolve_arch(arch), verify))
+    return lowered

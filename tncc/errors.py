@@ -100,3 +100,20 @@ class Collector:
 
     def __bool__(self) -> bool:
         return bool(self.diagnostics)
+
+
+class VerifyError(AssertionError):
+    """An IR that breaks an invariant of its level: a compiler bug, not bad input.
+
+    Raised by every ``verify()`` (network, plan, memory plan, tiled program,
+    machine program) with a message naming what is wrong; the pass pipeline
+    adds the name of the pass that produced the IR (``pass_name``).  It is
+    raised explicitly, never by ``assert``, so ``python -O`` checks the same.
+    It derives from ``AssertionError`` because that is what a broken internal
+    invariant is, and so callers that guard against internal errors that way
+    keep working."""
+
+    def __init__(self, message: str, *, pass_name: str | None = None) -> None:
+        self.message = message
+        self.pass_name = pass_name
+        super().__init__(message if pass_name is None else f"pass '{pass_name}' produced invalid IR: {message}")

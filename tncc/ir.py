@@ -32,7 +32,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
-from tncc.errors import Span
+from tncc.errors import Span, VerifyError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -245,9 +245,7 @@ class Network:
         return deg
 
     def verify(self) -> None:
-        """Raise ``AssertionError`` naming the first broken invariant (see module doc)."""
-        from tncc.verify import verify_network
-
+        """Raise :class:`~tncc.errors.VerifyError` naming the first broken invariant (see module doc)."""
         verify_network(self)
 
 
@@ -255,3 +253,82 @@ def sizes_of(indices: Mapping[str, int] | tuple[Index, ...]) -> dict[str, int]:
     if isinstance(indices, tuple):
         return {ix.name: ix.size for ix in indices}
     return dict(indices)
+
+
+def verify_network(net: Network) -> None:
+    """Raise :class:`~tncc.errors.VerifyError` naming the first broken invariant (module doc)."""
+    sizes: dict[str, int] = {}
+    for ix in net.indices:
+        if ix.name in sizes:
+            raise VerifyError(f"index {ix.name!r} declared twice")
+        if ix.size <= 0:
+            raise VerifyError(f"index {ix.name!r} has size {ix.size}")
+        sizes[ix.name] = ix.size
+    tensors = {}
+    for t in net.tensors:
+        if t.name in tensors:
+            raise VerifyError(f"tensor {t.name!r} declared twice")
+        # A statement's result may repeat an index (a diagonal write); what
+        # the program is given may not.
+        if t.role in (Role.INPUT, Role.PARAM, Role.DELTA) and len(set(t.indices)) != len(t.indices):
+            raise VerifyError(f"tensor {t.name!r} repeats an index")
+        for i in t.indices:
+            if i not in sizes:
+                raise VerifyError(f"tensor {t.name!r} uses undeclared index {i!r}")
+        tensors[t.name] = t
+    defined = {t.name for t in net.tensors if t.role in (Role.INPUT, Role.PARAM, Role.DELTA)}
+    for t in net.tensors:
+        if t.role is Role.DELTA and len({sizes[i] for i in t.indices}) != 1:
+            raise VerifyError(f"delta {t.name!r} needs one size on every axis")
+    for st in net.statements:
+        if st.result not in tensors:
+            raise VerifyError(f"statement result {st.result!r} is not a tensor")
+        if st.result in defined:
+            raise VerifyError(f"{st.result!r} defined twice")
+        decl = tensors[st.result]
+        if decl.indices != st.indices:
+            raise VerifyError(f"{st.result!r}: declaration and statement disagree")
+        seen: set[str] = set()
+        if not st.operands:
+            raise VerifyError(f"{st.result!r} has no operands")
+        for op in st.operands:
+            if op.tensor not in defined:
+                raise VerifyError(f"{st.result!r} uses {op.tensor!r} before it is defined")
+            t = tensors[op.tensor]
+            if len(op.indices) != len(t.indices):
+                raise VerifyError(f"{st.result!r}: rank mismatch for {op.tensor!r}")
+            for use, dec in zip(op.indices, t.indices):
+                if use not in sizes:
+                    raise VerifyError(f"{st.result!r}: undeclared index {use!r}")
+                if sizes[use] != sizes[dec]:
+                    raise VerifyError(f"{st.result!r}: size mismatch {use!r} vs {dec!r}")
+            seen.update(op.indices)
+        for i in st.indices:
+            # A repeated result index is a diagonal write: it brings its own identity.
+            if i not in seen and st.indices.count(i) < 2:
+                raise VerifyError(f"{st.result!r}: result index {i!r} occurs in no operand")
+        defined.add(st.result)
+    for o in net.outputs:
+        if o not in tensors:
+            raise VerifyError(f"output {o!r} is not a tensor")
+    if len(set(net.outputs)) != len(net.outputs):
+        raise VerifyError("an output is listed twice")
+    results = {st.result for st in net.statements}
+    outs = set(net.outputs)
+    for o in net.outputs:
+        if o not in results:
+            raise VerifyError(f"output {o!r} is not a statement result")
+    for name in results:
+        role = tensors[name].role
+        want = Role.OUTPUT if name in outs else Role.INTERMEDIATE
+        if role is not want:
+            raise VerifyError(f"{name!r} has role {role.value}, expected {want.value}")
+    for st in net.statements:
+        if st.grad_of is not None:
+            x = st.grad_of[1]
+            if x not in tensors:
+                raise VerifyError(f"{st.result!r} is the gradient of unknown tensor {x!r}")
+            shape = [sizes[i] for i in st.indices]
+            want_shape = [sizes[i] for i in tensors[x].indices]
+            if shape != want_shape:
+                raise VerifyError(f"gradient {st.result!r} has shape {shape}, {x!r} has {want_shape}")

@@ -23,7 +23,7 @@ from tncc.ir import DType
 from tncc.isa.program import (BUF_MAX, DRAM_MAX, EXTENT_MAX, MAX_DIMS, MAX_LOOPS, STRIDE_MAX, DmaDesc, Drain,
                               GemmDesc, Instruction, Program, RedConfig, Stream, SwitchConfig, Symbol, SymbolRole,
                               TileDesc, benes_switches, copy_switches)
-from tncc.isa.table import NO_SRC, TABLE, ConfigKind, Opcode, TileDataflow
+from tncc.isa.table import NO_SRC, TABLE, TILE_DATAFLOWS, ConfigKind, Opcode
 
 __all__ = [
     "dtypes", "dma_descs", "switch_configs", "red_configs", "streams", "drains", "tile_descs", "gemm_descs",
@@ -120,7 +120,7 @@ def tile_descs(draw: st.DrawFn) -> TileDesc:
     tb, tm, tn, tkk = (draw(st.integers(1, 8)) for _ in range(4))
     beats = draw(st.integers(1, 4096))
     loops = draw(_LOOPS)
-    return TileDesc(draw(dtypes), draw(st.sampled_from(list(TileDataflow))), tb, tm, tn, tkk,
+    return TileDesc(draw(dtypes), draw(st.sampled_from(TILE_DATAFLOWS)), tb, tm, tn, tkk,
                     draw(streams(tb * tm * tkk, beats)), draw(streams(tb * tn * tkk, beats)),
                     draw(drains(tb * tm * tn)), draw(st.booleans()), tuple(loops))
 

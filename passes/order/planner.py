@@ -41,6 +41,7 @@ from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
+from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
 from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
@@ -61,13 +62,19 @@ def contractions(net: Network) -> list[Contraction]:
                         tuple(st.indices)) for st in net.statements]
 
 
-def resolve_arch(arch: Any) -> Any:
-    """``None``, an ``Arch``, or a spec string for ``tncc.isa.arch.load_arch``."""
-    if arch is None or not isinstance(arch, str):
-        return arch
-    from tncc.isa.arch import load_arch
+DEFAULT_TIME_LIMIT = 10.0
+"""Seconds (about) the order search may take unless told otherwise: the one
+default of ``tncc.compile``, ``tncc run/compile/compare`` and ``tncc plan``
+(each takes ``time_limit`` / ``--time-limit``).  It is a cap: each
+statement's search stops when it has proved its tree (every example does so
+well within a second), so the cap only matters for large networks, where a
+smaller one would cost plan quality."""
 
-    return load_arch(arch)
+
+def resolve_arch(arch: Arch | str | None) -> Arch | None:
+    """The search's machine: ``None`` (a structural search, no machine) stays
+    ``None``; anything else is :func:`tncc.isa.arch.resolve_arch`'s."""
+    return None if arch is None else resolve_arch_of(arch)
 
 
 def _criteria(objective: str, structural: Objective, arch: Any) -> tuple | str:
@@ -147,7 +154,7 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
 
 
 def plan_network(net: Network, objective: str | Objective | MachineObjective = "macs", arch: Any = None, strategy: str = "auto",
-                 k_best: int = 8, memory_budget: int | None = None, time_limit: float = 10.0,
+                 k_best: int = 8, memory_budget: int | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
                  exact_limit: int = EXACT_LIMIT) -> Plan:
     """Plan every statement of ``net`` (user and gradient statements) jointly.
 

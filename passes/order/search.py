@@ -111,7 +111,6 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
     """The connected-subgraph DP bounded by the heuristic's best tree, then the
     outer-product proof round (see the module docstring); ``None`` when the
     DP runs out of work."""
-    n = len(inputs)
     wm, ws = objective.weights(inputs, sizes)
     net = Graph(inputs, output, sizes)
     budget = Budget(work, deadline)

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from tncc.compiled import OBJECTIVES, ORDER_HELP
+from tncc.commands import add_time_limit
 from tncc.guard import add_option as add_memory_option
+from tncc.stages import OBJECTIVES, ORDER_HELP, PASS_NAMES, STAGE_HELP
 
 HELP = "compile a .tn program and print the IR of one stage"
 
 
 def _stages() -> tuple[str, ...]:
-    from tncc.driver import stage_names
-
-    return stage_names()
+    return tuple(name for name, _ in STAGE_HELP)
 
 
 def _description() -> str:
-    from tncc.driver import STAGES
-
-    rows = "\n".join(f"  {s.name:<10} {s.help}" for s in STAGES)
+    rows = "\n".join(f"  {name:<10} {text}" for name, text in STAGE_HELP)
     return ("Run the compilation pipeline on FILE up to the stage named by --emit and\n"
-            "print that stage's deterministic text form (to OUT with -o).\n\nstages:\n" + rows)
+            "print that stage's deterministic text form (to OUT with -o).\n\nstages:\n" + rows +
+            "\n\n--print-after PASS (repeatable, or all) prints the IR after that pass to\n"
+            "standard error; passes: " + ", ".join(PASS_NAMES) + ".")
 
 
 DESCRIPTION = _description()
@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
                         help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
                              "lookahead, prefetch, deferred_stores, co_schedule =on|off|auto")
+    add_time_limit(parser)
+    parser.add_argument("--print-after", action="append", default=[], metavar="PASS",
+                        help="print the IR after PASS to standard error (repeatable; 'all' for every pass)")
     add_memory_option(parser)
 
 
@@ -52,8 +55,12 @@ def run(args: argparse.Namespace) -> int:
 
     from tncc import guard
 
+    def show(name: str, text: str) -> None:
+        sys.stderr.write(f"; ---- IR after pass '{name}' ----\n{text}")
+
     with guard.limit(args.max_memory, args.max_work):
-        ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args))
+        ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args),
+                           print_after=tuple(args.print_after), printer=show)
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
     if args.output and args.output.endswith(".tnb") and args.emit == "asm":
         from tncc.isa.encoding import encode

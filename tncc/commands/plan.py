@@ -8,6 +8,7 @@ import math
 import sys
 
 from tncc.errors import TnccError
+from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 
 HELP = "search the contraction order (CSSE) and print the plan"
 DESCRIPTION = """\
@@ -41,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k-best", type=int, default=8, metavar="K", help="candidate trees per statement (default 8)")
     parser.add_argument("--memory-budget", type=int, default=None, metavar="BYTES",
                         help="bytes for shared intermediates kept between statements (default: unlimited)")
-    parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="search time limit in seconds (default 10)")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
+                        help=f"search time limit in seconds (default {DEFAULT_TIME_LIMIT:g}, as for compile and run)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 

@@ -6,7 +6,8 @@ import argparse
 import io
 from typing import Any, Callable
 
-from tncc.compiled import OBJECTIVES, ORDER_HELP
+from tncc.commands import add_time_limit
+from tncc.stages import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
 from tncc.guard import add_option as add_memory_option
 from tncc.options import seed_arg
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--order", metavar="NAME", default="csse", help=ORDER_HELP)
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
+    add_time_limit(parser)
     parser.add_argument("--seed", type=seed_arg, default=0, metavar="S", help="seed of the random inputs (default 0)")
     parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
                         help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
@@ -119,7 +121,7 @@ def format_report(rep: dict, emu_report) -> str:
 
 def execute(file: str, arch: str, network: str | None = None, order: str = "csse", objective: str | None = None,
             seed: int = 0, inputs: dict | None = None, trace: bool = False, max_memory: int | None = None,
-            lowering: str | None = None, max_work: float | None = None) -> Any:
+            lowering: str | None = None, time_limit: float | None = None, max_work: float | None = None) -> Any:
     """What ``tncc run`` does with its arguments: load ``file``, check its
     tensors against the memory limit, compile for ``arch``, emulate and
     compare with the reference; the ``RunResult``.  ``tncc sweep`` runs
@@ -131,7 +133,8 @@ def execute(file: str, arch: str, network: str | None = None, order: str = "csse
     with guard.limit(max_memory, max_work):
         net = load_network(file, network)
         guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
-        compiled = compile_network(net, arch, order, objective, lowering=lowering)
+        extra = {} if time_limit is None else {"time_limit": time_limit}  # None: the search's default budget
+        compiled = compile_network(net, arch, order, objective, lowering=lowering, **extra)
         return compiled.run(inputs, seed=seed, trace=trace)
 
 
@@ -150,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     inputs = _read_npz(args.inputs) if args.inputs else None
     res = execute(args.file, args.arch, args.network, args.order, args.objective, args.seed, inputs,
-                  bool(args.trace), args.max_memory, args.lowering, args.max_work)
+                  bool(args.trace), args.max_memory, args.lowering, args.time_limit, args.max_work)
     status = 0 if res.match else 3
     write_outputs([
         (args.outputs, lambda: npz_bytes(res.outputs)),

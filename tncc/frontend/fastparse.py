@@ -24,7 +24,7 @@ identical trees.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
 
 from lark import Lark
 from lark.lexer import PatternStr

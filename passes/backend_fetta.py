@@ -1,0 +1,124 @@
+"""The fetta back end: tiles on contraction engines fed by Benes networks.
+
+A block's tiles run as ``CTILE`` s, each after the ``DIST`` (operand
+distribution networks) and ``RED`` (reduction network) configurations it
+needs, emitted only when they change; blocks alternate their tile order
+(serpentine) so the next block starts with the configuration the last one
+ended with.  Staging slots get bank-tuned pitch paddings
+(:mod:`tncc.passes.banks`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tncc.isa.program import Instruction
+from tncc.isa.table import Opcode, Unit
+from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
+from tncc.passes.layout import Layout, layout_with
+from tncc.passes.shape import View, lower_tile
+from tncc.passes.sync import NET_A, NET_B, RED_CFG
+from tncc.passes.tiled_ir import Block, IndexInfo, Tile, TiledStep
+from tncc.plan import Plan
+
+if TYPE_CHECKING:
+    from tncc.passes.codegen import CodeGenerator
+
+
+class FettaBackend:
+    """:class:`~tncc.passes.backend.Backend` of the ``fetta`` kind."""
+
+    kind = "fetta"
+    tunes_banks = True
+    loads_ahead = True
+    co_schedules = True
+    needs_scratch = False
+
+    def ones_words(self, plan: Plan) -> int:
+        """One word (read with stride 0) when some step is unary."""
+        return 1 if any(len(s.operands) == 1 for s in plan.steps) else 0
+
+    def scratch_words(self, plan: Plan) -> int:
+        return 0
+
+    def scratch(self, ts: TiledStep) -> dict[str, int]:
+        return {}
+
+    def staging_layouts(self, ts: TiledStep, staged: list[int], shapes: dict[int, list[tuple[int, ...]]],
+                        room: int, arch: Any) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
+        """Each box shape's pitch paddings are tuned against the tiles of the
+        blocks with that shape (``passes.banks``) within the slack the tiler
+        budgeted; where conflicts remain and the staging area has room to
+        spare, a tensor's slots take the wider paddings of
+        ``banks.wide_room`` (largest saving first)."""
+        banks, rports = arch.buffer.banks, arch.red.ports
+        lays: dict[tuple[int, tuple[int, ...]], Layout] = {}
+        saving: dict[int, float] = {}
+        wide: dict[tuple[int, tuple[int, ...]], Layout] = {}
+        for k in staged:
+            saving[k] = 0.0
+            for sh in shapes[k]:
+                uses = step_uses(ts, k, rports, sh)
+                d = tune_deltas(sh, uses, banks, rports)
+                lays[(k, sh)] = layout_with(sh, d)
+                c, floor = weighted_passes(sh, d, uses, banks, rports)
+                if c > floor and len(sh) > 1:
+                    dw = tune_deltas(sh, uses, banks, rports, wide_room(sh, banks))
+                    cw, _ = weighted_passes(sh, dw, uses, banks, rports)
+                    if cw < c:
+                        wide[(k, sh)] = layout_with(sh, dw)
+                        saving[k] += c - cw
+        words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
+        spare = room - 2 * sum(words.values())
+        for k in sorted(staged, key=lambda k: -saving[k]):
+            if saving[k] <= 0:
+                continue
+            trial = {sh: wide.get((k, sh), lays[(k, sh)]) for sh in shapes[k]}
+            more = max(t.words for t in trial.values()) - words[k]
+            if 2 * more <= spare:
+                spare -= 2 * more
+                words[k] += more
+                lays.update({(k, sh): t for sh, t in trial.items()})
+        return lays, words
+
+    def run_block(self, gen: "CodeGenerator", ts: TiledStep, block: Block, nblock: int, infos: dict[str, IndexInfo],
+                  a: View, b: View, c: View, slots: dict[Any, Any], src: int) -> None:
+        # Serpentine order: the next block starts with the tile shape this
+        # one ended with, saving a network reconfiguration.
+        tiles = block.tiles if nblock % 2 == 0 else tuple(reversed(block.tiles))
+        for tile in tiles:
+            self._ctile(gen, tile, infos, a, b, c, src)
+
+    def _ctile(self, gen: "CodeGenerator", tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View,
+               src: int) -> None:
+        code = lower_tile(tile, infos, a, b, c, gen.dtype, gen.arch)
+        e, cur = gen.e, gen.cur
+        for key, net, cfg, rng in (("A", 0, code.switch_a, NET_A), ("B", 1, code.switch_b, NET_B)):
+            if cur[key] != cfg:
+                ins = Instruction.make(Opcode.DIST, src, net=net, cfg=e.ref("sw", cfg))
+                e.emit(Unit.DIST, ins, [], [rng])
+                cur[key] = cfg
+        if cur["R"] != code.red:
+            e.emit(Unit.RED, Instruction.make(Opcode.RED, src, cfg=e.ref("red", code.red)), [], [RED_CFG])
+            cur["R"] = code.red
+        ra = view_range(a, tile)
+        rb = view_range(b, tile)
+        rc = view_range(c, tile)
+        gen.guard(rc)
+        for desc in code.descs:
+            ins = Instruction.make(Opcode.CTILE, src, tile=e.ref("tile", desc))
+            e.emit(Unit.ARRAY, ins, [ra, rb, NET_A, NET_B, RED_CFG] + ([rc] if desc.accumulate else []), [rc],
+                   [ra, rb])
+
+
+def view_range(v: View, tile: Tile) -> tuple[int, int]:
+    """The inclusive word range of ``v`` a tile touches."""
+    start = {ax.index: ax.start for ax in tile.axes}
+    lo = v.address(start)
+    span = sum((ax.span - 1) * v.stride(ax.index) for ax in tile.axes)
+    return (lo, lo + span)
+
+
+FETTA = FettaBackend()
+
+__all__ = ["FETTA", "FettaBackend", "view_range"]

@@ -1,0 +1,115 @@
+"""Staging: where a step's DRAM-resident tensors sit in the buffer while it runs.
+
+Once anything streams, part of the buffer is the staging area
+(``MemoryPlan.stage_base``/``stage_words``).  A step gives every tensor it
+streams (operand A, operand B, the result) two slots, alternated block by
+block so the DMA fills one while the array reads the other; a tensor whose
+distinct boxes all fit beside the rest gets one slot per box instead
+(loaded once, never overwritten within the step: :func:`own_slots`).  The
+systolic back end adds a scratch matrix each for the reshaped A', B', C'.
+The layout of every (tensor, box shape) comes from the back end
+(:meth:`Backend.staging_layouts`: bank-tuned on fetta, compact on systolic).
+
+Slots of alternate steps sit at opposite ends of the area, so a step's
+first loads land clear of the previous step's last slots; co-scheduled
+steps each get half of the area (their ``region``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tncc.errors import VerifyError
+from tncc.passes.layout import Layout
+from tncc.passes.memory_ir import Placement
+from tncc.passes.tiled_ir import TiledStep
+
+if TYPE_CHECKING:
+    from tncc.passes.backend import Backend
+
+SLOT_A, SLOT_B, SLOT_RESULT = 0, 1, 2
+"""Staging positions of a step's tensors: operand A, operand B (the implicit
+all-ones vector of a unary step) and the result."""
+
+Box = tuple[tuple[int, int], ...]  # (start, extent) per axis of a tensor
+LayoutKey = tuple[int, tuple[int, ...]]  # (slot position, box extents)
+
+
+@dataclass
+class StepState:
+    """A step's staging: slot addresses, box layouts, the box each operand's
+    current slot holds and which of its two slots is current."""
+
+    slots: dict[Any, Any]
+    layouts: dict[LayoutKey, Layout]
+    fixed: dict[int, dict[Box, int]]  # tensors with a slot per box: box -> address
+    span: tuple[int, int]  # the staging words the step's slots occupy, [lo, hi)
+    last_box: dict[int, Box] = field(default_factory=dict)
+    loaded: set[tuple[int, Box]] = field(default_factory=set)  # (tensor, box) in a fixed slot
+    slot_of: dict[int, int] = field(default_factory=lambda: {SLOT_A: 1, SLOT_B: 1, SLOT_RESULT: 1})
+
+
+def own_slots(tensors: dict[int, tuple[int, int, int]], spare: int, result: int) -> set[int]:
+    """The staged tensors that get a slot per distinct box (loaded once, never
+    overwritten within the step): ``tensors`` maps each (operand position,
+    ``result`` for the result) to (distinct boxes, their words, a slot's
+    words); a tensor with more than two boxes qualifies while its boxes fit
+    in ``spare`` words beyond its two slots, operands first, larger first."""
+    out: set[int] = set()
+    for k in sorted(tensors, key=lambda k: (k == result, -tensors[k][1])):
+        boxes, need, words = tensors[k]
+        if boxes > 2 and need - 2 * words <= spare:
+            spare -= need - 2 * words
+            out.add(k)
+    return out
+
+
+def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, int], alternate: bool,
+               backend: "Backend", arch: Any) -> tuple[dict[Any, Any], dict[LayoutKey, Layout],
+                                                       dict[int, dict[Box, int]], tuple[int, int]]:
+    """Staging slot addresses of step ``ts`` within ``region`` (``[lo, hi)``):
+    two per DRAM-resident tensor (by slot position) and the back end's
+    scratch areas (by name); the layout of each (tensor, block box shape);
+    and the tensors with one slot per box (``fixed``: box -> address); and
+    the span the slots occupy.  ``alternate``: place them at the region's
+    far end (the caller alternates steps)."""
+    lo, hi = region
+    base = lo
+    step = ts.step
+    tensors = [op.indices for op in step.operands] + ([()] if len(step.operands) == 1 else []) + [step.indices]
+    values = [op.value for op in step.operands] + ([None] if len(step.operands) == 1 else []) + [step.result]
+    staged = [k for k, val in enumerate(values) if val is not None and not places[val].resident]
+    shapes = {k: sorted({tuple(e for _, e in b.sub(tensors[k])) for b in ts.blocks}) for k in staged}
+    lays, words = backend.staging_layouts(ts, staged, shapes, hi - lo, arch)
+    scratch = backend.scratch(ts)
+    # Dedicated slots: when all of a tensor's distinct boxes fit next to
+    # the rest, each box gets its own slot, loaded once (a box the block
+    # loop revisits is not reloaded) and never overwritten within the
+    # step, so its loads can run arbitrarily far ahead of the array.
+    boxes = {k: list(dict.fromkeys(b.sub(tensors[k]) for b in ts.blocks)) for k in staged}
+    need = {k: sum(lays[(k, tuple(e for _, e in bx))].words for bx in boxes[k]) for k in staged}
+    spare = (hi - lo) - 2 * sum(words.values()) - sum(scratch.values())
+    own = own_slots({k: (len(boxes[k]), need[k], words[k]) for k in staged}, spare, SLOT_RESULT)
+    fixed: dict[int, dict[Box, int]] = {k: {} for k in staged if k in own}
+    total = sum(need[k] if k in fixed else 2 * words[k] for k in staged) + sum(scratch.values())
+    if alternate:
+        base = hi - total
+    slots: dict[Any, Any] = {}
+    for k in range(len(values)):
+        if k not in words:
+            slots[k] = (None, None)
+        elif k in fixed:
+            for bx in boxes[k]:
+                fixed[k][bx] = base
+                base += lays[(k, tuple(e for _, e in bx))].words
+            slots[k] = (None, None)
+        else:
+            slots[k] = (base, base + words[k])
+            base += 2 * words[k]
+    for key, w in scratch.items():
+        slots[key] = base
+        base += w
+    if base > hi:
+        raise VerifyError(f"step {ts.number}: its staging slots need {base - lo} words, the area has {hi - lo}")
+    return slots, lays, fixed, (base - total, base)
