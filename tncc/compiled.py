@@ -107,8 +107,10 @@ class Compiled:
         return full
 
     def run(self, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0, trace: bool = False,
-            max_memory: int | str | None = None) -> RunResult:
-        """Emulate the program and compare every output with the reference.
+            strict_sync: bool = False, max_memory: int | str | None = None) -> RunResult:
+        """Emulate the program and compare every output with the reference;
+        ``strict_sync`` makes the first synchronisation hazard
+        (``tncc.runtime.hazards``) a TnccError.
         Before anything is allocated, the host memory the run needs is
         estimated (:mod:`tncc.guard`); more than ``max_memory`` bytes (default:
         half of the machine's memory) is a :class:`~tncc.guard.ResourceError`."""
@@ -116,9 +118,10 @@ class Compiled:
 
         with guard.limit(max_memory):
             guard.check_run(self.network, self.plan)
-            return self._run(inputs, seed, trace)
+            return self._run(inputs, seed, trace, strict_sync)
 
-    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool) -> RunResult:
+    def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool,
+             strict_sync: bool = False) -> RunResult:
         from tncc.agreement import compare_output
         from tncc.reference import evaluate, tolerance
         from tncc.runtime import Emulator
@@ -126,7 +129,7 @@ class Compiled:
         values = self.inputs_for(inputs, seed)
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
-        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace)
+        res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace, strict_sync=strict_sync)
         ref = evaluate(self.network, values, plan=self.plan)
         tol = tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}

@@ -54,9 +54,11 @@ class WorkLimit(Exception):
     """The search passed its work budget (pair evaluations) or, as a safety
     net, its wall-clock deadline before finishing; ``timed_out`` says which."""
 
-    def __init__(self, timed_out: bool = False):
+    def __init__(self, timed_out: bool = False, projected: int | None = None):
         super().__init__("wall-clock deadline" if timed_out else "work budget")
         self.timed_out = timed_out
+        # when the DP gave up early: its estimate of the total work it would have needed
+        self.projected = projected
 
 
 class Budget:
@@ -196,7 +198,7 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
             target = max(nxt, bound // 8) if bound is not None else nxt
             rate = (spent / last) ** (math.log(target / cap) / math.log(growth))
             if budget.done + spent * rate > budget.limit:
-                raise WorkLimit()
+                raise WorkLimit(projected=int(min(budget.done + spent * rate, 1e30)))
         last = max(spent, 1)
         cap = nxt
 

@@ -14,7 +14,11 @@ a result it cut short says so (``SearchResult.stopped``).
   minus one either proves the tree optimal over *all* trees ("exact") or finds
   the better tree with outer products ("exact"); when the proof round runs out
   of work the tree is optimal among index-sharing trees and then polished by
-  outer-product-aware subtree reconfiguration ("exact-connected").
+  outer-product-aware subtree reconfiguration ("exact-connected").  With
+  ``RUST_REACH`` raised from its default 0, networks whose index-sharing DP
+  is projected past ``work`` (but within ``RUST_REACH`` times it) get that
+  tree from cotengra's Rust DP instead (:mod:`.rustdp`); unproven by an
+  unfinished proof round it is "heuristic".
 * otherwise ("heuristic"): randomised greedy trials and, from
   ``PARTITION_FROM`` inputs, cotengra's partition-built trees
   (:mod:`.hyper`), the best few polished by subtree reconfiguration
@@ -29,6 +33,7 @@ import time
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from tncc.passes.order import rustdp
 from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
 from tncc.passes.order.exact import dp_additive, kbest, min_peak
 from tncc.passes.order.greedy import greedy
@@ -39,6 +44,12 @@ from tncc.passes.order.subsets import SubsetTable
 
 EXACT_LIMIT = 12
 WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
+PROBE = 16  # share of WORK the Python DP gets before the Rust DP is considered
+# the Rust DP takes networks whose projected Python work is up to this many WORKs.  Off (0) by
+# default: the projection undercounts the final rounds (a 10x10 lattice is projected at five
+# budgets, yet the Rust DP does not finish it in a minute) and the Rust DP cannot be stopped by
+# the wall-clock safety limit.
+RUST_REACH = 0
 GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
 PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
 PARTITION_FROM = 24
@@ -116,8 +127,9 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
     budget = Budget(work, deadline)
     bound = Tree(inputs, output, sizes, heur.path).cost(wm, ws)
     connected = len(net.components()) == 1
+    seeded = [False]  # set when the Rust DP gave the tree
     try:
-        found = dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
+        found = _index_sharing(inputs, output, sizes, net, wm, ws, connected, bound, budget, work, seeded)
     except WorkLimit as e:
         if e.timed_out:
             return _replace(heur, t0, "time limit reached in the exact DP; heuristic tree kept")
@@ -135,10 +147,49 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
     except WorkLimit as e:
         polished = reconfigure(inputs, output, sizes, path, 8, wm, ws, deadline, POLISH_SWEEPS, MIN_SHARE)
         note = "time limit reached in the outer-product round" if e.timed_out else ""
-        return _finish(inputs, output, sizes, objective, k, polished, heur, t0, False, "exact-connected", note)
+        # a Rust DP tree is unproven (rounded costs): only the Python DP's is the index-sharing optimum
+        method = "heuristic" if seeded[0] else "exact-connected"
+        return _finish(inputs, output, sizes, objective, k, polished, heur, t0, False, method, note)
     if better is not None:
         path = better[1]
     return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
+
+
+def _index_sharing(inputs, output, sizes, net: Graph, wm: int, ws: int, connected: bool, bound: int,
+                   budget: Budget, work: int, seeded: list[bool]) -> tuple[int, SSAPath] | None:
+    """The connected-subgraph DP's answer (see :func:`.ccp.dp_connected`),
+    from cotengra's Rust DP where that is installed and affordable.
+
+    A probe of the Python DP with ``work // PROBE`` pair evaluations settles
+    small networks itself; when it gives up it projects the work the whole
+    DP needs.  Up to ``work`` the Python DP runs on (its integer costs make
+    its optimum exact); past that and up to ``RUST_REACH`` times ``work``
+    the Rust DP (several times faster) extends the reach.  The projection is
+    a count, so the choice is deterministic.  The Rust tree is near-optimal
+    among index-sharing trees (its costs are rounded logarithms, and it may
+    be a little dearer in exact MACs); the caller's outer-product round under
+    its exact cost minus one proves or improves it, and ``seeded[0]`` is set
+    so that an unfinished proof does not claim index-sharing optimality."""
+    if not connected or RUST_REACH <= 0 or not rustdp.available():
+        return dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
+    probe = Budget(work // PROBE, budget.deadline)
+    try:
+        found = dp_connected(net, wm, ws, outer=False, bound=bound, budget=probe)
+        budget.done = probe.done
+        return found
+    except WorkLimit as e:
+        budget.done = probe.done
+        if e.timed_out:
+            raise
+        if e.projected is None or e.projected <= work or e.projected > work * RUST_REACH:
+            # within the budget the Python DP proves its tree in exact integers: it keeps that job
+            return dp_connected(net, wm, ws, outer=False, bound=bound, budget=budget)
+    seed = rustdp.rust_optimum(inputs, output, sizes, wm, ws)
+    if seed is None:
+        return dp_connected(net, wm, ws, outer=False, bound=bound, budget=budget)
+    seeded[0] = True
+    cost = Tree(inputs, output, sizes, seed).cost(wm, ws)
+    return cost, seed
 
 
 def _replace(r: SearchResult, t0: float, stopped: str) -> SearchResult:
