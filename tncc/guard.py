@@ -41,7 +41,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tncc.errors import Diagnostic, Span, TnccError
 
@@ -130,7 +130,7 @@ def limit(max_memory: int | str | None, max_work: float | str | None = None) -> 
     a text such as ``4G``) and ``max_work`` seconds of estimated compile work
     per step (a number or a text such as ``10m``); None keeps the current
     limit."""
-    tokens = []
+    tokens: list[tuple[contextvars.ContextVar[Any], contextvars.Token[Any]]] = []
     if max_memory is not None:
         tokens.append((_limit, _limit.set(parse_memory(max_memory) if isinstance(max_memory, str)
                                           else check_memory(max_memory))))
