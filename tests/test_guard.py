@@ -212,3 +212,41 @@ def test_a_long_tiling_is_announced(capsys: pytest.CaptureFixture[str]) -> None:
         guard.check_blocks(blocks, "y", None, "x.tn:3:1: statement `y`")  # announced once
     err = capsys.readouterr().err
     assert err.count("note: statement 'y' is tiled into") == 1 and "minute" in err
+
+
+def test_a_thirty_index_outer_product_stops_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """2**30 result elements in 262,144 blocks: about 6.6 minutes of
+    compiling; the work guard stops before any block is built, and
+    --max-work below the estimate says so (the memory limit is raised so
+    that it is the work that is guarded)."""
+    src = _write(tmp_path, "outer30.tn", _outer(30, 2))
+    assert main(["compile", str(src), "--max-memory", "1T", "-o", str(tmp_path / "p.tnb")]) == 1
+    err = capsys.readouterr().err
+    assert f"{src}:33:3: statement `y`: error: statement 'y' would be tiled into 262,144 blocks" in err
+    assert "more than the work limit of 2.0 minutes (the default; --max-work raises it)" in err
+    assert not (tmp_path / "p.tnb").exists()
+
+
+def test_max_work_sets_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _write(tmp_path, "wide.tn", "network wide {\n  index i = 4096, j = 4096\n  input a[i]\n  param b[j]\n"
+                                      "  y[i, j] = a * b\n  output y\n}\n")
+    assert main(["compile", str(src), "--max-work", "0.001", "--emit", "asm"]) == 1
+    assert "more than the work limit of 0 s (--max-work)" in capsys.readouterr().err
+    with pytest.raises(guard.ResourceError, match="work limit"):
+        tncc.compile(str(src), max_work=0.001)
+    with pytest.raises(TnccError, match="positive number of seconds"):
+        tncc.compile(str(src), max_work=float("nan"))
+
+
+@pytest.mark.parametrize("text,value", [("600", 600.0), ("90s", 90.0), ("10m", 600.0), ("1.5h", 5400.0)])
+def test_durations_parse(text: str, value: float) -> None:
+    assert guard.parse_seconds(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "-1", "0", "5d", "nan", "inf"])
+def test_bad_durations_are_usage_errors(text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(TnccError):
+        guard.parse_seconds(text)
+    with pytest.raises(SystemExit) as info:
+        main(["compile", str(_write(tmp_path, "x.tn", HUGE)), "--max-work", text])
+    assert info.value.code == 2 and "--max-work" in capsys.readouterr().err

@@ -30,16 +30,18 @@ BY = ("summary", "statement", "instruction", "unit", "energy")
 
 def comparison(source: str | Path | Network, archs: Sequence[str] = DEFAULT_ARCHS, orders: Sequence[str] = ("csse",),
             *, network: str | None = None, inputs: Mapping[str, Any] | None = None, seed: int = 0,
-            baseline: int = 0, max_memory: int | str | None = None) -> Comparison:
+            baseline: int = 0, max_memory: int | str | None = None,
+            max_work: float | str | None = None) -> Comparison:
     """Compile and run ``source`` (a ``.tn`` path or a Network) under every
     architecture in ``archs`` and order in ``orders`` (``csse``, ``flops``,
     ``naive``); return the :class:`~tncc.compare.Comparison` (``.format()``,
     ``.to_dataframe()``, ``.to_json()``, ``.to_csv()``, ``.plot(path)``).
     Ratios divide by the configuration at index ``baseline`` (arch-major).
-    ``max_memory`` bounds the host memory of every step (:mod:`tncc.guard`)."""
+    ``max_memory`` bounds the host memory of every step and ``max_work`` its
+    estimated compile time (:mod:`tncc.guard`)."""
     from tncc import guard
 
-    with guard.limit(max_memory):
+    with guard.limit(max_memory, max_work):
         return run_comparison(source, tuple(archs), tuple(orders), network=network, inputs=inputs, seed=seed,
                               baseline=baseline)
 

@@ -196,14 +196,17 @@ class Compiled:
 
 def compile_network(net: Network, arch: Arch | str | None = "fetta", order: str = "csse",
                     objective: str | None = None, *, time_limit: float = DEFAULT_TIME_LIMIT,
-                    lowering: LoweringOptions | str | None = None, max_memory: int | str | None = None) -> Compiled:
+                    lowering: LoweringOptions | str | None = None, max_memory: int | str | None = None,
+                    max_work: float | str | None = None) -> Compiled:
     """Compile a checked network for ``arch`` (an ``Arch`` or a spec string;
     ``None`` is the default preset) through the one pipeline
     (:func:`tncc.driver.compile_network`); ``lowering`` forces lowering
     options (:func:`~tncc.driver.lowering_options`).  Tiling a step into more
-    blocks than ``max_memory`` bytes can hold is a
+    blocks than ``max_memory`` bytes can hold, or into more than
+    ``max_work`` seconds of estimated compile work (default
+    :data:`tncc.guard.DEFAULT_MAX_WORK`), is a
     :class:`~tncc.guard.ResourceError` (:mod:`tncc.guard`)."""
-    with guard.limit(max_memory):
+    with guard.limit(max_memory, max_work):
         t0 = time.perf_counter()
         opts = lowering_options(lowering)
         c = _compile_network(net, arch, order, objective, time_limit, opts)
@@ -213,7 +216,7 @@ def compile_network(net: Network, arch: Arch | str | None = "fetta", order: str 
 def compile(path_or_network: str | os.PathLike[str] | Network, arch: Arch | str | None = "fetta",
             network: str | None = None, order: str = "csse", objective: str | None = None, *,
             time_limit: float = DEFAULT_TIME_LIMIT, lowering: LoweringOptions | str | None = None,
-            max_memory: int | str | None = None) -> Compiled:
+            max_memory: int | str | None = None, max_work: float | str | None = None) -> Compiled:
     """``tncc.compile``: a ``.tn`` path (``network`` picks one of several) or
     a :class:`Network`, compiled for ``arch``.  ``time_limit``: about the
     seconds the order search may take (default
@@ -221,10 +224,11 @@ def compile(path_or_network: str | os.PathLike[str] | Network, arch: Arch | str 
     :class:`~tncc.passes.options.LoweringOptions` or its text form) forces
     the lowering's choices (staging share, wide paddings, lookahead,
     prefetch, deferred stores, co-scheduling); left ``None`` the lowering
-    weighs them.  ``max_memory`` as in :func:`compile_network`."""
+    weighs them.  ``max_memory`` and ``max_work`` as in
+    :func:`compile_network`."""
     if isinstance(path_or_network, Network):
         net = path_or_network
     else:
         net = load_network(path_or_network, network)
     return compile_network(net, arch, order, objective, time_limit=time_limit, lowering=lowering,
-                           max_memory=max_memory)
+                           max_memory=max_memory, max_work=max_work)

@@ -18,6 +18,13 @@ allocates in proportion to the program estimates its need first:
   1.0 GB, 12.5 KB a block) and about :data:`BLOCK_SECONDS` of time, which
   is announced on standard error when it adds up to minutes.
 
+Time is guarded the same way: a step's compile work is estimated from its
+block count before any block is built (:data:`BLOCK_SECONDS` each, measured
+on a 2-core 2.x GHz x86-64 host), and more than ``--max-work`` seconds
+(default :data:`DEFAULT_MAX_WORK`; ``max_work=`` in the Python API) stops
+at once with the statement, the estimate and the limit.  Such a step would
+also emulate slowly: every block becomes at least one tile run.
+
 The limit is ``--max-memory`` (``512M``, ``4G``, ``1.5GiB``, plain bytes) on
 ``run``, ``compile``, ``compare`` and ``sim``, or ``max_memory=`` in the
 Python API; by default it is half of the machine's physical memory (or of
@@ -34,7 +41,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tncc.errors import Diagnostic, Span, TnccError
 
@@ -55,10 +62,16 @@ option tried (measured: a 30-index outer product in 262 144 blocks took
 error, so a long compile is announced rather than silent."""
 
 SLOW_SECONDS = 30.0
+
+DEFAULT_MAX_WORK = 120.0
+"""Seconds of estimated compile work a step may take by default (about
+80 000 blocks; the largest example and paper workload takes far fewer)."""
 _noted: set[tuple[str, int]] = set()
 
 _UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _limit: contextvars.ContextVar[int | None] = contextvars.ContextVar("tncc_max_memory", default=None)
+_work: contextvars.ContextVar[float | None] = contextvars.ContextVar("tncc_max_work", default=None)
+_TIME_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 class ResourceError(TnccError):
@@ -104,18 +117,54 @@ def _limit_source() -> str:
     return f"the default, half of this machine's {shown}; --max-memory raises it"
 
 
+def max_work() -> float:
+    """The work limit in force, in seconds: the innermost :func:`limit`,
+    else :data:`DEFAULT_MAX_WORK`."""
+    value = _work.get()
+    return DEFAULT_MAX_WORK if value is None else value
+
+
 @contextlib.contextmanager
-def limit(max_memory: int | str | None) -> Iterator[None]:
+def limit(max_memory: int | str | None, max_work: float | str | None = None) -> Iterator[None]:
     """Within the block, guarded steps use ``max_memory`` bytes (a number or
-    a text such as ``4G``; None keeps the current limit)."""
-    if max_memory is None:
-        yield
-        return
-    token = _limit.set(parse_memory(max_memory) if isinstance(max_memory, str) else check_memory(max_memory))
+    a text such as ``4G``) and ``max_work`` seconds of estimated compile work
+    per step (a number or a text such as ``10m``); None keeps the current
+    limit."""
+    tokens: list[tuple[contextvars.ContextVar[Any], contextvars.Token[Any]]] = []
+    if max_memory is not None:
+        tokens.append((_limit, _limit.set(parse_memory(max_memory) if isinstance(max_memory, str)
+                                          else check_memory(max_memory))))
+    if max_work is not None:
+        tokens.append((_work, _work.set(parse_seconds(max_work) if isinstance(max_work, str)
+                                        else check_seconds(max_work))))
     try:
         yield
     finally:
-        _limit.reset(token)
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def check_seconds(value: object) -> float:
+    """``value`` as float if it is a positive finite number of seconds, else a TnccError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise TnccError(f"max_work must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def parse_seconds(text: str) -> float:
+    """Seconds in ``text``: a number with an optional unit s, m or h."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([smhSMH]?)\s*", text)
+    if m is None or float(m.group(1)) <= 0:
+        raise TnccError(f"--max-work: `{text}` is not a positive duration (examples: 600, 90s, 10m, 1h)")
+    return float(m.group(1)) * _TIME_UNITS[m.group(2).lower()]
+
+
+def work_arg(text: str) -> float:
+    """The ``--max-work`` option's type (a bad duration is a usage error)."""
+    try:
+        return parse_seconds(text)
+    except TnccError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a positive duration (examples: 600, 90s, 10m, 1h)") from None
 
 
 def check_memory(value: object) -> int:
@@ -145,11 +194,15 @@ def memory_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"`{text}` is not a size (examples: 4G, 512M, 1.5GiB, 1000000)") from None
 
 
-def add_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--max-memory`` to a command."""
+def add_option(parser: argparse.ArgumentParser, work: bool = True) -> None:
+    """Add ``--max-memory`` to a command, and ``--max-work`` when it compiles."""
     parser.add_argument("--max-memory", type=memory_arg, default=None, metavar="SIZE",
                         help="stop before any step that would need more host memory than SIZE "
                              "(e.g. 4G; default: half of this machine's memory)")
+    if work:
+        parser.add_argument("--max-work", type=work_arg, default=None, metavar="TIME",
+                            help="stop before any step whose compile work is estimated past TIME "
+                                 f"(e.g. 600, 10m; default: {DEFAULT_MAX_WORK:.0f} s)")
 
 
 def format_bytes(n: float) -> str:
@@ -258,9 +311,14 @@ def check_emulator(program: object, dram_words: int, buffer_words: int, word_byt
     check(needs, "emulating the program")
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} minutes"
+
+
 def check_blocks(blocks: int, statement: str, span: Span | None, where: str) -> None:
     """Before tiling a step into ``blocks`` blocks: raise when their lowering
-    would need more than the limit (about :data:`BLOCK_BYTES` each)."""
+    would need more than the memory limit (about :data:`BLOCK_BYTES` each)
+    or more than the work limit (about :data:`BLOCK_SECONDS` each)."""
     need = blocks * BLOCK_BYTES
     budget = max_memory()
     if need > budget:
@@ -269,6 +327,13 @@ def check_blocks(blocks: int, statement: str, span: Span | None, where: str) -> 
                f"({_limit_source()})")
         raise ResourceError(Diagnostic(msg, span=span, where=None if span else where))
     seconds = blocks * BLOCK_SECONDS
+    allowed = max_work()
+    if seconds > allowed:
+        source = "--max-work" if _work.get() is not None else "the default; --max-work raises it"
+        msg = (f"statement '{statement}' would be tiled into {blocks:,} blocks; compiling them is estimated at "
+               f"{_duration(seconds)} ({BLOCK_SECONDS * 1e3:g} ms a block), more than the work limit of "
+               f"{_duration(allowed)} ({source})")
+        raise ResourceError(Diagnostic(msg, span=span, where=None if span else where))
     if seconds > SLOW_SECONDS and (statement, blocks) not in _noted:
         _noted.add((statement, blocks))
         import sys

@@ -7,7 +7,9 @@ facts from their documentation, code written here).  Only pairs that share
 an index are scored; when none remains, the two smallest tensors are joined
 by an outer product.  The randomised variant samples among candidate pairs
 with Boltzmann weights ``exp(-score / (temperature * scale))`` so that
-repeated runs explore different trees.
+repeated runs explore different trees.  A tensor is paired with at most
+:data:`MAX_NEIGHBOURS` partners (the smallest), so a hyperedge shared by
+``n`` tensors costs ``O(n log n)`` pairs rather than ``O(n**2)``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ import random
 from typing import Mapping, Sequence
 
 from tncc.passes.order.paths import SSAPath
+
+MAX_NEIGHBOURS = 32
+"""Partners scored per tensor.  Only an index shared by more tensors than
+this (a hyperedge of 1 000 operands) reaches the cap; the smallest partners
+are kept, so the pairs scored stay linear in the tensors, not quadratic."""
 
 
 def _result(a: frozenset[str], b: frozenset[str], count: Mapping[str, int], out: frozenset[str]) -> frozenset[str]:
@@ -61,17 +68,24 @@ def greedy(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
 
     heap: list[tuple[float, int, int]] = []
 
-    def push_neighbours(k: int) -> None:
+    def push_neighbours(k: int, push: bool = True) -> None:
         nb: set[int] = set()
         for i in live[k]:
             nb |= where[i]
         nb.discard(k)
+        if len(nb) > MAX_NEIGHBOURS:
+            # a hyperedge shared by many tensors: all pairs would be quadratic
+            # in them; the smallest few are the ones a greedy step wants
+            nb = set(heapq.nsmallest(MAX_NEIGHBOURS, nb, key=lambda j: (tsize[j], j)))
         for j in nb:
             a, b = (k, j) if k < j else (j, k)
-            heap.append((score(a, b), a, b))
+            if push:  # one push, O(log n): re-heapifying all pairs per step is cubic on a hyperedge
+                heapq.heappush(heap, (score(a, b), a, b))
+            else:
+                heap.append((score(a, b), a, b))
 
     for k in list(live):
-        push_neighbours(k)
+        push_neighbours(k, push=False)
     heap = list({(s, a, b) for s, a, b in heap})
     heapq.heapify(heap)
     path: list[tuple[int, int]] = []
@@ -106,25 +120,29 @@ def greedy(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
         tsize[nxt] = size(res)
         path.append((a, b))
         push_neighbours(nxt)
-        if not (rng is not None and temperature > 0):
-            heapq.heapify(heap)
         nxt += 1
     return tuple(path)
 
 
 def _sample(heap: list[tuple[float, int, int]], live: Mapping[int, frozenset[str]], rng: random.Random,
             temperature: float) -> tuple[int, int] | None:
-    """Drop stale pairs from ``heap`` and draw one live pair by Boltzmann weight
-    (over the best few, so one draw stays cheap)."""
-    heap[:] = [h for h in heap if h[1] in live and h[2] in live]
-    if not heap:
+    """Draw one live pair by Boltzmann weight over the best few live pairs of
+    ``heap`` (a heap), dropping the stale pairs met on the way; the pairs not
+    drawn go back.  Each draw costs O(log n) pops and pushes, never a pass
+    over the whole heap (quadratic in size on a hyperedge)."""
+    top: list[tuple[float, int, int]] = []
+    while heap and len(top) < 8:
+        h = heapq.heappop(heap)
+        if h[1] in live and h[2] in live:
+            top.append(h)
+    if not top:
         return None
-    heapq.heapify(heap)
-    top = heapq.nsmallest(8, heap)
     best = top[0][0]
     scale = max(abs(best), 1.0)
     weights = [math.exp(-(s - best) / (temperature * scale)) for s, _, _ in top]
-    s, a, b = rng.choices(top, weights=weights)[0]
-    heap.remove((s, a, b))
-    heapq.heapify(heap)
+    pick = rng.choices(range(len(top)), weights=weights)[0]
+    for k, h in enumerate(top):
+        if k != pick:
+            heapq.heappush(heap, h)
+    _, a, b = top[pick]
     return a, b

@@ -172,6 +172,12 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
                 model.Add(expr >= sum(coefs[k] for k in _tree_dp(dag, coefs)))
             model.Minimize(expr)
         status = solver.Solve(model)
+        if status == cp_model.UNKNOWN and stage == 0 and memory_budget is None:
+            # Out of time before even the hint was confirmed (a model of
+            # thousands of candidates): the hint is a valid choice, so keep it.
+            if start is not None and value(dag, first, start.counts) <= value(dag, first, tree_counts):
+                return Selection(start.counts, start.kept, False, "UNKNOWN", exact)
+            return Selection(tuple(tree_counts), frozenset(made), False, "UNKNOWN", exact)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise AssertionError(f"CP-SAT found no choice ({solver.StatusName(status)})")
         if stage < len(criteria) - 1:

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         check_inputs(net, inputs, where=args.inputs)
     from tncc import guard
 
-    with guard.limit(args.max_memory):
+    with guard.limit(args.max_memory, args.max_work):
         guard.check_run(net)  # once, before any configuration compiles
         cmp = run_comparison(args.file, archs, orders, network=args.network, inputs=inputs, seed=args.seed,
                              baseline=baseline, no_reuse=args.no_reuse)

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     def show(name: str, text: str) -> None:
         sys.stderr.write(f"; ---- IR after pass '{name}' ----\n{text}")
 
-    with guard.limit(args.max_memory):
+    with guard.limit(args.max_memory, args.max_work):
         ctx = compile_file(args.file, args.emit, network=args.network, options=vars(args),
                            print_after=tuple(args.print_after), printer=show)
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])

@@ -121,7 +121,7 @@ def format_report(rep: dict, emu_report) -> str:
 
 def execute(file: str, arch: str, network: str | None = None, order: str = "csse", objective: str | None = None,
             seed: int = 0, inputs: dict | None = None, trace: bool = False, max_memory: int | None = None,
-            lowering: str | None = None, time_limit: float | None = None) -> Any:
+            lowering: str | None = None, time_limit: float | None = None, max_work: float | None = None) -> Any:
     """What ``tncc run`` does with its arguments: load ``file``, check its
     tensors against the memory limit, compile for ``arch``, emulate and
     compare with the reference; the ``RunResult``.  ``tncc sweep`` runs
@@ -131,7 +131,7 @@ def execute(file: str, arch: str, network: str | None = None, order: str = "csse
     from tncc.frontend import load_network
     from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 
-    with guard.limit(max_memory):
+    with guard.limit(max_memory, max_work):
         net = load_network(file, network)
         guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
         budget = DEFAULT_TIME_LIMIT if time_limit is None else time_limit  # None: the search's default budget
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     inputs = _read_npz(args.inputs) if args.inputs else None
     res = execute(args.file, args.arch, args.network, args.order, args.objective, args.seed, inputs,
-                  bool(args.trace), args.max_memory, args.lowering, args.time_limit)
+                  bool(args.trace), args.max_memory, args.lowering, args.time_limit, args.max_work)
     status = 0 if res.match else 3
     write_outputs([
         (args.outputs, lambda: npz_bytes(res.outputs)),

@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fail if the units' timing overlaps accesses that program order separates "
                              "(a missing SIGNAL/WAIT)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
-    add_memory_option(parser)
+    add_memory_option(parser, work=False)
 
 
 def _read_npz(path: str) -> dict[str, Any]:
