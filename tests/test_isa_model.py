@@ -35,9 +35,9 @@ def _emulated_shares(c: tncc.Compiled) -> tuple[int, dict[int, int]]:
 
     rep = Emulator(c.program, c.arch).run().report
     ends: dict[int, int] = {}
-    for rec in rep.records:  # (index, opcode, src, start, end, ...)
-        if rec[1] not in ("SIGNAL", "WAIT") and rec[2] < len(c.program.statements):
-            ends[rec[2]] = max(ends.get(rec[2], 0), rec[4])
+    for rec in rep.records:
+        if rec.opcode not in ("SIGNAL", "WAIT") and rec.src < len(c.program.statements):
+            ends[rec.src] = max(ends.get(rec.src, 0), rec.end)
     return rep.cycles, frontier_shares(ends)
 
 
