@@ -48,6 +48,7 @@ import time
 from typing import Mapping, Sequence
 
 from tncc.passes.order.paths import SSAPath
+from tncc.passes.order.subsets import index_numbers
 
 
 class WorkLimit(Exception):
@@ -86,12 +87,7 @@ class Graph:
     __slots__ = ("n", "names", "sizes", "tmask", "outmask", "where", "nbr", "priv", "hyper", "full", "_prod")
 
     def __init__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]):
-        names: dict[str, int] = {}
-        for ix in inputs:
-            for i in ix:
-                names.setdefault(i, len(names))
-        for i in output:
-            names.setdefault(i, len(names))
+        names = index_numbers(inputs, output)
         self.names = tuple(names)
         self.sizes = tuple(int(sizes[i]) for i in self.names)
         self.n = n = len(inputs)

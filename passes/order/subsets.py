@@ -16,6 +16,18 @@ import math
 from typing import Mapping, Sequence
 
 
+def index_numbers(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...]) -> dict[str, int]:
+    """Each index's bit position: in order of first appearance in the inputs,
+    then the output's own."""
+    names: dict[str, int] = {}
+    for ix in inputs:
+        for i in ix:
+            names.setdefault(i, len(names))
+    for i in output:
+        names.setdefault(i, len(names))
+    return names
+
+
 class SubsetTable:
     """Per-subset result masks and a memoised size product for ``n`` inputs.
 
@@ -24,12 +36,7 @@ class SubsetTable:
     __slots__ = ("n", "names", "sizes", "tmask", "outmask", "res", "_prod", "full")
 
     def __init__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]):
-        names: dict[str, int] = {}
-        for ix in inputs:
-            for i in ix:
-                names.setdefault(i, len(names))
-        for i in output:
-            names.setdefault(i, len(names))
+        names = index_numbers(inputs, output)
         self.names = tuple(names)
         self.sizes = tuple(int(sizes[i]) for i in self.names)
         self.n = n = len(inputs)
