@@ -127,14 +127,16 @@ class SystolicBackend:
         con = self._contracted_order(a, b, a_ix, b_ix, infos, batch, left, right, ext, ts.unary)
         a_dtype = gen.values[step.operands[0].value].dtype
         # A' = [batch, left, con] row-major.
-        am, lda = self._as_matrix(gen, a, batch, left, con, ext, start, slots[A_MATRIX], a_dtype, src)
+        am, lda = self._as_matrix(gen, ts.number, step.operands[0].value, a, batch, left, con, ext, start,
+                                  slots[A_MATRIX], a_dtype, src)
         if ts.unary:
             # The all-ones vector is already a row-major [K, 1] matrix.
             bm = View(gen.mem.ones_buf, tuple((i, s) for i, s in zip(con, compact(tuple(ext[i] for i in con)).strides)), tuple(start.items()))
             ldb = n
         else:
             b_dtype = gen.values[step.operands[1].value].dtype
-            bm, ldb = self._as_matrix(gen, b, batch, con, right, ext, start, slots[B_MATRIX], b_dtype, src)
+            bm, ldb = self._as_matrix(gen, ts.number, step.operands[1].value, b, batch, con, right, ext, start,
+                                      slots[B_MATRIX], b_dtype, src)
         c_order = batch + left + right
         c_ld = matrix_ld(c, left, right, ext)
         if c_ld is not None:
@@ -186,14 +188,20 @@ class SystolicBackend:
         return con_b if reshaped(con_b) < reshaped(con_a) else con_a
 
     @staticmethod
-    def _as_matrix(gen: "CodeGenerator", v: View, batch: list[str], rows: list[str], cols: list[str],
-                   ext: dict[str, int], start: dict[str, int], scratch: int, dtype: DType,
+    def _as_matrix(gen: "CodeGenerator", number: int, value: str, v: View, batch: list[str], rows: list[str],
+                   cols: list[str], ext: dict[str, int], start: dict[str, int], scratch: int, dtype: DType,
                    src: int) -> tuple[View, int]:
-        """``v`` if at every batch point it is a row-major ``[rows, cols]``
-        matrix over the block (:func:`matrix_ld`), else a SHAPE copy of it
-        (broadcasting indices it lacks) into ``scratch`` as ``[batch, rows,
-        cols]``, rows at an odd pitch (``layout.matrix_layout``: the copy runs
-        free of bank conflicts); with the matrix's leading dimension."""
+        """``v`` (a block of operand ``value`` of step ``number``) if at every
+        batch point it is a row-major ``[rows, cols]`` matrix over the block
+        (:func:`matrix_ld`), else a SHAPE copy of it (broadcasting indices it
+        lacks) into ``scratch`` as ``[batch, rows, cols]``, rows at an odd
+        pitch (``layout.matrix_layout``: the copy runs free of bank
+        conflicts); with the matrix's leading dimension.  The copy is left
+        out when ``scratch`` already holds that matrix: an earlier block of
+        the step copied the same box of the same value (a value never
+        changes once computed, and nothing else writes a step's scratch
+        while it runs), as when the block loop walks an index the operand
+        lacks."""
         ld = matrix_ld(v, rows, cols, ext)
         if ld is not None:
             return v, ld
@@ -202,7 +210,10 @@ class SystolicBackend:
         strides = [v.stride(i) for i in order]
         row = math.prod(ext[i] for i in cols)
         lay = matrix_layout(tuple(extents), len(cols))
-        gen.copy(Opcode.SHAPE, copy_of(v.address(start), strides, scratch, lay.strides, extents, dtype, src))
+        held = (value, tuple((i, start[i], ext[i]) for i in order), lay.strides)
+        if gen.scratch_holds.get((number, scratch)) != held:
+            gen.copy(Opcode.SHAPE, copy_of(v.address(start), strides, scratch, lay.strides, extents, dtype, src))
+            gen.scratch_holds[(number, scratch)] = held
         ld = lay.strides[len(order) - len(cols) - 1] if len(order) > len(cols) else row
         return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items())), ld
 
