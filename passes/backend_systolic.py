@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from tncc.ir import DType
 from tncc.isa.program import GemmDesc, Instruction
 from tncc.isa.table import Dataflow, Opcode, Unit
+from tncc.passes.alloc import gemm_orders
 from tncc.passes.emitter import copy_of
 from tncc.passes.layout import Layout, compact, matrix_layout, matrix_words
 from tncc.passes.shape import View, gemm_extents, is_row_major
@@ -80,7 +81,7 @@ class SystolicBackend:
         reads are permuted), and the GEMM reads and writes the slot in place:
         the box is not copied into its matrix by a SHAPE pass after the load
         (nor out of one before the store)."""
-        orders = gemm_orders(ts)
+        orders = gemm_orders(ts.step)
         tensors = [op.indices for op in ts.step.operands] + ([()] if ts.unary else []) + [ts.step.indices]
         lays: dict[tuple[int, tuple[int, ...]], Layout] = {}
         for k in staged:
@@ -216,38 +217,6 @@ class SystolicBackend:
             gen.scratch_holds[(number, scratch)] = held
         ld = lay.strides[len(order) - len(cols) - 1] if len(order) > len(cols) else row
         return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items())), ld
-
-
-def gemm_orders(ts: TiledStep) -> dict[int, tuple[str, ...]]:
-    """The axis order (outermost first) in which each tensor of step ``ts``
-    is the row-major matrix its GEMMs read or write, by staging position
-    (``passes.staging``: 0 is A, 1 is B, 2 the result), with the group
-    orders :meth:`SystolicBackend.run_block` uses when the contracted
-    indices follow A: A ``[batch, left, contracted]``, B ``[batch,
-    contracted, right]``, the result ``[batch, left, right]``.  A tensor
-    that repeats an index (a diagonal read) is never such a matrix; a step
-    that only copies has none."""
-    step = ts.step
-    if any(t.dataflow == Dataflow.COPY for b in ts.blocks[:1] for t in b.tiles):
-        return {}
-    role = {ix.name: ix.role for ix in ts.indices}
-    a_ix = step.operands[0].indices
-    b_ix = step.operands[1].indices if len(step.operands) > 1 else ()
-    batch = [i for i in a_ix if role[i] is IndexRole.BATCH]
-    left = [i for i in a_ix if role[i] is IndexRole.LEFT]
-    right = [i for i in b_ix if role[i] is IndexRole.RIGHT]
-    con = [i for i in a_ix if role[i] is IndexRole.CONTRACTED] + \
-        [i for i in b_ix if role[i] is IndexRole.CONTRACTED and i not in a_ix]
-    out: dict[int, tuple[str, ...]] = {}
-    for k, (ixs, order) in enumerate([(a_ix, batch + left + con), (b_ix, batch + con + right),
-                                      (step.indices, batch + left + right)]):
-        if k == 1 and ts.unary:
-            continue
-        if len(set(ixs)) == len(ixs):
-            mine = tuple(i for i in order if i in ixs)
-            if sorted(mine) == sorted(ixs):
-                out[k] = mine
-    return out
 
 
 def matrix_ld(v: View, rows: list[str], cols: list[str], ext: dict[str, int]) -> int | None:

@@ -20,6 +20,7 @@ from tncc.passes.backend import backend_for
 from tncc.passes.banks import wide_candidates
 from tncc.passes.coschedule import co_schedule
 from tncc.passes.estimate import estimate_cycles
+from tncc.passes.leaf_layouts import choose_leaf_layouts
 from tncc.passes.lowered import (Lowered, TileMemo, finish, generate, ones_words, scratch_words, tile_plan)
 from tncc.passes.memory_ir import MemoryPlan
 from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, LoweringOptions
@@ -78,6 +79,8 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None) -
     # The wide-padding alternatives of the better staging share only.
     options_ = [base] + more()
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
+    if backend.kind == "systolic":
+        best = choose_leaf_layouts(plan, arch, best, cost, memo, opts)
     if not backend.loads_ahead or not best.memory.streamed:
         return best
     small = len(best.program.instructions) <= OPTION_LIMIT
