@@ -2,11 +2,15 @@
 
 Every step is a batch of GEMMs: operand A is copied by ``SHAPE`` into a
 row-major ``[batch, left, contracted]`` matrix A' and operand B into
-``[batch, contracted, right]`` (B') unless they already are; one ``GEMM``
-runs per batch point; the result, computed as ``[batch, left, right]``
-(C'), is copied into its layout when that differs.  A unary step multiplies
-with the all-ones ``[K, 1]`` matrix; one without summation is a single
-``SHAPE`` copy (a ``COPY`` tile).  Staging layouts are compact.
+``[batch, contracted, right]`` (B') unless the GEMM can read them in place
+(:func:`matrix_ld`: at every batch point, contiguous columns and rows at one
+pitch); one ``GEMM`` runs per batch point; the result, computed as
+``[batch, left, right]`` (C'), is copied into its layout when that differs.
+A unary step multiplies with the all-ones ``[K, 1]`` matrix; one without
+summation is a single ``SHAPE`` copy (a ``COPY`` tile).  Staging slots are
+compact in the order of the matrix each staged tensor becomes, so the DMA
+reshapes while it moves a box (``docs/lowering.md``, "The fetta / systolic
+contrast").
 """
 
 from __future__ import annotations
