@@ -288,7 +288,7 @@ def _copy_descs(extents: tuple[int, ...], from_strides: tuple[int, ...], to_stri
     unroll = set(sorted(range(len(dims)), key=lambda d: (dims[d][0], d))[:extra])
     lead = [d for k, d in enumerate(dims) if k in unroll]
     tail = [d for k, d in enumerate(dims) if k not in unroll]
-    desc = DmaDesc(tuple(tail), dtype)
+    desc = DmaDesc(tuple((e, f, t) for e, f, t in tail), dtype)
     out = []
     for point in _points([d[0] for d in lead]):
         fo = sum(k * d[1] for k, d in zip(point, lead))

@@ -111,9 +111,9 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
                        polish=1 if n <= 60 else 0)
     if quick.stopped:
         return quick
-    found = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline)
-    if found is not None:
-        return found
+    result = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline)
+    if result is not None:
+        return result
     return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
 
 
@@ -215,7 +215,7 @@ def _exact_subsets(inputs, output, sizes, objective: Objective, k: int, t0: floa
     table = SubsetTable(inputs, output, sizes)
     cap = min_peak(table) if objective.bottleneck else None
     g = greedy(inputs, output, sizes)
-    ub = Tree(inputs, output, sizes, g).cost(wm, ws) if g else 0
+    ub: int | None = Tree(inputs, output, sizes, g).cost(wm, ws) if g else 0
     if cap is not None and max(table.prod(table.res[s]) for s in _internal_subsets(g, len(inputs))) > cap:
         ub = None  # the greedy tree breaks the cap: it bounds nothing
     found = dp_additive(table, wm, ws, bound=ub, cap=cap)
