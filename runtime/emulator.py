@@ -110,7 +110,7 @@ class _Pending:
     chain: Chain
     c_base: int
     accumulate: bool
-    where: str
+    where: Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,17 +133,14 @@ class Emulator:
                  vectorise: bool = True) -> None:
         self.program = program
         self.vectorise = vectorise  # False: every tile lane by lane (the reference path, for testing)
-        if arch is None:
-            arch = load_arch(program.arch_name)
-        elif isinstance(arch, str):
-            arch = load_arch(arch)
-        self.arch = arch
-        self._dist_stages = timing.dist_stages(arch)
-        self._red_levels = max(1, timing.red_levels(arch))
-        if check_fingerprint and program.arch_fingerprint != arch.fingerprint():
+        resolved = load_arch(program.arch_name if arch is None else arch) if not isinstance(arch, Arch) else arch
+        self.arch = resolved
+        self._dist_stages = timing.dist_stages(resolved)
+        self._red_levels = max(1, timing.red_levels(resolved))
+        if check_fingerprint and program.arch_fingerprint != resolved.fingerprint():
             raise TnccError(
                 f"the program was compiled for arch `{program.arch_name}` (fingerprint "
-                f"{program.arch_fingerprint:#010x}) but runs on `{arch.name}` ({arch.fingerprint():#010x}); "
+                f"{program.arch_fingerprint:#010x}) but runs on `{resolved.name}` ({resolved.fingerprint():#010x}); "
                 f"recompile, or override the check")
         self._memories: dict[str, Memory] = {}
         # Prepared tiles depend only on the program, the arch and the loaded

@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from tncc.errors import TnccError
 from tncc.ir import Network
@@ -53,6 +53,17 @@ class Case:
         if self.lowering is not None and self.lowering.text():
             parts.append(f"lowering={self.lowering.text()}")
         return " ".join(parts)
+
+
+class _Shape(TypedDict):
+    """The :class:`Outcome` fields that describe the compiled program."""
+
+    macs: int
+    instructions: int
+    streamed: int
+    spilled: int
+    chosen: str
+    features: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -101,9 +112,9 @@ def check(case: Case, max_macs: int | None = None) -> Outcome:
         detail, key = _crash(exc, "compile")
         return Outcome("crash", detail, seconds=time.perf_counter() - t0, key=key)
     low = c.lowered
-    shape = dict(macs=c.plan.macs(), instructions=len(c.program.instructions), streamed=len(low.memory.streamed),
-                 spilled=len(low.memory.spilled), chosen=low.chosen.text() if low.chosen is not None else "",
-                 features={"pairs": len(low.pairs)})
+    shape = _Shape(macs=c.plan.macs(), instructions=len(c.program.instructions), streamed=len(low.memory.streamed),
+                   spilled=len(low.memory.spilled), chosen=low.chosen.text() if low.chosen is not None else "",
+                   features={"pairs": len(low.pairs)})
     try:
         r = c.run(seed=case.seed, strict_sync=True)
     except TnccError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from tncc.passes.order.paths import SSAPath
 
@@ -98,7 +98,7 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
         random.setstate(saved)
 
 
-def _tree_ssa(tree, n: int) -> SSAPath:
+def _tree_ssa(tree: Any, n: int) -> SSAPath:  # a cotengra ContractionTree (the package ships no types)
     from tncc.passes.order.paths import linear_to_ssa
 
     return linear_to_ssa([tuple(s) for s in tree.get_path()], n)

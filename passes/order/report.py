@@ -5,8 +5,8 @@ reports and the ``tncc plan`` command."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from tncc.isa.arch import Arch
 from tncc.passes.order.paths import SSAPath, validate_ssa
 from tncc.plan import Plan
 
@@ -59,7 +59,7 @@ class StepRow:
     cycles: int | None
 
 
-def step_rows(plan: Plan, arch: Any = None) -> list[StepRow]:
+def step_rows(plan: Plan, arch: Arch | None = None) -> list[StepRow]:
     """One row per step; ``cycles`` from the machine model when ``arch`` is given."""
     from tncc.passes.order.hardware import step_cycles
 

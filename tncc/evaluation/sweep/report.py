@@ -162,7 +162,7 @@ def plot(spec: Any, records: Sequence[Mapping[str, Any]], speed: Mapping[str, fl
         ax.scatter(xs, ys, s=14, alpha=0.35, color="#8c8c8c", label="points")
         # One geometric-mean line per architecture base when the bases are
         # swept too: their speedups differ by far more than the parameter's effect.
-        groups = bases if param != "arch.base" and len(bases) > 1 else [None]
+        groups: list[str | None] = list(bases) if param != "arch.base" and len(bases) > 1 else [None]
         for g, base in enumerate(groups):
             sel = [(x, y) for x, y, b in zip(xs, ys, xb) if base is None or b == base]
             means = [_geomean([y for x, y in sel if x == j]) for j in range(len(values))]

@@ -318,17 +318,17 @@ def load_spec(path: str | Path) -> Spec:
         if not isinstance(doc["point"], list) or not all(isinstance(t, dict) for t in doc["point"]):
             raise rd.error(("point",), "`point`: expected [[point]] tables")
         grids = []
-        for k, table in enumerate(doc["point"]):
+        for n, table in enumerate(doc["point"]):
             for kk in table:
                 if kk not in GRID_KEYS:
-                    raise rd.error(("point", k, kk), f"unknown key `{kk}` in [[point]] (it takes "
+                    raise rd.error(("point", n, kk), f"unknown key `{kk}` in [[point]] (it takes "
                                                      f"{', '.join(GRID_KEYS)})")
             merged = dict(top.values)
             if "workloads" in table or "generate" in table:  # a point's workloads replace the top level's
                 merged.pop("workloads", None)
                 merged.pop("generate", None)
             merged.update(table)
-            grids.append(_Grid(("point", k), merged))
+            grids.append(_Grid(("point", n), merged))
 
     points: dict[str, Point] = {}
     axes: dict[str, list[Any]] = {}
@@ -356,9 +356,9 @@ def load_spec(path: str | Path) -> Spec:
             axes.setdefault(col, [])
             axes[col] += [v for v in vals if v not in axes[col]]
         resolved_obj = [o or _default_objective(order) for order in orders for o in objectives]
-        for col, vals in (("order", orders), ("objective", resolved_obj)):
+        for col, picked in (("order", orders), ("objective", resolved_obj)):
             axes.setdefault(col, [])
-            axes[col] += [v for v in vals if v not in axes[col]]
+            axes[col] += [v for v in picked if v not in axes[col]]
         for wl in wls:
             for col, v in wl.params.items():
                 axes.setdefault(col, [])
