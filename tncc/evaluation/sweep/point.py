@@ -3,7 +3,7 @@
 :func:`run_point` is the function every Dask task calls (and the serial
 path too).  It takes a small dict naming the point (the file to read, the
 ``--arch`` string, order, objective, seed, the results folder), reads the
-workload itself, runs it through :func:`tncc.cli.commands.run.execute` -- the
+workload itself, runs it through :func:`tncc.execute.execute` -- the
 code ``tncc run`` runs -- and writes the record, whose ``report`` is the text
 ``tncc run --json`` would write, into the results folder before returning.
 What travels back through the scheduler is a summary of a few fields, so a
@@ -43,7 +43,7 @@ def run_point(task: Mapping[str, Any]) -> dict[str, Any]:
     summary (key, status, first line of the error, seconds).  Never raises
     for a point that fails: the failure is the record."""
     from tncc import __version__
-    from tncc.cli.commands.run import execute, report_json
+    from tncc.execute import execute, report_json
     from tncc.io import read_bytes
     from tncc.evaluation.sweep.store import write_record
 
