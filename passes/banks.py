@@ -31,7 +31,8 @@ import numpy as np
 
 from tncc.isa import timing
 from tncc.passes.layout import Layout, layout_with, padded_pitch, slacks
-from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, TiledProgram
+from tncc.passes.tile import port_hint, retile_block, tile_block_fetta, tiles_for
+from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, TiledProgram, verify_tiled_step
 
 SMALL = 16  # a tensor of at most 1/SMALL of the buffer may take the wide paddings
 
@@ -146,9 +147,6 @@ def retile(tiled: TiledProgram, mem: Any, arch: Any) -> TiledProgram:
     layouts now chosen, get the legal tiling that is cheapest with those
     conflicts counted (``passes.tile.retile_block``); tiling itself cannot
     see layouts, which are tuned for its tiles afterwards."""
-    from tncc.passes.tile import port_hint, tiles_for
-    from tncc.passes.tiled_ir import verify_tiled_step
-
     places = {p.value: p for p in mem.placements}
     steps = []
     for ts in tiled.steps:
@@ -181,8 +179,6 @@ def _retile_choice(arch: Any, entries: tuple, hint: tuple, fixed: tuple) -> tupl
     """:func:`retile` for one block shape ``entries`` ``(index, role,
     extent)`` with the resident tensors ``fixed`` ``(k, indices, strides)``:
     the better in-tile extents, or None to keep the tiling's choice."""
-    from tncc.passes.tile import retile_block, tile_block_fetta
-
     banks, rports = arch.buffer.banks, arch.red.ports
     infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
     by_name = {ix.name: ix for ix in infos}

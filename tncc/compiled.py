@@ -28,18 +28,22 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from tncc.driver import compile_network as _compile_network, lowering_options
 from tncc import guard
+from tncc.agreement import compare_output
+from tncc.driver import compile_network as _compile_network, lowering_options
 from tncc.errors import TnccError
 from tncc.frontend import load_network
 from tncc.ir import Network
 from tncc.isa.arch import Arch, resolve_arch as _resolve_arch
+from tncc.isa.model import program_cycles
 from tncc.isa.program import Program
 from tncc.passes.lower import Lowered
 from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 from tncc.passes.pipeline import ORDER_OBJECTIVES as _ORDER_OBJECTIVES, Order, PassContext, Pipeline
 from tncc.plan import Plan
+from tncc.reference import evaluate, random_inputs, tolerance
+from tncc.runtime import Emulator
 from tncc.stages import OBJECTIVES, ORDER_HELP  # noqa: F401 (their old home)
 
 resolve_arch = _resolve_arch  # the one resolver (``tncc.isa.arch``), by its old name here
@@ -89,8 +93,6 @@ class Compiled:
 
     def inputs_for(self, inputs: Mapping[str, np.ndarray] | None, seed: int) -> dict[str, np.ndarray]:
         """Every leaf's value: the given arrays, seeded reference randoms for the rest."""
-        from tncc.reference import random_inputs
-
         given = dict(inputs or {})
         leaves = {t.name for t in self.network.leaves()}
         unknown = sorted(set(given) - leaves)
@@ -114,18 +116,12 @@ class Compiled:
         Before anything is allocated, the host memory the run needs is
         estimated (:mod:`tncc.guard`); more than ``max_memory`` bytes (default:
         half of the machine's memory) is a :class:`~tncc.guard.ResourceError`."""
-        from tncc import guard
-
         with guard.limit(max_memory):
             guard.check_run(self.network, self.plan)
             return self._run(inputs, seed, trace, strict_sync)
 
     def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool,
              strict_sync: bool = False) -> RunResult:
-        from tncc.agreement import compare_output
-        from tncc.reference import evaluate, tolerance
-        from tncc.runtime import Emulator
-
         values = self.inputs_for(inputs, seed)
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
@@ -158,8 +154,6 @@ class Compiled:
     def modelled_cycles(self) -> int:
         """The machine model's cycles for the program (``tncc.isa.model``):
         equal to the emulated ones on every program the emulator accepts."""
-        from tncc.isa.model import program_cycles
-
         return program_cycles(self.program, self.arch)
 
     def report(self, rep: Any, match: bool, worst: float, per_output: dict[str, Any]) -> dict[str, Any]:

@@ -7,11 +7,12 @@ import io
 from typing import Callable
 
 from tncc.cli.commands import add_time_limit
-from tncc.stages import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
 from tncc.guard import add_option as add_memory_option
+from tncc.io import STDOUT, OutputError, one_stdout, read_bytes, write_output
+from tncc.jsonsafe import dumps
 from tncc.options import seed_arg
-from tncc.execute import execute, report_json
+from tncc.stages import OBJECTIVES, ORDER_HELP
 
 HELP = "compile a .tn program, run it on the emulator and check it against numpy"
 DESCRIPTION = """\
@@ -60,8 +61,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _read_npz(path: str) -> dict:
     import numpy as np
 
-    from tncc.io import read_bytes
-
     data = read_bytes(path)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
@@ -83,8 +82,6 @@ def write_outputs(files: list[tuple[str | None, "str | bytes | Callable[[], str 
     """Write each (option value, data) whose value is set -- every file before
     standard output -- so that a failing pipe cannot lose a file; an error
     keeps the command's verdict ``status`` (a mismatch stays 3)."""
-    from tncc.io import STDOUT, OutputError, write_output
-
     ordered = [f for f in files if f[0] and f[0] != STDOUT] + [f for f in files if f[0] == STDOUT]
     for path, data in ordered:
         try:
@@ -121,8 +118,8 @@ def format_report(rep: dict, emu_report) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.io import one_stdout
-    from tncc.jsonsafe import dumps
+    # start-up: `tncc --help` imports every command module; the compiler loads only to run
+    from tncc.execute import execute, report_json
 
     # Two outputs cannot share standard output; say so before any work.
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})

@@ -20,7 +20,11 @@ import time
 import traceback
 from typing import Any, Mapping
 
+from tncc import __version__
 from tncc.errors import TnccError
+from tncc.evaluation.sweep.store import write_record
+from tncc.execute import execute, report_json
+from tncc.io import read_bytes
 
 SUMMARY_KEYS = ("key", "status", "error", "seconds")
 
@@ -42,11 +46,6 @@ def run_point(task: Mapping[str, Any]) -> dict[str, Any]:
     """Run one point and store its record under ``task["out"]``; return the
     summary (key, status, first line of the error, seconds).  Never raises
     for a point that fails: the failure is the record."""
-    from tncc import __version__
-    from tncc.execute import execute, report_json
-    from tncc.io import read_bytes
-    from tncc.evaluation.sweep.store import write_record
-
     t0 = time.perf_counter()
     status, error, report = "error", None, None
     try:
