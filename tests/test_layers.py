@@ -195,6 +195,15 @@ def test_the_graph_sees_every_layer() -> None:
     assert {layer(i.source) for i in found if i.where == "top"} == set(FORBIDDEN)
 
 
+def test_every_package_is_installed() -> None:
+    """pyproject.toml lists every package the source has (a package left out
+    is missing from a wheel, though an editable checkout still finds it)."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        listed = set(tomllib.load(f)["tool"]["setuptools"]["packages"])
+    packages = {m for m, path in modules().items() if path.name == "__init__.py"}
+    assert packages == listed, f"not listed: {sorted(packages - listed)}; listed but absent: {sorted(listed - packages)}"
+
+
 def test_module_level_imports_have_no_cycle() -> None:
     g = import_graph(imports(), where=("top",))
     cycles = [c for _, c in zip(range(5), nx.simple_cycles(g))]
