@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from tncc import guard
+from tncc import guard, reference  # the oracle by module: a test may replace its functions
 from tncc.agreement import compare_output
 from tncc.driver import compile_network as _compile_network, lowering_options
 from tncc.errors import TnccError
@@ -42,7 +42,6 @@ from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 from tncc.passes.pipeline import ORDER_OBJECTIVES as _ORDER_OBJECTIVES, Order, PassContext, Pipeline
 from tncc.plan import Plan
-from tncc.reference import evaluate, random_inputs, tolerance
 from tncc.runtime import Emulator
 from tncc.stages import OBJECTIVES, ORDER_HELP  # noqa: F401 (their old home)
 
@@ -99,7 +98,7 @@ class Compiled:
         if unknown:
             raise TnccError(f"network `{self.network.name}` has no input or param named `{unknown[0]}` "
                             f"(expected: {', '.join(sorted(leaves))})")
-        full = random_inputs(self.network, seed)
+        full = reference.random_inputs(self.network, seed)
         for name, value in given.items():
             want = self.network.shape(name)
             arr = np.asarray(value)
@@ -126,8 +125,8 @@ class Compiled:
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
         res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace, strict_sync=strict_sync)
-        ref = evaluate(self.network, values, plan=self.plan)
-        tol = tolerance(self.network.dtype)
+        ref = reference.evaluate(self.network, values, plan=self.plan)
+        tol = reference.tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}
         match, worst, overflow = True, 0.0, 0
         per_output = {}
@@ -136,7 +135,7 @@ class Compiled:
         def recompute(name: str) -> np.ndarray:
             # The float64 reference, computed once and only when some output needs it.
             if not ref64:
-                ref64.update(evaluate(self.network, values, float64=True, plan=self.plan))
+                ref64.update(reference.evaluate(self.network, values, float64=True, plan=self.plan))
             return ref64[name]
 
         for name in self.network.outputs:
