@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tncc.errors import TnccError
+from tncc.io import read_text
 from tncc.isa.table import BUF_ADDR_BITS
 
 KINDS = ("fetta", "systolic")
@@ -213,7 +214,6 @@ def _read_source(base: str) -> tuple[str, str]:
         return res.read_text(encoding="utf-8"), f"preset {base}"
     p = Path(base)
     if _is_file(base):
-        from tncc.io import read_text
         return read_text(p), str(p)
     raise TnccError(f"no architecture `{base}`: expected a preset ({', '.join(list_presets())}) "
                     "or the path of a TOML file")

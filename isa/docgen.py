@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tncc.io import atomic_write_text
 from tncc.isa.arch import list_presets, schema_docs
 from tncc.isa.asm import DIRECTIVES, format_instruction
 from tncc.isa.encoding import FORMAT_VERSION, MAGIC, SECTION_ORDER
@@ -145,7 +146,6 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tncc.io import atomic_write_text
     atomic_write_text(README, generate())
     print(f"wrote {README}", file=sys.stderr)
     return 0

@@ -34,6 +34,7 @@ from tncc.isa.arch import Arch
 from tncc.isa.program import SymbolRole
 from tncc.passes.layout import Layout, compact
 # The memory-plan IR lives in passes.memory_ir; its names stay importable from here.
+from tncc.isa.timing import buffer_words
 from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value  # noqa: F401 (re-exported)
 from tncc.plan import Plan, Step
 
@@ -105,7 +106,7 @@ def _leaf_role(net: Network, name: str) -> SymbolRole:
 
 def _buffer_layout(v: Value, arch: Arch, order_of: dict[str, tuple[str, ...]], wide: frozenset[str]) -> Layout:
     if arch.kind == "fetta":
-        from tncc.isa.timing import buffer_words
+        # start-up: `tncc plan` loads this module for its constants; the bank search serves only lowering
         from tncc.passes.banks import reserve
 
         # Tuned within this reservation by passes.banks; the tensors named in

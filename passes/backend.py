@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tncc.isa.arch import Arch
+from tncc.passes.backend_fetta import FETTA
+from tncc.passes.backend_systolic import SYSTOLIC
 from tncc.passes.layout import Layout
 from tncc.passes.shape import View
 from tncc.passes.tiled_ir import Block, IndexInfo, TiledStep
@@ -63,7 +65,4 @@ class Backend(Protocol):
 
 def backend_for(arch: Arch) -> Backend:
     """The back end of ``arch.kind``."""
-    from tncc.passes.backend_fetta import FETTA
-    from tncc.passes.backend_systolic import SYSTOLIC
-
     return FETTA if arch.kind == FETTA.kind else SYSTOLIC

@@ -33,7 +33,8 @@ from tncc.isa import timing
 from tncc.isa.arch import Arch
 from tncc.passes.layout import Layout, layout_with, padded_pitch, slacks
 from tncc.passes.memory_ir import MemoryPlan
-from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Tile, TiledProgram, TiledStep
+from tncc.passes.tile import port_hint, retile_block, tile_block_fetta, tiles_for
+from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Tile, TiledProgram, TiledStep, verify_tiled_step
 
 SMALL = 16  # a tensor of at most 1/SMALL of the buffer may take the wide paddings
 
@@ -148,9 +149,6 @@ def retile(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> TiledProgram:
     layouts now chosen, get the legal tiling that is cheapest with those
     conflicts counted (``passes.tile.retile_block``); tiling itself cannot
     see layouts, which are tuned for its tiles afterwards."""
-    from tncc.passes.tile import port_hint, tiles_for
-    from tncc.passes.tiled_ir import verify_tiled_step
-
     places = {p.value: p for p in mem.placements}
     steps = []
     for ts in tiled.steps:
@@ -183,8 +181,6 @@ def _retile_choice(arch: Arch, entries: tuple, hint: tuple, fixed: tuple) -> tup
     """:func:`retile` for one block shape ``entries`` ``(index, role,
     extent)`` with the resident tensors ``fixed`` ``(k, indices, strides)``:
     the better in-tile extents, or None to keep the tiling's choice."""
-    from tncc.passes.tile import retile_block, tile_block_fetta
-
     banks, rports = arch.buffer.banks, arch.red.ports
     infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
     by_name = {ix.name: ix for ix in infos}

@@ -37,6 +37,7 @@ from tncc.isa.arch import Arch
 from tncc.isa.networks import red_config, route_multicast
 from tncc.isa.program import MAX_DIMS, MAX_LOOPS, DmaDesc, Drain, RedConfig, Stream, SwitchConfig, TileDesc
 from tncc.isa.table import Dataflow
+from tncc.isa.timing import affine_offsets, banked_access_cycles
 from tncc.passes.tiled_ir import ROLE_GROUP, Group, IndexInfo, Role, Tile, TileAxis
 
 
@@ -255,8 +256,6 @@ def shape_order(extents: list[int], from_strides: list[int], to_strides: list[in
 
 @lru_cache(maxsize=4096)
 def _shape_order(extents: tuple[int, ...], fs: tuple[int, ...], ts: tuple[int, ...], banks: int) -> tuple[int, ...]:
-    from tncc.isa.timing import affine_offsets, banked_access_cycles
-
     n = len(extents)
     base = tuple(range(n))
     if math.prod(extents) > SHAPE_ORDER_LIMIT or n < 2:

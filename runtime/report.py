@@ -16,6 +16,7 @@ import numpy as np
 from tncc.isa import timing
 from tncc.isa.arch import Arch
 from tncc.isa.sched import UNITS
+from tncc.jsonsafe import dumps
 
 
 COUNTERS = ("macs", "dram_bytes", "buffer_words", "hops", "conflicts", "reconfigs")
@@ -165,8 +166,6 @@ class Report:
     def to_json(self, instructions: bool = True) -> str:
         """The report as JSON; a value that is not finite (an energy past the
         float range) is ``null`` (:mod:`tncc.jsonsafe`)."""
-        from tncc.jsonsafe import dumps
-
         return dumps(self.to_dict(instructions), indent=1)
 
     def format(self) -> str:

@@ -27,8 +27,12 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from tncc import guard
+from tncc.compiled import Compiled, make_plan, resolve_arch
 from tncc.errors import TnccError
 from tncc.ir import Network
+from tncc.passes.estimate import estimate_cycles
+from tncc.passes.lower import lower_plan
 from tncc.passes.options import LoweringOptions
 
 FAILURES = ("mismatch", "sync", "estimate", "crash")  # statuses that are bugs
@@ -91,11 +95,6 @@ class Outcome:
 
 def check(case: Case, max_macs: int | None = None) -> Outcome:
     """Run ``case`` and judge it (module doc)."""
-    from tncc import guard
-    from tncc.compiled import Compiled, make_plan, resolve_arch
-    from tncc.passes.estimate import estimate_cycles
-    from tncc.passes.lower import lower_plan
-
     t0 = time.perf_counter()
     try:
         arch = resolve_arch(case.arch)

@@ -37,6 +37,8 @@ from tncc.dtypes import compute_dtype, round_to
 from tncc.errors import TnccError
 from tncc.frontend.grad import DiagonalWrite, Flattener, TooLarge
 from tncc.ir import DType, Network, Role, Statement
+from tncc.options import check_seed
+from tncc.passes.order.report import statement_paths
 
 if TYPE_CHECKING:
     from tncc.plan import Plan
@@ -121,8 +123,6 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     adding a tensor does not change the others.  int8 leaves are uniform in
     -4..4; float leaves are standard normal scaled so results stay O(1).
     ``seed`` is an integer from 0 to 2**64 - 1."""
-    from tncc.options import check_seed
-
     seed = check_seed(seed)
     _check_size(net)
     scales = _leaf_scales(net) if not net.dtype.is_int else {}
@@ -271,7 +271,6 @@ def _plan_paths(plan: "Plan | None") -> dict[str, tuple[tuple[int, int], ...]]:
     statement's own operands), or nothing without a plan."""
     if plan is None:
         return {}
-    from tncc.passes.order.report import statement_paths
 
     return {k: tuple((int(a), int(b)) for a, b in v) for k, v in statement_paths(plan).items()}
 

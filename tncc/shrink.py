@@ -23,14 +23,13 @@ import time
 from typing import Callable, Iterator
 
 from tncc.errors import TnccError
+from tncc.frontend import load_source
 from tncc.ir import DType, Index, Network, Role, Statement, Tensor
+from tncc.printer import format_network
 
 
 def flatten(net: Network) -> Network:
     """``net`` with its gradients written out as ordinary statements."""
-    from tncc.frontend import load_source
-    from tncc.printer import format_network
-
     (flat,) = load_source(format_network(net), file=f"<{net.name}>")
     return flat
 

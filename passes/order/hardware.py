@@ -44,6 +44,7 @@ from tncc.passes.layout import banked_words
 from tncc.passes.order.paths import SSAPath
 from tncc.passes.work import blocked_work
 from tncc.plan import Dataflow, Plan, PlanOperand, Step
+from tncc.passes.tile import Budget
 
 COST_CACHE = 200_000  # step costs kept across searches
 #: plan_costs / compiled cycles, per architecture kind, at least and at most
@@ -168,8 +169,6 @@ def step_cost(arch: Arch, dtype: DType, sizes: Mapping[str, int], a: tuple[str, 
     step) as its tiling runs it, with the operands flagged in ``leaves``
     loaded from DRAM and the result stored when ``root`` (module doc);
     ``None`` when it cannot be tiled into the buffer."""
-    from tncc.passes.tile import Budget
-
     # The cost must not depend on axis orders the search leaves open (the
     # emitted plan orders a fetta intermediate by its operands), so every
     # order is canonical here unless it is a systolic operand's layout.
@@ -294,6 +293,7 @@ class MachineObjective:
     def costs(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
               path: SSAPath) -> tuple[float, float]:
         """``(cycles, energy_pj)`` of the cheapest-in-cycles realisation of ``path``."""
+        # cycle: the dag costs its steps with this module
         from tncc.passes.order.dag import CandidateDag, Contraction
         from tncc.passes.order.select import _tree_dp, criterion
 

@@ -20,7 +20,7 @@ import math
 import random
 from typing import Any, Iterator, Mapping, Sequence
 
-from tncc.passes.order.paths import SSAPath
+from tncc.passes.order.paths import linear_to_ssa, SSAPath
 
 # cotengra's search space for the labels partitioner (its get_hyper_space()):
 # name -> (kind, low, high); kinds: "exp" (log-uniform), "float", "int", "bool", "choice"
@@ -99,6 +99,4 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
 
 
 def _tree_ssa(tree: Any, n: int) -> SSAPath:  # a cotengra ContractionTree (the package ships no types)
-    from tncc.passes.order.paths import linear_to_ssa
-
     return linear_to_ssa([tuple(s) for s in tree.get_path()], n)

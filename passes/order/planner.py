@@ -54,6 +54,8 @@ from tncc.passes.order.select import Emitter, Selection, select
 from tncc.passes.order.strategies import get_strategy
 from tncc.passes.order.subsets import SubsetTable
 from tncc.plan import Plan, Step
+from tncc.guard import check_plan
+from tncc.passes.diagonal import expand_diagonals
 
 
 def contractions(net: Network) -> list[Contraction]:
@@ -173,8 +175,6 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     a network always gets the same plan whatever the machine's load (a
     machine objective also solves the MAC-optimal choice first, as its start).
     The returned plan passes ``Plan.verify()``."""
-    from tncc.passes.diagonal import expand_diagonals
-
     t0 = time.perf_counter()
     # Repeated indices (diagonal reads and writes) become products with delta
     # constants, so the search and everything after it see distinct indices.
@@ -270,7 +270,7 @@ def _compiled_cycles(plan: Plan, arch: Arch) -> int | None:
     """The cycles of ``plan`` as compiled (``passes.estimate``), or None when
     it cannot be compiled (an intermediate of too many indices, a step the
     buffer cannot hold)."""
-    from tncc.guard import check_plan
+    # start-up: `tncc plan` lowers a plan only to cost it on an arch
     from tncc.passes.estimate import estimate_plan
 
     try:

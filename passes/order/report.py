@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tncc.isa.arch import Arch
 from tncc.passes.order.paths import SSAPath, validate_ssa
 from tncc.plan import Plan
+from tncc.passes.order.hardware import step_cycles
 
 
 def statement_paths(plan: Plan) -> dict[str, SSAPath]:
@@ -61,8 +62,6 @@ class StepRow:
 
 def step_rows(plan: Plan, arch: Arch | None = None) -> list[StepRow]:
     """One row per step; ``cycles`` from the machine model when ``arch`` is given."""
-    from tncc.passes.order.hardware import step_cycles
-
     sizes = plan.network.sizes()
     rows = []
     for s in plan.steps:

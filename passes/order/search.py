@@ -295,6 +295,7 @@ def _heuristic(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
         temperature = (0.05, 0.2, 0.5, 1.0)[trial % 4]
         add(raw, greedy(inputs, output, sizes, rng, temperature))
     if n >= partition_from and partitions and not stopped:
+        # start-up: only large networks use the partitioner (cotengra)
         from tncc.passes.order.hyper import partition_trees
 
         for path, _ in partition_trees(inputs, output, sizes, partitions, seed):

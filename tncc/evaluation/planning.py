@@ -18,8 +18,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+import tncc
+from tncc.compiled import make_plan
 from tncc.errors import TnccError
 from tncc.ir import Network
+from tncc.passes.order.hardware import step_estimate
 from tncc.plan import Plan, Step
 
 if TYPE_CHECKING:
@@ -43,16 +46,12 @@ def compile_args(order: str) -> tuple[str, str]:
 
 def load_network(path: str, name: str | None = None) -> Network:
     """The network ``name`` (or the only one) of the ``.tn`` file at ``path``."""
-    import tncc
-
     return tncc.load_network(path, name)
 
 
 def plan_for_order(net: Network, order: str, arch: Arch) -> Plan:
     """Plan ``net`` under the named order for ``arch`` (an ``Arch``), exactly
     as ``tncc.compile`` plans it."""
-    from tncc.compiled import make_plan
-
     strategy, objective = compile_args(order)
     plan = make_plan(net, arch, strategy, objective)
     plan.verify()
@@ -91,8 +90,6 @@ def step_cost_function(plan: Plan, arch: Arch) -> Callable[[Step], dict[str, flo
     machine's cost model applied to the step's tiling), for labelling
     pictures.  Steps that cannot be tiled into the buffer are labelled with
     what is known."""
-    from tncc.passes.order.hardware import step_estimate
-
     def cost(step: Step) -> dict[str, float]:
         try:
             est = step_estimate(plan, step, arch)

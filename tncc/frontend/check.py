@@ -22,6 +22,7 @@ import difflib
 
 from tncc.errors import Collector, Span
 from tncc.frontend import ast
+from tncc.frontend.grad import expand_grads
 from tncc.ir import DType, GradSpec, Index, Network, Operand, Role, Statement, Tensor
 
 MAX_SIZE = 2**31 - 1
@@ -277,8 +278,6 @@ class _NetworkChecker:
         net = Network(self.decl.name.text, self.dtype, indices, tensors, tuple(self.statements),
                       tuple(self.outputs), tuple(self.grads), self.decl.span)
         if self.grads:
-            from tncc.frontend.grad import expand_grads
-
             net = expand_grads(net, self.errors)
             if len(self.errors.diagnostics) > self.start:
                 return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from importlib import resources
 from typing import Iterator
 
 from lark import Lark, Token, Transformer
@@ -26,6 +25,7 @@ from tncc.errors import Diagnostic, Span, TnccError
 from tncc.frontend import ast, table
 from tncc.frontend.fastparse import FastParser, Reject
 from tncc.frontend.syntax_errors import describe_unexpected
+from tncc.frontend.table import grammar_text
 
 
 class _Builder(Transformer):
@@ -133,11 +133,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def grammar_text() -> str:
-    """The text of ``tn.lark`` (shipped as package data)."""
-    return resources.files("tncc.frontend").joinpath("tn.lark").read_text(encoding="utf-8")
 
 
 def _get_parser() -> tuple[Lark, _Builder]:
