@@ -20,6 +20,7 @@ import math
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tncc.ir import DType
+from tncc.isa.arch import Arch
 from tncc.isa.program import GemmDesc, Instruction
 from tncc.isa.table import Dataflow, Opcode, Unit
 from tncc.passes.alloc import gemm_orders
@@ -76,7 +77,7 @@ class SystolicBackend:
         return need
 
     def staging_layouts(self, ts: TiledStep, staged: list[int], shapes: dict[int, list[tuple[int, ...]]],
-                        room: int, arch: Any) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
+                        room: int, arch: Arch) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
         """Compact, in the order of the GEMM matrix each staged tensor
         becomes (:func:`gemm_orders`): A as ``[batch, left, contracted]``, B
         as ``[batch, contracted, right]``, the result as ``[batch, left,
