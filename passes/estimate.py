@@ -65,20 +65,22 @@ def reusing_lowerings() -> Iterator[None]:
         _LOWERED.pop()
 
 
-def lowered_for(plan: Plan, arch: Arch) -> "Lowered":
-    """``lower_plan(plan, arch)``, reused inside :func:`reusing_lowerings`
-    (keyed by the network object, the steps and the architecture)."""
+def lowered_for(plan: Plan, arch: Arch, verify: bool = False) -> "Lowered":
+    """``lower_plan(plan, arch, verify=verify)``, reused inside
+    :func:`reusing_lowerings` (keyed by the network object, the steps and
+    the architecture; a reused lowering was verified as its first caller
+    asked)."""
     from tncc.passes.lower import lower_plan
 
     if not _LOWERED:
-        return lower_plan(plan, arch)
+        return lower_plan(plan, arch, verify=verify)
     cache = _LOWERED[-1]
     key = (id(plan.network), plan.steps, arch)
     hit = cache.get(key)
     if hit is not None and hit[0].network is plan.network:
         cache.move_to_end(key)
         return hit[1]
-    low = lower_plan(plan, arch)
+    low = lower_plan(plan, arch, verify=verify)
     cache[key] = (plan, low)  # the plan keeps its network alive, so its id stays unique
     while len(cache) > CACHE_PLANS:
         cache.popitem(last=False)
