@@ -167,11 +167,17 @@ def _run_dask(client: Any, payloads: Sequence[Mapping[str, Any]], func: Callable
         by_key[fut.key] = payload
         futures.append(fut)
     try:
-        for fut in as_completed(futures):
+        done = as_completed(futures)
+        for fut in done:
             payload = by_key[fut.key]
             if fut.status == "finished":
                 summary = fut.result()
             elif fut.status == "cancelled":
+                continue
+            elif fut.status in ("lost", "pending"):
+                # It finished on a worker that died before its result was
+                # gathered: the scheduler computes it again, so wait for that.
+                done.add(fut)
                 continue
             else:
                 exc = fut.exception()
