@@ -65,22 +65,20 @@ def reusing_lowerings() -> Iterator[None]:
         _LOWERED.pop()
 
 
-def lowered_for(plan: Plan, arch: Arch, verify: bool = False) -> "Lowered":
-    """``lower_plan(plan, arch, verify=verify)``, reused inside
-    :func:`reusing_lowerings` (keyed by the network object, the steps and
-    the architecture; a reused lowering was verified as its first caller
-    asked)."""
+def lowered_for(plan: Plan, arch: Arch) -> "Lowered":
+    """``lower_plan(plan, arch)``, reused inside :func:`reusing_lowerings`
+    (keyed by the network object, the steps and the architecture)."""
     from tncc.passes.lower import lower_plan
 
     if not _LOWERED:
-        return lower_plan(plan, arch, verify=verify)
+        return lower_plan(plan, arch)
     cache = _LOWERED[-1]
     key = (id(plan.network), plan.steps, arch)
     hit = cache.get(key)
     if hit is not None and hit[0].network is plan.network:
         cache.move_to_end(key)
         return hit[1]
-    low = lower_plan(plan, arch, verify=verify)
+    low = lower_plan(plan, arch)
     cache[key] = (plan, low)  # the plan keeps its network alive, so its id stays unique
     while len(cache) > CACHE_PLANS:
         cache.popitem(last=False)

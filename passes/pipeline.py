@@ -91,11 +91,10 @@ class Lower(Pass):
     passes (:mod:`tncc.passes.lowering_passes`: ``memory``, ``tile``,
     ``tune``, ``codegen``) once per candidate
     :class:`~tncc.passes.options.LoweringOptions` and keeps the one with
-    the fewest modelled cycles, verifying every candidate after each pass
-    when ``ctx.verify``.  Its :meth:`trace` is the kept candidate's
-    records, so the pipeline verifies (again, or for the first time where
-    the order search lowered the plan unverified) and shows each of those
-    passes' results for the program compiled.
+    the fewest modelled cycles.  Its :meth:`trace` is the kept candidate's
+    records, so the pipeline verifies and shows each of those passes'
+    results for the program compiled (the candidates dropped are not
+    verified: ``lower_plan(verify=True)`` does that).
 
     Leaves behind: a :class:`~tncc.passes.lowered.Lowered` whose memory
     plan, tiled program and program each pass their ``verify()``; the
@@ -107,8 +106,8 @@ class Lower(Pass):
     def apply(self, ir: Plan, ctx: PassContext) -> Lowered:
         check_plan(ir)  # no intermediate wider than numpy's arrays
         if self.options is None:  # the order search may have lowered this plan already
-            return lowered_for(ir, ctx.arch, ctx.verify)
-        return lower_plan(ir, ctx.arch, self.options, ctx.verify)
+            return lowered_for(ir, ctx.arch)
+        return lower_plan(ir, ctx.arch, self.options)
 
     def trace(self, result: Lowered) -> tuple[tuple[str, Any], ...]:
         """The kept candidate's ``memory``, ``tile``, ``tune`` and

@@ -131,16 +131,14 @@ def test_a_lowering_pass_gone_wrong_is_named_by_the_compile(monkeypatch: pytest.
         return Tuned(tuned.before, tuned.memory, _drop_a_tile(tuned.tiled))
 
     monkeypatch.setattr(TuneLayouts, "apply", broken)
-    # Lowered by the lower pass: every candidate is verified after each pass
-    # (on systolic a block has one tile: unverified, the code generator
-    # would fail on the empty block instead).
-    with pytest.raises(VerifyError, match="pass 'tune' produced invalid IR"):
-        compile_file(TT, options={"arch": "systolic", "order": "naive"})
-    # Lowered by the order search (its estimates verify nothing): the
-    # pipeline verifies the kept program's records.
+    # The pipeline verifies the kept program's records under their passes' names.
     with pytest.raises(VerifyError, match="pass 'tune' produced invalid IR"):
         compile_file(TT, options={"arch": "fetta", "time_limit": 1.0})
-    # The tuner itself, verifying every candidate, names it too.
+    with pytest.raises(VerifyError, match="pass 'tune' produced invalid IR"):
+        compile_file(TT, options={"arch": "fetta", "order": "naive", "lowering": "co_schedule=off"})
+    # The tuner verifying every candidate names it before the code generator
+    # sees it (on systolic a block has one tile: unverified, the code
+    # generator would fail on the empty block instead).
     net = compile_file(TT, "network").artifacts["network"]
     from tncc.passes.pipeline import Order
 
