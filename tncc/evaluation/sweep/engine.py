@@ -167,17 +167,15 @@ def _run_dask(client: Any, payloads: Sequence[Mapping[str, Any]], func: Callable
         by_key[fut.key] = payload
         futures.append(fut)
     try:
-        done = as_completed(futures)
-        for fut in done:
+        # as_completed waits on the default client's event loop unless told
+        # otherwise; with a second client in the process (a caller's own)
+        # the futures' events would be bound to that loop, and asking a
+        # failed future for its exception from ours then raises.
+        for fut in as_completed(futures, loop=client.loop):
             payload = by_key[fut.key]
             if fut.status == "finished":
                 summary = fut.result()
             elif fut.status == "cancelled":
-                continue
-            elif fut.status in ("lost", "pending"):
-                # It finished on a worker that died before its result was
-                # gathered: the scheduler computes it again, so wait for that.
-                done.add(fut)
                 continue
             else:
                 exc = fut.exception()
