@@ -18,22 +18,21 @@ from __future__ import annotations
 
 from typing import Callable
 
-from tncc.isa.arch import Arch
-from tncc.passes.alloc import plan_memory
-from tncc.passes.lowered import Lowered, TileMemo, finish, ones_words, scratch_words, tile_plan
+from tncc.passes.framework import PassContext, Pipeline
+from tncc.passes.lowered import Lowered, Placed, TileMemo
+from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.options import LoweringOptions
 from tncc.plan import Plan
 
 
-def choose_leaf_layouts(plan: Plan, arch: Arch, best: Lowered, cost: Callable[[Lowered], int], memo: TileMemo,
-                        opts: LoweringOptions) -> Lowered:
+def choose_leaf_layouts(plan: Plan, ctx: PassContext, best: Lowered, cost: Callable[[Lowered], int],
+                        memo: TileMemo, opts: LoweringOptions) -> Lowered:
     """``best`` (lowered with leaves in matrix order), or the same lowering
     with every leaf in declared order when the model finds that cheaper
     (module doc).  Only where some leaf's layout differs."""
     mem = best.memory
-    alt = plan_memory(plan, arch, ones_words(plan, arch), scratch_words(plan, arch), mem.share,
-                      leaf_matrices=False)
-    if all(p.layout == q.layout for p, q in zip(mem.placements, alt.placements)):
+    placed: Placed = Pipeline((PlanMemory(mem.share, mem.wide, leaf_matrices=False),)).run(plan, ctx)
+    if all(p.layout == q.layout for p, q in zip(mem.placements, placed.memory.placements)):
         return best
-    other = finish(plan, arch, alt, tile_plan(plan, arch, alt, memo), opts=opts)
+    other: Lowered = Pipeline((Tile(memo), TuneLayouts(), CodeGen.for_options(opts))).run(placed, ctx)
     return other if cost(other) < cost(best) else best

@@ -17,8 +17,9 @@ from tncc.frontend import load_file, load_source
 from tncc.isa.program import Instruction
 from tncc.isa.table import Opcode, Unit
 from tncc.passes.layout import compact
-from tncc.passes.alloc import plan_memory
-from tncc.passes.lowered import finish, ones_words, scratch_words, tile_plan
+from tncc.passes.framework import PassContext, Pipeline
+from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
+from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS
 from tncc.testing import networks
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.tn"))
@@ -92,9 +93,8 @@ def test_systolic_shapes_where_layouts_disagree_fetta_never() -> None:
     permuted = [p for p in s.lowered.memory.placements if p.resident and p.layout is not None
                 and p.dram_layout is not None and p.layout.strides != p.dram_layout.strides]
     assert _opcodes(s.program)[Opcode.SHAPE] + len(permuted) >= 1
-    plan, arch = s.plan, s.arch
-    mem = plan_memory(plan, arch, ones_words(plan, arch), scratch_words(plan, arch), leaf_matrices=False)
-    declared = finish(plan, arch, mem, tile_plan(plan, arch, mem))
+    declared = Pipeline((PlanMemory(leaf_matrices=False), Tile(), TuneLayouts(),
+                         CodeGen.for_options(DEFAULT_OPTIONS))).run(s.plan, PassContext(s.arch, True))
     assert _opcodes(declared.program)[Opcode.SHAPE] >= 1  # leaves as declared: a SHAPE pass transposes
     for c in (f, s):
         r = c.run(seed=3)
@@ -257,7 +257,7 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     more streams, and the program lowered on it still matches numpy."""
     import dataclasses
 
-    from tncc.passes import lowered
+    from tncc.passes import lowered, lowering_passes
     from tncc.passes.alloc import plan_memory
 
     (net,) = [n for p in EXAMPLES for n in load_file(p) if n.name == "ttm_linear"]
@@ -273,7 +273,7 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     for p in mem.placements:
         if p.value in mem.pinned:
             assert p.layout == fixed[p.value]
-    low = lowered.finish(c.plan, c.arch, mem, lowered.tile_plan(c.plan, c.arch, mem))
+    low = lowering_passes.finish(c.plan, c.arch, mem, lowered.tile_plan(c.plan, c.arch, mem))
     _check_memory(low)
     redone = dataclasses.replace(c, lowered=low)
     assert _emulate_checked(redone).sync_hazards == 0 and redone.run(seed=5).match
@@ -286,7 +286,7 @@ def test_a_pinned_layout_is_kept_when_retuning_would_outgrow_it() -> None:
     program still matches."""
     import dataclasses
 
-    from tncc.passes import lowered
+    from tncc.passes import lowered, lowering_passes
     from tncc.passes.alloc import plan_memory
     from tncc.passes.banks import tune_layouts
 
@@ -304,5 +304,5 @@ def test_a_pinned_layout_is_kept_when_retuning_would_outgrow_it() -> None:
     for p in out.placements:
         if p.value in mem.pinned:
             assert p.layout.words <= fixed[p.value].words
-    redone = dataclasses.replace(c, lowered=lowered.finish(c.plan, c.arch, mem, tiled))
+    redone = dataclasses.replace(c, lowered=lowering_passes.finish(c.plan, c.arch, mem, tiled))
     assert redone.run(seed=6).match
