@@ -39,7 +39,6 @@ from tncc.passes.layout import Layout, compact
 # The memory-plan IR lives in passes.memory_ir; its names stay importable from here.
 from tncc.isa.timing import buffer_words
 from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value  # noqa: F401 (re-exported)
-from tncc.passes.shape import copy_descs
 from tncc.plan import Plan, Step
 
 # Once anything streams, 1/share of the buffer is the staging area.  Systolic
@@ -95,6 +94,9 @@ def one_transfer(shape: tuple[int, ...], dram: tuple[int, ...], buf: tuple[int, 
     buffer strides ``buf`` in one DMA instruction (a permuted layout may
     need more dims than a descriptor has, and each more instruction pays
     the DRAM latency again)."""
+    # start-up: `tncc plan` loads this module for its constants; the copy descriptors serve only lowering
+    from tncc.passes.shape import copy_descs
+
     return len(copy_descs(list(shape), list(dram), list(buf), DType.FP32)) == 1
 
 
