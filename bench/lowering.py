@@ -13,8 +13,11 @@ it compiles (timed), emulates and checks the outputs, and prints
   every output written once): what spilling intermediates that do not fit
   the buffer, and re-reading operands block by block, add on top;
 * compile time (target: under 2 s per example; after one warm-up compile,
-  so library imports are not counted) and the SHAPE instructions
-  the systolic baseline needs;
+  so library imports are not counted), the SHAPE instructions
+  the systolic baseline needs and its *shaping share*: the cycles of the
+  makespan spent in SHAPE passes beyond the array's busy cycles, over the
+  cycles (``tncc.evaluation.metrics.breakdown``, the figure
+  ``bench/paper_table.py`` prints as "sys shaping");
 * the fetta-over-systolic speedup per network.
 
 Usage: ``python bench/lowering.py [--only NAME,...] [--skip NAME,...] [--json OUT]``.
@@ -49,6 +52,7 @@ def compulsory_bytes(net) -> int:
 
 def measure(net, arch_name: str) -> dict:
     import tncc
+    from tncc.evaluation.metrics import breakdown, records_summary, shaping_cycles
 
     gc.collect()  # the previous row's emulation leaves large arrays behind
     t0 = time.perf_counter()
@@ -60,6 +64,8 @@ def measure(net, arch_name: str) -> dict:
     arch = c.arch
     macs = c.plan.macs()
     rep = r.report
+    shaping = breakdown(rep["cycles"], rep["array_cycles"],
+                        shaping_cycles(records_summary(getattr(r, "emulator_report", None)))).shaping
     compute = macs / arch.peak_macs_per_cycle
     bound = max(compute, rep["dram_bytes"] / arch.dram.bytes_per_cycle)
     ideal = max(compute, compulsory_bytes(net) / arch.dram.bytes_per_cycle)
@@ -69,6 +75,7 @@ def measure(net, arch_name: str) -> dict:
         "bound": bound, "ratio": rep["cycles"] / bound if bound else float("nan"),
         "ideal": ideal, "ideal_ratio": rep["cycles"] / ideal if ideal else float("nan"),
         "compile_s": compile_s, "run_s": run_s, "shapes": rep["shape_instructions"],
+        "shaping_share": shaping / rep["cycles"] if rep["cycles"] else 0.0,
         "spilled": rep["spilled"], "energy_pj": rep["energy_pj"],
     }
 
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         tncc.compile(load_file(ROOT / "examples" / "tt_linear.tn")[0], arch)
     rows = []
     head = (f"{'network':<24} {'arch':<9} {'ok':<3} {'cycles':>11} {'util':>6} {'bound':>11} {'cyc/bound':>9}"
-            f" {'/compulsory':>11} {'compile s':>9} {'run s':>7} {'SHAPE':>6} {'DRAM MB':>8}")
+            f" {'/compulsory':>11} {'compile s':>9} {'run s':>7} {'SHAPE':>6} {'shaping':>7} {'DRAM MB':>8}")
     print(head)
     print("-" * len(head))
     for path in sorted((ROOT / "examples").glob("*.tn")):
@@ -104,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{m['network']:<24} {arch:<9} {'yes' if m['match'] else 'NO':<3} {m['cycles']:>11}"
                       f" {100 * m['utilization']:>5.1f}% {m['bound']:>11.0f} {m['ratio']:>9.2f}"
                       f" {m['ideal_ratio']:>11.2f}"
-                      f" {m['compile_s']:>9.2f} {m['run_s']:>7.1f} {m['shapes']:>6} {m['dram_bytes'] / 1e6:>8.2f}",
+                      f" {m['compile_s']:>9.2f} {m['run_s']:>7.1f} {m['shapes']:>6}"
+                      f" {100 * m['shaping_share']:>6.1f}% {m['dram_bytes'] / 1e6:>8.2f}",
                       flush=True)
     print()
     print(f"{'network':<24} {'fetta cycles':>12} {'systolic cycles':>15} {'speedup':>8} {'sys/fetta energy':>16}")

@@ -18,7 +18,10 @@ restarts (each restart removes one value, so it terminates), from the
 evicted value's first step: nothing placed before it changes.  On the fetta
 preset buffer tensors reserve room for bank-padded layouts (``passes.banks``);
 on the systolic preset compact row-major ones (its GEMM needs them), with
-temporaries stored in the GEMM's natural ``[batch, left, right]`` order.
+temporaries and outputs stored in the GEMM's natural ``[batch, left,
+right]`` order and leaves in the matrix order their steps read them in
+(:func:`leaf_orders`) where one DMA instruction moves them so: the DMA reshapes while it loads or stores, walking
+DRAM in DRAM order, and no SHAPE pass copies them.
 
 Invariant: resident values whose lifetimes overlap occupy disjoint address
 ranges, all below the staging area, and every DRAM symbol is disjoint.
@@ -55,6 +58,68 @@ def natural_order(step: Step) -> tuple[str, ...]:
     left = [i for i in a if i in out and i not in b]
     right = [i for i in b if i in out and i not in a]
     return tuple(batch + left + right)
+
+
+def gemm_orders(step: Step) -> dict[int, tuple[str, ...]]:
+    """The axis order (outermost first) in which each tensor of ``step`` is
+    the row-major matrix the systolic GEMM reads or writes, by position (0
+    is A, 1 is B, 2 the result; ``passes.staging``'s slot positions): A as
+    ``[batch, left, contracted]``, B as ``[batch, contracted, right]``, the
+    result as :func:`natural_order`, the contracted indices in A's order
+    (those only B has after them).  A tensor that repeats an index (a
+    diagonal read) is never such a matrix; a unary step without summation
+    (a copy) has none."""
+    a_ix = step.operands[0].indices
+    b_ix = step.operands[1].indices if len(step.operands) > 1 else ()
+    a, b, out = set(a_ix), set(b_ix), set(step.indices)
+    con = list(dict.fromkeys([i for i in a_ix if i not in out] + [i for i in b_ix if i not in out]))
+    if len(step.operands) == 1 and not con:
+        return {}
+    batch = [i for i in dict.fromkeys(a_ix) if i in out and i in b]
+    left = [i for i in dict.fromkeys(a_ix) if i in out and i not in b]
+    right = [i for i in dict.fromkeys(b_ix) if i in out and i not in a]
+    orders: dict[int, tuple[str, ...]] = {}
+    for k, (ixs, order) in enumerate([(a_ix, batch + left + con), (b_ix, batch + con + right),
+                                      (step.indices, batch + left + right)]):
+        if k == 1 and len(step.operands) == 1:
+            continue
+        mine = tuple(i for i in order if i in ixs)
+        if len(set(ixs)) == len(ixs) and sorted(mine) == sorted(ixs):
+            orders[k] = mine
+    return orders
+
+
+def one_transfer(shape: tuple[int, ...], dram: tuple[int, ...], buf: tuple[int, ...]) -> bool:
+    """Whether a box of ``shape`` moves between DRAM strides ``dram`` and
+    buffer strides ``buf`` in one DMA instruction (a permuted layout may
+    need more dims than a descriptor has, and each more instruction pays
+    the DRAM latency again)."""
+    # start-up: `tncc plan` loads this module for its constants; the copy descriptors serve only lowering
+    from tncc.passes.shape import copy_descs
+
+    return len(copy_descs(list(shape), list(dram), list(buf), DType.FP32)) == 1
+
+
+def leaf_orders(plan: Plan) -> dict[str, tuple[int, ...]]:
+    """The axis order (positions, outermost first) of each leaf on the systolic preset: the
+    matrix order (:func:`gemm_orders`) its steps need most often (the first
+    step's on a tie), so that the load that brings it into the buffer
+    reshapes it and the GEMMs read it in place; leaves no step reads as a
+    matrix are absent (kept in declared order)."""
+    votes: dict[str, dict[tuple[int, ...], int]] = {}
+    leaves = {t.name for t in plan.network.leaves()}
+    for step in plan.steps:
+        orders = gemm_orders(step)
+        for k, op in enumerate(step.operands):
+            if op.value in leaves and k in orders:
+                # An index name may differ between statements: keep axis positions.
+                perm = tuple(op.indices.index(i) for i in orders[k])
+                by = votes.setdefault(op.value, {})
+                by[perm] = by.get(perm, 0) + 1
+    shapes = {name: plan.network.shape(name) for name in votes}
+    best = {name: max(by, key=lambda o: by[o]) for name, by in votes.items()}
+    return {name: perm for name, perm in best.items()
+            if one_transfer(shapes[name], compact(shapes[name]).strides, compact(shapes[name], perm).strides)}
 
 
 def collect_values(plan: Plan) -> list[Value]:
@@ -104,7 +169,8 @@ def _leaf_role(net: Network, name: str) -> SymbolRole:
     return SymbolRole.PARAM if net.tensor(name).role is IrRole.PARAM else SymbolRole.INPUT
 
 
-def _buffer_layout(v: Value, arch: Arch, order_of: dict[str, tuple[str, ...]], wide: frozenset[str]) -> Layout:
+def _buffer_layout(v: Value, arch: Arch, order_of: dict[str, tuple[str, ...]], wide: frozenset[str],
+                   leaf_perm: dict[str, tuple[int, ...]] | None = None) -> Layout:
     if arch.kind == "fetta":
         # start-up: `tncc plan` loads this module for its constants; the bank search serves only lowering
         from tncc.passes.banks import reserve
@@ -112,10 +178,15 @@ def _buffer_layout(v: Value, arch: Arch, order_of: dict[str, tuple[str, ...]], w
         # Tuned within this reservation by passes.banks; the tensors named in
         # ``wide`` reserve room for the wide paddings (when small).
         return reserve(v.shape, arch.buffer.banks, buffer_words(arch) if v.name in wide else None)
+    if v.kind is Kind.LEAF:
+        return compact(v.shape, (leaf_perm or {}).get(v.name))
     order = order_of.get(v.name)
-    if order is None or v.kind in (Kind.OUTPUT, Kind.LEAF):
+    if order is None:
         return compact(v.shape)
-    return compact(v.shape, tuple(v.axes.index(i) for i in order))
+    lay = compact(v.shape, tuple(v.axes.index(i) for i in order))
+    if v.kind is Kind.OUTPUT and not one_transfer(v.shape, compact(v.shape).strides, lay.strides):
+        return compact(v.shape)  # stored in one instruction, after a SHAPE pass
+    return lay
 
 
 def _first_fit(free: list[tuple[int, int]], words: int) -> int | None:
@@ -194,7 +265,7 @@ class _Placer:
 
 def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
                 wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None,
-                fixed: dict[str, Layout] | None = None) -> MemoryPlan:
+                fixed: dict[str, Layout] | None = None, leaf_matrices: bool = True) -> MemoryPlan:
     """Place every value of ``plan`` (module doc).  ``ones_words`` is the
     length of the all-ones constant the code needs; ``scratch_words`` the
     staging/scratch area every step needs at least (systolic reshaping);
@@ -205,14 +276,17 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
     that reserve exactly the given buffer layout (one tuned for an earlier
     allocation, ``passes.banks.tune_layouts``) instead of the room for any
     tuning: an allocation redone for a changed schedule then needs only the
-    words the tuned program used."""
+    words the tuned program used.  ``leaf_matrices`` (systolic): leaves
+    in the matrix order their steps read (:func:`leaf_orders`), else in
+    declared order."""
     net = plan.network
     vals = collect_values(plan)
     if early:
         vals = [dataclasses.replace(v, first=min(v.first, early[v.name])) if v.name in early else v for v in vals]
     order_of = {st.result: natural_order(st) for st in plan.steps}
     fixed = fixed or {}
-    layouts = {v.name: fixed.get(v.name) or _buffer_layout(v, arch, order_of, wide) for v in vals}
+    perms = leaf_orders(plan) if arch.kind == "systolic" and leaf_matrices else {}
+    layouts = {v.name: fixed.get(v.name) or _buffer_layout(v, arch, order_of, wide, perms) for v in vals}
     total = arch.buffer.bytes // arch.buffer.word_bytes
     usable = total - ones_words
     dram_only: set[str] = set()

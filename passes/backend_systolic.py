@@ -2,11 +2,15 @@
 
 Every step is a batch of GEMMs: operand A is copied by ``SHAPE`` into a
 row-major ``[batch, left, contracted]`` matrix A' and operand B into
-``[batch, contracted, right]`` (B') unless they already are; one ``GEMM``
-runs per batch point; the result, computed as ``[batch, left, right]``
-(C'), is copied into its layout when that differs.  A unary step multiplies
-with the all-ones ``[K, 1]`` matrix; one without summation is a single
-``SHAPE`` copy (a ``COPY`` tile).  Staging layouts are compact.
+``[batch, contracted, right]`` (B') unless the GEMM can read them in place
+(:func:`matrix_ld`: at every batch point, contiguous columns and rows at one
+pitch); one ``GEMM`` runs per batch point; the result, computed as
+``[batch, left, right]`` (C'), is copied into its layout when that differs.
+A unary step multiplies with the all-ones ``[K, 1]`` matrix; one without
+summation is a single ``SHAPE`` copy (a ``COPY`` tile).  Staging slots are
+compact in the order of the matrix each staged tensor becomes, so the DMA
+reshapes while it moves a box (``docs/lowering.md``, "The fetta / systolic
+contrast").
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from tncc.ir import DType
 from tncc.isa.arch import Arch
 from tncc.isa.program import GemmDesc, Instruction
 from tncc.isa.table import Dataflow, Opcode, Unit
+from tncc.passes.alloc import gemm_orders
 from tncc.passes.emitter import copy_of
 from tncc.passes.layout import Layout, compact, matrix_layout, matrix_words
 from tncc.passes.shape import View, gemm_extents, is_row_major
@@ -73,7 +78,22 @@ class SystolicBackend:
 
     def staging_layouts(self, ts: TiledStep, staged: list[int], shapes: dict[int, list[tuple[int, ...]]],
                         room: int, arch: Arch) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
-        lays = {(k, sh): compact(sh) for k in staged for sh in shapes[k]}
+        """Compact, in the order of the GEMM matrix each staged tensor
+        becomes (:func:`gemm_orders`): A as ``[batch, left, contracted]``, B
+        as ``[batch, contracted, right]``, the result as ``[batch, left,
+        right]``.  The DMA then reshapes while it moves the box (it still
+        walks DRAM in DRAM order; only the buffer addresses it writes or
+        reads are permuted), and the GEMM reads and writes the slot in place:
+        the box is not copied into its matrix by a SHAPE pass after the load
+        (nor out of one before the store)."""
+        orders = gemm_orders(ts.step)
+        tensors = [op.indices for op in ts.step.operands] + ([()] if ts.unary else []) + [ts.step.indices]
+        lays: dict[tuple[int, tuple[int, ...]], Layout] = {}
+        for k in staged:
+            order = orders.get(k)
+            perm = None if order is None else tuple(tensors[k].index(i) for i in order)
+            for sh in shapes[k]:
+                lays[(k, sh)] = compact(sh, perm)
         words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
         return lays, words
 
@@ -108,23 +128,25 @@ class SystolicBackend:
         batch = [i for i in a_ix if infos[i].role is IndexRole.BATCH]
         left = [i for i in a_ix if infos[i].role is IndexRole.LEFT]
         right = [i for i in b_ix if infos[i].role is IndexRole.RIGHT]
-        con = [i for i in a_ix if infos[i].role is IndexRole.CONTRACTED] + [i for i in b_ix if infos[i].role is IndexRole.CONTRACTED and i not in a_ix]
         m, n, k = gemm_extents(tile, infos)
         ext = {i: box[i][1] for i in box}
+        con = self._contracted_order(a, b, a_ix, b_ix, infos, batch, left, right, ext, ts.unary)
         a_dtype = gen.values[step.operands[0].value].dtype
         # A' = [batch, left, con] row-major.
-        am, lda = self._as_matrix(gen, a, batch + left + con, len(con), ext, start, slots[A_MATRIX], a_dtype, src)
+        am, lda = self._as_matrix(gen, ts.number, step.operands[0].value, a, batch, left, con, ext, start,
+                                  slots[A_MATRIX], a_dtype, src)
         if ts.unary:
             # The all-ones vector is already a row-major [K, 1] matrix.
             bm = View(gen.mem.ones_buf, tuple((i, s) for i, s in zip(con, compact(tuple(ext[i] for i in con)).strides)), tuple(start.items()))
             ldb = n
         else:
             b_dtype = gen.values[step.operands[1].value].dtype
-            bm, ldb = self._as_matrix(gen, b, batch + con + right, len(right), ext, start, slots[B_MATRIX], b_dtype, src)
+            bm, ldb = self._as_matrix(gen, ts.number, step.operands[1].value, b, batch, con, right, ext, start,
+                                      slots[B_MATRIX], b_dtype, src)
         c_order = batch + left + right
-        c_direct = is_row_major([ext[i] for i in c_order], [c.stride(i) for i in c_order])
-        if c_direct:
-            cm, ldc = c, n
+        c_ld = matrix_ld(c, left, right, ext)
+        if c_ld is not None:
+            cm, ldc = c, c_ld
         else:
             lay = matrix_layout(tuple(ext[i] for i in c_order), len(right))
             cm = View(slots[C_MATRIX], tuple(zip(c_order, lay.strides)), tuple(start.items()))
@@ -141,28 +163,86 @@ class SystolicBackend:
             ins = Instruction.make(Opcode.GEMM, src, gemm=gen.e.ref("gemm", g))
             reads = [(aa, aa + (m - 1) * lda + k - 1), (ba, ba + (k - 1) * ldb + n - 1)] + ([c_rng] if acc else [])
             gen.e.emit(Unit.ARRAY, ins, reads, [c_rng])
-        if not c_direct and block.last_k:
+        if c_ld is None and block.last_k:
             gen.copy(Opcode.SHAPE, copy_of(cm.address(start), [cm.stride(i) for i in c_order], c.address(start),
                                            [c.stride(i) for i in c_order], [ext[i] for i in c_order],
                                            gen.values[step.result].dtype, src))
 
     @staticmethod
-    def _as_matrix(gen: "CodeGenerator", v: View, order: list[str], cols: int, ext: dict[str, int],
-                   start: dict[str, int], scratch: int, dtype: DType, src: int) -> tuple[View, int]:
-        """``v`` if it is row-major in ``order`` over the block, else a SHAPE
-        copy of it (broadcasting indices it lacks) into ``scratch``, rows of
-        the last ``cols`` indices at an odd pitch (``layout.matrix_layout``:
-        the copy runs free of bank conflicts); with the matrix's leading
-        dimension."""
+    def _contracted_order(a: View, b: View, a_ix: tuple[str, ...], b_ix: tuple[str, ...],
+                          infos: dict[str, IndexInfo], batch: list[str], left: list[str], right: list[str],
+                          ext: dict[str, int], unary: bool) -> list[str]:
+        """The order of the contracted indices, shared by the columns of A'
+        and the rows of B': A's own order, unless B's order lets fewer words
+        be reshaped (A must be reshaped anyway while B is a ready matrix in
+        its order, or both are ready in their own orders and A is the
+        smaller): one SHAPE instead of two."""
+        con_a = [i for i in a_ix if infos[i].role is IndexRole.CONTRACTED] + \
+            [i for i in b_ix if infos[i].role is IndexRole.CONTRACTED and i not in a_ix]
+        if unary:
+            return con_a
+        con_b = [i for i in b_ix if infos[i].role is IndexRole.CONTRACTED] + [i for i in con_a if i not in b_ix]
+        if con_b == con_a:
+            return con_a
+        words_a = math.prod(ext[i] for i in batch + left + con_a)
+        words_b = math.prod(ext[i] for i in batch + con_a + right)
+
+        def reshaped(con: list[str]) -> int:
+            return (words_a if matrix_ld(a, left, con, ext) is None else 0) + \
+                (words_b if matrix_ld(b, con, right, ext) is None else 0)
+
+        return con_b if reshaped(con_b) < reshaped(con_a) else con_a
+
+    @staticmethod
+    def _as_matrix(gen: "CodeGenerator", number: int, value: str, v: View, batch: list[str], rows: list[str],
+                   cols: list[str], ext: dict[str, int], start: dict[str, int], scratch: int, dtype: DType,
+                   src: int) -> tuple[View, int]:
+        """``v`` (a block of operand ``value`` of step ``number``) if at every
+        batch point it is a row-major ``[rows, cols]`` matrix over the block
+        (:func:`matrix_ld`), else a SHAPE copy of it (broadcasting indices it
+        lacks) into ``scratch`` as ``[batch, rows, cols]``, rows at an odd
+        pitch (``layout.matrix_layout``: the copy runs free of bank
+        conflicts); with the matrix's leading dimension.  The copy is left
+        out when ``scratch`` already holds that matrix: an earlier block of
+        the step copied the same box of the same value (a value never
+        changes once computed, and nothing else writes a step's scratch
+        while it runs), as when the block loop walks an index the operand
+        lacks."""
+        ld = matrix_ld(v, rows, cols, ext)
+        if ld is not None:
+            return v, ld
+        order = batch + rows + cols
         extents = [ext[i] for i in order]
         strides = [v.stride(i) for i in order]
-        row = math.prod(extents[len(extents) - cols:]) if cols else 1
-        if is_row_major(extents, strides):
-            return v, row
-        lay = matrix_layout(tuple(extents), cols)
-        gen.copy(Opcode.SHAPE, copy_of(v.address(start), strides, scratch, lay.strides, extents, dtype, src))
-        ld = lay.strides[len(order) - cols - 1] if len(order) > cols else row
+        row = math.prod(ext[i] for i in cols)
+        lay = matrix_layout(tuple(extents), len(cols))
+        held = (value, tuple((i, start[i], ext[i]) for i in order), lay.strides)
+        if gen.scratch_holds.get((number, scratch)) != held:
+            gen.copy(Opcode.SHAPE, copy_of(v.address(start), strides, scratch, lay.strides, extents, dtype, src))
+            gen.scratch_holds[(number, scratch)] = held
+        ld = lay.strides[len(order) - len(cols) - 1] if len(order) > len(cols) else row
         return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items())), ld
+
+
+def matrix_ld(v: View, rows: list[str], cols: list[str], ext: dict[str, int]) -> int | None:
+    """The leading dimension with which ``v``, over a block of extents
+    ``ext``, is at every batch point a row-major ``[rows, cols]`` matrix the
+    GEMM reads in place, or ``None`` when it is not one.  The columns must be
+    contiguous in ``cols`` order; the rows may sit at any pitch at least a
+    row long, in ``rows`` order (a block of a larger matrix, a matrix inside
+    a tensor whose batch indices lie between its axes).  Batch indices are
+    free: one GEMM runs per batch point, at its own address."""
+    col_ext = [ext[i] for i in cols]
+    if not is_row_major(col_ext, [v.stride(i) for i in cols]):
+        return None
+    width = math.prod(col_ext)
+    outer = [(ext[i], v.stride(i)) for i in rows if ext[i] > 1]
+    if not outer:
+        return width
+    ld = outer[-1][1]
+    if ld < width or not is_row_major([e for e, _ in outer], [s // ld if s % ld == 0 else -1 for _, s in outer]):
+        return None
+    return ld
 
 
 def _matrix_words(block: Block, ixs: list[str], row: set[str]) -> int:

@@ -88,6 +88,9 @@ class CodeGenerator:
         self.states: dict[int, StepState] = {}  # staging of each step, made when first needed
         self.prefetched: set[int] = set()  # steps whose first block was loaded during earlier steps
         self.last_span = (0, 0)  # staging words of the last streaming step emitted
+        # What a back end's scratch matrix holds, by (step, address): a block
+        # whose reshaped operand is already there needs no copy (systolic).
+        self.scratch_holds: dict[tuple[int, int], Any] = {}
 
     # -- data movement -----------------------------------------------------------------
     def copy(self, op: Opcode, c: Copy) -> None:

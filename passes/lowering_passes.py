@@ -36,7 +36,9 @@ class PlanMemory(Pass):
 
     ``stage_share``: once anything streams, ``1/stage_share`` of the buffer
     is the staging area; ``wide``: the values whose reservation has room
-    for the wide bank paddings.
+    for the wide bank paddings; ``leaf_matrices`` (systolic): leaves kept in
+    the matrix order their GEMMs read (``passes.alloc.leaf_orders``), else
+    in declared order.
 
     Leaves behind: every value of the plan placed (resident in the buffer
     or streamed from DRAM), a memory plan that passes its ``verify()``."""
@@ -44,11 +46,12 @@ class PlanMemory(Pass):
     name: ClassVar[str] = "memory"
     stage_share: int = MIN_STAGE_SHARE
     wide: frozenset[str] = frozenset()
+    leaf_matrices: bool = True
 
     def apply(self, ir: Plan, ctx: PassContext) -> Placed:
         arch = ctx.arch
         return Placed(ir, plan_memory(ir, arch, ones_words(ir, arch), scratch_words(ir, arch), self.stage_share,
-                                      self.wide))
+                                      self.wide, leaf_matrices=self.leaf_matrices))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from tncc.passes.banks import wide_candidates
 from tncc.passes.coschedule import co_schedule
 from tncc.passes.estimate import estimate_cycles
 from tncc.passes.framework import Pass, PassContext, Pipeline, verify_after
+from tncc.passes.leaf_layouts import choose_leaf_layouts
 from tncc.passes.lowered import Lowered, Placed, TileMemo, Tiled, Tuned
 from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions
@@ -90,6 +91,8 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # The wide-padding alternatives of the better staging share only.
     options_ = [base] + more()
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
+    if backend.kind == "systolic":
+        best = choose_leaf_layouts(plan, ctx, best, cost, memo, opts)
     if not backend.loads_ahead or not best.memory.streamed:
         return best
     small = len(best.program.instructions) <= OPTION_LIMIT

@@ -15,7 +15,7 @@
 .dma 1 dtype=int8 dims=[(512,1,1)]
 .dma 2 dtype=int8 dims=[(1024,1,1)]
 .dma 3 dtype=int8 dims=[(4,256,264),(32,8,1),(8,1,33)]
-.dma 4 dtype=int8 dims=[(8,64,9),(8,1,1),(8,8,72)]
+.dma 4 dtype=int32 dims=[(4,64,65),(8,1,8),(8,8,1)]
 .dma 5 dtype=int8 dims=[(8,1,9),(8,64,1),(8,8,72)]
 .dma 6 dtype=int32 dims=[(8,1,5),(4,8,1)]
 .dma 7 dtype=int32 dims=[(8,32,36),(4,1,9),(8,4,1)]
@@ -24,7 +24,7 @@
 .dma 10 dtype=int32 dims=[(40,1,1)]
 .gemm 0 dtype=int32 m=4 n=64 k=8 a=0x0 lda=8 b=0x20 ldb=64 c=0x220 ldc=64 accumulate=0
 .gemm 1 dtype=int32 m=32 n=8 k=32 a=0x3f0d0 lda=33 b=0x220 ldb=8 c=0x0 ldc=8 accumulate=0
-.gemm 2 dtype=int32 m=4 n=8 k=64 a=0x0 lda=64 b=0x3f1d4 ldb=9 c=0x300 ldc=8 accumulate=0
+.gemm 2 dtype=int32 m=4 n=8 k=64 a=0x3f0d0 lda=65 b=0x100 ldb=8 c=0x300 ldc=8 accumulate=0
 .gemm 3 dtype=int32 m=64 n=4 k=8 a=0x3f0d0 lda=9 b=0x3f310 ldb=5 c=0x200 ldc=4 accumulate=0
 .gemm 4 dtype=int32 m=64 n=4 k=8 a=0x0 lda=8 b=0x300 ldb=4 c=0x320 ldc=4 accumulate=0
 .gemm 5 dtype=int32 m=32 n=32 k=8 a=0x3f0d0 lda=9 b=0x320 ldb=32 c=0x420 ldc=32 accumulate=0
@@ -42,7 +42,7 @@
     SIGNAL unit=ARRAY sem=8 src=0
     WAIT unit=DMA sem=8 src=0
     LOAD dram=0x620 buf=0x100 desc=1 src=0
-    SHAPE sbuf=0x100 dbuf=0x3f1d4 desc=4 src=0
+    SHAPE sbuf=0x0 dbuf=0x3f0d0 desc=4 src=0
     SIGNAL unit=DMA sem=2 src=0
     WAIT unit=ARRAY sem=2 src=0
     GEMM gemm=2 src=0
