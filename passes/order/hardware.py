@@ -60,6 +60,9 @@ class StepCost:
     cycles: int
     energy_pj: float
     shape_words: int = 0
+    #: instructions the step's tiling issues (tile runs or GEMMs, transfers,
+    #: a SHAPE pass): the lowering's work grows with it (:func:`plan_work`)
+    instructions: int = 0
 
 
 def classify(a: tuple[str, ...], b: tuple[str, ...], result: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -201,7 +204,9 @@ def step_cost(arch: Arch, dtype: DType, sizes: Mapping[str, int], a: tuple[str, 
     except TnccError:
         return None
     c = model.step_cost(arch, work)
-    out = StepCost(dataflow, c.cycles, c.energy_pj, shape_words)
+    count = (sum(r.count for r in work.runs) + sum(g[3] for g in work.gemms)
+             + sum(n for _, n in (*work.loads, *work.stores)) + (1 if work.shape_words else 0))
+    out = StepCost(dataflow, c.cycles, c.energy_pj, shape_words, count)
     if len(_COSTS) > COST_CACHE:
         _COSTS.clear()
     _COSTS[key] = out
@@ -272,6 +277,13 @@ def plan_costs(plan: Plan, arch: Arch) -> tuple[int, float]:
         cycles += c.cycles
         energy += c.energy_pj
     return cycles, energy
+
+
+def plan_work(plan: Plan, arch: Arch) -> int:
+    """Instructions the steps of ``plan`` issue by the per-step model: the
+    measure of the work of lowering it (and of costing it exactly), which
+    the search's final choice budgets (``passes.order.planner``)."""
+    return sum(step_estimate(plan, s, arch).instructions for s in plan.steps)
 
 
 class MachineObjective:
