@@ -265,13 +265,13 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
 #: by the per-step model.
 FINAL_CANDIDATES = 3
 #: The final choice compiles further candidates while the instructions of
-#: all it compiled (``hardware.plan_work``) stay within
-#: ``FINAL_CANDIDATES * FINAL_SLACK`` times those of CP-SAT's choice: a
-#: work budget (so a network always gets the same plan) of about
-#: :data:`FINAL_CANDIDATES` lowerings of the chosen plan's size, which a
-#: candidate that issues far more instructions (and is rarely faster) does
-#: not get.
-FINAL_SLACK = 1.25
+#: all it compiled (``hardware.plan_work``) stay within this many times
+#: those of CP-SAT's choice: a work budget, so a network always gets the
+#: same plan, of about two and a half lowerings of the chosen plan's size
+#: (the compile time stays within about twice that of lowering one plan).
+FINAL_WORK = 2.5
+#: Deterministic time units of each CP-SAT solve that lists a further tree.
+NEXT_TIME = 0.2
 
 
 def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str, tuple], base: Mapping[str, tuple],
@@ -280,7 +280,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     """The steps of the fastest plan as compiled (``passes.estimate``) among
     CP-SAT's choice, the MAC-optimal choice (always compiled, so the plan is
     never slower than the FLOP-optimal order) and, within the work budget
-    (:data:`FINAL_CANDIDATES`, :data:`FINAL_SLACK`), the alternatives: per
+    (:data:`FINAL_CANDIDATES`, :data:`FINAL_WORK`), the alternatives: per
     group of statements the next best distinct trees by the per-step model,
     the other groups as CP-SAT chose.  Candidates are distinct plans, the
     alternatives taken in per-step order; ties go to the earlier.  Returns
@@ -290,14 +290,23 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     first, flops = _emit(items, where, arch), _emit(items, base, arch)
     plans: list[tuple] = [first] + ([flops] if flops != first else [])
     always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
+    step_sum = {steps: plan_costs(Plan(net, steps, objective), arch)[0] for steps in plans}
+    mirrors = []
     for cand in sorted((_emit(items, {**where, **{st: (dag, sel) for st in group}}, arch)
                         for group, dag, sels in alternatives for sel in sels),
                        key=lambda steps: plan_costs(Plan(net, steps, objective), arch)[0]):
-        if cand not in plans:
-            plans.append(cand)
+        if cand in plans or cand in mirrors:
+            continue
+        cost = plan_costs(Plan(net, cand, objective), arch)[0]
+        # A tree that ties with one already listed has the same step shapes on other
+        # operands (a mirror image, e.g. a*b, c*d against a*c, b*d on equal sizes):
+        # the exact model seldom tells them apart, so trees that differ come first.
+        (mirrors if cost in step_sum.values() else plans).append(cand)
+        step_sum[cand] = cost
+    plans += mirrors
     if len(plans) == 1:
         return first, ""
-    limit = FINAL_CANDIDATES * FINAL_SLACK * plan_work(Plan(net, first, objective), arch)
+    limit = FINAL_WORK * plan_work(Plan(net, first, objective), arch)
     spent = 0
     cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
     for k, steps in enumerate(plans):
@@ -392,8 +401,7 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
         if objective == "cycles" and arch is not None:
-            more = next_choices(dag, criteria, sel, FINAL_CANDIDATES - 1, memory_budget,
-                                min(1.0, budget / FINAL_CANDIDATES))
+            more = next_choices(dag, criteria, sel, FINAL_CANDIDATES - 1, memory_budget, min(NEXT_TIME, budget))
             alternatives.append(([c.statement for c in group], dag, more))
     return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
             statuses,
