@@ -25,6 +25,16 @@
    (:mod:`.select`) picks it: shared values once, kept or recomputed under
    ``memory_budget``, dataflows and producer/consumer layouts under the
    machine's buffer, costed by the machine's own cost functions.
+4. **Final choice on the exact model** (objective ``cycles``).  CP-SAT's
+   figure is a per-step sum that cannot see what the lowering keeps
+   resident nor how it overlaps steps (``hardware``'s bounds), so CP-SAT
+   lists the next best distinct trees (no-goods on the values of those
+   already listed), and the plans made of CP-SAT's choice, the MAC-optimal
+   choice and those trees are compiled and costed exactly
+   (``passes.estimate.estimate_plan``, equal to the emulator) within a
+   work budget counted in the instructions the per-step model predicts;
+   the fastest is kept.  The MAC-optimal choice is always among them, so
+   the plan never compiles slower than the FLOP-optimal order.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
 was exact and the choice was proven optimal (by the exact search or CP-SAT), and either the objective is
