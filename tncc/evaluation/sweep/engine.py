@@ -4,7 +4,7 @@ default, any ``dask.distributed`` scheduler when given its address.
 :func:`run_tasks` submits one Dask task per payload (``func(payload)``),
 collects the small summaries the tasks return as they finish, and shows a
 progress line (points done, failed, rate, time left).  The tasks store their
-own results (see :mod:`tncc.sweep.store`); nothing but payloads and
+own results (see :mod:`tncc.evaluation.sweep.store`); nothing but payloads and
 summaries goes through the scheduler.
 
 * Local cluster: ``workers`` processes (default: one per core) with one
@@ -167,7 +167,11 @@ def _run_dask(client: Any, payloads: Sequence[Mapping[str, Any]], func: Callable
         by_key[fut.key] = payload
         futures.append(fut)
     try:
-        for fut in as_completed(futures):
+        # as_completed waits on the default client's event loop unless told
+        # otherwise; with a second client in the process (a caller's own)
+        # the futures' events would be bound to that loop, and asking a
+        # failed future for its exception from ours then raises.
+        for fut in as_completed(futures, loop=client.loop):
             payload = by_key[fut.key]
             if fut.status == "finished":
                 summary = fut.result()
