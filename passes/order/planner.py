@@ -280,8 +280,9 @@ FINAL_CANDIDATES = 3
 #: same plan, of about two and a half lowerings of the chosen plan's size
 #: (the compile time stays within about twice that of lowering one plan).
 FINAL_WORK = 2.5
-#: Deterministic time units of each CP-SAT solve that lists a further tree.
-NEXT_TIME = 0.2
+#: Deterministic time units of each CP-SAT solve that lists a further tree
+#: (the models are those CP-SAT has just solved, with a no-good more).
+NEXT_TIME = 0.1
 
 
 def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str, tuple], base: Mapping[str, tuple],
@@ -411,7 +412,10 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
         if objective == "cycles" and arch is not None:
-            more = next_choices(dag, criteria, sel, FINAL_CANDIDATES - 1, memory_budget, min(NEXT_TIME, budget))
+            # at most FINAL_CANDIDATES - 1 alternatives are compiled in all: with many
+            # groups, the next tree of each is enough to choose them from
+            count = FINAL_CANDIDATES - 1 if len(groups) <= 2 else 1
+            more = next_choices(dag, criteria, sel, count, memory_budget, min(NEXT_TIME, budget))
             alternatives.append(([c.statement for c in group], dag, more))
     return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
             statuses,
