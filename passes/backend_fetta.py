@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tncc.isa.arch import Arch
 from tncc.isa.program import Instruction
 from tncc.isa.table import Opcode, Unit
 from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
@@ -45,7 +46,7 @@ class FettaBackend:
         return {}
 
     def staging_layouts(self, ts: TiledStep, staged: list[int], shapes: dict[int, list[tuple[int, ...]]],
-                        room: int, arch: Any) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
+                        room: int, arch: Arch) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
         """Each box shape's pitch paddings are tuned against the tiles of the
         blocks with that shape (``passes.banks``) within the slack the tiler
         budgeted; where conflicts remain and the staging area has room to

@@ -30,8 +30,11 @@ from typing import Any
 import numpy as np
 
 from tncc.isa import timing
+from tncc.isa.arch import Arch
 from tncc.passes.layout import Layout, layout_with, padded_pitch, slacks
-from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, TiledProgram
+from tncc.passes.memory_ir import MemoryPlan
+from tncc.passes.tile import port_hint, retile_block, tile_block_fetta, tiles_for
+from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Tile, TiledProgram, TiledStep, verify_tiled_step
 
 SMALL = 16  # a tensor of at most 1/SMALL of the buffer may take the wide paddings
 
@@ -122,7 +125,7 @@ def _tile_dims(infos: dict[str, Any], indices: tuple[str, ...], k: int, tile: An
             if rank[ax.index] == g and ax.extent > 1]
 
 
-def step_uses(ts: Any, k: int, red_ports: int, shape: tuple[int, ...] | None = None) -> list[_Use]:
+def step_uses(ts: TiledStep, k: int, red_ports: int, shape: tuple[int, ...] | None = None) -> list[_Use]:
     """The uses of tensor ``k`` (0: A, 1: B, 2: the result) by the tiles of
     one tiled step, with dims given by the tensor's axes; with ``shape``,
     only by the blocks whose box of the tensor has that shape (a staging
@@ -141,21 +144,18 @@ def step_uses(ts: Any, k: int, red_ports: int, shape: tuple[int, ...] | None = N
     return out
 
 
-def retile(tiled: TiledProgram, mem: Any, arch: Any) -> TiledProgram:
+def retile(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> TiledProgram:
     """Blocks whose tiles meet bank conflicts on resident tensors, under the
     layouts now chosen, get the legal tiling that is cheapest with those
     conflicts counted (``passes.tile.retile_block``); tiling itself cannot
     see layouts, which are tuned for its tiles afterwards."""
-    from tncc.passes.tile import port_hint, tiles_for
-    from tncc.passes.tiled_ir import verify_tiled_step
-
     places = {p.value: p for p in mem.placements}
     steps = []
     for ts in tiled.steps:
         step = ts.step
         tensors = [(op.value, op.indices) for op in step.operands] + [(None, ())] * (2 - len(step.operands)) \
             + [(step.result, step.indices)]
-        fixed = tuple((k, ixs, places[v].layout.strides) for k, (v, ixs) in enumerate(tensors)
+        fixed = tuple((k, ixs, places[v].buffer_copy()[1].strides) for k, (v, ixs) in enumerate(tensors)
                       if v is not None and places[v].resident and len(ixs) > 1)
         if not fixed:
             steps.append(ts)
@@ -177,18 +177,16 @@ def retile(tiled: TiledProgram, mem: Any, arch: Any) -> TiledProgram:
 
 
 @lru_cache(maxsize=4096)
-def _retile_choice(arch: Any, entries: tuple, hint: tuple, fixed: tuple) -> tuple | None:
+def _retile_choice(arch: Arch, entries: tuple, hint: tuple, fixed: tuple) -> tuple | None:
     """:func:`retile` for one block shape ``entries`` ``(index, role,
     extent)`` with the resident tensors ``fixed`` ``(k, indices, strides)``:
     the better in-tile extents, or None to keep the tiling's choice."""
-    from tncc.passes.tile import retile_block, tile_block_fetta
-
     banks, rports = arch.buffer.banks, arch.red.ports
     infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
     by_name = {ix.name: ix for ix in infos}
     box = tuple((n, 0, e) for n, _, e in entries)
 
-    def passes(tile: Any) -> tuple[int, int, int]:
+    def passes(tile: Tile) -> tuple[int, int, int]:
         out = [1, 1, 1]
         for k, ixs, strides in fixed:
             out[k] = int(_Use(_tile_dims(by_name, ixs, k, tile), 1, k == 2).cost(strides, banks, rports))
@@ -345,28 +343,29 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
     return best
 
 
-def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
+def tune_layouts(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> MemoryPlan:
     """``mem`` with the layouts of resident tensors tuned (module doc)."""
     banks, rports = arch.buffer.banks, arch.red.ports
     resident = {p.value for p in mem.placements if p.resident}
     uses = _uses(tiled, resident, rports)
     places = []
     for p in mem.placements:
-        if not p.resident or p.value not in uses or len(p.layout.shape) < 2:
+        if not p.resident or p.value not in uses or len(p.buffer_copy()[1].shape) < 2:
             places.append(p)
             continue
-        r = room(p.layout.shape, banks, timing.buffer_words(arch) if p.value in mem.wide else None)
-        lay = layout_with(p.layout.shape, tune_deltas(p.layout.shape, uses[p.value], banks, rports, r))
-        if lay.words > p.layout.words:
+        reserved = p.buffer_copy()[1]
+        r = room(reserved.shape, banks, timing.buffer_words(arch) if p.value in mem.wide else None)
+        lay = layout_with(reserved.shape, tune_deltas(reserved.shape, uses[p.value], banks, rports, r))
+        if lay.words > reserved.words:
             # Only a pinned reservation (a layout tuned for other uses) is
             # smaller than the room: it keeps that layout.
             assert p.value in mem.pinned, "tuned layout outgrew its reservation"
-            lay = p.layout
+            lay = reserved
         places.append(dataclasses.replace(p, layout=lay))
     return dataclasses.replace(mem, placements=tuple(places))
 
 
-def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> dict[str, float]:
+def wide_candidates(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> dict[str, float]:
     """Small resident tensors (``room``) whose bank conflicts remain under
     the slack and shrink with the wide paddings: name -> weighted passes saved."""
     banks, rports = arch.buffer.banks, arch.red.ports
@@ -374,7 +373,7 @@ def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> dict[str, float
     resident = {p.value: p for p in mem.placements if p.resident}
     out: dict[str, float] = {}
     for name, us in _uses(tiled, set(resident), rports).items():
-        shape = resident[name].layout.shape
+        shape = resident[name].buffer_copy()[1].shape
         if len(shape) < 2 or room(shape, banks, limit) == slacks(shape, banks):
             continue
         d = tune_deltas(shape, us, banks, rports)
@@ -387,11 +386,11 @@ def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> dict[str, float
     return out
 
 
-def total_passes(tiled: TiledProgram, mem: Any, arch: Any) -> float:
+def total_passes(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> float:
     """Weighted conflict passes of every resident tensor's uses (for tests and reports)."""
     resident = {p.value: p for p in mem.placements if p.resident}
     uses = _uses(tiled, set(resident), arch.red.ports)
-    return sum(u.cost(resident[v].layout.strides, arch.buffer.banks, arch.red.ports)
+    return sum(u.cost(resident[v].buffer_copy()[1].strides, arch.buffer.banks, arch.red.ports)
                for v, us in uses.items() for u in us)
 
 

@@ -37,7 +37,7 @@ class Lowered:
     program: Program
     shapes: int  # SHAPE instructions (0 on fetta by construction)
     sync_pairs: int
-    placed: MemoryPlan | None = None  # the memory plan before layout tuning (to lower it again)
+    placed: MemoryPlan  # the memory plan before layout tuning (to lower it again)
     # What this program was lowered with, every field decided: the staging
     # share, whether any tensor reserved wide paddings, the code generator's
     # switches, and whether any steps are co-scheduled (``pairs``: s -> t).
@@ -82,7 +82,7 @@ def tile_plan_step(plan: Plan, arch: Arch, mem: MemoryPlan, k: int, words: int, 
     if len(staged) == 1:
         staged.append(False)
     staged.append(not places[step.result].resident)
-    budget = Budget(words, tuple(staged), backend_for(arch).needs_scratch)
+    budget = Budget(words, (staged[0], staged[1], staged[2]), backend_for(arch).needs_scratch)
     ts = memo.get((k, budget)) if memo is not None else None
     if ts is None:
         st = plan.network.statement(step.statement) if step.statement in {s.result for s in plan.network.statements} else None

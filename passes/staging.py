@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tncc.errors import VerifyError
+from tncc.isa.arch import Arch
 from tncc.passes.layout import Layout
 from tncc.passes.memory_ir import Placement
 from tncc.passes.tiled_ir import TiledStep
@@ -52,7 +53,7 @@ class StepState:
 
 
 def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, int], alternate: bool,
-               backend: "Backend", arch: Any) -> tuple[dict[Any, Any], dict[LayoutKey, Layout],
+               backend: "Backend", arch: Arch) -> tuple[dict[Any, Any], dict[LayoutKey, Layout],
                                                        dict[int, dict[Box, int]], tuple[int, int]]:
     """Staging slot addresses of step ``ts`` within ``region`` (``[lo, hi)``):
     two per DRAM-resident tensor (by slot position) and the back end's

@@ -34,7 +34,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from tncc.errors import TnccError
 from tncc.guard import check_blocks
@@ -257,7 +257,7 @@ def _segments(start: int, size: int, t: int, contracted: bool) -> list[TileAxis]
     return segs
 
 
-def _tiles_for(infos, box, choice: dict[str, int], accumulate: bool) -> list[Tile]:
+def _tiles_for(infos: Sequence[IndexInfo], box: tuple[tuple[str, int, int], ...], choice: dict[str, int], accumulate: bool) -> list[Tile]:
     per_index = []
     for ix, (_, st, ext) in zip(infos, box):
         segs = _segments(st, ext, choice[ix.name], ix.role is Role.CONTRACTED)
@@ -303,7 +303,8 @@ def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: 
     return total, tiles
 
 
-def tile_block_fetta(arch, infos: tuple[IndexInfo, ...], box, accumulate: bool, hint: dict[str, int]) -> tuple[Tile, ...]:
+def tile_block_fetta(arch: Arch, infos: tuple[IndexInfo, ...], box: tuple[tuple[str, int, int], ...], accumulate: bool,
+                     hint: dict[str, int]) -> tuple[Tile, ...]:
     """The cheapest legal tiling of one block on the fetta array.  ``hint``
     ranks indices for port filling (innermost stored axis first, so port
     offsets stay contiguous)."""
@@ -313,7 +314,7 @@ def tile_block_fetta(arch, infos: tuple[IndexInfo, ...], box, accumulate: bool, 
 
 
 @lru_cache(maxsize=4096)
-def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], ...]:
+def _choose(arch: Arch, entries: tuple[tuple[str, Role, int], ...], hint_items: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
     """Per-index in-tile extents (negative: a contracted index walked by the
     loop nest) of the cheapest legal tiling of a block with ``entries``
     ``(index, role, extent)``; cached per block shape."""
@@ -326,7 +327,7 @@ def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], .
     return tuple(sorted(best.items()))
 
 
-def _candidates(arch, entries: tuple, hint_items: tuple):
+def _candidates(arch: Arch, entries: tuple[tuple[str, Role, int], ...], hint_items: tuple[tuple[str, int], ...]) -> Iterator[dict[str, int]]:
     """Every legal per-index in-tile extent choice for a block with
     ``entries``, in a fixed order."""
     hint = dict(hint_items)
@@ -378,7 +379,7 @@ def _candidates(arch, entries: tuple, hint_items: tuple):
                 yield choice
 
 
-def retile_block(arch, infos: tuple[IndexInfo, ...], block: Block, hint: dict[str, int],
+def retile_block(arch: Arch, infos: tuple[IndexInfo, ...], block: Block, hint: dict[str, int],
                  passes: Callable[[Tile], tuple[int, int, int]]) -> dict[str, int] | None:
     """The in-tile extents of the cheapest legal tiling of ``block`` when the
     stored layouts are known (``passes(tile)``: a tile's conflict passes for
@@ -421,7 +422,7 @@ def _dims_fit(grouped: tuple[tuple[str, Group], ...], choice: dict[str, int]) ->
 # -- systolic tiles ---------------------------------------------------------------------
 
 
-def tile_block_gemm(infos: tuple[IndexInfo, ...], box, accumulate: bool, unary: bool) -> tuple[Tile, ...]:
+def tile_block_gemm(infos: tuple[IndexInfo, ...], box: tuple[tuple[str, int, int], ...], accumulate: bool, unary: bool) -> tuple[Tile, ...]:
     """One GEMM per batch point of the block (batch indices loop), M, N whole,
     K walked by the systolic array's temporal dimension; a unary step without
     summation is a plain copy."""
@@ -452,7 +453,7 @@ def port_hint(step: Step) -> dict[str, int]:
     return hint
 
 
-def tile_step(number: int, step: Step, sizes: dict[str, int], arch, budget: Budget, where: str) -> TiledStep:
+def tile_step(number: int, step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, where: str) -> TiledStep:
     """Block and tile one plan step for ``arch`` (module doc)."""
     infos = classify(step, sizes)
     unary = len(step.operands) == 1

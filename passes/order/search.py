@@ -42,6 +42,8 @@ from tncc.passes.order.paths import SSAPath, left_to_right, tree_key
 from tncc.passes.order.reconf import Tree, reconfigure
 from tncc.passes.order.subsets import SubsetTable
 
+Inputs = Sequence[tuple[str, ...]]  # each input tensor's indices
+
 EXACT_LIMIT = 12
 WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
 PROBE = 16  # share of WORK the Python DP gets before the Rust DP is considered
@@ -111,13 +113,14 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
                        polish=1 if n <= 60 else 0)
     if quick.stopped:
         return quick
-    found = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline)
-    if found is not None:
-        return found
+    result = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline)
+    if result is not None:
+        return result
     return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
 
 
-def _connected(inputs, output, sizes, objective: Objective, k: int, heur: SearchResult, work: int, t0: float,
+def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+               objective: Objective, k: int, heur: SearchResult, work: int, t0: float,
                deadline: float) -> SearchResult | None:
     """The connected-subgraph DP bounded by the heuristic's best tree, then the
     outer-product proof round (see the module docstring); ``None`` when the
@@ -155,7 +158,8 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
     return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
 
 
-def _index_sharing(inputs, output, sizes, net: Graph, wm: int, ws: int, connected: bool, bound: int,
+def _index_sharing(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+                   net: Graph, wm: int, ws: int, connected: bool, bound: int,
                    budget: Budget, work: int, seeded: list[bool]) -> tuple[int, SSAPath] | None:
     """The connected-subgraph DP's answer (see :func:`.ccp.dp_connected`),
     from cotengra's Rust DP where that is installed and affordable.
@@ -197,7 +201,8 @@ def _replace(r: SearchResult, t0: float, stopped: str) -> SearchResult:
                         stopped or r.stopped)
 
 
-def _finish(inputs, output, sizes, objective: Objective, k: int, path: SSAPath, heur: SearchResult, t0: float,
+def _finish(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+            objective: Objective, k: int, path: SSAPath, heur: SearchResult, t0: float,
             proven: bool, method: str, stopped: str) -> SearchResult:
     n = len(inputs)
     best = (objective.score(inputs, output, sizes, path), path)
@@ -208,14 +213,15 @@ def _finish(inputs, output, sizes, objective: Objective, k: int, path: SSAPath, 
     return SearchResult(best[1], best[0], proven, cands, time.perf_counter() - t0, method, stopped)
 
 
-def _exact_subsets(inputs, output, sizes, objective: Objective, k: int, t0: float) -> SearchResult:
+def _exact_subsets(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+                   objective: Objective, k: int, t0: float) -> SearchResult:
     """The subset DP over every split (outer products included), with the
     ``k`` best distinct trees: for few inputs and the bottleneck objective."""
     wm, ws = objective.weights(inputs, sizes)
     table = SubsetTable(inputs, output, sizes)
     cap = min_peak(table) if objective.bottleneck else None
     g = greedy(inputs, output, sizes)
-    ub = Tree(inputs, output, sizes, g).cost(wm, ws) if g else 0
+    ub: int | None = Tree(inputs, output, sizes, g).cost(wm, ws) if g else 0
     if cap is not None and max(table.prod(table.res[s]) for s in _internal_subsets(g, len(inputs))) > cap:
         ub = None  # the greedy tree breaks the cap: it bounds nothing
     found = dp_additive(table, wm, ws, bound=ub, cap=cap)
@@ -256,7 +262,8 @@ def heuristic_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...],
                       trials=greedy_trials, partitions=partition_trials, polish=polish, partition_from=2)
 
 
-def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t0: float, deadline: float,
+def _heuristic(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+               objective: Objective, k: int, seed: int, t0: float, deadline: float,
                width: int = 8, trials: int | None = None, partitions: int | None = None,
                polish: int = POLISH, partition_from: int = PARTITION_FROM) -> SearchResult:
     """Greedy, randomised greedy and (from ``PARTITION_FROM`` inputs)
@@ -288,6 +295,7 @@ def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t
         temperature = (0.05, 0.2, 0.5, 1.0)[trial % 4]
         add(raw, greedy(inputs, output, sizes, rng, temperature))
     if n >= partition_from and partitions and not stopped:
+        # start-up: only large networks use the partitioner (cotengra)
         from tncc.passes.order.hyper import partition_trees
 
         for path, _ in partition_trees(inputs, output, sizes, partitions, seed):
