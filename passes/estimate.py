@@ -32,10 +32,11 @@ from dataclasses import dataclass
 import math
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
-from tncc.ir import Network
+from tncc.ir import Network, Role
 from tncc.isa.arch import Arch
 from tncc.isa.model import program_cost, program_cycles
 from tncc.isa.program import Program
+from tncc.passes.diagonal import expand_diagonals
 from tncc.plan import Plan
 
 if TYPE_CHECKING:
@@ -123,8 +124,7 @@ def lower_bound(net: Network, arch: Arch, time_limit: float = 10.0) -> LowerBoun
     of results (the accumulator's for integer networks), and the DMA unit
     moves ``dram.bytes_per_cycle`` bytes a cycle, paying the DRAM latency at
     least once."""
-    from tncc.ir import Role
-    from tncc.passes.diagonal import expand_diagonals
+    # cycle: the order search compiles its candidates through the lowering, which imports this module
     from tncc.passes.order.objectives import Macs
     from tncc.passes.order.planner import contractions
     from tncc.passes.order.search import search

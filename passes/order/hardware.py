@@ -56,6 +56,7 @@ from tncc.errors import TnccError
 from tncc.ir import DType
 from tncc.isa import model
 from tncc.isa.arch import Arch
+from tncc.isa.timing import dma_cycles
 from tncc.passes.alloc import STAGE_SHARE
 from tncc.passes.layout import banked_words
 from tncc.passes.order.paths import SSAPath
@@ -303,8 +304,6 @@ def repeated_loads(plan: Plan, arch: Arch) -> int:
     each step that reads a leaf is charged its load (a step's cost does not
     know who read the leaf before it), where the program loads it once.
     Each such load is a whole transfer (its latency and its bytes)."""
-    from tncc.isa.timing import dma_cycles
-
     net = plan.network
     sizes = net.sizes()
     made = {st.result for st in plan.steps}

@@ -55,7 +55,7 @@ from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
 from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
-from tncc.passes.order.hardware import MachineObjective, dataflows
+from tncc.passes.order.hardware import MachineObjective, dataflows, plan_costs, plan_work
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.reconf import Tree
@@ -296,8 +296,6 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     the other groups as CP-SAT chose.  Candidates are distinct plans, the
     alternatives taken in per-step order; ties go to the earlier.  Returns
     the steps and a note for the plan."""
-    from tncc.passes.order.hardware import plan_costs, plan_work
-
     first, flops = _emit(items, where, arch), _emit(items, base, arch)
     plans: list[tuple] = [first] + ([flops] if flops != first else [])
     always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
