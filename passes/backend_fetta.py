@@ -19,7 +19,7 @@ from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
 from tncc.passes.layout import Layout, layout_with
 from tncc.passes.shape import View, lower_tile
 from tncc.passes.sync import NET_A, NET_B, RED_CFG
-from tncc.passes.tiled_ir import Block, IndexInfo, Tile, TiledStep
+from tncc.passes.tiled_ir import DOUBLE_BUFFER, Block, IndexInfo, Tile, TiledStep
 from tncc.plan import Plan
 
 if TYPE_CHECKING:
@@ -70,14 +70,14 @@ class FettaBackend:
                         wide[(k, sh)] = layout_with(sh, dw)
                         saving[k] += c - cw
         words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
-        spare = room - 2 * sum(words.values())
+        spare = room - DOUBLE_BUFFER * sum(words.values())
         for k in sorted(staged, key=lambda k: -saving[k]):
             if saving[k] <= 0:
                 continue
             trial = {sh: wide.get((k, sh), lays[(k, sh)]) for sh in shapes[k]}
             more = max(t.words for t in trial.values()) - words[k]
-            if 2 * more <= spare:
-                spare -= 2 * more
+            if DOUBLE_BUFFER * more <= spare:
+                spare -= DOUBLE_BUFFER * more
                 words[k] += more
                 lays.update({(k, sh): t for sh, t in trial.items()})
         return lays, words
