@@ -39,6 +39,13 @@ cycles, the ratio (FLOP-only over CSSE: above 1 the hardware-aware search
 paid), and the machine model's error against the emulator: for the
 compiled program (exact by construction) and for the per-step sum the
 search's CP-SAT stage minimises (``passes.order.hardware.plan_costs``).
+Beside them it prints the model's lower bound for *any* order and lowering
+(``passes.estimate.lower_bound``: the proven-minimal MACs at the array's
+peak, or the compulsory DRAM traffic at the DRAM's bandwidth, whichever is
+larger) and the CSSE plan's cycles over it: the headroom that no
+reordering can exceed (1.00x: the plan is at the bound, so the FLOP-optimal
+order, if it gets there too, is already cycle-optimal; the bound's MACs are
+those of one statement for a training step, so there it is loose).
 """
 
 from __future__ import annotations
@@ -152,6 +159,7 @@ def sweep_row(wl: Workload, kib: int, seed: int) -> dict[str, Any]:
     """One workload at one buffer size: emulated cycles of the CSSE and the
     FLOP-only orders on fetta, and the model's figures (module doc)."""
     import tncc
+    from tncc.passes.estimate import lower_bound
     from tncc.passes.order.hardware import plan_costs
 
     (net,) = tncc.load_source(wl.source, file=wl.label)
@@ -165,29 +173,35 @@ def sweep_row(wl: Workload, kib: int, seed: int) -> dict[str, Any]:
             row[order + "_match"] = res.match
             row[order + "_model"] = c.modelled_cycles()
             row[order + "_sum"] = plan_costs(c.plan, c.arch)[0]
+        bound = lower_bound(net, c.arch)
+        row["bound"] = bound.cycles
+        row["bound_side"] = "compute" if bound.compute >= bound.dma else "dram"
     except TnccError as err:
         row["error"] = err.render().splitlines()[0]
     return row
 
 
 def format_sweep(rows: list[dict[str, Any]]) -> str:
-    header = ["family", "workload", "buffer KiB", "csse cyc", "flops cyc", "flops/csse", "model err",
-              "step-sum err", "match"]
+    header = ["family", "workload", "buffer KiB", "csse cyc", "flops cyc", "flops/csse", "bound cyc", "csse/bound",
+              "model err", "step-sum err", "match"]
     out = []
     for r in rows:
         if "error" in r:
-            out.append([r["family"], r["workload"], str(r["buffer_kib"]), "error: " + r["error"][:60]] + [""] * 5)
+            out.append([r["family"], r["workload"], str(r["buffer_kib"]), "error: " + r["error"][:60]] + [""] * 7)
             continue
         out.append([r["family"], r["workload"], str(r["buffer_kib"]), f"{r['csse']:,}", f"{r['flops']:,}",
-                    _x(r["flops"] / r["csse"]), f"{100 * (r['csse_model'] / r['csse'] - 1):+.1f}%",
+                    _x(r["flops"] / r["csse"]), f"{r['bound']:,} ({r['bound_side']})", _x(r["csse"] / r["bound"]),
+                    f"{100 * (r['csse_model'] / r['csse'] - 1):+.1f}%",
                     f"{100 * (r['csse_sum'] / r['csse'] - 1):+.0f}%",
                     "yes" if r["csse_match"] and r["flops_match"] else "NO"])
     ok = [r for r in rows if "error" not in r]
     lines = [render_table(header, out)]
     for kib in sorted({r["buffer_kib"] for r in ok}):
         at = [r["flops"] / r["csse"] for r in ok if r["buffer_kib"] == kib]
+        head = [r["csse"] / r["bound"] for r in ok if r["buffer_kib"] == kib]
         lines.append(f"buffer {kib} KiB: FLOP-only over CSSE geomean {_x(_geomean(at))}, min {_x(min(at))}, "
-                     f"max {_x(max(at))} over {len(at)} workloads")
+                     f"max {_x(max(at))} over {len(at)} workloads; CSSE over the bound geomean "
+                     f"{_x(_geomean(head))}, {sum(1 for v in head if v < 1.1)} within 10% of it")
     if ok:
         ratios = [r["flops"] / r["csse"] for r in ok]
         lines.append(f"all buffers: geomean {_x(_geomean(ratios))}; CSSE slower than FLOP-only on "

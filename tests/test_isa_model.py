@@ -19,7 +19,7 @@ import tncc
 from tncc.frontend import load_file
 from tncc.isa.model import frontier_shares, program_cost
 from tncc.passes.estimate import estimate_plan
-from tncc.passes.order.hardware import BOUNDS, plan_costs
+from tncc.passes.order.hardware import BOUNDS, plan_costs, repeated_loads
 from tncc.testing import networks
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.tn"))
@@ -67,13 +67,31 @@ def test_generated_plans_estimate_exactly(net, arch: str, buffer: str) -> None:
     _check_plan_estimate(tncc.compile(net, arch + buffer))
 
 
+def _check_per_step_sum(c: tncc.Compiled) -> None:
+    total, exact = plan_costs(c.plan, c.arch)[0], c.modelled_cycles()
+    lo, hi = BOUNDS[c.arch.kind]
+    assert lo * exact <= total, total / exact
+    assert total - repeated_loads(c.plan, c.arch) <= hi * exact, (total, repeated_loads(c.plan, c.arch), exact)
+
+
 @pytest.mark.parametrize("arch", ["fetta", "systolic"])
 @pytest.mark.parametrize("name", SMALL + ["tt_attention", "ttm_linear"])
 def test_per_step_sum_is_bounded_by_the_compiled_plan(name: str, arch: str) -> None:
     """What CP-SAT adds up cannot see residency decided over the whole plan
     nor overlap between steps (``passes.order.hardware``): it is held
     between the stated bounds of the compiled cycles, from both sides."""
-    c = tncc.compile(NETS[name], arch)
-    ratio = plan_costs(c.plan, c.arch)[0] / c.modelled_cycles()
-    lo, hi = BOUNDS[c.arch.kind]
-    assert lo <= ratio <= hi, ratio
+    _check_per_step_sum(tncc.compile(NETS[name], arch))
+
+
+@pytest.mark.parametrize("buffer", [":buffer.bytes=65536", ":buffer.bytes=1048576"])
+@pytest.mark.parametrize("arch", ["fetta", "systolic"])
+@pytest.mark.parametrize("name", SMALL + ["tt_attention"])
+def test_per_step_sum_is_bounded_at_every_buffer(name: str, arch: str, buffer: str) -> None:
+    _check_per_step_sum(tncc.compile(NETS[name], arch + buffer))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(networks(min_tensors=2, max_tensors=5, max_statements=2, grads=True),
+       st.sampled_from(["fetta", "systolic"]), st.sampled_from(BUFFERS + [":buffer.bytes=1048576"]))
+def test_generated_per_step_sums_are_bounded(net, arch: str, buffer: str) -> None:
+    _check_per_step_sum(tncc.compile(net, arch + buffer))

@@ -25,6 +25,16 @@
    (:mod:`.select`) picks it: shared values once, kept or recomputed under
    ``memory_budget``, dataflows and producer/consumer layouts under the
    machine's buffer, costed by the machine's own cost functions.
+4. **Final choice on the exact model** (objective ``cycles``).  CP-SAT's
+   figure is a per-step sum that cannot see what the lowering keeps
+   resident nor how it overlaps steps (``hardware``'s bounds), so CP-SAT
+   lists the next best distinct trees (no-goods on the values of those
+   already listed), and the plans made of CP-SAT's choice, the MAC-optimal
+   choice and those trees are compiled and costed exactly
+   (``passes.estimate.estimate_plan``, equal to the emulator) within a
+   work budget counted in the instructions the per-step model predicts;
+   the fastest is kept.  The MAC-optimal choice is always among them, so
+   the plan never compiles slower than the FLOP-optimal order.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
 was exact and the choice was proven optimal (by the exact search or CP-SAT), and either the objective is
@@ -37,7 +47,7 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
@@ -45,12 +55,12 @@ from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
 from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
-from tncc.passes.order.hardware import MachineObjective, dataflows
+from tncc.passes.order.hardware import MachineObjective, dataflows, plan_costs, plan_work
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.reconf import Tree
 from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
-from tncc.passes.order.select import Emitter, Selection, select
+from tncc.passes.order.select import Emitter, Selection, next_choices, select
 from tncc.passes.order.strategies import get_strategy
 from tncc.passes.order.subsets import SubsetTable
 from tncc.plan import Plan, Step
@@ -223,8 +233,8 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         added = _reuse_candidates(items, cands, sizes, structural, exact_limit)
         if added:
             notes.append(f"{added} reuse-aware candidate trees")
-    where, all_optimal, exact_coefs, statuses, base = _choose(net, items, cands, objective, structural, arch,
-                                                               memory_budget, time_limit)
+    where, all_optimal, exact_coefs, statuses, base, alternatives = _choose(
+        net, items, cands, objective, structural, arch, memory_budget, time_limit)
     if joint and strategy == "auto":
         # One more round with only the values the chosen plan shares made free.  For machine
         # objectives the MAC-optimal choice seeds it, so the candidates (and the start of the
@@ -233,22 +243,16 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
                                   free_keys=_chosen_keys(items, base))
         if added:
             notes.append(f"{added} trees from the chosen plan's shared values")
-            where, all_optimal, exact_coefs, statuses, base = _choose(net, items, cands, objective, structural, arch,
-                                                                    memory_budget, time_limit)
+            where, all_optimal, exact_coefs, statuses, base, alternatives = _choose(
+                net, items, cands, objective, structural, arch, memory_budget, time_limit)
     steps = _emit(items, where, arch)
     if objective == "cycles" and arch is not None:
         # CP-SAT ranks choices by the per-step sum, which cannot see what the
-        # lowering keeps resident or overlaps (``hardware``'s bounds); the
-        # compiled cycles of the choice and of the MAC-optimal one decide.
-        flops = _emit(items, base, arch)
-        if flops != steps:
-            mine = _compiled_cycles(Plan(net, steps, objective), arch)
-            theirs = _compiled_cycles(Plan(net, flops, objective), arch)
-            if theirs is not None and (mine is None or theirs < mine):
-                steps = flops
-                notes.append(f"the MAC-optimal choice compiles faster ({theirs} against {mine} cycles) and is kept")
-            elif mine is not None:
-                notes.append(f"compiled: {mine} cycles against {theirs} for the MAC-optimal choice")
+        # lowering keeps resident or overlaps (``hardware``'s bounds): the
+        # exact model (the compiled cycles) decides between the best few.
+        steps, note = _final_choice(net, items, where, base, alternatives, arch, objective)
+        if note:
+            notes.append(note)
     status = ", ".join(sorted(statuses))
     shared = _shares_values(steps)
     ntrees = sum(len(v) for v in cands.values())
@@ -264,6 +268,70 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     plan = Plan(net, steps, objective, proven, time.perf_counter() - t0, tuple(notes))
     plan.verify()
     return plan
+
+
+#: At most this many distinct plans are compiled for the final choice of the
+#: cycles objective: CP-SAT's, the MAC-optimal one and the next best trees
+#: by the per-step model.
+FINAL_CANDIDATES = 3
+#: The final choice compiles further candidates while the instructions of
+#: all it compiled (``hardware.plan_work``) stay within this many times
+#: those of CP-SAT's choice: a work budget, so a network always gets the
+#: same plan, of about two and a half lowerings of the chosen plan's size
+#: (the compile time stays within about twice that of lowering one plan).
+FINAL_WORK = 2.5
+#: Deterministic time units of each CP-SAT solve that lists a further tree
+#: (the models are those CP-SAT has just solved, with a no-good more).
+NEXT_TIME = 0.1
+
+
+def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str, tuple], base: Mapping[str, tuple],
+                  alternatives: Sequence[tuple[Sequence[str], Any, Sequence[Any]]], arch: Arch,
+                  objective: str) -> tuple[tuple, str]:
+    """The steps of the fastest plan as compiled (``passes.estimate``) among
+    CP-SAT's choice, the MAC-optimal choice (always compiled, so the plan is
+    never slower than the FLOP-optimal order) and, within the work budget
+    (:data:`FINAL_CANDIDATES`, :data:`FINAL_WORK`), the alternatives: per
+    group of statements the next best distinct trees by the per-step model,
+    the other groups as CP-SAT chose.  Candidates are distinct plans, the
+    alternatives taken in per-step order; ties go to the earlier.  Returns
+    the steps and a note for the plan."""
+    first, flops = _emit(items, where, arch), _emit(items, base, arch)
+    plans: list[tuple] = [first] + ([flops] if flops != first else [])
+    always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
+    step_sum = {steps: plan_costs(Plan(net, steps, objective), arch)[0] for steps in plans}
+    mirrors: list[tuple] = []
+    for cand in sorted((_emit(items, {**where, **{st: (dag, sel) for st in group}}, arch)
+                        for group, dag, sels in alternatives for sel in sels),
+                       key=lambda steps: plan_costs(Plan(net, steps, objective), arch)[0]):
+        if cand in plans or cand in mirrors:
+            continue
+        cost = plan_costs(Plan(net, cand, objective), arch)[0]
+        # A tree that ties with one already listed has the same step shapes on other
+        # operands (a mirror image, e.g. a*b, c*d against a*c, b*d on equal sizes):
+        # the exact model seldom tells them apart, so trees that differ come first.
+        (mirrors if cost in step_sum.values() else plans).append(cand)
+        step_sum[cand] = cost
+    plans += mirrors
+    if len(plans) == 1:
+        return first, ""
+    limit = FINAL_WORK * plan_work(Plan(net, first, objective), arch)
+    spent = 0
+    cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
+    for k, steps in enumerate(plans):
+        plan = Plan(net, steps, objective)
+        work = plan_work(plan, arch)
+        if k >= always and (len(cycles) >= FINAL_CANDIDATES or spent + work > limit):
+            continue
+        spent += work
+        cycles[k] = _compiled_cycles(plan, arch)
+    ok = {k: c for k, c in cycles.items() if c is not None}
+    if not ok:
+        return first, ""
+    pick = min(ok, key=lambda k: (ok[k], k))
+    which = {plans.index(flops): "the MAC-optimal choice", 0: "CP-SAT's choice"}.get(pick, f"candidate {pick + 1}")
+    return plans[pick], (f"compiled {len(cycles)} of {len(plans)} candidate plans: {which} is fastest "
+                         f"({ok[pick]} cycles; CP-SAT's {cycles[0]}, MAC-optimal {cycles[plans.index(flops)]})")
 
 
 def _compiled_cycles(plan: Plan, arch: Arch) -> int | None:
@@ -290,14 +358,19 @@ def _emit(items: Sequence[Contraction], where: Mapping[str, tuple[CandidateDag, 
 
 def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list[tuple[int, SSAPath]]],
             objective: str, structural: Objective, arch: Arch | None, memory_budget: int | None,
-            time_limit: float) -> tuple[dict, bool, bool, set, dict]:
+            time_limit: float) -> tuple[dict, bool, bool, set, dict, list]:
     """Stage 3: build the candidate DAG of each independent group of statements
     and let CP-SAT choose.  Returns ``({statement: (dag, selection)}, all
     optimal, coefficients exact, statuses, {statement: (dag, MAC-optimal
-    selection)})`` (the last is the first for structural objectives)."""
+    selection)}, alternatives)`` (the MAC-optimal selection is the chosen
+    one for structural objectives); for the cycles objective
+    ``alternatives`` lists per group ``(statements, dag, selections)``,
+    the next best distinct trees by the per-step model, for
+    :func:`_final_choice` (otherwise it is empty)."""
     sizes = net.sizes()
     groups = _components(items, cands, sizes) if memory_budget is None else [list(items)]
     solved = []
+    alternatives: list[tuple[list[str], CandidateDag, list]] = []
     all_optimal = exact_coefs = True
     statuses = set()
     for group in groups:
@@ -336,9 +409,15 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         statuses.add(f"CP-SAT ({sel.status})")
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
+        if objective == "cycles" and arch is not None:
+            # at most FINAL_CANDIDATES - 1 alternatives are compiled in all: with many
+            # groups, the next tree of each is enough to choose them from
+            count = FINAL_CANDIDATES - 1 if len(groups) <= 2 else 1
+            more = next_choices(dag, criteria, sel, count, memory_budget, min(NEXT_TIME, budget))
+            alternatives.append(([c.statement for c in group], dag, more))
     return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
             statuses,
-            {st: (dag, base) for st, dag, _, base in solved})
+            {st: (dag, base) for st, dag, _, base in solved}, alternatives)
 
 
 def _chosen_keys(items: Sequence[Contraction], where: Mapping[str, tuple]) -> dict[str, set]:

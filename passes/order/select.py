@@ -72,11 +72,25 @@ def value(dag: CandidateDag, objective: str | tuple, counts: Sequence[int]) -> f
 
 def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_budget: int | None = None,
            time_limit: float = 10.0, start: Selection | None = None) -> Selection:
+    """Choose transitions minimising ``objective`` (:func:`solve` without
+    exclusions, which always finds a choice)."""
+    sel = solve(dag, objective, memory_budget, time_limit, start)
+    assert sel is not None  # without exclusions the hint itself is a choice
+    return sel
+
+
+def solve(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_budget: int | None = None,
+          time_limit: float = 10.0, start: Selection | None = None,
+          exclude: Sequence[frozenset[tuple]] = ()) -> Selection | None:
     """Choose transitions minimising ``objective`` (a tuple of criteria, or "edp").
 
     ``start``: a feasible choice under the same budget (e.g. the MAC-optimal
     one); the solver starts from the better of it and the per-statement
     optimum, and with a single criterion never returns anything worse.
+    ``exclude``: sets of value keys (:func:`made_values` of earlier choices);
+    no choice that makes every value of one of them is returned, so that
+    repeated calls list the next best trees (:func:`next_choices`).  Returns
+    ``None`` only when exclusions leave no choice (or none is found in time).
     ``time_limit`` is in CP-SAT's deterministic time units (about seconds),
     split evenly over the criteria."""
     from ortools.sat.python import cp_model  # imported on first use: it is slow to load
@@ -123,6 +137,21 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
         keep[n] = kp
     if memory_budget is not None and keep:
         model.add(sum(dag.nbytes(n) * kp for n, kp in keep.items()) <= int(memory_budget))
+    if exclude:
+        # A no-good per excluded tree: some value of it is not made.  ``m[v]`` is
+        # forced to 1 by every transition that makes a node of value ``v``.
+        by_value: dict[tuple, list[int]] = {}
+        for k, t in enumerate(trs):
+            by_value.setdefault(dag.nodes[t.node].key, []).append(k)
+        m: dict[tuple, cp_model.IntVar] = {}
+        for values in exclude:
+            for val in values:
+                if val not in m:
+                    m[val] = model.new_bool_var(f"m{len(m)}")
+                    for k in by_value.get(val, []):
+                        model.add(U * m[val] >= x[k])
+            model.add(sum(m[val] for val in values) <= len(values) - 1)
+        start = None  # an excluded choice is no start
     exact = True
     hint_coefs = criterion(dag, "cycles" if objective == "edp" else
                            (objective if isinstance(objective, str) else objective[0]))
@@ -172,6 +201,8 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
                 model.add(expr >= sum(coefs[k] for k in _tree_dp(dag, coefs)))
             model.minimize(expr)
         status = solver.Solve(model)
+        if exclude and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None  # no further tree (INFEASIBLE), or none found in time
         if status == cp_model.UNKNOWN and stage == 0 and memory_budget is None:
             # Out of time before even the hint was confirmed (a model of
             # thousands of candidates): the hint is a valid choice, so keep it.
@@ -192,6 +223,29 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
         # a time-limited search that lost its starting point: keep the start
         return Selection(start.counts, start.kept, False, "FEASIBLE", exact)
     return Selection(counts, kept, status == cp_model.OPTIMAL, solver.StatusName(status), exact)
+
+
+def made_values(dag: CandidateDag, sel: Selection) -> frozenset[tuple]:
+    """The value keys a choice computes (its trees, whatever their layouts
+    and dataflows)."""
+    return frozenset(dag.nodes[t.node].key for k, t in enumerate(dag.transitions) if sel.counts[k] > 0)
+
+
+def next_choices(dag: CandidateDag, objective: Sequence[str | tuple] | str, first: Selection, count: int,
+                 memory_budget: int | None = None, time_limit: float = 1.0) -> list[Selection]:
+    """Up to ``count`` further choices after ``first``, each the best (by
+    ``objective``, within ``time_limit`` deterministic units per solve) whose
+    trees differ from all before it: the K best distinct trees by the
+    per-step model, for a finer model to rank."""
+    out: list[Selection] = []
+    seen = [made_values(dag, first)]
+    for _ in range(count):
+        sel = solve(dag, objective, memory_budget, time_limit, exclude=seen)
+        if sel is None:
+            break
+        out.append(sel)
+        seen.append(made_values(dag, sel))
+    return out
 
 
 def _tree_dp(dag: CandidateDag, coefs: Sequence[int]) -> set[int]:
