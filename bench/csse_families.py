@@ -8,7 +8,10 @@ to every tool's path) and the seconds of the path search alone:
 
 * ``tncc``: :func:`tncc.passes.order.search` with its default work budget
   (method: ``exact`` proven over all trees, ``conn`` optimal over trees whose
-  every step shares an index, ``heur`` heuristic);
+  every step shares an index, ``rust`` that tree by cotengra's Rust DP run in
+  a child process (optimal up to its floating-point rounding) and polished
+  with outer products, ``heur`` heuristic; ``*`` marks a result cut by the
+  time limit);
 * ``oe-dp``: opt_einsum's ``dp`` (index-sharing trees, as by default);
 * ``rust-dp``: cotengra's Rust DP (``cotengrust.optimize_optimal``, flops);
 * ``oe-rg``: opt_einsum's random-greedy and ``ctg-hyper``: cotengra's
@@ -106,7 +109,7 @@ def _tncc(inputs, output, sizes, budget):
     from tncc.passes.order.search import search
 
     r = search(inputs, output, sizes, time_limit=LIMIT)
-    kind = {"exact": "exact", "exact-connected": "conn"}.get(r.method, "heur")
+    kind = {"exact": "exact", "exact-connected": "conn", "connected-rust": "rust"}.get(r.method, "heur")
     return r.path, kind + ("*" if r.stopped else ""), "ssa"
 
 
@@ -203,8 +206,8 @@ def families_table(quick: bool) -> dict:
             hyper = res["ctg-hyper"][0]
             rh = res["tncc"][0] / hyper if res["tncc"][0] and hyper else float("nan")
             print(f"{fam:<14}{n:>5} " + "".join(cells) + f"   {ratio:>9.3f}  {rh:>10.3f}", flush=True)
-    print("\nlargest network solved exactly (tncc: proven over all trees / optimal over index-sharing trees; "
-          f"DPs: finished within {LIMIT:g} s)")
+    print("\nlargest network solved exactly (tncc: proven over all trees / optimal over index-sharing trees, "
+          f"by its own DP or the Rust DP; DPs: finished within {LIMIT:g} s)")
     print(f"{'family':<14}{'tncc exact':>12}{'tncc conn':>12}{'oe-dp':>8}{'rust-dp':>9}")
     for fam in FAMILIES:
         def largest(pred) -> str:
@@ -212,7 +215,7 @@ def families_table(quick: bool) -> dict:
             return str(max(ok)) if ok else "-"
 
         print(f"{fam:<14}{largest(lambda r: r['tncc'][2].startswith('exact')):>12}"
-              f"{largest(lambda r: r['tncc'][2].startswith(('exact', 'conn'))):>12}"
+              f"{largest(lambda r: r['tncc'][2].startswith(('exact', 'conn', 'rust'))):>12}"
               f"{largest(lambda r: r['oe-dp'][0] is not None):>8}{largest(lambda r: r['rust-dp'][0] is not None):>9}")
     return rows
 

@@ -17,7 +17,8 @@ a result it cut short says so (``SearchResult.stopped``).
   outer-product-aware subtree reconfiguration ("exact-connected").  Where
   cotengrust is installed, a probe of the Python DP (``WORK / PROBE``)
   settles small networks; when it gives up projecting at most
-  ``RUST_REACH`` WORKs, cotengra's Rust DP computes the index-sharing tree
+  ``RUST_REACH`` WORKs (and the network is small or chain-like, see
+  :func:`_rust_may_finish`), cotengra's Rust DP computes the index-sharing tree
   in a child process while this one runs the heuristic (:mod:`.rustdp`);
   the proof round then proves or improves its tree ("exact"), or, out of
   work, it is polished and labelled "connected-rust" (the Rust DP's costs
@@ -54,6 +55,9 @@ PROBE = 16  # share of WORK the Python DP gets first when the Rust DP is there t
 # can still run long (a 10x10 lattice, projected at five WORKs: over a minute); it runs in a child
 # process killed at the time limit, beside the heuristic search.
 RUST_REACH = 4
+RUST_MAX_INPUTS = 40
+RUST_MAX_CHAIN = 128
+RUST_NARROW = 5
 RUST_PROOF = 128  # the proof round after the Rust DP gets WORK / RUST_PROOF pair evaluations
 GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
 PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
@@ -130,9 +134,10 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
     wm, ws = objective.weights(inputs, sizes)
     net = Graph(inputs, output, sizes)
     budget = Budget(work, deadline)
-    bound = Tree(inputs, output, sizes, heur.path).cost(wm, ws)
+    tree = Tree(inputs, output, sizes, heur.path)
+    bound = tree.cost(wm, ws)
     connected = len(net.components()) == 1
-    rust = connected and wm > 0 and RUST_REACH > 0 and rustdp.available()
+    rust = connected and wm > 0 and RUST_REACH > 0 and _rust_may_finish(tree, len(inputs)) and rustdp.available()
     try:
         if rust:
             # a probe of the Python DP settles small networks itself (exact integers, no child process)
@@ -151,6 +156,18 @@ def _connected(inputs, output, sizes, objective: Objective, k: int, heur: Search
         return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
     return _prove(inputs, output, sizes, objective, k, net, wm, ws, cost, path, heur, work - budget.done, work,
                   t0, deadline, "exact-connected")
+
+
+def _rust_may_finish(tree: Tree, n: int) -> bool:
+    """Whether the Rust DP may finish in the time limit, from counts: up to
+    ``RUST_MAX_INPUTS`` inputs, or up to ``RUST_MAX_CHAIN`` when the quick
+    tree's intermediates have at most ``RUST_NARROW`` indices (chain-like
+    networks such as MPS ladders, whose connected subgraphs grow only
+    polynomially).  The probe's projection alone let 200-tensor lattices
+    through, which the Rust DP never finishes."""
+    if n <= RUST_MAX_INPUTS:
+        return True
+    return n <= RUST_MAX_CHAIN and max(len(tree.res[v]) for v in range(n, 2 * n - 1)) <= RUST_NARROW
 
 
 def _prove(inputs, output, sizes, objective: Objective, k: int, net: Graph, wm: int, ws: int, cost: int,
