@@ -1,6 +1,6 @@
 """The FETTA-style results table for every workload family tncc targets.
 
-For each workload (generated in code by ``tncc.workloads``: TT attention and
+For each workload (generated in code by ``tncc.evaluation.workloads``: TT attention and
 feed-forward layers at r in {8, 16, 30, 64} and tokens in {1, 128, 4096}, the
 TTM embedding, an encoder block at batch 1, int8 forward-only and the
 outer-product update, the DeepOHeat reconstruction) the program is compiled
@@ -53,14 +53,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tncc.compare import Config, run_config
-from tncc.compare_format import render_table
+from tncc.evaluation.compare import Config, run_config
+from tncc.evaluation.compare_format import render_table
 from tncc.errors import TnccError
 from tncc.progress import Progress
 from tncc.io import atomic_write_text
-from tncc.sweep.engine import run_tasks
-from tncc.sweep.store import finished, read_record
-from tncc.workloads import Workload, paper_workloads
+from tncc.evaluation.sweep.engine import run_tasks
+from tncc.evaluation.sweep.store import finished, read_record
+from tncc.evaluation.workloads import Workload, paper_workloads
 
 # FETTA's reported improvements (latency, energy, EDP) over a GPU and a TPU,
 # and its speedup / energy-efficiency range over prior tensorized accelerators
@@ -270,7 +270,7 @@ def row_task(task: dict[str, Any]) -> dict[str, Any]:
     """One row as a sweep task: the worker reads the program, measures it
     and stores the row in the results folder; the summary goes back."""
     from tncc.io import read_text
-    from tncc.sweep.store import write_record
+    from tncc.evaluation.sweep.store import write_record
 
     path = Path(task["file"])
     wl = Workload(task["family"], task["label"], read_text(path))

@@ -32,9 +32,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tncc.compare_format import render_table
-from tncc.sweep import run_sweep
-from tncc.sweep.engine import default_workers
+from tncc.evaluation.compare_format import render_table
+from tncc.evaluation.sweep import run_sweep
+from tncc.evaluation.sweep.engine import default_workers
 
 DEFAULT_SPEC = Path(__file__).resolve().parent / "sweep.toml"
 

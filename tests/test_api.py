@@ -1,4 +1,4 @@
-"""Tests of tncc.api on real runs: comparisons and report tables."""
+"""Tests of tncc.evaluation.api on real runs: comparisons and report tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import tncc
-from tncc.api import rows, to_dataframe
+from tncc.evaluation.api import rows, to_dataframe
 from tncc.errors import TnccError
 
 EXAMPLE = str(Path(__file__).resolve().parent.parent / "examples" / "tt_linear.tn")

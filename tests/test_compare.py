@@ -1,4 +1,4 @@
-"""Tests of the comparison engine (tncc.compare, tncc.compare_format).
+"""Tests of the comparison engine (tncc.evaluation.compare, tncc.evaluation.compare_format).
 
 The first part checks the data model and every output form on reports made
 here; the second runs real programs through the compiler and emulator and
@@ -12,7 +12,7 @@ import json
 import math
 
 import pytest
-from tncc.compare import (
+from tncc.evaluation.compare import (
     run_comparison,
     Comparison,
     Config,
@@ -20,7 +20,7 @@ from tncc.compare import (
     result_of_run,
     split_list,
 )
-from tncc.compare_format import format_comparison, plot_png, to_csv, to_json, to_rows
+from tncc.evaluation.compare_format import format_comparison, plot_png, to_csv, to_json, to_rows
 from tncc.errors import TnccError
 
 
@@ -177,7 +177,7 @@ def test_runtime_style_report_gives_shaping_and_phases() -> None:
 
 
 def test_comparison_methods_and_dataframe(tmp_path) -> None:
-    from tncc.api import rows
+    from tncc.evaluation.api import rows
 
     cmp = comparison()
     assert cmp.format() == format_comparison(cmp)
@@ -193,7 +193,7 @@ def test_comparison_methods_and_dataframe(tmp_path) -> None:
 
 
 def test_report_tables() -> None:
-    from tncc.api import rows
+    from tncc.evaluation.api import rows
 
     rep = runtime_style_report()
     rep["unit_busy"] = {"DMA": 100, "ARRAY": 320}
@@ -215,7 +215,7 @@ def test_report_tables() -> None:
 def test_pandas_absent_gives_plain_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
-    from tncc.api import to_dataframe
+    from tncc.evaluation.api import to_dataframe
 
     real = builtins.__import__
 
@@ -330,7 +330,7 @@ def test_compare_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_baseline_names() -> None:
-    from tncc.commands.compare import baseline_index
+    from tncc.cli.commands.compare import baseline_index
 
     cfgs = configs(["fetta", "systolic:dataflow=os", "my/arch.toml"], ["csse", "naive"])
     assert baseline_index(cfgs, None) == 0

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import tncc
-from tncc import LoweringOptions, workloads
+from tncc import LoweringOptions
+from tncc.evaluation import workloads
 from tncc.differential import Case, Outcome, check, same_failure
 from tncc.ir import DType, Index, Network, Operand, Role, Statement, Tensor
 from tncc.printer import to_source

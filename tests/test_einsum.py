@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tncc import from_einsum, reference
-from tncc.einsum import parse_equation, parse_sizes
+from tncc.frontend.einsum import parse_equation, parse_sizes
 from tncc.errors import TnccError
 from tncc.frontend import load_source
 from tncc.ir import DType, Role

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tncc import reference
 from tncc.frontend import load_source
-from tncc.grad import Flattener, expand_grads
+from tncc.frontend.grad import Flattener, expand_grads
 from tncc.ir import GradSpec, Network, Role
 from tncc.testing import networks
 
@@ -125,7 +125,7 @@ def test_expand_grads_is_a_pure_function_of_the_network() -> None:
 
 def test_long_chains_and_exploding_expressions() -> None:
     from tncc.errors import TnccError
-    from tncc.grad import MAX_FACTORS
+    from tncc.frontend.grad import MAX_FACTORS
 
     chain = ["network c {", "  index i = 2", "  input x0[i]"]
     chain += [f"  x{k}[i] = x{k - 1}" for k in range(1, 3000)]  # deeper than Python's recursion limit

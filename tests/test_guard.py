@@ -190,7 +190,7 @@ def test_too_deep_a_program_is_a_message(tmp_path: Path, monkeypatch: pytest.Mon
     and turns what still overflows it into one line."""
     import sys
 
-    import tncc.commands.check as check
+    import tncc.cli.commands.check as check
 
     def deep(args: object) -> int:
         assert sys.getrecursionlimit() >= 10_000

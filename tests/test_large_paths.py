@@ -5,7 +5,7 @@ here once produced a wrong result or a broken invariant."""
 from __future__ import annotations
 
 import tncc
-from tncc import workloads
+from tncc.evaluation import workloads
 from tncc.frontend import load_source
 from tncc.passes.estimate import estimate_cycles
 from tncc.runtime import Emulator

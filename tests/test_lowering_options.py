@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import tncc
-from tncc import LoweringOptions, workloads
+from tncc import LoweringOptions
+from tncc.evaluation import workloads
 from tncc.driver import compile_file
 from tncc.errors import TnccError
 from tncc.isa.table import Opcode

@@ -1,4 +1,4 @@
-"""Tests of tncc.metrics: reading a run report into the figures a comparison shows."""
+"""Tests of tncc.evaluation.metrics: reading a run report into the figures a comparison shows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from test_compare import report
 from tncc.errors import TnccError
-from tncc.metrics import breakdown, metrics_from_report, records_summary, statement_result
+from tncc.evaluation.metrics import breakdown, metrics_from_report, records_summary, statement_result
 
 
 @given(cycles=st.integers(0, 10**9), array=st.integers(0, 10**9), shape=st.integers(0, 10**9))

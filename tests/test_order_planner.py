@@ -18,7 +18,7 @@ from tncc.passes.order.planner import contractions, plan_network
 from tncc.passes.order.report import statement_paths
 from tncc.passes.order.search import search
 from tncc.reference import evaluate, random_inputs
-from tncc.training import unshared_plan
+from tncc.evaluation.training import unshared_plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NETWORKS = [(os.path.basename(f), net) for f in sorted(glob.glob(os.path.join(ROOT, "examples", "*.tn")))
@@ -138,7 +138,7 @@ def test_public_api():
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hst.integers(2, 6), hst.integers(0, 2**31 - 1), hst.sampled_from([None, 0]))
 def test_random_training_steps_are_correct_and_never_dearer(n, seed, budget):
-    from tncc.grad import expand_grads
+    from tncc.frontend.grad import expand_grads
     from tncc.ir import GradSpec
 
     # no index summed inside one tensor alone: the gradient would be a broadcast

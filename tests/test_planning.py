@@ -1,4 +1,4 @@
-"""Tests of tncc.planning: order names, step shapes, step costs."""
+"""Tests of tncc.evaluation.planning: order names, step shapes, step costs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from tncc.errors import TnccError
 from tncc.isa.arch import load_arch
 from tncc.plan import PlanOperand, Step
-from tncc.planning import compile_args, load_network, plan_for_order, step_cost_function, step_shape
+from tncc.evaluation.planning import compile_args, load_network, plan_for_order, step_cost_function, step_shape
 
 EXAMPLE = str(Path(__file__).resolve().parent.parent / "examples" / "tt_linear.tn")
 SIZES = {"b": 2, "i": 3, "j": 5, "k": 7, "s": 11}

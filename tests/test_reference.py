@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tncc import reference
 from tncc.dtypes import bf16_bits
-from tncc.einsum import from_einsum
+from tncc.frontend.einsum import from_einsum
 from tncc.errors import TnccError
 from tncc.frontend import load_source
 from tncc.ir import DType, Network, Statement

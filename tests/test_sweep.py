@@ -21,9 +21,9 @@ pytest.importorskip("pyarrow")
 
 from tncc.cli import main  # noqa: E402
 from tncc.errors import TnccError  # noqa: E402
-from tncc.sweep import load_spec, run_sweep  # noqa: E402
-from tncc.sweep.locate import key_line  # noqa: E402
-from tncc.sweep.store import read_record, record_path  # noqa: E402
+from tncc.evaluation.sweep import load_spec, run_sweep  # noqa: E402
+from tncc.evaluation.sweep.locate import key_line  # noqa: E402
+from tncc.evaluation.sweep.store import read_record, record_path  # noqa: E402
 
 # Two tiny programs (generated and a file) on both presets at two buffer
 # sizes; 256 bytes holds no contraction order of the TT layer (the outer
@@ -64,7 +64,7 @@ TIMING_KEYS = {"compile_seconds"}
 def scheduler() -> Any:
     from distributed import Client
 
-    from tncc.sweep.engine import local_cluster
+    from tncc.evaluation.sweep.engine import local_cluster
 
     import dask
 

@@ -1,4 +1,4 @@
-"""Tests of tncc.training: phases, the unshared twin of a joint plan, peak
+"""Tests of tncc.evaluation.training: phases, the unshared twin of a joint plan, peak
 live memory and the reuse summary."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from irbuild import make_network
 from tncc.ir import GradSpec, Network, Role
 from tncc.plan import Plan, PlanOperand, Step
-from tncc.training import Phase, peak_live_bytes, reuse_summary, split_by_phase, step_phases, unshared_plan
+from tncc.evaluation.training import Phase, peak_live_bytes, reuse_summary, split_by_phase, step_phases, unshared_plan
 
 P = PlanOperand
 

@@ -1,4 +1,4 @@
-"""Tests of tncc.viz: the pictures are well-formed DOT that name every tensor
+"""Tests of tncc.evaluation.viz: the pictures are well-formed DOT that name every tensor
 and index, hyperedges become hubs, and rendering follows the file suffix."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tncc.errors import TnccError
 from irbuild import make_network
 from tncc.ir import GradSpec, Network, Role
 from tncc.plan import Plan, PlanOperand, Step
-from tncc.viz import network_dot, plan_dot, quote, render
+from tncc.evaluation.viz import network_dot, plan_dot, quote, render
 
 
 def cp_network() -> Network:

@@ -1,4 +1,4 @@
-"""Tests of tncc.workloads: every generated program loads, has the published
+"""Tests of tncc.evaluation.workloads: every generated program loads, has the published
 shapes, and a TT layer computes x @ W for the dense W its cores encode."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tncc
-from tncc import workloads as w
+from tncc.evaluation import workloads as w
 
 
 def load(src: str):
@@ -84,3 +84,12 @@ def test_deepoheat_hyperedge_and_derivative() -> None:
 def test_bad_ranks_are_rejected() -> None:
     with pytest.raises(ValueError):
         w._tt_body("", (2, 2), (2,), (1, 3, 1), "t", "x", False)
+
+
+def test_readme_name_is_the_evaluation_module() -> None:
+    """README.md calls the generators ``tncc.workloads``; that name is the
+    evaluation package's module, both as an attribute and in a from-import."""
+    from tncc import workloads
+
+    assert tncc.workloads is w
+    assert workloads is w

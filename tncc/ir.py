@@ -2,7 +2,7 @@
 contraction statements that define new tensors.
 
 This is the level every later stage starts from.  It is produced by the front
-end (``tncc.frontend``) or by :func:`tncc.einsum.from_einsum`, with ``grad``
+end (``tncc.frontend``) or by :func:`tncc.frontend.einsum.from_einsum`, with ``grad``
 already expanded: every gradient is an ordinary statement whose result is an
 output named ``d_<tensor>``, and every upstream gradient ``d_<y>`` is an input.
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from tncc.dtypes import compute_dtype, round_to
 from tncc.errors import TnccError
-from tncc.grad import DiagonalWrite, Flattener, TooLarge
+from tncc.frontend.grad import DiagonalWrite, Flattener, TooLarge
 from tncc.ir import DType, Network, Role, Statement
 
 if TYPE_CHECKING:

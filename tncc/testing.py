@@ -127,7 +127,7 @@ def networks(draw: st.DrawFn, min_tensors: int = 2, max_tensors: int = 4, max_in
 
 
 def _with_grads(draw: st.DrawFn, net: Network, leaves: list[Tensor], of: str) -> Network:
-    from tncc.grad import expand_grads
+    from tncc.frontend.grad import expand_grads
 
     wrt: list[str] = []
     for t in leaves:

@@ -4,7 +4,7 @@
 collects *every* error it finds (in all networks) into one
 :class:`~tncc.errors.Collector`, and raises them together.  A network that
 passes becomes a :class:`~tncc.ir.Network` with ``grad`` already expanded by
-:func:`tncc.grad.expand_grads`.
+:func:`tncc.frontend.grad.expand_grads`.
 
 Scoping decisions (documented in docs/language.md):
 
@@ -235,7 +235,7 @@ class _NetworkChecker:
 
     def grad(self, item: ast.GradStmt) -> None:
         """Name checks with precise spans; the expansion itself (dependence,
-        repetition, name clashes) is :func:`tncc.grad.expand_grads`'s job."""
+        repetition, name clashes) is :func:`tncc.frontend.grad.expand_grads`'s job."""
         y = item.of.text
         ok = True
         if y in self.leaf_decls:
@@ -270,7 +270,7 @@ class _NetworkChecker:
         net = Network(self.decl.name.text, self.dtype, indices, tensors, tuple(self.statements),
                       tuple(self.outputs), tuple(self.grads), self.decl.span)
         if self.grads:
-            from tncc.grad import expand_grads
+            from tncc.frontend.grad import expand_grads
 
             net = expand_grads(net, self.errors)
             if len(self.errors.diagnostics) > self.start:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from tncc.passes.order.planner import plan_network, resolve_arch
     from tncc.passes.order.report import peak_size, statement_paths, step_rows
     from tncc.passes.order.strategies import get_strategy
-    from tncc.training import peak_live_bytes
+    from tncc.evaluation.training import peak_live_bytes
 
     if args.k_best < 1:
         raise TnccError(f"--k-best must be at least 1, got {args.k_best}")

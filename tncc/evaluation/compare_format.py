@@ -1,4 +1,4 @@
-"""Output forms of a :class:`~tncc.compare.Comparison`: an aligned text table
+"""Output forms of a :class:`~tncc.evaluation.compare.Comparison`: an aligned text table
 for people, CSV and JSON for scripts, and a stacked bar chart of the cycle
 breakdown (matplotlib, the optional ``plot`` extra).
 
@@ -14,9 +14,9 @@ import io
 import math
 from typing import Any, Sequence
 
-from tncc.compare import Comparison, Result
+from tncc.evaluation.compare import Comparison, Result
 from tncc.errors import TnccError
-from tncc.metrics import METRICS, RATIOS, metric
+from tncc.evaluation.metrics import METRICS, RATIOS, metric
 
 
 def _fmt(key: str, value: float) -> str:

@@ -12,7 +12,7 @@
   *memory* (the rest: the array waits for DMA, network fill or drains);
 * for a training step, the forward and backward phases: per-statement
   figures summed by phase, and each phase's span from its instruction
-  records (:mod:`tncc.training` says which statement is which phase).
+  records (:mod:`tncc.evaluation.training` says which statement is which phase).
 
 Every figure is read from the report, never recomputed another way.
 """
@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from tncc.errors import TnccError
 from tncc.ir import Network
-from tncc.training import Phase, has_gradients, split_by_phase
+from tncc.evaluation.training import Phase, has_gradients, split_by_phase
 
 
 @dataclass(frozen=True, slots=True)

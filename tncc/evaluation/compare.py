@@ -2,15 +2,15 @@
 
 One program is compiled and emulated under every (architecture, order)
 configuration asked for; each run's report becomes a
-:class:`~tncc.metrics.Metrics` row, and a :class:`Comparison` holds the rows
+:class:`~tncc.evaluation.metrics.Metrics` row, and a :class:`Comparison` holds the rows
 with a baseline to which every other row is compared: ratios are row /
 baseline, so a ratio above 1 means the row costs more.  Every figure is read
 from the run report of that configuration (the same dict ``tncc run --json``
 writes), so a comparison column equals what ``run`` reports.
 
 Output forms (text table, CSV, JSON, bar chart) live in
-:mod:`tncc.compare_format`; reading a report into metrics in
-:mod:`tncc.metrics`.
+:mod:`tncc.evaluation.compare_format`; reading a report into metrics in
+:mod:`tncc.evaluation.metrics`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
-from tncc.metrics import (  # noqa: F401 - re-exported: the comparison's data model
+from tncc.evaluation.metrics import (  # noqa: F401 - re-exported: the comparison's data model
     METRICS,
     RATIOS,
     Breakdown,
@@ -33,7 +33,7 @@ from tncc.metrics import (  # noqa: F401 - re-exported: the comparison's data mo
     records_summary,
 )
 from tncc.plan import Plan
-from tncc.training import ReuseSummary, has_gradients, reuse_summary
+from tncc.evaluation.training import ReuseSummary, has_gradients, reuse_summary
 
 # Orders the compiler's search offers (see ``tncc.compile``'s ``order``):
 # csse = hardware-aware search, flops = MAC-optimal order, naive = each
@@ -47,7 +47,7 @@ class Config:
     """One column of a comparison: an architecture spec (preset name, path,
     or either with ``:key=value`` overrides) and an order strategy.  With
     ``reuse=False`` the order's plan runs with every temporary shared between
-    statements recomputed per statement (:func:`tncc.training.unshared_plan`):
+    statements recomputed per statement (:func:`tncc.evaluation.training.unshared_plan`):
     the measured cost of *not* reusing forward intermediates."""
 
     arch: str
@@ -69,7 +69,7 @@ class Result:
     metrics: Metrics
     report: Mapping[str, Any] = field(default_factory=dict)
     reuse: ReuseSummary | None = None
-    plan: Plan | None = field(default=None, repr=False)  # the plan that ran (draw it with tncc.viz.plan_dot)
+    plan: Plan | None = field(default=None, repr=False)  # the plan that ran (draw it with tncc.evaluation.viz.plan_dot)
 
 
 @dataclass(frozen=True)
@@ -112,38 +112,38 @@ class Comparison:
     def all_match(self) -> bool:
         return all(r.metrics.match for r in self.results)
 
-    # -- output forms (implemented in tncc.compare_format) ---------------------
+    # -- output forms (implemented in tncc.evaluation.compare_format) ---------------------
     def format(self) -> str:
         """The text table ``tncc compare`` prints."""
-        from tncc.compare_format import format_comparison
+        from tncc.evaluation.compare_format import format_comparison
 
         return format_comparison(self)
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One flat dict per configuration (the CSV columns)."""
-        from tncc.compare_format import to_rows
+        from tncc.evaluation.compare_format import to_rows
 
         return to_rows(self)
 
     def to_dataframe(self) -> Any:
         """:meth:`to_rows` as a pandas DataFrame, or the list itself without pandas."""
-        from tncc.api import to_dataframe
+        from tncc.evaluation.api import to_dataframe
 
         return to_dataframe(self)
 
     def to_json(self) -> str:
-        from tncc.compare_format import to_json
+        from tncc.evaluation.compare_format import to_json
 
         return to_json(self)
 
     def to_csv(self) -> str:
-        from tncc.compare_format import to_csv
+        from tncc.evaluation.compare_format import to_csv
 
         return to_csv(self)
 
     def plot(self, path: str | Path) -> None:
         """Write the cycle-breakdown bar chart as PNG to ``path`` (needs matplotlib)."""
-        from tncc.compare_format import plot_png
+        from tncc.evaluation.compare_format import plot_png
         from tncc.io import atomic_write_bytes
 
         atomic_write_bytes(path, plot_png(self))
@@ -201,7 +201,7 @@ def run_config(source: "str | Path | Network", config: Config, *, network: str |
     per-opcode cycles and instruction times of the same run."""
     import tncc
     from tncc.isa.arch import load_arch
-    from tncc.planning import compile_args
+    from tncc.evaluation.planning import compile_args
 
     arch = load_arch(config.arch)
     order, objective = compile_args(config.order)
@@ -221,7 +221,7 @@ def _without_reuse(compiled: Any) -> Any:
     import dataclasses
 
     from tncc.driver import lower_plan
-    from tncc.training import unshared_plan
+    from tncc.evaluation.training import unshared_plan
 
     twin = unshared_plan(compiled.plan)
     return dataclasses.replace(compiled, plan=twin, lowered=lower_plan(twin, compiled.arch, getattr(compiled, "lowering", None)))

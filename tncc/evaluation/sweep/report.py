@@ -66,7 +66,7 @@ def _fmt(v: Any, kind: str) -> str:
 def format_summary(spec: Any, records: Sequence[Mapping[str, Any]], speed: Mapping[str, float | None]) -> str:
     """The per-point table (spec order, at most :data:`MAX_TABLE_ROWS` rows)
     and the list of failed points with their errors."""
-    from tncc.compare_format import render_table
+    from tncc.evaluation.compare_format import render_table
 
     swept = [a for a in ("order", "objective") if len(spec.axes.get(a, ())) > 1]
     header = ["workload", "arch", *swept, "status", "cycles", "energy uJ", "util", "DRAM B", "speedup"]

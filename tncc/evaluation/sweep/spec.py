@@ -6,7 +6,7 @@ A spec is one grid, or a list of grids (``[[point]]`` tables), over four axes::
     seed = 0                                  # the seed of every point's random inputs
     workloads = ["../examples/tt_linear.tn"]  # .tn files (relative to the spec),
                                               # or tables {file = "x.tn", network = "n"}
-    [[generate]]                              # programs made by tncc.workloads
+    [[generate]]                              # programs made by tncc.evaluation.workloads
     family = "tt_linear"                      # tt_linear, int8_forward, encoder_block, ...
     layer = ["attention", "ffn_up"]           # its parameters, each a value or a range
     r = [8, 16]
@@ -44,8 +44,8 @@ from typing import Any, Callable, Mapping
 
 from tncc.errors import TnccError
 from tncc.options import check_seed
-from tncc.sweep.locate import PathPart
-from tncc.sweep.ranges import Reader, show, values_of
+from tncc.evaluation.sweep.locate import PathPart
+from tncc.evaluation.sweep.ranges import Reader, show, values_of
 
 GRID_KEYS = ("workloads", "generate", "arch", "order", "objective")
 TOP_KEYS = ("name", "seed", "baseline", "point", *GRID_KEYS)
@@ -53,7 +53,7 @@ TOP_KEYS = ("name", "seed", "baseline", "point", *GRID_KEYS)
 
 def generators() -> dict[str, Callable[..., str]]:
     """The program generators a spec may name in ``[[generate]] family``."""
-    from tncc import workloads as w
+    from tncc.evaluation import workloads as w
 
     return {"tt_linear": w.tt_linear, "int8_forward": w.int8_forward, "ttm_embedding": w.ttm_embedding,
             "encoder_block": w.encoder_block, "outer_update": w.outer_update, "deepoheat": w.deepoheat}
@@ -395,7 +395,7 @@ def load_spec(path: str | Path) -> Spec:
 
 def _baseline(rd: Reader, raw: Any, axes: Mapping[str, list[Any]]) -> dict[str, Any]:
     """The axes a point's reference point changes, with their values (see
-    :mod:`tncc.sweep.report`): ``[baseline]`` maps axis names (``arch.base``,
+    :mod:`tncc.evaluation.sweep.report`): ``[baseline]`` maps axis names (``arch.base``,
     ``arch.buffer.bytes``, ``order``, ...) to one of their values; without
     it, every configuration axis at its first value."""
     out = {k: v[0] for k, v in axes.items() if not k.startswith("workload") and v}

@@ -9,7 +9,7 @@ from tncc.guard import add_option as add_memory_option
 from tncc.options import seed_arg
 
 if TYPE_CHECKING:
-    from tncc.compare import Config
+    from tncc.evaluation.compare import Config
 
 HELP = "compile and run a program under several architectures and orders and compare them"
 DESCRIPTION = """\
@@ -66,7 +66,7 @@ def baseline_index(cfgs: "Sequence[Config]", wanted: str | None) -> int:
     """The configuration ``--baseline`` names: a label (``systolic/csse``),
     an architecture (``systolic``, matching also ``systolic:rows=32``), or
     either followed by ``/ORDER``; the first match wins."""
-    from tncc.compare import ORDERS
+    from tncc.evaluation.compare import ORDERS
     from tncc.errors import TnccError
 
     if wanted is None:
@@ -86,12 +86,12 @@ def baseline_index(cfgs: "Sequence[Config]", wanted: str | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.compare import DEFAULT_ARCHS, configs, run_comparison, split_list
-    from tncc.compare_format import format_comparison, plot_png, to_csv, to_json
+    from tncc.evaluation.compare import DEFAULT_ARCHS, configs, run_comparison, split_list
+    from tncc.evaluation.compare_format import format_comparison, plot_png, to_csv, to_json
     from tncc.inputs import check_inputs, load_inputs
-    from tncc.commands.run import write_outputs
+    from tncc.cli.commands.run import write_outputs
     from tncc.io import one_stdout
-    from tncc.planning import load_network
+    from tncc.evaluation.planning import load_network
 
     to_stdout = one_stdout(**{"--json": args.json, "--csv": args.csv, "--plot": args.plot})
     archs = split_list(args.arch, DEFAULT_ARCHS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tncc.commands import add_time_limit
+from tncc.cli.commands import add_time_limit
 from tncc.guard import add_option as add_memory_option
 from tncc.stages import OBJECTIVES, ORDER_HELP, PASS_NAMES, STAGE_HELP
 

@@ -3,7 +3,7 @@
 :func:`run_point` is the function every Dask task calls (and the serial
 path too).  It takes a small dict naming the point (the file to read, the
 ``--arch`` string, order, objective, seed, the results folder), reads the
-workload itself, runs it through :func:`tncc.commands.run.execute` -- the
+workload itself, runs it through :func:`tncc.cli.commands.run.execute` -- the
 code ``tncc run`` runs -- and writes the record, whose ``report`` is the text
 ``tncc run --json`` would write, into the results folder before returning.
 What travels back through the scheduler is a summary of a few fields, so a
@@ -26,7 +26,7 @@ SUMMARY_KEYS = ("key", "status", "error", "seconds")
 
 
 def task_of(point: Any, file: str, out: str) -> dict[str, Any]:
-    """The task payload of a :class:`~tncc.sweep.spec.Point` whose workload
+    """The task payload of a :class:`~tncc.evaluation.sweep.spec.Point` whose workload
     is at ``file`` (an absolute path every worker can read)."""
     return {"key": point.key, "file": file, "network": point.workload.network, "sha": point.workload.sha,
             "arch": point.arch, "order": point.order, "objective": point.objective, "seed": point.seed,
@@ -43,9 +43,9 @@ def run_point(task: Mapping[str, Any]) -> dict[str, Any]:
     summary (key, status, first line of the error, seconds).  Never raises
     for a point that fails: the failure is the record."""
     from tncc import __version__
-    from tncc.commands.run import execute, report_json
+    from tncc.cli.commands.run import execute, report_json
     from tncc.io import read_bytes
-    from tncc.sweep.store import write_record
+    from tncc.evaluation.sweep.store import write_record
 
     t0 = time.perf_counter()
     status, error, report = "error", None, None

@@ -36,10 +36,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc import viz
+    from tncc.evaluation import viz
     from tncc.io import write_stdout
-    from tncc.compare import check_orders
-    from tncc.planning import load_network, plan_for_order, step_cost_function
+    from tncc.evaluation.compare import check_orders
+    from tncc.evaluation.planning import load_network, plan_for_order, step_cost_function
 
     net = load_network(args.file, args.network)
     if args.what == "network":

@@ -56,7 +56,7 @@ def _read_npz(path: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.commands.run import npz_bytes, write_outputs
+    from tncc.cli.commands.run import npz_bytes, write_outputs
     from tncc.errors import TnccError
     from tncc.io import one_stdout
     from tncc.jsonsafe import dumps

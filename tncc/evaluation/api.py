@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from tncc.compare import DEFAULT_ARCHS, Comparison, run_comparison
+from tncc.evaluation.compare import DEFAULT_ARCHS, Comparison, run_comparison
 from tncc.errors import TnccError
 from tncc.ir import Network
 
@@ -34,7 +34,7 @@ def comparison(source: str | Path | Network, archs: Sequence[str] = DEFAULT_ARCH
             max_work: float | str | None = None) -> Comparison:
     """Compile and run ``source`` (a ``.tn`` path or a Network) under every
     architecture in ``archs`` and order in ``orders`` (``csse``, ``flops``,
-    ``naive``); return the :class:`~tncc.compare.Comparison` (``.format()``,
+    ``naive``); return the :class:`~tncc.evaluation.compare.Comparison` (``.format()``,
     ``.to_dataframe()``, ``.to_json()``, ``.to_csv()``, ``.plot(path)``).
     Ratios divide by the configuration at index ``baseline`` (arch-major).
     ``max_memory`` bounds the host memory of every step and ``max_work`` its
@@ -73,7 +73,7 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def rows(obj: Any, by: str = "summary") -> list[dict[str, Any]]:
     """The rows :func:`to_dataframe` would hold, as plain dicts."""
     if isinstance(obj, Comparison):
-        from tncc.compare_format import to_rows
+        from tncc.evaluation.compare_format import to_rows
 
         return to_rows(obj)
     if by not in BY:
@@ -99,7 +99,7 @@ def rows(obj: Any, by: str = "summary") -> list[dict[str, Any]]:
 
 
 def to_dataframe(obj: Any, by: str = "summary") -> Any:
-    """A table of ``obj`` -- a :class:`~tncc.compare.Comparison` (one row per
+    """A table of ``obj`` -- a :class:`~tncc.evaluation.compare.Comparison` (one row per
     configuration) or a run report (``by``: ``summary``, ``statement``,
     ``instruction``, ``unit`` or ``energy``): a pandas DataFrame when pandas
     is installed, else a list of dicts."""

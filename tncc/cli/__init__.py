@@ -1,6 +1,6 @@
 """The ``tncc`` command.
 
-Each subcommand lives in its own module under ``tncc.commands`` and defines
+Each subcommand lives in its own module under ``tncc.cli.commands`` and defines
 ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.  This
 module only dispatches and turns every :class:`~tncc.errors.TnccError` into a
 rendered message and exit status 1; bad command-line usage exits with 2.
@@ -20,18 +20,18 @@ from tncc.errors import TnccError
 
 # (command, module): the order is the order of ``tncc --help``.
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("check", "tncc.commands.check"),
-    ("compile", "tncc.commands.compile"),
-    ("plan", "tncc.commands.plan"),
-    ("run", "tncc.commands.run"),
-    ("compare", "tncc.commands.compare"),
-    ("sweep", "tncc.commands.sweep"),
-    ("viz", "tncc.commands.viz"),
-    ("from-einsum", "tncc.commands.from_einsum"),
-    ("arch", "tncc.commands.arch"),
-    ("asm", "tncc.commands.asm"),
-    ("disasm", "tncc.commands.disasm"),
-    ("sim", "tncc.commands.sim"),
+    ("check", "tncc.cli.commands.check"),
+    ("compile", "tncc.cli.commands.compile"),
+    ("plan", "tncc.cli.commands.plan"),
+    ("run", "tncc.cli.commands.run"),
+    ("compare", "tncc.cli.commands.compare"),
+    ("sweep", "tncc.cli.commands.sweep"),
+    ("viz", "tncc.cli.commands.viz"),
+    ("from-einsum", "tncc.cli.commands.from_einsum"),
+    ("arch", "tncc.cli.commands.arch"),
+    ("asm", "tncc.cli.commands.asm"),
+    ("disasm", "tncc.cli.commands.disasm"),
+    ("sim", "tncc.cli.commands.sim"),
 )
 
 EPILOG = """\

@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
     from tncc.errors import TnccError
     from tncc.io import STDOUT, one_stdout, write_output
-    from tncc.sweep.report import format_summary, plot, speedups
-    from tncc.sweep.runner import run_sweep
-    from tncc.sweep.store import to_csv
+    from tncc.evaluation.sweep.report import format_summary, plot, speedups
+    from tncc.evaluation.sweep.runner import run_sweep
+    from tncc.evaluation.sweep.store import to_csv
 
     if args.workers is not None and args.workers < 0:
         raise TnccError(f"expected a number of worker processes >= 0, got {args.workers}", where="--workers")

@@ -3,7 +3,7 @@
 :func:`run_sweep` is what ``tncc sweep`` does: it reads the spec, looks in
 the results folder for the points already done (by key), writes the
 generated programs the workers will read, runs only the missing points (see
-:mod:`tncc.sweep.engine`), and rebuilds the Parquet and CSV tables from
+:mod:`tncc.evaluation.sweep.engine`), and rebuilds the Parquet and CSV tables from
 every record of the spec -- also when it is interrupted, so the tables
 always hold what is finished.
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from tncc.sweep.engine import EngineStats, run_tasks
-from tncc.sweep.point import run_point, task_of
-from tncc.sweep.spec import Spec, load_spec
-from tncc.sweep.store import finished, read_record, write_record, write_tables, write_workload
+from tncc.evaluation.sweep.engine import EngineStats, run_tasks
+from tncc.evaluation.sweep.point import run_point, task_of
+from tncc.evaluation.sweep.spec import Spec, load_spec
+from tncc.evaluation.sweep.store import finished, read_record, write_record, write_tables, write_workload
 
 
 @dataclass

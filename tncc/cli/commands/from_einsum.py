@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.einsum import from_einsum, parse_sizes
+    from tncc.frontend.einsum import from_einsum, parse_sizes
     from tncc.frontend.syntax_errors import KEYWORDS
     from tncc.io import STDOUT, write_output
     from tncc.printer import to_source

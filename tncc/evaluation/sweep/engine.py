@@ -4,7 +4,7 @@ default, any ``dask.distributed`` scheduler when given its address.
 :func:`run_tasks` submits one Dask task per payload (``func(payload)``),
 collects the small summaries the tasks return as they finish, and shows a
 progress line (points done, failed, rate, time left).  The tasks store their
-own results (see :mod:`tncc.sweep.store`); nothing but payloads and
+own results (see :mod:`tncc.evaluation.sweep.store`); nothing but payloads and
 summaries goes through the scheduler.
 
 * Local cluster: ``workers`` processes (default: one per core) with one

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from tncc.errors import Diagnostic, Span, TnccError
-from tncc.sweep.locate import PathPart, key_line
+from tncc.evaluation.sweep.locate import PathPart, key_line
 
 RANGE_KEYS = ("start", "stop", "step", "factor")
 MAX_VALUES = 100_000  # values of one range: a typo such as step = 1 over 2**20 fails fast

@@ -6,7 +6,7 @@ import argparse
 import io
 from typing import Any, Callable
 
-from tncc.commands import add_time_limit
+from tncc.cli.commands import add_time_limit
 from tncc.stages import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
 from tncc.guard import add_option as add_memory_option
