@@ -58,7 +58,11 @@ RUST_REACH = 4
 RUST_MAX_INPUTS = 40
 RUST_MAX_CHAIN = 128
 RUST_NARROW = 5
-RUST_PROOF = 128  # the proof round after the Rust DP gets WORK / RUST_PROOF pair evaluations
+# the outer-product proof round gets WORK / PROOF pair evaluations, after the Rust DP WORK /
+# RUST_PROOF: where outer products of small tensors are cheap (bond-2 lattices, 3-regular graphs)
+# it rarely finishes at any budget, and the Rust DP is there to be fast
+PROOF = 8
+RUST_PROOF = 32
 GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
 PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
 PARTITION_FROM = 24
@@ -179,8 +183,8 @@ def _prove(inputs, output, sizes, objective: Objective, k: int, net: Graph, wm: 
     reconfiguration and the result is labelled ``unproven``."""
     try:
         # outer products of small tensors are cheap, so on networks of small tensors this round
-        # can be far bigger than the index-sharing one: it gets an eighth of the work
-        proof = Budget(min(work // 8, max(0, left)), deadline)
+        # can be far bigger than the index-sharing one: it gets a share of the work (PROOF)
+        proof = Budget(min(work // PROOF, max(0, left)), deadline)
         better = below(net, cost - 1, wm, ws, proof)
     except WorkLimit as e:
         polished = reconfigure(inputs, output, sizes, path, 8, wm, ws, deadline, POLISH_SWEEPS, MIN_SHARE)
