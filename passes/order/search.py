@@ -66,6 +66,7 @@ RUST_PROOF = 32
 GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
 PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
 PARTITION_FROM = 24
+TRIAL_SHARE = 0.7  # share of the time left that trials may use before the polish, when the limit is near
 POLISH = 3  # best distinct trees polished by subtree reconfiguration
 POLISH_SWEEPS = 4
 MIN_SHARE = 1e-4  # windows cheaper than this share of the tree are not re-solved
@@ -326,13 +327,18 @@ def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t
         partitions = max(4, PARTITION_TRIALS * 100 // max(n, 100))
     if n > 100:
         polish = min(polish, 1)
+    # when the safety limit is near, trials stop early enough to leave the polish a share of the
+    # time (a tree is worth more polished than one more raw trial); only a cut result is affected
+    now = time.perf_counter()
+    soft = now + TRIAL_SHARE * max(0.0, deadline - now)
+
     def abandon() -> None:
         if stop is not None and stop():
             raise _Abandoned()
 
     for trial in range(trials):
         abandon()
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > soft:
             stopped = "time limit reached during greedy trials"
             break
         temperature = (0.05, 0.2, 0.5, 1.0)[trial % 4]
@@ -340,12 +346,21 @@ def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t
     if n >= partition_from and partitions and not stopped:
         from tncc.passes.order.hyper import partition_trees
 
-        for path, _ in partition_trees(inputs, output, sizes, partitions, seed):
-            add(raw, path)
-            abandon()
-            if time.perf_counter() > deadline:
+        trees = partition_trees(inputs, output, sizes, partitions, seed)
+        last = 0.0
+        while True:
+            # a trial is not started when the last one's time would take it past the soft limit
+            begin = time.perf_counter()
+            if begin + last > soft:
                 stopped = "time limit reached during partition trials"
+                trees.close()
                 break
+            got = next(trees, None)
+            if got is None:
+                break
+            last = time.perf_counter() - begin
+            add(raw, got[0])
+            abandon()
     ranked = sorted(raw.values(), key=lambda c: c[0])  # stable: ties keep the (seeded) trial order
     pool = dict(raw)
     for cost, path in ranked[:polish]:
