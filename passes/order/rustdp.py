@@ -148,6 +148,19 @@ class RustRun:
             os.waitpid(self.pid, 0)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this child when its parent dies (``prctl(PR_SET_PDEATHSIG)``):
+    a search killed from outside must not leave a Rust DP running for minutes.
+    Best effort: elsewhere the parent's own kill at the deadline is all there is."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
           wm: int = 1, ws: int = 0) -> RustRun | None:
     """Start :func:`rust_optimum` in a forked child and return at once;
@@ -160,11 +173,15 @@ def start(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Map
     output = tuple(output)
     sizes = dict(sizes)
     r, w = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: compute, answer, leave without running the parent's clean-up
         status = 0
         try:
             os.close(r)
+            _die_with_parent()
+            if os.getppid() != parent:  # the parent died before the request took effect
+                raise SystemExit
             try:
                 answer: tuple[str, object] = ("ok", rust_optimum(inputs, output, sizes, wm, ws))
             except BaseException as exc:  # report any failure to the parent, never raise here
