@@ -217,7 +217,31 @@ def families_table(quick: bool) -> dict:
         print(f"{fam:<14}{largest(lambda r: r['tncc'][2].startswith('exact')):>12}"
               f"{largest(lambda r: r['tncc'][2].startswith(('exact', 'conn', 'rust'))):>12}"
               f"{largest(lambda r: r['oe-dp'][0] is not None):>8}{largest(lambda r: r['rust-dp'][0] is not None):>9}")
+    summary(rows)
     return rows
+
+
+def summary(rows: dict) -> None:
+    """The issue's two targets over the rows: where the Rust DP finished, tncc
+    no dearer and its median search time no slower; everywhere, tncc no
+    dearer than the heuristics given its time (the naive order is one of
+    tncc's own candidates, so it is never worse than that by construction)."""
+    import statistics
+
+    solved = [r for r in rows.values() if r["rust-dp"][0] is not None and r["tncc"][0] is not None]
+    if solved:
+        worse = sum(r["tncc"][0] > r["rust-dp"][0] for r in solved)
+        t_tncc = statistics.median(r["tncc"][1] for r in solved)
+        t_rust = statistics.median(r["rust-dp"][1] for r in solved)
+        print(f"\nwhere the Rust DP finished ({len(solved)} networks): tncc dearer on {worse}; median search "
+              f"{t_tncc:.2f} s vs {t_rust:.2f} s -> {'PASS' if not worse and t_tncc <= t_rust else 'MISS'}")
+    behind = [(k, t) for k, r in rows.items() for t in ("oe-rg", "ctg-hyper")
+              if r["tncc"][0] is not None and r[t][0] is not None and r["tncc"][0] > r[t][0]]
+    missing = [k for k, r in rows.items() if r["tncc"][0] is None]
+    print(f"tncc dearer than a heuristic given its time: {len(behind)} cases "
+          + " ".join(f"{f}{n}<{t}" for (f, n), t in behind)
+          + (f"; tncc past the limit on {len(missing)}" if missing else "")
+          + f" -> {'PASS' if not behind and not missing else 'MISS'}")
 
 
 def startup_table(repeats: int = 7) -> None:
