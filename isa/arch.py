@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tncc.errors import TnccError
+from tncc.io import read_text
 from tncc.isa.table import BUF_ADDR_BITS
 
 KINDS = ("fetta", "systolic")
@@ -213,7 +214,6 @@ def _read_source(base: str) -> tuple[str, str]:
         return res.read_text(encoding="utf-8"), f"preset {base}"
     p = Path(base)
     if _is_file(base):
-        from tncc.io import read_text
         return read_text(p), str(p)
     raise TnccError(f"no architecture `{base}`: expected a preset ({', '.join(list_presets())}) "
                     "or the path of a TOML file")
@@ -255,11 +255,20 @@ def _resolve_key(key: str, where: str) -> tuple[str | None, str]:
     return owners[0], key
 
 
+# Section fields are annotated as strings (postponed annotations): their types by name.
+_FIELD_TYPES: dict[str, type] = {"int": int, "float": float, "str": str}
+
+
 def _field_type(sec: str | None, key: str) -> type:
     if sec is None:
         return TOP_KEYS[key][0]
     cls = dict(SECTIONS)[sec]
-    return {f.name: f.type for f in dataclasses.fields(cls)}[key]  # type: ignore[return-value]
+    ty = {f.name: f.type for f in dataclasses.fields(cls)}[key]
+    if isinstance(ty, type):
+        return ty
+    if ty not in _FIELD_TYPES:
+        raise TypeError(f"arch key {sec}.{key} is declared as {ty!r}; keys are int, float or str")
+    return _FIELD_TYPES[ty]
 
 
 INT_LIMIT = (1 << 31) - 1

@@ -72,6 +72,11 @@ def _p_tuples(text: str, width: int) -> tuple[tuple[int, ...], ...]:
     return tuple(rows)
 
 
+def _p_pairs(text: str) -> tuple[tuple[int, int], ...]:
+    """``[(extent,stride),..]``."""
+    return tuple((e, st) for e, st in _p_tuples(text, 2))
+
+
 def _p_bool(text: str) -> bool:
     if text in ("0", "1"):
         return text == "1"
@@ -98,14 +103,14 @@ def _p_stream(text: str) -> Stream:
     ports, sep2, beats = rest.partition("]:")
     if not sep or not sep2:
         raise ValueError("expected a stream base:[(extent,stride),..]:[(extent,stride),..]")
-    return Stream(_p_int(base), _p_tuples(ports + "]", 2), _p_tuples(beats, 2))
+    return Stream(_p_int(base), _p_pairs(ports + "]"), _p_pairs(beats))
 
 
 def _p_drain(text: str) -> Drain:
     base, sep, dims = text.partition(":")
     if not sep:
         raise ValueError("expected a drain base:[(extent,stride),..]")
-    return Drain(_p_int(base), _p_tuples(dims, 2))
+    return Drain(_p_int(base), _p_pairs(dims))
 
 
 def _f_tuples(rows: tuple[tuple[Any, ...], ...]) -> str:

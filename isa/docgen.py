@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tncc.io import atomic_write_text
 from tncc.isa.arch import list_presets, schema_docs
 from tncc.isa.asm import DIRECTIVES, format_instruction
 from tncc.isa.encoding import FORMAT_VERSION, MAGIC, SECTION_ORDER
@@ -91,9 +92,9 @@ def generate() -> str:
             "result to the unit the table issues the opcode on.  The formulas (keys from the architecture "
             "file; `docs/machine.md` derives them):", "",
             "| class | cost function | cycles | opcodes |", "|---|---|---|---|"]
-    for cls in TimingClass:
-        ops = ", ".join(f"`{op.name}`" for op, s in TABLE.items() if s.timing_class is cls) or "-"
-        out.append(f"| `{cls.value}` | `{COST_BY_CLASS[cls].__name__}` | {cost_formula(cls)} | {ops} |")
+    for tc in TimingClass:
+        ops = ", ".join(f"`{op.name}`" for op, s in TABLE.items() if s.timing_class is tc) or "-"
+        out.append(f"| `{tc.value}` | `{COST_BY_CLASS[tc].__name__}` | {cost_formula(tc)} | {ops} |")
     for op, s in TABLE.items():
         out += ["", f"### {op.name}", "", s.doc, "",
                 f"- unit: {s.issue.value}" + (" (the `unit` field)" if s.issue is Issue.FIELD else ""),
@@ -145,7 +146,6 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tncc.io import atomic_write_text
     atomic_write_text(README, generate())
     print(f"wrote {README}", file=sys.stderr)
     return 0

@@ -168,6 +168,11 @@ def _r_dims(r: Reader, width: int, what: str) -> tuple[tuple[int, ...], ...]:
                  for _ in range(n))
 
 
+def _r_pairs(r: Reader, what: str) -> tuple[tuple[int, int], ...]:
+    """``(extent, stride)`` dims."""
+    return tuple((e, st) for e, st in _r_dims(r, 2, what))
+
+
 def _w_stream(w: Writer, s: Stream) -> None:
     w.uvar(s.base)
     _w_dims(w, s.port_dims)
@@ -175,7 +180,7 @@ def _w_stream(w: Writer, s: Stream) -> None:
 
 
 def _r_stream(r: Reader) -> Stream:
-    return Stream(r.uvar("stream base"), _r_dims(r, 2, "stream ports"), _r_dims(r, 2, "stream beats"))
+    return Stream(r.uvar("stream base"), _r_pairs(r, "stream ports"), _r_pairs(r, "stream beats"))
 
 
 def _w_dma(w: Writer, d: DmaDesc) -> None:
@@ -184,7 +189,8 @@ def _w_dma(w: Writer, d: DmaDesc) -> None:
 
 
 def _r_dma(r: Reader) -> DmaDesc:
-    return DmaDesc(_r_dims(r, 3, "DMA descriptor"), r.code(DTYPE_BY_CODE, "dtype"))
+    dims = tuple((e, dram, buf) for e, dram, buf in _r_dims(r, 3, "DMA descriptor"))
+    return DmaDesc(dims, r.code(DTYPE_BY_CODE, "dtype"))
 
 
 def _w_switch(w: Writer, s: SwitchConfig) -> None:
@@ -239,7 +245,7 @@ def _r_tile(r: Reader) -> TileDesc:
     flow = r.code(DATAFLOW_BY_CODE, "dataflow")
     tb, tm, tn, tkk = (r.uvar("tile size") for _ in range(4))
     a, b = _r_stream(r), _r_stream(r)
-    c = Drain(r.uvar("drain base"), _r_dims(r, 2, "drain"))
+    c = Drain(r.uvar("drain base"), _r_pairs(r, "drain"))
     acc = r.flag("accumulate flag")
     start = r.pos
     n = r.u8("loop count")
@@ -259,8 +265,8 @@ def _w_gemm(w: Writer, g: GemmDesc) -> None:
 
 def _r_gemm(r: Reader) -> GemmDesc:
     dtype = r.code(DTYPE_BY_CODE, "dtype")
-    vals = [r.uvar("GEMM value") for _ in range(9)]
-    return GemmDesc(dtype, *vals, r.flag("accumulate flag"))
+    m, n, k, a, lda, b, ldb, c, ldc = (r.uvar("GEMM value") for _ in range(9))
+    return GemmDesc(dtype, m, n, k, a, lda, b, ldb, c, ldc, r.flag("accumulate flag"))
 
 
 def _w_symbol(w: Writer, s: Symbol) -> None:

@@ -98,7 +98,10 @@ def _route(src: list[int]) -> list[list[int]]:
                 break  # the loop closed
     upper, lower = _route(sub[0]), _route(sub[1])
     middle = [u + w for u, w in zip(upper, lower)]
-    return [in_sw] + middle + [[int(v) for v in out_sw]]  # type: ignore[misc]
+    settled = [v for v in out_sw if v is not None]
+    if len(settled) != half:  # the loops cover every switch of a permutation
+        raise TnccError(f"Benes routing left {half - len(settled)} output switches unset")
+    return [in_sw] + middle + [settled]
 
 
 @lru_cache(maxsize=32)

@@ -100,7 +100,7 @@ class Scheduler:
         self.sems.setdefault(sem, deque()).append(t)
         return t
 
-    def wait(self, unit: int, sem: int, where: str, name: str, args: dict[str, Any]) -> tuple[int, int]:
+    def wait(self, unit: int, sem: int, where: object, name: str, args: dict[str, Any]) -> tuple[int, int]:
         q = self.sems.get(sem)
         if not q:
             raise TnccError(f"{UNITS[unit]} waits on semaphore {sem}, which no earlier instruction signals "

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.isa.arch import Arch
 from tncc.isa.table import TimingClass
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _ceil(a: int, b: int) -> int:
@@ -128,6 +129,8 @@ def tile_sequence_cycles(t: TileTiming, count: int, fill: int) -> int:
 def conflict_passes(offsets: Any, banks: int) -> int:
     """Passes a set of word offsets needs through ``banks`` single-ported
     banks: the largest number of distinct addresses falling in one bank."""
+    import numpy as np  # start-up: planning without a machine never loads numpy
+
     off = np.unique(np.asarray(offsets, dtype=np.int64).ravel())
     if off.size == 0:
         return 1
@@ -144,6 +147,8 @@ def banked_access_cycles(addresses: Any, banks: int) -> int:
     """Cycles to read (or write) ``addresses`` in order, ``banks`` words per
     cycle: each consecutive chunk of ``banks`` accesses takes as many cycles
     as the most accesses that fall in one bank."""
+    import numpy as np  # start-up: planning without a machine never loads numpy
+
     a = np.asarray(addresses, dtype=np.int64).ravel()
     if a.size == 0:
         return 0
@@ -225,6 +230,8 @@ NO_COST = Cost()
 
 def affine_offsets(dims: Sequence[tuple[int, int]]) -> np.ndarray:
     """Offsets of a row-major ``(extent, stride)`` enumeration (flat int64)."""
+    import numpy as np  # start-up: planning without a machine never loads numpy
+
     off = np.zeros(1, dtype=np.int64)
     for extent, stride in dims:
         off = (off[:, None] + np.arange(extent, dtype=np.int64)[None, :] * stride).ravel()

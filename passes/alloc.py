@@ -30,9 +30,11 @@ import dataclasses
 
 from tncc.errors import TnccError
 from tncc.ir import DType, Network, Role as IrRole
+from tncc.isa.arch import Arch
 from tncc.isa.program import SymbolRole
 from tncc.passes.layout import Layout, compact
 # The memory-plan IR lives in passes.memory_ir; its names stay importable from here.
+from tncc.isa.timing import buffer_words
 from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value  # noqa: F401 (re-exported)
 from tncc.plan import Plan, Step
 
@@ -102,9 +104,9 @@ def _leaf_role(net: Network, name: str) -> SymbolRole:
     return SymbolRole.PARAM if net.tensor(name).role is IrRole.PARAM else SymbolRole.INPUT
 
 
-def _buffer_layout(v: Value, arch, order_of: dict[str, tuple[str, ...]], wide: frozenset[str]) -> Layout:
+def _buffer_layout(v: Value, arch: Arch, order_of: dict[str, tuple[str, ...]], wide: frozenset[str]) -> Layout:
     if arch.kind == "fetta":
-        from tncc.isa.timing import buffer_words
+        # start-up: `tncc plan` loads this module for its constants; the bank search serves only lowering
         from tncc.passes.banks import reserve
 
         # Tuned within this reservation by passes.banks; the tensors named in
@@ -138,8 +140,8 @@ def _release(free: list[tuple[int, int]], lo: int, words: int) -> None:
 
 class _Placer:
     """First-fit over the steps with restarts: :meth:`place` gives addresses
-    for every value not in ``dram_only``, or the name of a value to evict
-    (the largest live when an allocation failed).  The state at the start of
+    for every value not in ``dram_only`` and the peak of live words, or the
+    name of a value to evict (the largest live when an allocation failed).  The state at the start of
     each step is kept, so after an eviction :meth:`place` resumes at the
     evicted value's first step: nothing before it changes."""
 
@@ -152,9 +154,10 @@ class _Placer:
             self.by_first.setdefault(v.first, []).append(v)
         self.steps = steps
         self.capacity = -1
-        self.snaps: list[tuple] = []
+        # per step: free ranges, addresses, live values and peak at its start
+        self.snaps: list[tuple[list[tuple[int, int]], dict[str, int], dict[str, int], int]] = []
 
-    def place(self, dram_only: set[str], capacity: int, resume: str | None = None):
+    def place(self, dram_only: set[str], capacity: int, resume: str | None = None) -> tuple[dict[str, int], int] | str:
         words = self.words
         if capacity != self.capacity or resume is None:
             self.capacity, self.snaps = capacity, []
@@ -162,12 +165,15 @@ class _Placer:
         else:
             start = min(self.first[resume], len(self.snaps) - 1)
             del self.snaps[start + 1:]
+        free: list[tuple[int, int]]
+        addr: dict[str, int]
+        live: dict[str, int]
         if start == 0:
             free, addr, live, peak = [(0, capacity)], {}, {}, 0
             self.snaps = [(list(free), {}, {}, 0)]
         else:
-            f, a, lv, peak = self.snaps[start]
-            free, addr, live = list(f), dict(a), dict(lv)
+            f, ad, lv, peak = self.snaps[start]
+            free, addr, live = list(f), dict(ad), dict(lv)
         for s in range(start, self.steps):
             if s > start:
                 self.snaps.append((list(free), dict(addr), dict(live), peak))
@@ -179,14 +185,14 @@ class _Placer:
                     continue
                 a = _first_fit(free, words[v.name])
                 if a is None:
-                    return None, max([*live, v.name], key=lambda n: words[n]), 0
+                    return max([*live, v.name], key=lambda n: words[n])
                 addr[v.name] = a
                 live[v.name] = a
             peak = max(peak, sum(words[n] for n in live))
-        return addr, None, peak
+        return addr, peak
 
 
-def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
+def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
                 wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None,
                 fixed: dict[str, Layout] | None = None) -> MemoryPlan:
     """Place every value of ``plan`` (module doc).  ``ones_words`` is the
@@ -213,12 +219,14 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage
     half = usable // stage_share
     stage = min(scratch_words, half)
     placer = _Placer(vals, layouts, len(plan.steps))
-    evict = None
+    evict: str | None = None
     while True:
         capacity = usable - stage
-        addr, evict, peak = placer.place(dram_only, capacity, evict)
-        if addr is not None:
+        placed = placer.place(dram_only, capacity, evict)
+        if not isinstance(placed, str):
+            addr, peak = placed
             break
+        evict = placed
         dram_only.add(evict)
         if stage < half:
             stage = half  # streaming needs a staging area
@@ -229,11 +237,13 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage
     places = []
     for v in vals:
         needs_dram = v.kind in (Kind.LEAF, Kind.OUTPUT) or v.name in dram_only
-        dlay = compact(v.shape) if needs_dram else None
-        d = None
+        dlay: Layout | None = None
+        d: int | None = None
         if needs_dram:
+            dlay = compact(v.shape)
             d = dram
             dram += dlay.words
+        role: SymbolRole | None
         if v.kind is Kind.LEAF:
             role = _leaf_role(net, v.name)
         elif v.kind is Kind.OUTPUT:
@@ -250,7 +260,7 @@ def plan_memory(plan: Plan, arch, ones_words: int, scratch_words: int = 0, stage
                       frozenset(v.name for v in vals if v.name in fixed and v.name not in dram_only))
 
 
-def check_fits(mem: MemoryPlan, arch, where: str) -> None:
+def check_fits(mem: MemoryPlan, arch: Arch, where: str) -> None:
     total = arch.buffer.bytes // arch.buffer.word_bytes
     if mem.ones_buf + mem.ones_words > total:
         raise TnccError(f"{where}: the {mem.ones_words}-word constant does not fit the {total}-word buffer")

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tncc.isa.arch import Arch
+from tncc.passes.backend_fetta import FETTA
+from tncc.passes.backend_systolic import SYSTOLIC
 from tncc.passes.layout import Layout
 from tncc.passes.shape import View
 from tncc.passes.tiled_ir import Block, IndexInfo, TiledStep
@@ -44,7 +47,7 @@ class Backend(Protocol):
         ...
 
     def staging_layouts(self, ts: TiledStep, staged: list[int], shapes: dict[int, list[tuple[int, ...]]],
-                        room: int, arch: Any) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
+                        room: int, arch: Arch) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
         """The layout of every (slot position, box shape) of the staged
         tensors, and the words a slot of each takes, within ``room`` words."""
         ...
@@ -60,9 +63,6 @@ class Backend(Protocol):
         ...
 
 
-def backend_for(arch: Any) -> Backend:
+def backend_for(arch: Arch) -> Backend:
     """The back end of ``arch.kind``."""
-    from tncc.passes.backend_fetta import FETTA
-    from tncc.passes.backend_systolic import SYSTOLIC
-
     return FETTA if arch.kind == FETTA.kind else SYSTOLIC

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tncc.isa.arch import Arch
 from tncc.isa.program import Instruction
 from tncc.isa.table import Opcode, Unit
 from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
 from tncc.passes.layout import Layout, layout_with
 from tncc.passes.shape import View, lower_tile
 from tncc.passes.sync import NET_A, NET_B, RED_CFG
-from tncc.passes.tiled_ir import Block, IndexInfo, Tile, TiledStep
+from tncc.passes.tiled_ir import DOUBLE_BUFFER, Block, IndexInfo, Tile, TiledStep
 from tncc.plan import Plan
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class FettaBackend:
         return {}
 
     def staging_layouts(self, ts: TiledStep, staged: list[int], shapes: dict[int, list[tuple[int, ...]]],
-                        room: int, arch: Any) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
+                        room: int, arch: Arch) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
         """Each box shape's pitch paddings are tuned against the tiles of the
         blocks with that shape (``passes.banks``) within the slack the tiler
         budgeted; where conflicts remain and the staging area has room to
@@ -69,14 +70,14 @@ class FettaBackend:
                         wide[(k, sh)] = layout_with(sh, dw)
                         saving[k] += c - cw
         words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
-        spare = room - 2 * sum(words.values())
+        spare = room - DOUBLE_BUFFER * sum(words.values())
         for k in sorted(staged, key=lambda k: -saving[k]):
             if saving[k] <= 0:
                 continue
             trial = {sh: wide.get((k, sh), lays[(k, sh)]) for sh in shapes[k]}
             more = max(t.words for t in trial.values()) - words[k]
-            if 2 * more <= spare:
-                spare -= 2 * more
+            if DOUBLE_BUFFER * more <= spare:
+                spare -= DOUBLE_BUFFER * more
                 words[k] += more
                 lays.update({(k, sh): t for sh, t in trial.items()})
         return lays, words

@@ -16,6 +16,7 @@ import math
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tncc.ir import DType
+from tncc.isa.arch import Arch
 from tncc.isa.program import GemmDesc, Instruction
 from tncc.isa.table import Dataflow, Opcode, Unit
 from tncc.passes.emitter import copy_of
@@ -71,7 +72,7 @@ class SystolicBackend:
         return need
 
     def staging_layouts(self, ts: TiledStep, staged: list[int], shapes: dict[int, list[tuple[int, ...]]],
-                        room: int, arch: Any) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
+                        room: int, arch: Arch) -> tuple[dict[tuple[int, tuple[int, ...]], Layout], dict[int, int]]:
         lays = {(k, sh): compact(sh) for k in staged for sh in shapes[k]}
         words = {k: max(lays[(k, sh)].words for sh in shapes[k]) for k in staged}
         return lays, words

@@ -30,10 +30,16 @@ from typing import Any
 import numpy as np
 
 from tncc.isa import timing
+from tncc.isa.arch import Arch
 from tncc.passes.layout import Layout, layout_with, padded_pitch, slacks
-from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, TiledProgram
+from tncc.passes.memory_ir import MemoryPlan
+from tncc.passes.tile import port_hint, retile_block, tile_block_fetta, tiles_for
+from tncc.passes.tiled_ir import (OPERAND_SLOTS, ROLE_GROUP, SLOT_A, SLOT_B, SLOT_RESULT, Block, Group, IndexInfo, Tile,
+                                  TiledProgram, TiledStep, verify_tiled_step)
 
 SMALL = 16  # a tensor of at most 1/SMALL of the buffer may take the wide paddings
+
+NO_AXIS = -1  # a dim along none of a tensor's stored axes (stride 0: its ports read the same words)
 
 
 def room(shape: tuple[int, ...], banks: int, buffer_words: int | None = None) -> tuple[int, ...]:
@@ -74,7 +80,7 @@ def _offsets(dims: list[tuple[int, int]]) -> np.ndarray:
 
 class _Use:
     """One tile's access pattern to a tensor: per-port (or per-drain-word)
-    index dims as ``(extent, axis)`` (axis -1: stride 0), and a weight."""
+    index dims as ``(extent, axis)`` (axis ``NO_AXIS``: stride 0), and a weight."""
 
     __slots__ = ("dims", "weight", "drain")
 
@@ -86,9 +92,9 @@ class _Use:
         # words and the passes depend only on the strides modulo the banks
         # (ports on a stride-0 axis read the same words: that axis adds none).
         if self.drain:
-            dims = tuple((e, strides[a] % banks if a >= 0 else 0) for e, a in self.dims)
+            dims = tuple((e, strides[a] % banks if a != NO_AXIS else 0) for e, a in self.dims)
         else:
-            dims = tuple((e, strides[a] % banks) for e, a in self.dims if a >= 0 and e > 1)
+            dims = tuple((e, strides[a] % banks) for e, a in self.dims if a != NO_AXIS and e > 1)
         key = (dims, self.drain, banks, rports)
         passes = _PASSES.get(key)
         if passes is None:
@@ -111,51 +117,53 @@ def _passes(dims: tuple[tuple[int, int], ...], drain: bool, banks: int, rports: 
     return max(int(np.bincount(bank[s:s + rports]).max()) for s in range(0, bank.size, rports))
 
 
+_PORT_GROUPS = {SLOT_A: (Group.B, Group.M, Group.K), SLOT_B: (Group.B, Group.N, Group.K),
+                SLOT_RESULT: (Group.B, Group.M, Group.N)}  # the groups spread over each tensor's ports or drain
+
+
 def _tile_dims(infos: dict[str, Any], indices: tuple[str, ...], k: int, tile: Any) -> list[tuple[int, int]]:
     """Tensor ``k``'s port (A, B) or drain (C) pattern in ``tile`` as
-    ``(extent, axis)`` dims over its stored axes (axis -1: not one of them)."""
+    ``(extent, axis)`` dims over its stored axes (``NO_AXIS``: not one of them)."""
     axis = {name: a for a, name in enumerate(indices)}
-    groups = {0: (Group.B, Group.M, Group.K), 1: (Group.B, Group.N, Group.K), 2: (Group.B, Group.M, Group.N)}[k]
-    rank = {name: groups.index(ROLE_GROUP[ix.role]) if ROLE_GROUP[ix.role] in groups else -1
+    groups = _PORT_GROUPS[k]
+    # Indices of a group the tensor's ports do not spread never match a rank g below.
+    rank = {name: groups.index(ROLE_GROUP[ix.role]) if ROLE_GROUP[ix.role] in groups else len(groups)
             for name, ix in infos.items()}
-    return [(ax.extent, axis.get(ax.index, -1)) for g in range(len(groups)) for ax in tile.axes
+    return [(ax.extent, axis.get(ax.index, NO_AXIS)) for g in range(len(groups)) for ax in tile.axes
             if rank[ax.index] == g and ax.extent > 1]
 
 
-def step_uses(ts: Any, k: int, red_ports: int, shape: tuple[int, ...] | None = None) -> list[_Use]:
+def step_uses(ts: TiledStep, k: int, red_ports: int, shape: tuple[int, ...] | None = None) -> list[_Use]:
     """The uses of tensor ``k`` (0: A, 1: B, 2: the result) by the tiles of
     one tiled step, with dims given by the tensor's axes; with ``shape``,
     only by the blocks whose box of the tensor has that shape (a staging
     slot holds one block's box, so each box shape gets its own layout)."""
     step = ts.step
     infos = {ix.name: ix for ix in ts.indices}
-    indices = step.indices if k == 2 else step.operands[k].indices
+    indices = step.indices if k == SLOT_RESULT else step.operands[k].indices
     out = []
     for block in ts.blocks:
         if shape is not None and tuple(block.extent(i) for i in indices) != shape:
             continue
         for tile in block.tiles:
             words = tile.tb * tile.tm * tile.tn
-            weight = tile.count * (tile.beats if k < 2 else -(-words // red_ports))
-            out.append(_Use(_tile_dims(infos, indices, k, tile), weight, k == 2))
+            weight = tile.count * (tile.beats if k != SLOT_RESULT else -(-words // red_ports))
+            out.append(_Use(_tile_dims(infos, indices, k, tile), weight, k == SLOT_RESULT))
     return out
 
 
-def retile(tiled: TiledProgram, mem: Any, arch: Any) -> TiledProgram:
+def retile(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> TiledProgram:
     """Blocks whose tiles meet bank conflicts on resident tensors, under the
     layouts now chosen, get the legal tiling that is cheapest with those
     conflicts counted (``passes.tile.retile_block``); tiling itself cannot
     see layouts, which are tuned for its tiles afterwards."""
-    from tncc.passes.tile import port_hint, tiles_for
-    from tncc.passes.tiled_ir import verify_tiled_step
-
     places = {p.value: p for p in mem.placements}
     steps = []
     for ts in tiled.steps:
         step = ts.step
-        tensors = [(op.value, op.indices) for op in step.operands] + [(None, ())] * (2 - len(step.operands)) \
+        tensors = [(op.value, op.indices) for op in step.operands] + [(None, ())] * (OPERAND_SLOTS - len(step.operands)) \
             + [(step.result, step.indices)]
-        fixed = tuple((k, ixs, places[v].layout.strides) for k, (v, ixs) in enumerate(tensors)
+        fixed = tuple((k, ixs, places[v].buffer_copy()[1].strides) for k, (v, ixs) in enumerate(tensors)
                       if v is not None and places[v].resident and len(ixs) > 1)
         if not fixed:
             steps.append(ts)
@@ -177,21 +185,19 @@ def retile(tiled: TiledProgram, mem: Any, arch: Any) -> TiledProgram:
 
 
 @lru_cache(maxsize=4096)
-def _retile_choice(arch: Any, entries: tuple, hint: tuple, fixed: tuple) -> tuple | None:
+def _retile_choice(arch: Arch, entries: tuple, hint: tuple, fixed: tuple) -> tuple | None:
     """:func:`retile` for one block shape ``entries`` ``(index, role,
     extent)`` with the resident tensors ``fixed`` ``(k, indices, strides)``:
     the better in-tile extents, or None to keep the tiling's choice."""
-    from tncc.passes.tile import retile_block, tile_block_fetta
-
     banks, rports = arch.buffer.banks, arch.red.ports
     infos = tuple(IndexInfo(n, e, r, True, True) for n, r, e in entries)
     by_name = {ix.name: ix for ix in infos}
     box = tuple((n, 0, e) for n, _, e in entries)
 
-    def passes(tile: Any) -> tuple[int, int, int]:
+    def passes(tile: Tile) -> tuple[int, int, int]:
         out = [1, 1, 1]
         for k, ixs, strides in fixed:
-            out[k] = int(_Use(_tile_dims(by_name, ixs, k, tile), 1, k == 2).cost(strides, banks, rports))
+            out[k] = int(_Use(_tile_dims(by_name, ixs, k, tile), 1, k == SLOT_RESULT).cost(strides, banks, rports))
         return out[0], out[1], out[2]
 
     block = Block(box, tile_block_fetta(arch, infos, box, False, dict(hint)))
@@ -205,7 +211,7 @@ def _uses(tiled: TiledProgram, resident: set[str], red_ports: int) -> dict[str, 
     out: dict[str, list[_Use]] = {}
     for ts in tiled.steps:
         step = ts.step
-        values = [op.value for op in step.operands] + [None] * (2 - len(step.operands)) + [step.result]
+        values = [op.value for op in step.operands] + [None] * (OPERAND_SLOTS - len(step.operands)) + [step.result]
         for k, value in enumerate(values):
             if value is not None and value in resident:
                 out.setdefault(value, []).extend(step_uses(ts, k, red_ports))
@@ -249,7 +255,7 @@ def _floor(u: _Use, banks: int, rports: int) -> float:
     evenly over the banks (a drain in chunks of ``rports`` words)."""
     n = 1
     for e, a in u.dims:
-        if a >= 0:
+        if a != NO_AXIS:
             n *= e
     if u.drain:
         return u.weight * -(-min(n, rports) // banks)
@@ -272,9 +278,9 @@ def _row_costs(shape: tuple[int, ...], deltas: tuple[int, ...], k: int, n: int, 
     d = np.arange(n, dtype=np.int64)[:, None]
     total = np.zeros(n, dtype=np.float64)
     for u in uses:
-        dims = [(e, a) for e, a in u.dims if u.drain or (a >= 0 and e > 1)]
-        p = _offsets([(e, s0[a] % banks if a >= 0 else 0) for e, a in dims])
-        q = _offsets([(e, m[a] % banks if a >= 0 else 0) for e, a in dims])
+        dims = [(e, a) for e, a in u.dims if u.drain or (a != NO_AXIS and e > 1)]
+        p = _offsets([(e, s0[a] % banks if a != NO_AXIS else 0) for e, a in dims])
+        q = _offsets([(e, m[a] % banks if a != NO_AXIS else 0) for e, a in dims])
         bank = (p[None, :] + q[None, :] * d) % banks
         ports = bank.shape[1]
         chunks = -(-ports // rports) if u.drain else 1
@@ -319,7 +325,7 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
 
     # Pitch k sets the strides of axes 0..k: it matters only if a use walks
     # one of them.
-    used = min((a for u in uses for e, a in u.dims if a >= 0 and e > 1), default=len(shape))
+    used = min((a for u in uses for e, a in u.dims if a != NO_AXIS and e > 1), default=len(shape))
     live = [k for k in range(len(best) - 1, -1, -1) if shape[k] > 1 and k >= used]
     for _ in range(2):
         start = best
@@ -345,28 +351,29 @@ def _tune_cached(shape: tuple[int, ...], merged: tuple, banks: int, rports: int,
     return best
 
 
-def tune_layouts(tiled: TiledProgram, mem: Any, arch: Any) -> Any:
+def tune_layouts(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> MemoryPlan:
     """``mem`` with the layouts of resident tensors tuned (module doc)."""
     banks, rports = arch.buffer.banks, arch.red.ports
     resident = {p.value for p in mem.placements if p.resident}
     uses = _uses(tiled, resident, rports)
     places = []
     for p in mem.placements:
-        if not p.resident or p.value not in uses or len(p.layout.shape) < 2:
+        if not p.resident or p.value not in uses or len(p.buffer_copy()[1].shape) < 2:
             places.append(p)
             continue
-        r = room(p.layout.shape, banks, timing.buffer_words(arch) if p.value in mem.wide else None)
-        lay = layout_with(p.layout.shape, tune_deltas(p.layout.shape, uses[p.value], banks, rports, r))
-        if lay.words > p.layout.words:
+        reserved = p.buffer_copy()[1]
+        r = room(reserved.shape, banks, timing.buffer_words(arch) if p.value in mem.wide else None)
+        lay = layout_with(reserved.shape, tune_deltas(reserved.shape, uses[p.value], banks, rports, r))
+        if lay.words > reserved.words:
             # Only a pinned reservation (a layout tuned for other uses) is
             # smaller than the room: it keeps that layout.
             assert p.value in mem.pinned, "tuned layout outgrew its reservation"
-            lay = p.layout
+            lay = reserved
         places.append(dataclasses.replace(p, layout=lay))
     return dataclasses.replace(mem, placements=tuple(places))
 
 
-def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> dict[str, float]:
+def wide_candidates(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> dict[str, float]:
     """Small resident tensors (``room``) whose bank conflicts remain under
     the slack and shrink with the wide paddings: name -> weighted passes saved."""
     banks, rports = arch.buffer.banks, arch.red.ports
@@ -374,7 +381,7 @@ def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> dict[str, float
     resident = {p.value: p for p in mem.placements if p.resident}
     out: dict[str, float] = {}
     for name, us in _uses(tiled, set(resident), rports).items():
-        shape = resident[name].layout.shape
+        shape = resident[name].buffer_copy()[1].shape
         if len(shape) < 2 or room(shape, banks, limit) == slacks(shape, banks):
             continue
         d = tune_deltas(shape, us, banks, rports)
@@ -387,11 +394,11 @@ def wide_candidates(tiled: TiledProgram, mem: Any, arch: Any) -> dict[str, float
     return out
 
 
-def total_passes(tiled: TiledProgram, mem: Any, arch: Any) -> float:
+def total_passes(tiled: TiledProgram, mem: MemoryPlan, arch: Arch) -> float:
     """Weighted conflict passes of every resident tensor's uses (for tests and reports)."""
     resident = {p.value: p for p in mem.placements if p.resident}
     uses = _uses(tiled, set(resident), arch.red.ports)
-    return sum(u.cost(resident[v].layout.strides, arch.buffer.banks, arch.red.ports)
+    return sum(u.cost(resident[v].buffer_copy()[1].strides, arch.buffer.banks, arch.red.ports)
                for v, us in uses.items() for u in us)
 
 

@@ -26,10 +26,10 @@ Config records are deduplicated (:class:`tncc.passes.emitter.Emitter`).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, cast
+from typing import Any, Iterator
 
 from tncc.errors import Diagnostic, TnccError, VerifyError
-from tncc.ir import DType
+from tncc.ir import DType, Statement
 from tncc.isa.arch import Arch
 from tncc.isa.program import Instruction, Program, Symbol, SymbolRole
 from tncc.isa.table import NO_SRC, Opcode, Unit
@@ -148,7 +148,8 @@ class CodeGenerator:
 
     def _load_whole(self, name: str, src: int) -> None:
         v, p = self.values[name], self.places[name]
-        self.copy(Opcode.LOAD, copy_of(p.dram, p.dram_layout.strides, p.buf, p.layout.strides, v.shape, v.dtype, src))
+        (dram, dlay, _), (buf, lay) = p.dram_symbol(), p.buffer_copy()
+        self.copy(Opcode.LOAD, copy_of(dram, dlay.strides, buf, lay.strides, v.shape, v.dtype, src))
 
     # -- the program ---------------------------------------------------------------------
     def run(self) -> Program:
@@ -179,7 +180,7 @@ class CodeGenerator:
             statements=tuple(self._statement_text(st) for st in self.net.statements),
         )
 
-    def _statement_text(self, st) -> str:
+    def _statement_text(self, st: Statement) -> str:
         ops = " * ".join(f"{o.tensor}[{', '.join(o.indices)}]" for o in st.operands)
         loc = f"  # {st.span.file}:{st.span.line}" if st.span is not None else ""
         return f"{st.result}[{', '.join(st.indices)}] = {ops}{loc}"
@@ -189,7 +190,8 @@ class CodeGenerator:
         for v in self.mem.values:
             p = self.places[v.name]
             if p.dram is not None:
-                syms.append(Symbol(symbol_name(v.name), p.role, v.dtype, v.shape, p.dram, p.dram_layout.strides))
+                dram, dlay, role = p.dram_symbol()
+                syms.append(Symbol(symbol_name(v.name), role, v.dtype, v.shape, dram, dlay.strides))
         if self.mem.ones_words:
             syms.append(Symbol(ONES, SymbolRole.ONES, self.dtype, (self.mem.ones_words,), self.mem.ones_dram, (1,)))
         return tuple(syms)
@@ -203,7 +205,7 @@ class CodeGenerator:
         for k, op in enumerate(ts.step.operands):
             p = self.places[op.value]
             if p.resident:
-                views.append(tensor_view(p.buf, p.layout, op.indices))
+                views.append(tensor_view(*p.buffer_copy(), op.indices))
                 continue
             box = block.sub(op.indices)
             lay = st.layouts[(k, tuple(e for _, e in box))]
@@ -220,8 +222,9 @@ class CodeGenerator:
                     st.last_box[k] = box
                 addr = st.slots[k][st.slot_of[k]]
             if load:
-                off = sum(s * stride for (s, _), stride in zip(box, p.dram_layout.strides))
-                self.copy(Opcode.LOAD, copy_of(p.dram + off, p.dram_layout.strides, addr, lay.strides,
+                dram, dlay, _ = p.dram_symbol()
+                off = sum(s * stride for (s, _), stride in zip(box, dlay.strides))
+                self.copy(Opcode.LOAD, copy_of(dram + off, dlay.strides, addr, lay.strides,
                                                [e for _, e in box], self.values[op.value].dtype, src))
             views.append(tensor_view(addr, lay, op.indices, tuple((i, s) for i, (s, _) in zip(op.indices, box))))
         return views
@@ -315,8 +318,8 @@ class CodeGenerator:
                                                          (self._blocks(b), len(b.blocks))]
         done = [0, 0]
         while runs[0] or runs[1]:
-            k = min((k for k in (0, 1) if runs[k]), key=lambda k: (done[k] + 1) / runs[k][1])  # type: ignore[index]
-            run = cast(tuple[Iterator[None], int], runs[k])  # k was chosen among the live runs
+            live = [(k, r) for k, r in enumerate(runs) if r is not None]
+            k, run = min(live, key=lambda kr: (done[kr[0]] + 1) / kr[1][1])
             try:
                 next(run[0])
                 done[k] += 1
@@ -363,7 +366,7 @@ class CodeGenerator:
             pc = self.places[step.result]
             cbox = block.sub(step.indices)
             if pc.resident:
-                cview = tensor_view(pc.buf, pc.layout, step.indices)
+                cview = tensor_view(*pc.buffer_copy(), step.indices)
             elif block.first_k:
                 if SLOT_RESULT in st.fixed:
                     addr = st.fixed[SLOT_RESULT][cbox]
@@ -377,8 +380,9 @@ class CodeGenerator:
             self.backend.run_block(self, ts, block, nblock, infos, views[0], views[1], cview, slots, src)
             if not pc.resident and block.last_k:
                 lay_strides = [cview.stride(i) for i in step.indices]
-                off = sum(s * stride for (s, _), stride in zip(cbox, pc.dram_layout.strides))
-                pending = copy_of(cview.base, lay_strides, pc.dram + off, pc.dram_layout.strides,
+                dram, dlay, _ = pc.dram_symbol()
+                off = sum(s * stride for (s, _), stride in zip(cbox, dlay.strides))
+                pending = copy_of(cview.base, lay_strides, dram + off, dlay.strides,
                                   [e for _, e in cbox], self.values[step.result].dtype, src)
                 if not self.defer:
                     self.copy(Opcode.STORE, pending)
@@ -388,7 +392,8 @@ class CodeGenerator:
             self.deferred.append(pending)
         if pc.resident and self.values[step.result].kind is Kind.OUTPUT:
             v = self.values[step.result]
-            store = copy_of(pc.buf, pc.layout.strides, pc.dram, pc.dram_layout.strides, v.shape, v.dtype, src)
+            (buf, lay), (dram, dlay, _) = pc.buffer_copy(), pc.dram_symbol()
+            store = copy_of(buf, lay.strides, dram, dlay.strides, v.shape, v.dtype, src)
             if self.defer:
                 self.deferred.append(store)
             else:

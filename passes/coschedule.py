@@ -71,7 +71,7 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Arch,
     cost = {ts.number: (dma(ts, mem.stage_words), compute(ts)) for ts in steps}
     paired = {ts.number: dma(ts, mem.stage_words // 2) for ts in halved}
     read = {op.value for ts in steps for op in ts.step.operands}
-    fixed = {p.value: p.layout for p in tuned.placements if p.resident} if tuned is not None else None
+    fixed = {p.value: p.buffer_copy()[1] for p in tuned.placements if p.resident} if tuned is not None else None
 
     def place(early: dict[str, int]) -> MemoryPlan:
         return plan_memory(plan, arch, ones_words(plan, arch), scratch_words(plan, arch), mem.share, mem.wide,

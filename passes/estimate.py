@@ -68,6 +68,7 @@ def reusing_lowerings() -> Iterator[None]:
 def lowered_for(plan: Plan, arch: Arch) -> "Lowered":
     """``lower_plan(plan, arch)``, reused inside :func:`reusing_lowerings`
     (keyed by the network object, the steps and the architecture)."""
+    # cycle: the lowering's tuner costs its options with this module
     from tncc.passes.lower import lower_plan
 
     if not _LOWERED:

@@ -116,14 +116,19 @@ def banked(shape: tuple[int, ...], banks: int, order: tuple[int, ...] | None = N
     return Layout(tuple(shape), tuple(strides), max(1, words))
 
 
+SLACK_WORDS = 8  # the padding any pitch may take
+SLACK_ROW_SHARE = 32  # a long row may take up to 1/SLACK_ROW_SHARE of its length (at most a bank row)
+
+
 def slacks(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
     """Paddings a bank-tuned layout may add to each pitch (axis ``k`` for
-    ``k < rank - 1``): 8 words, or up to one bank row for long rows, at most
-    a 32nd of the compact row length (``tncc.passes.banks``)."""
+    ``k < rank - 1``): ``SLACK_WORDS``, or up to one bank row for long rows,
+    at most a ``SLACK_ROW_SHARE``-th of the compact row length
+    (``tncc.passes.banks``)."""
     out = []
     for k in range(len(shape) - 1):
         row = math.prod(shape[k + 1:])
-        out.append(max(8, min(banks, row // 32)))
+        out.append(max(SLACK_WORDS, min(banks, row // SLACK_ROW_SHARE)))
     return tuple(out)
 
 

@@ -7,10 +7,11 @@ The ``lower`` pass (:class:`tncc.passes.pipeline.Lower`) calls
   choice allows (staging share, wide paddings, lookahead, co-scheduled
   pairs) and keeps the one with the fewest modelled cycles;
   :class:`~tncc.passes.options.LoweringOptions` forces any of them;
-* :mod:`tncc.passes.lowered` -- :class:`Lowered` and the steps each option
-  runs: plan memory (:mod:`tncc.passes.alloc`), tile
-  (:mod:`tncc.passes.tile`), tune bank layouts (:mod:`tncc.passes.banks`),
-  generate code;
+* :mod:`tncc.passes.lowering_passes` -- the passes each option runs:
+  ``memory`` (:mod:`tncc.passes.alloc`), ``tile``
+  (:mod:`tncc.passes.tile`), ``tune`` (bank layouts and re-tiling,
+  :mod:`tncc.passes.banks`), ``codegen``; their records (:class:`Lowered`
+  and the ones before it) are :mod:`tncc.passes.lowered`'s;
 * :mod:`tncc.passes.codegen` -- the shared code generator (data movement,
   deferred stores, loads issued ahead, block loop), with
   :mod:`tncc.passes.emitter` (the instruction stream and its config tables)

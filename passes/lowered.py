@@ -1,30 +1,117 @@
-"""The lowering's result and the steps every lowering option shares.
+"""The lowering's IR records and the steps every lowering option shares.
 
-:class:`Lowered` is what the ``lower`` pass returns: the memory plan, the
-tiled program and the machine program, with the options they were lowered
-with.  The functions here are the building blocks the tuner
-(:mod:`tncc.passes.tuner`) and co-scheduling (:mod:`tncc.passes.coschedule`)
-combine: tile a plan for a memory plan (:func:`tile_plan`), tune the layouts
-and generate the code (:func:`finish`, :func:`generate`).
+Each pass of the lowering (:mod:`tncc.passes.lowering_passes`) returns one
+record that carries the earlier levels forward:
+
+* :class:`Placed` (``memory``) -- the plan and its memory plan;
+* :class:`Tiled` (``tile``) -- that, and the tiled program;
+* :class:`Tuned` (``tune``) -- that, and the memory plan with tuned bank
+  layouts and the program re-tiled for them;
+* :class:`Lowered` (``codegen``, and what the ``lower`` pass returns) -- the
+  tuned memory plan, the tiled program and the machine program, with the
+  options they were lowered with and the :class:`Tuned` record they came
+  from.
+
+Each has a ``verify()`` and a text form.  The functions here are the
+building blocks those passes and co-scheduling
+(:mod:`tncc.passes.coschedule`) share: tile a plan for a memory plan
+(:func:`tile_plan`, :func:`tile_plan_step`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tncc.errors import VerifyError
 from tncc.ir import Statement
 from tncc.isa.arch import Arch
+from tncc.isa.asm import disassemble
 from tncc.isa.program import Program
 from tncc.passes.backend import backend_for
-from tncc.passes.banks import retile, tune_layouts
-from tncc.passes.codegen import CodeGenerator
-from tncc.passes.memory_ir import MemoryPlan
-from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, LoweringOptions
+from tncc.passes.memory_ir import MemoryPlan, format_memory
+from tncc.passes.options import LoweringOptions
 from tncc.passes.tile import Budget, tile_step
 from tncc.passes.tiled_ir import TiledProgram, TiledStep, verify_tiled_step
 from tncc.plan import Plan, Step
 
 TileMemo = dict[tuple[int, Budget], TiledStep]  # tiled steps by (step number, budget), across the options of one plan
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The ``memory`` pass's result: a plan and where each of its values lives."""
+
+    plan: Plan
+    memory: MemoryPlan
+
+    def verify(self) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` unless the memory plan
+        passes its ``verify()`` and places every value the plan's steps use."""
+        self.memory.verify()
+        placed = {p.value for p in self.memory.placements}
+        for k, step in enumerate(self.plan.steps):
+            for v in [op.value for op in step.operands] + [step.result]:
+                if v not in placed:
+                    raise VerifyError(f"step {k} uses {v!r}, which the memory plan does not place")
+
+    def text(self) -> str:
+        return format_memory(self.memory)
+
+
+@dataclass(frozen=True)
+class Tiled:
+    """The ``tile`` pass's result: :class:`Placed` and the tiled program
+    for its memory plan's staging area."""
+
+    placed: Placed
+    tiled: TiledProgram
+
+    @property
+    def plan(self) -> Plan:
+        return self.placed.plan
+
+    def verify(self) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` unless the tiled program
+        has one step per plan step and passes its ``verify()``."""
+        _verify_steps(self.plan, self.tiled)
+
+    def text(self) -> str:
+        return self.tiled.text()
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """The ``tune`` pass's result: :class:`Tiled` and, after layout tuning,
+    the memory plan with tuned bank layouts and the program re-tiled for
+    them (both as they were where the back end tunes no banks)."""
+
+    before: Tiled
+    memory: MemoryPlan
+    tiled: TiledProgram
+
+    @property
+    def plan(self) -> Plan:
+        return self.before.plan
+
+    @property
+    def placed(self) -> MemoryPlan:
+        """The memory plan before layout tuning."""
+        return self.before.placed.memory
+
+    def verify(self) -> None:
+        """Raise :class:`~tncc.errors.VerifyError` unless the tuned memory
+        plan and the re-tiled program each pass their ``verify()``."""
+        self.memory.verify()
+        _verify_steps(self.plan, self.tiled)
+
+    def text(self) -> str:
+        return format_memory(self.memory) + self.tiled.text()
+
+
+def _verify_steps(plan: Plan, tiled: TiledProgram) -> None:
+    if len(tiled.steps) != len(plan.steps):
+        raise VerifyError(f"the tiled program has {len(tiled.steps)} steps, the plan {len(plan.steps)}")
+    tiled.verify()
 
 
 @dataclass(frozen=True)
@@ -37,12 +124,26 @@ class Lowered:
     program: Program
     shapes: int  # SHAPE instructions (0 on fetta by construction)
     sync_pairs: int
-    placed: MemoryPlan | None = None  # the memory plan before layout tuning (to lower it again)
+    placed: MemoryPlan  # the memory plan before layout tuning (to lower it again)
     # What this program was lowered with, every field decided: the staging
     # share, whether any tensor reserved wide paddings, the code generator's
     # switches, and whether any steps are co-scheduled (``pairs``: s -> t).
     chosen: LoweringOptions | None = None
     pairs: tuple[tuple[int, int], ...] = ()
+    # The records of the passes this program came out of (``--print-after``);
+    # not part of what was decided, so not compared.
+    tuned: Tuned | None = field(default=None, compare=False, repr=False)
+
+    def trace(self) -> tuple[tuple[str, Placed | Tiled | Tuned], ...]:
+        """The results of the ``memory``, ``tile`` and ``tune`` passes this
+        program was generated from, by pass name."""
+        if self.tuned is None:
+            return ()
+        return (("memory", self.tuned.before.placed), ("tile", self.tuned.before), ("tune", self.tuned))
+
+    def text(self) -> str:
+        """The machine program's assembly."""
+        return disassemble(self.program)
 
     def verify(self) -> None:
         """Raise :class:`~tncc.errors.VerifyError` unless the memory plan, the
@@ -82,7 +183,7 @@ def tile_plan_step(plan: Plan, arch: Arch, mem: MemoryPlan, k: int, words: int, 
     if len(staged) == 1:
         staged.append(False)
     staged.append(not places[step.result].resident)
-    budget = Budget(words, tuple(staged), backend_for(arch).needs_scratch)
+    budget = Budget(words, (staged[0], staged[1], staged[2]), backend_for(arch).needs_scratch)
     ts = memo.get((k, budget)) if memo is not None else None
     if ts is None:
         st = plan.network.statement(step.statement) if step.statement in {s.result for s in plan.network.statements} else None
@@ -91,29 +192,6 @@ def tile_plan_step(plan: Plan, arch: Arch, mem: MemoryPlan, k: int, words: int, 
         if memo is not None:
             memo[(k, budget)] = ts
     return ts
-
-
-def finish(plan: Plan, arch: Arch, mem: MemoryPlan, tiled: TiledProgram,
-            pairs: dict[int, int] | None = None, opts: LoweringOptions | None = None) -> Lowered:
-    """Layout tuning (where the back end tunes banks) and code generation
-    (with the lookahead only where ``opts`` forces it)."""
-    opts = opts if opts is not None else DEFAULT_OPTIONS
-    placed = mem
-    if backend_for(arch).tunes_banks:
-        mem = tune_layouts(tiled, mem, arch)
-        tiled = retile(tiled, mem, arch)
-    return generate(plan, arch, mem, tiled, placed, pairs, opts.lookahead is True, opts)
-
-
-def generate(plan: Plan, arch: Arch, mem: MemoryPlan, tiled: TiledProgram, placed: MemoryPlan,
-              pairs: dict[int, int] | None, lookahead: bool, opts: LoweringOptions) -> Lowered:
-    """Code generation for a tuned memory plan and its tiling."""
-    flags = codegen_flags(opts)
-    lw = CodeGenerator(plan, tiled, mem, arch, lookahead=lookahead, pairs=pairs, **flags)
-    prog = lw.run()
-    chosen = LoweringOptions(stage_share=mem.share, wide_paddings=bool(mem.wide), lookahead=lookahead,
-                             prefetch=flags["prefetch"], deferred_stores=flags["defer"], co_schedule=bool(pairs))
-    return Lowered(mem, tiled, prog, lw.e.shapes, lw.e.sync.pairs, placed, chosen, tuple(sorted((pairs or {}).items())))
 
 
 def _where(st: Statement | None, step: Step) -> str:

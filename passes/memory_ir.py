@@ -69,6 +69,20 @@ class Placement:
     dram_layout: Layout | None
     role: SymbolRole | None
 
+    def buffer_copy(self) -> tuple[int, Layout]:
+        """``(buf, layout)`` of a resident value; a VerifyError for a value
+        that has no buffer copy."""
+        if self.buf is None or self.layout is None:
+            raise VerifyError(f"value {self.value!r} has no buffer copy")
+        return self.buf, self.layout
+
+    def dram_symbol(self) -> tuple[int, Layout, SymbolRole]:
+        """``(dram, dram_layout, role)`` of a value with a DRAM symbol; a
+        VerifyError for a value that has none."""
+        if self.dram is None or self.dram_layout is None or self.role is None:
+            raise VerifyError(f"value {self.value!r} has no DRAM symbol")
+        return self.dram, self.dram_layout, self.role
+
 
 @dataclass(frozen=True, slots=True)
 class MemoryPlan:
@@ -152,6 +166,8 @@ def verify_memory(mem: MemoryPlan) -> None:
         if p.dram is not None:
             if p.dram_layout is None or p.dram_layout.shape != v.shape:
                 raise VerifyError(f"value {v.name!r}: its DRAM layout does not have its shape {v.shape}")
+            if p.role is None:
+                raise VerifyError(f"value {v.name!r} has a DRAM symbol but no symbol role")
             dram.append((p.dram, p.dram + p.dram_layout.words, v.name))
     if mem.ones_words:
         dram.append((mem.ones_dram, mem.ones_dram + mem.ones_words, ONES))
@@ -187,7 +203,7 @@ def format_memory(mem: MemoryPlan) -> str:
     places = {p.value: p for p in mem.placements}
     for v in mem.values:
         p = places[v.name]
-        where = f"buffer {p.buf} strides {p.layout.strides}" if p.resident else "DRAM (streamed)"  # type: ignore[union-attr]
+        where = f"buffer {p.buf} strides {p.buffer_copy()[1].strides}" if p.resident else "DRAM (streamed)"
         dram = f" dram {p.dram}" if p.dram is not None else ""
         lines.append(f";   {v.name:<12} {v.kind.value:<7} {str(v.shape):<20} steps {v.first}..{v.last}  {where}{dram}")
     if mem.spilled:

@@ -15,88 +15,34 @@ with the front end):
 * :class:`Order` -- network IR -> contraction plan (``passes.order``);
 * :class:`Lower` -- contraction plan -> :class:`~tncc.passes.lower.Lowered`
   (memory plan, tiled program and machine program, the lowering options
-  chosen by the modelled cycles).
+  chosen by the modelled cycles), by the tuner running the lowering's
+  passes (``memory``, ``tile``, ``tune``, ``codegen``;
+  :mod:`tncc.passes.lowering_passes`) per candidate.
+
+The pass interface and :class:`Pipeline` are :mod:`tncc.passes.framework`'s
+(re-exported here).
 """
 
 from __future__ import annotations
 
-import abc
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Protocol, Sequence
+from typing import Any, ClassVar, Sequence
 
-from tncc.errors import TnccError, VerifyError
+from tncc.errors import TnccError
 from tncc.guard import check_plan
 from tncc.ir import Network
-from tncc.isa.arch import Arch
 from tncc.passes.estimate import lowered_for
+from tncc.passes.framework import IR, Observer, Pass, PassContext, Pipeline, verify_after
 from tncc.passes.lower import Lowered, lower_plan
+from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT, plan_network
 from tncc.passes.order.strategies import STRATEGIES
 from tncc.plan import Plan
 
-
-class IR(Protocol):
-    """What every IR level offers the pipeline."""
-
-    def verify(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class PassContext:
-    """What every pass may read: the target machine, and whether the
-    pipeline verifies the IR after each pass."""
-
-    arch: Arch
-    verify: bool = True
-
-
-class Pass(abc.ABC):
-    """One compiler pass (module doc).  Subclasses are frozen dataclasses
-    whose fields are the pass's options."""
-
-    name: ClassVar[str]
-
-    @abc.abstractmethod
-    def apply(self, ir: Any, ctx: PassContext) -> Any:
-        """The IR after this pass; ``ir`` itself is left unchanged."""
-
-
-Observer = Callable[[str, Any], None]
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """Passes run in order over one IR value."""
-
-    passes: tuple[Pass, ...]
-
-    def names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.passes)
-
-    def run(self, ir: Any, ctx: PassContext, after: Observer | None = None, until: str | None = None) -> Any:
-        """Apply every pass (up to and including ``until``) to ``ir``.  With
-        ``ctx.verify`` each result is verified; a broken invariant raises
-        :class:`VerifyError` naming the pass.  ``after(name, ir)`` sees each
-        pass's result."""
-        for p in self.passes:
-            ir = p.apply(ir, ctx)
-            if ctx.verify:
-                verify_after(p.name, ir)
-            if after is not None:
-                after(p.name, ir)
-            if p.name == until:
-                break
-        return ir
-
-
-def verify_after(pass_name: str, ir: IR) -> None:
-    """``ir.verify()``, with a failure naming the pass that produced ``ir``."""
-    try:
-        ir.verify()
-    except VerifyError as exc:
-        raise VerifyError(exc.message, pass_name=pass_name) from exc
+__all__ = ["IR", "LOWERING_PASSES", "Lower", "ORDER_OBJECTIVES", "Observer", "Order", "Pass", "PassContext",
+           "Pipeline", "default_passes", "pass_names", "verify_after"]
 
 
 # -- the compiler's passes ------------------------------------------------------------
@@ -140,13 +86,19 @@ class Order(Pass):
 
 @dataclass(frozen=True)
 class Lower(Pass):
-    """Contraction plan -> memory plan, tiled program and machine program
-    (:func:`tncc.passes.lower.lower_plan`: of the lowering options it tries,
-    the one with the fewest modelled cycles).
+    """Contraction plan -> memory plan, tiled program and machine program:
+    the tuner (:func:`tncc.passes.tuner.lower_plan`) runs the lowering's
+    passes (:mod:`tncc.passes.lowering_passes`: ``memory``, ``tile``,
+    ``tune``, ``codegen``) once per candidate
+    :class:`~tncc.passes.options.LoweringOptions` and keeps the one with
+    the fewest modelled cycles.  Its :meth:`trace` is the kept candidate's
+    records, so the pipeline verifies and shows each of those passes'
+    results for the program compiled (the candidates dropped are not
+    verified: ``lower_plan(verify=True)`` does that).
 
-    Leaves behind: a :class:`~tncc.passes.lower.Lowered` whose memory plan,
-    tiled program and program each pass their ``verify()``; the program
-    computes every output of the plan's network."""
+    Leaves behind: a :class:`~tncc.passes.lowered.Lowered` whose memory
+    plan, tiled program and program each pass their ``verify()``; the
+    program computes every output of the plan's network."""
 
     name: ClassVar[str] = "lower"
     options: LoweringOptions | None = None  # forced choices (None: the lowering weighs them all)
@@ -157,6 +109,11 @@ class Lower(Pass):
             return lowered_for(ir, ctx.arch)
         return lower_plan(ir, ctx.arch, self.options)
 
+    def trace(self, result: Lowered) -> tuple[tuple[str, Any], ...]:
+        """The kept candidate's ``memory``, ``tile``, ``tune`` and
+        ``codegen`` results."""
+        return (*result.trace(), (CodeGen.name, result))
+
 
 def default_passes(order: str = "csse", objective: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
                    lowering: LoweringOptions | None = None) -> Pipeline:
@@ -164,5 +121,15 @@ def default_passes(order: str = "csse", objective: str | None = None, time_limit
     return Pipeline((Order(order, objective, time_limit), Lower(lowering)))
 
 
+LOWERING_PASSES: tuple[str, ...] = (PlanMemory.name, Tile.name, TuneLayouts.name, CodeGen.name)
+"""The passes :class:`Lower` runs per candidate, in order (its :meth:`Lower.trace`)."""
+
+
 def pass_names() -> Sequence[str]:
-    return default_passes().names()
+    """Every pass name the pipeline reports a result under, in order: the
+    lowering's inner passes come before ``lower`` itself."""
+    names: list[str] = []
+    for name in default_passes().names():
+        names += LOWERING_PASSES if name == Lower.name else ()
+        names.append(name)
+    return tuple(names)

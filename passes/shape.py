@@ -29,12 +29,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import DType
+from tncc.isa.arch import Arch
 from tncc.isa.networks import red_config, route_multicast
 from tncc.isa.program import MAX_DIMS, MAX_LOOPS, DmaDesc, Drain, RedConfig, Stream, SwitchConfig, TileDesc
 from tncc.isa.table import Dataflow
+from tncc.isa.timing import affine_offsets, banked_access_cycles
 from tncc.passes.tiled_ir import ROLE_GROUP, Group, IndexInfo, Role, Tile, TileAxis
 
 
@@ -59,7 +62,7 @@ class View:
         return self.base + sum((point[n] - org.get(n, 0)) * s for n, s in self.strides if n in point)
 
 
-def merge_dims(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+def merge_dims(dims: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
     """Drop extent-1 dims and merge neighbours whose strides chain
     (``outer stride == inner extent * inner stride`` for every stride
     column); the row-major enumeration is unchanged."""
@@ -74,6 +77,11 @@ def merge_dims(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
                 continue
         out.append(tuple(d))
     return out
+
+
+def merge_pairs(dims: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """:func:`merge_dims` of ``(extent, stride)`` dims."""
+    return [(e, st) for e, st in merge_dims(dims)]
 
 
 def _group_axes(tile: Tile, infos: dict[str, IndexInfo], group: Group, key_view: View) -> list[TileAxis]:
@@ -101,7 +109,7 @@ def _offsets(dims: list[tuple[int, int]]) -> list[int]:
     return offs
 
 
-def _route(dims: list[tuple[int, int]], arch) -> tuple[SwitchConfig, tuple[int, ...]]:
+def _route(dims: list[tuple[int, int]], arch: Arch) -> tuple[SwitchConfig, tuple[int, ...]]:
     ports, banks = arch.dist.ports, arch.buffer.banks
     if banks > ports:
         raise TnccError(f"the buffer has {banks} banks but the distribution network only {ports} input slots",
@@ -118,13 +126,13 @@ def _route_cached(dims: tuple[tuple[int, int], ...], ports: int, banks: int) -> 
 
 
 @lru_cache(maxsize=1024)
-def _red(tkk: int, lanes: int):
+def _red(tkk: int, lanes: int) -> RedConfig:
     """The reduction grouping of ``lanes`` groups of ``tkk`` lanes (immutable,
     so one object serves every tile of that shape)."""
     return red_config((tkk,) * lanes)
 
 
-def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, dtype: DType, arch) -> TileCode:
+def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, dtype: DType, arch: Arch) -> TileCode:
     """The tile descriptor(s) and network configurations of one fetta tile."""
     ports, banks = arch.dist.ports, arch.buffer.banks
     if banks > ports:
@@ -149,12 +157,12 @@ class _TilePlan:
     """The address-independent part of a lowered tile."""
 
     flow: Dataflow
-    a_ports: tuple
-    a_beats: tuple
-    b_ports: tuple
-    b_beats: tuple
-    drain: tuple
-    inner: tuple
+    a_ports: tuple[tuple[int, int], ...]
+    a_beats: tuple[tuple[int, int], ...]
+    b_ports: tuple[tuple[int, int], ...]
+    b_beats: tuple[tuple[int, int], ...]
+    drain: tuple[tuple[int, int], ...]
+    inner: tuple[tuple[int, int, int, int, bool], ...]  # the tile's loops: (count, a, b, c step, reduces)
     points: tuple[tuple[int, int, int, bool], ...]  # (da, db, dc, reduction started) per unrolled point
     sw_a: SwitchConfig
     sw_b: SwitchConfig
@@ -163,7 +171,9 @@ class _TilePlan:
 
 
 @lru_cache(maxsize=1 << 14)
-def _tile_desc(dtype, flow, tb, tm, tn, tkk, a0, a_ports, a_beats, b0, b_ports, b_beats, c0, drain, accumulate, loops) -> TileDesc:
+def _tile_desc(dtype: DType, flow: Dataflow, tb: int, tm: int, tn: int, tkk: int, a0: int, a_ports: tuple[tuple[int, int], ...],
+               a_beats: tuple[tuple[int, int], ...], b0: int, b_ports: tuple[tuple[int, int], ...], b_beats: tuple[tuple[int, int], ...], c0: int,
+               drain: tuple[tuple[int, int], ...], accumulate: bool, loops: tuple[tuple[int, int, int, int, bool], ...]) -> TileDesc:
     return TileDesc(dtype=dtype, dataflow=flow, tb=tb, tm=tm, tn=tn, tkk=tkk,
                     a=Stream(a0, a_ports, a_beats), b=Stream(b0, b_ports, b_beats), c=Drain(c0, drain),
                     accumulate=accumulate, loops=loops)
@@ -191,12 +201,12 @@ def _tile_plan(shape: tuple, a_strides: tuple, b_strides: tuple, c_strides: tupl
     gm = group(Group.M, sa)
     gn = group(Group.N, sb)
     gk = group(Group.K, sa if any(sa.get(ax[0], 0) for ax in axes) else sb)
-    a_ports = merge_dims([(ax[1], sa.get(ax[0], 0)) for ax in gb + gm + gk])
-    b_ports = merge_dims([(ax[1], sb.get(ax[0], 0)) for ax in gb + gn + gk])
-    drain = merge_dims([(ax[1], sc.get(ax[0], 0)) for ax in gb + gm + gn])
+    a_ports = merge_pairs([(ax[1], sa.get(ax[0], 0)) for ax in gb + gm + gk])
+    b_ports = merge_pairs([(ax[1], sb.get(ax[0], 0)) for ax in gb + gn + gk])
+    drain = merge_pairs([(ax[1], sc.get(ax[0], 0)) for ax in gb + gm + gn])
     beat_axes = [ax for ax in axes if ax[2] > 1]
-    a_beats = merge_dims([(ax[2], ax[1] * sa.get(ax[0], 0)) for ax in beat_axes])
-    b_beats = merge_dims([(ax[2], ax[1] * sb.get(ax[0], 0)) for ax in beat_axes])
+    a_beats = merge_pairs([(ax[2], ax[1] * sa.get(ax[0], 0)) for ax in beat_axes])
+    b_beats = merge_pairs([(ax[2], ax[1] * sb.get(ax[0], 0)) for ax in beat_axes])
     for what, dims in (("A ports", a_ports), ("B ports", b_ports), ("drain", drain), ("A beats", a_beats), ("B beats", b_beats)):
         assert len(dims) <= MAX_DIMS, f"tile {what} need {len(dims)} dims"
     loop_axes = [ax for ax in axes if ax[3] > 1]
@@ -219,7 +229,7 @@ def _tile_plan(shape: tuple, a_strides: tuple, b_strides: tuple, c_strides: tupl
                      tuple(inner), tuple(points), sw_a, sw_b, red, (tuple(offs_a), tuple(offs_b)))
 
 
-def _points(counts: list[int]):
+def _points(counts: list[int]) -> Iterator[tuple[int, ...]]:
     if not counts:
         yield ()
         return
@@ -246,8 +256,6 @@ def shape_order(extents: list[int], from_strides: list[int], to_strides: list[in
 
 @lru_cache(maxsize=4096)
 def _shape_order(extents: tuple[int, ...], fs: tuple[int, ...], ts: tuple[int, ...], banks: int) -> tuple[int, ...]:
-    from tncc.isa.timing import affine_offsets, banked_access_cycles
-
     n = len(extents)
     base = tuple(range(n))
     if math.prod(extents) > SHAPE_ORDER_LIMIT or n < 2:
@@ -288,7 +296,7 @@ def _copy_descs(extents: tuple[int, ...], from_strides: tuple[int, ...], to_stri
     unroll = set(sorted(range(len(dims)), key=lambda d: (dims[d][0], d))[:extra])
     lead = [d for k, d in enumerate(dims) if k in unroll]
     tail = [d for k, d in enumerate(dims) if k not in unroll]
-    desc = DmaDesc(tuple(tail), dtype)
+    desc = DmaDesc(tuple((e, f, t) for e, f, t in tail), dtype)
     out = []
     for point in _points([d[0] for d in lead]):
         fo = sum(k * d[1] for k, d in zip(point, lead))

@@ -21,17 +21,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tncc.errors import VerifyError
+from tncc.isa.arch import Arch
 from tncc.passes.layout import Layout
 from tncc.passes.memory_ir import Placement
-from tncc.passes.tiled_ir import TiledStep
+from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_A, SLOT_B, SLOT_RESULT, TiledStep
 from tncc.passes.work import own_slots
 
 if TYPE_CHECKING:
     from tncc.passes.backend import Backend
 
-SLOT_A, SLOT_B, SLOT_RESULT = 0, 1, 2
-"""Staging positions of a step's tensors: operand A, operand B (the implicit
-all-ones vector of a unary step) and the result."""
+__all__ = ["SLOT_A", "SLOT_B", "SLOT_RESULT", "StepState", "step_slots"]  # the slots are tiled_ir's, named here too
 
 Box = tuple[tuple[int, int], ...]  # (start, extent) per axis of a tensor
 LayoutKey = tuple[int, tuple[int, ...]]  # (slot position, box extents)
@@ -52,7 +51,7 @@ class StepState:
 
 
 def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, int], alternate: bool,
-               backend: "Backend", arch: Any) -> tuple[dict[Any, Any], dict[LayoutKey, Layout],
+               backend: "Backend", arch: Arch) -> tuple[dict[Any, Any], dict[LayoutKey, Layout],
                                                        dict[int, dict[Box, int]], tuple[int, int]]:
     """Staging slot addresses of step ``ts`` within ``region`` (``[lo, hi)``):
     two per DRAM-resident tensor (by slot position) and the back end's
@@ -75,10 +74,10 @@ def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, i
     # step, so its loads can run arbitrarily far ahead of the array.
     boxes = {k: list(dict.fromkeys(b.sub(tensors[k]) for b in ts.blocks)) for k in staged}
     need = {k: sum(lays[(k, tuple(e for _, e in bx))].words for bx in boxes[k]) for k in staged}
-    spare = (hi - lo) - 2 * sum(words.values()) - sum(scratch.values())
+    spare = (hi - lo) - DOUBLE_BUFFER * sum(words.values()) - sum(scratch.values())
     own = own_slots({k: (len(boxes[k]), need[k], words[k]) for k in staged}, spare, SLOT_RESULT)
     fixed: dict[int, dict[Box, int]] = {k: {} for k in staged if k in own}
-    total = sum(need[k] if k in fixed else 2 * words[k] for k in staged) + sum(scratch.values())
+    total = sum(need[k] if k in fixed else DOUBLE_BUFFER * words[k] for k in staged) + sum(scratch.values())
     if alternate:
         base = hi - total
     slots: dict[Any, Any] = {}
@@ -92,7 +91,7 @@ def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, i
             slots[k] = (None, None)
         else:
             slots[k] = (base, base + words[k])
-            base += 2 * words[k]
+            base += DOUBLE_BUFFER * words[k]
     for key, w in scratch.items():
         slots[key] = base
         base += w

@@ -37,6 +37,14 @@ RED_CFG = (-1, -1)
 
 Range = tuple[int, int]  # inclusive word range
 WINDOW = 256  # unordered accesses of another unit scanned before ordering anyway
+PRUNE_AT = 512  # accesses logged per unit and kind before the log is first pruned (then at twice what is left)
+
+
+def _kind(r: Range) -> Range | bool:
+    """The log a range is kept in: a configuration register's pseudo-range
+    (negative addresses) its own, every buffer range ``False``."""
+    return r if r[0] < 0 else False
+
 _UNITS = tuple(int(u) for u in Unit)
 _NUNITS = len(Unit)
 
@@ -73,7 +81,7 @@ class SyncTracker:
         # right after the instruction recorded with that seq (placed by
         # passes.emitter.Emitter.finish).
         self.early: dict[int, list[Instruction]] = {}
-        self.prune_at: dict[tuple[int, Any], int] = {k: 512 for k in self.log}
+        self.prune_at: dict[tuple[int, Any], int] = {k: PRUNE_AT for k in self.log}
 
     @staticmethod
     def sem(src: Unit, dst: Unit) -> int:
@@ -95,7 +103,7 @@ class SyncTracker:
             if any(lo <= rhi and rlo <= hi for lo, hi in prev for rlo, rhi in early_reads):
                 out.extend(_pair(src, u, u, u * _NUNITS + u))
                 self.pairs += 1
-        kinds = {r if r[0] < 0 else False for r in reads} | {w if w[0] < 0 else False for w in writes}
+        kinds = {_kind(r) for r in reads} | {_kind(w) for w in writes}
         for v in _UNITS:
             if v == u:
                 continue
@@ -145,16 +153,16 @@ class SyncTracker:
                 self.pairs += 1
         self.seq += 1
         for r in reads:
-            self.log[(u, r if r[0] < 0 else False)].append((self.seq, r, False))
+            self.log[(u, _kind(r))].append((self.seq, r, False))
         for w in writes:
-            self.log[(u, w if w[0] < 0 else False)].append((self.seq, w, True))
+            self.log[(u, _kind(w))].append((self.seq, w, True))
         self.last_seq[u] = self.seq
         self.prev_writes[u] = writes
         for kind in kinds:
             key = (u, kind)
             if len(self.log[key]) > self.prune_at[key]:
                 self._prune(u, kind)
-                self.prune_at[key] = max(512, 2 * len(self.log[key]))
+                self.prune_at[key] = max(PRUNE_AT, 2 * len(self.log[key]))
         return out
 
     def _prune(self, v: int, kind: Any) -> None:

@@ -30,11 +30,12 @@ Decisions (documented here and in ``docs/machine.md``):
 
 from __future__ import annotations
 
+import enum
 import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from tncc.errors import TnccError
 from tncc.guard import check_blocks
@@ -42,17 +43,36 @@ from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
 from tncc.passes.layout import banked_words, matrix_words
-from tncc.passes.tiled_ir import ROLE_GROUP, Block, Group, IndexInfo, Role, Tile, TileAxis, TiledStep
+from tncc.passes.tiled_ir import (DOUBLE_BUFFER, OPERAND_SLOTS, ROLE_GROUP, SLOT_RESULT, Block, Group, IndexInfo, Role,
+                                  Tile, TileAxis, TiledStep)
 from tncc.plan import Dataflow, Step
 
 COPY = Dataflow.COPY  # systolic unary step without summation: a SHAPE copy, no GEMM
+BLOCK_LATENCIES = 2  # DRAM latencies a streamed block pays: its loads, and its store or the wait behind the last drain
+UNRANKED = 99  # port-filling rank of an index the hint does not rank: after every ranked one
+
+
+class Walk(enum.Enum):
+    """An in-tile choice that is not an extent: the contracted index is
+    walked by the tile's loop nest (one element a repetition, ``count`` its
+    extent) instead of by beats; chosen for the contracted indices beyond
+    the ``MAX_DIMS`` a stream's beats can address."""
+
+    LOOP = "loop"
+
+
+Choice = int | Walk
+"""What the tiler chooses per index of a block: the in-tile extent (spread
+over ports for B, M, N, over beats for a contracted index; the rest walked
+by the loop nest), or :attr:`Walk.LOOP`."""
 
 
 @dataclass(frozen=True, slots=True)
 class Budget:
     """What a step may use besides the resident tensors: ``words`` of
     staging/scratch buffer; ``staged`` says which of (A, B, C) live in DRAM
-    and are moved block by block (double-buffered); ``scratch`` (systolic)
+    and are moved block by block (double-buffered; by ``SLOT_A``,
+    ``SLOT_B``, ``SLOT_RESULT``); ``scratch`` (systolic)
     reserves room to reshape A, B and C of each block."""
 
     words: int
@@ -99,13 +119,13 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
     only the other operand has: they are broadcast)."""
     terms: list[tuple[int, tuple[str, ...]]] = []
     tensors = [tuple(op.indices) for op in step.operands]
-    while len(tensors) < 2:
+    while len(tensors) < OPERAND_SLOTS:
         tensors.append(())
     tensors.append(tuple(step.indices))
     for k, ixs in enumerate(tensors):
         shape = tuple(ext[i] for i in ixs)
         if budget.staged[k] and ixs:
-            terms.append((2 * banked_words(shape, banks), ixs))
+            terms.append((DOUBLE_BUFFER * banked_words(shape, banks), ixs))
     if budget.scratch:
         not_right = tuple(ix.name for ix in infos if ix.role is not Role.RIGHT)
         not_left = tuple(ix.name for ix in infos if ix.role is not Role.LEFT)
@@ -141,9 +161,9 @@ def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budg
                 break
             reuse *= nb[i]
         words += (blocks / reuse) * math.prod(ext[i] for i in ixs)
-    if budget.staged[2]:
+    if budget.staged[SLOT_RESULT]:
         words += math.prod(ix.size for ix in infos if ix.name in step.indices)
-    return model.transfers_cycles(arch, 2 * blocks, words * arch.buffer.word_bytes)
+    return model.transfers_cycles(arch, BLOCK_LATENCIES * blocks, words * arch.buffer.word_bytes)
 
 
 def _smaller(size: int, cur: int) -> int:
@@ -246,10 +266,15 @@ def _options(members: tuple[tuple[str, int], ...], limit: int, divisor: bool) ->
     return sorted(opts, key=lambda t: -math.prod(t))
 
 
-def _segments(start: int, size: int, t: int, contracted: bool) -> list[TileAxis]:
-    if contracted and t > 0:
+def _segments(start: int, size: int, t: Choice, contracted: bool) -> list[TileAxis]:
+    """The axis segments of an index of ``size`` from ``start`` for choice
+    ``t``: a contracted extent runs ``size // t`` beats; a free extent (or a
+    walked index, extent 1) repeats by the loop nest, the remainder a
+    segment of its own."""
+    if t is Walk.LOOP:
+        t = 1
+    elif contracted:
         return [TileAxis("", start, t, size // t, 1)]
-    t = abs(t)  # a negative choice marks a contracted index walked by the loop nest
     q, r = divmod(size, t)
     segs = [TileAxis("", start, t, 1, q)] if q else []
     if r:
@@ -257,7 +282,7 @@ def _segments(start: int, size: int, t: int, contracted: bool) -> list[TileAxis]
     return segs
 
 
-def _tiles_for(infos, box, choice: dict[str, int], accumulate: bool) -> list[Tile]:
+def _tiles_for(infos: Sequence[IndexInfo], box: tuple[tuple[str, int, int], ...], choice: dict[str, Choice], accumulate: bool) -> list[Tile]:
     per_index = []
     for ix, (_, st, ext) in zip(infos, box):
         segs = _segments(st, ext, choice[ix.name], ix.role is Role.CONTRACTED)
@@ -282,7 +307,7 @@ def _cost(arch: Arch, tiles: Sequence[Tile], passes: Callable[[Tile], tuple[int,
                                      passes(t) if passes is not None else (1, 1, 1)) for t in tiles)
 
 
-def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: dict[str, int]) -> tuple[int, int]:
+def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: dict[str, Choice]) -> tuple[int, int]:
     """(``_cost`` without conflicts, number of tiles) of the tiles
     ``_tiles_for`` makes for a block with ``entries`` at ``choice``, without
     building them (the inner loop of :func:`_choose`)."""
@@ -303,7 +328,8 @@ def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: 
     return total, tiles
 
 
-def tile_block_fetta(arch, infos: tuple[IndexInfo, ...], box, accumulate: bool, hint: dict[str, int]) -> tuple[Tile, ...]:
+def tile_block_fetta(arch: Arch, infos: tuple[IndexInfo, ...], box: tuple[tuple[str, int, int], ...], accumulate: bool,
+                     hint: dict[str, int]) -> tuple[Tile, ...]:
     """The cheapest legal tiling of one block on the fetta array.  ``hint``
     ranks indices for port filling (innermost stored axis first, so port
     offsets stay contiguous)."""
@@ -313,9 +339,8 @@ def tile_block_fetta(arch, infos: tuple[IndexInfo, ...], box, accumulate: bool, 
 
 
 @lru_cache(maxsize=4096)
-def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], ...]:
-    """Per-index in-tile extents (negative: a contracted index walked by the
-    loop nest) of the cheapest legal tiling of a block with ``entries``
+def _choose(arch: Arch, entries: tuple[tuple[str, Role, int], ...], hint_items: tuple[tuple[str, int], ...]) -> tuple[tuple[str, Choice], ...]:
+    """Per-index in-tile choices (:data:`Choice`) of the cheapest legal tiling of a block with ``entries``
     ``(index, role, extent)``; cached per block shape."""
     best, best_cost = None, None
     for choice in _candidates(arch, entries, hint_items):
@@ -326,15 +351,15 @@ def _choose(arch, entries: tuple, hint_items: tuple) -> tuple[tuple[str, int], .
     return tuple(sorted(best.items()))
 
 
-def _candidates(arch, entries: tuple, hint_items: tuple):
-    """Every legal per-index in-tile extent choice for a block with
+def _candidates(arch: Arch, entries: tuple[tuple[str, Role, int], ...], hint_items: tuple[tuple[str, int], ...]) -> Iterator[dict[str, Choice]]:
+    """Every legal per-index in-tile choice (:data:`Choice`) for a block with
     ``entries``, in a fixed order."""
     hint = dict(hint_items)
     ports, lanes, rports = arch.dist.ports, timing.total_lanes(arch), arch.red.ports
     groups: dict[Group, tuple[tuple[str, int], ...]] = {}
     for g in Group:
         mem = [(n, e) for n, r, e in entries if ROLE_GROUP[r] is g and e > 1]
-        mem.sort(key=lambda m: hint.get(m[0], 99))
+        mem.sort(key=lambda m: hint.get(m[0], UNRANKED))
         groups[g] = tuple(mem)
     opts = {g: _options(groups[g], ports, g is Group.K) for g in Group}
     grouped = tuple((n, ROLE_GROUP[r]) for n, r, _ in entries)
@@ -352,14 +377,14 @@ def _candidates(arch, entries: tuple, hint_items: tuple):
                 # The largest contracted spread that is legal and keeps every
                 # stream within MAX_DIMS dims (a smaller one when the largest
                 # spreads too many indices).
-                choice = None
+                choice: dict[str, int] | None = None
                 for cand in opts[Group.K]:
                     tkk = math.prod(cand)
                     if tkk > 1 and tb * tm * tn > rports:
                         continue
                     if tb * max(tm, tn) * tkk > ports or tb * tm * tn * tkk > lanes:
                         continue
-                    trial = {}
+                    trial: dict[str, int] = {}
                     for g, o in ((Group.B, ob), (Group.M, om), (Group.N, on), (Group.K, cand)):
                         for (n, _), t in zip(groups[g], o):
                             trial[n] = t
@@ -373,13 +398,14 @@ def _candidates(arch, entries: tuple, hint_items: tuple):
                 # At most MAX_DIMS beat dims: further contracted indices are
                 # walked by reduce loops (the drain then adds).
                 walked = [n for n, _ in groups[Group.K] if ext[n] // choice[n] > 1]
+                out: dict[str, Choice] = dict(choice)
                 for n in walked[MAX_DIMS:]:
-                    choice[n] = -1
-                yield choice
+                    out[n] = Walk.LOOP
+                yield out
 
 
-def retile_block(arch, infos: tuple[IndexInfo, ...], block: Block, hint: dict[str, int],
-                 passes: Callable[[Tile], tuple[int, int, int]]) -> dict[str, int] | None:
+def retile_block(arch: Arch, infos: tuple[IndexInfo, ...], block: Block, hint: dict[str, int],
+                 passes: Callable[[Tile], tuple[int, int, int]]) -> dict[str, Choice] | None:
     """The in-tile extents of the cheapest legal tiling of ``block`` when the
     stored layouts are known (``passes(tile)``: a tile's conflict passes for
     A, B and the drain), or None when its current tiles are that."""
@@ -399,8 +425,8 @@ def retile_block(arch, infos: tuple[IndexInfo, ...], block: Block, hint: dict[st
     return best
 
 
-def tiles_for(infos: tuple[IndexInfo, ...], block: Block, choice: dict[str, int]) -> tuple[Tile, ...]:
-    """``block``'s tiles for per-index in-tile extents ``choice``."""
+def tiles_for(infos: tuple[IndexInfo, ...], block: Block, choice: dict[str, Choice]) -> tuple[Tile, ...]:
+    """``block``'s tiles for per-index in-tile choices ``choice``."""
     return tuple(_tiles_for(infos, block.box, choice, not block.first_k))
 
 
@@ -421,7 +447,7 @@ def _dims_fit(grouped: tuple[tuple[str, Group], ...], choice: dict[str, int]) ->
 # -- systolic tiles ---------------------------------------------------------------------
 
 
-def tile_block_gemm(infos: tuple[IndexInfo, ...], box, accumulate: bool, unary: bool) -> tuple[Tile, ...]:
+def tile_block_gemm(infos: tuple[IndexInfo, ...], box: tuple[tuple[str, int, int], ...], accumulate: bool, unary: bool) -> tuple[Tile, ...]:
     """One GEMM per batch point of the block (batch indices loop), M, N whole,
     K walked by the systolic array's temporal dimension; a unary step without
     summation is a plain copy."""
@@ -452,7 +478,7 @@ def port_hint(step: Step) -> dict[str, int]:
     return hint
 
 
-def tile_step(number: int, step: Step, sizes: dict[str, int], arch, budget: Budget, where: str) -> TiledStep:
+def tile_step(number: int, step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, where: str) -> TiledStep:
     """Block and tile one plan step for ``arch`` (module doc)."""
     infos = classify(step, sizes)
     unary = len(step.operands) == 1

@@ -66,6 +66,13 @@ class Group(enum.Enum):
 ROLE_GROUP = {IndexRole.BATCH: Group.B, IndexRole.LEFT: Group.M, IndexRole.RIGHT: Group.N,
               IndexRole.CONTRACTED: Group.K}
 
+SLOT_A, SLOT_B, SLOT_RESULT = 0, 1, 2
+"""Positions of a step's tensors wherever they are listed together (staging
+slots, a :class:`~tncc.passes.tile.Budget`'s ``staged``, bank uses): operand
+A, operand B (the implicit all-ones vector of a unary step) and the result."""
+OPERAND_SLOTS = SLOT_RESULT  # a step has at most two operands; a unary one's B is left empty
+DOUBLE_BUFFER = 2  # staging slots of a streamed tensor: one is loaded while the array reads the other
+
 
 @dataclass(frozen=True, slots=True)
 class IndexInfo:

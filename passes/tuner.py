@@ -5,32 +5,41 @@ bank paddings, the lookahead, co-scheduled pairs), :func:`lower_plan`
 lowers the options and keeps the program with the fewest modelled cycles
 (:func:`tncc.passes.estimate.estimate_cycles`);
 :class:`~tncc.passes.options.LoweringOptions` forces any of them.  Each
-option is one run of the same steps (:mod:`tncc.passes.lowered`): plan
-memory, tile, tune layouts, generate code.
+option is one run of the lowering's passes
+(:mod:`tncc.passes.lowering_passes`): ``memory`` -> ``tile`` -> ``tune``
+-> ``codegen``, where a candidate that differs from another only in its
+later passes reuses the earlier results (the lookahead regenerates code
+only; co-scheduling re-plans memory and re-tiles itself, then tunes and
+generates code).  The kept program carries the records of its passes
+(:meth:`~tncc.passes.lowered.Lowered.trace`).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
+from tncc.errors import VerifyError
 from tncc.isa.arch import Arch
 from tncc.isa.program import Program
-from tncc.passes.alloc import STAGE_SHARE, plan_memory
+from tncc.passes.alloc import STAGE_SHARE
 from tncc.passes.backend import backend_for
 from tncc.passes.banks import wide_candidates
 from tncc.passes.coschedule import co_schedule
 from tncc.passes.estimate import estimate_cycles
-from tncc.passes.lowered import (Lowered, TileMemo, finish, generate, ones_words, scratch_words, tile_plan)
-from tncc.passes.memory_ir import MemoryPlan
-from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, LoweringOptions
+from tncc.passes.framework import Pass, PassContext, Pipeline, verify_after
+from tncc.passes.lowered import Lowered, Placed, TileMemo, Tiled, Tuned
+from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
+from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions
 from tncc.plan import Plan
 
 OPTION_LIMIT = 20_000  # instructions: larger programs skip the lookahead and co-scheduling options (seconds each)
 MAX_STAGE_SHARE = 8  # the smallest staging area tried is 1/8 of the buffer
+STAGE_SHARE_STEP = 2  # the staging shares tried: a half, then (fetta) a quarter, a sixth, an eighth
 WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of them together cost a spill
+CO_SCHEDULE = "coschedule"  # the name a broken co-scheduled memory plan or tiling is reported under
 
 
-def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None) -> Lowered:
+def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, verify: bool = False) -> Lowered:
     """Memory planning, tiling, shaping and code generation for ``plan`` on
     ``arch`` (``tncc.isa.arch.Arch``).
 
@@ -44,8 +53,11 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None) -
     of steps (the last two for programs of at most ``OPTION_LIMIT``
     instructions).  ``options`` forces any of these choices (and the
     prefetch and deferred stores, otherwise always taken); see
-    :class:`~tncc.passes.options.LoweringOptions`."""
+    :class:`~tncc.passes.options.LoweringOptions`.  ``verify``: verify
+    every candidate after each of its passes (the pipeline verifies the
+    kept one's records in any case)."""
     opts = options if options is not None else DEFAULT_OPTIONS
+    ctx = PassContext(arch, verify)
     backend = backend_for(arch)
     # Modelled cycles by program: equal programs cost the same, and a key
     # that is the program itself cannot be reused by another one (an id()
@@ -59,10 +71,10 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None) -
 
     memo: TileMemo = {}
     if opts.stage_share is not None:
-        base, more = _lower_with(plan, arch, opts.stage_share, memo, opts)
+        base, more = _lower_with(plan, ctx, opts.stage_share, memo, opts)
     else:
-        base, more = _lower_with(plan, arch, 2, memo, opts)
-        share = STAGE_SHARE.get(arch.kind, 2)
+        base, more = _lower_with(plan, ctx, MIN_STAGE_SHARE, memo, opts)
+        share = STAGE_SHARE.get(arch.kind, MIN_STAGE_SHARE)
         words = arch.buffer.bytes // arch.buffer.word_bytes
         while share <= MAX_STAGE_SHARE and base.memory.streamed:
             # A smaller staging area only helps if some streamed tensor could then
@@ -70,11 +82,11 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None) -
             room = words * (share - 1) // share
             if not any(base.memory.value(v).words <= room for v in base.memory.streamed):
                 break
-            other = _lower_with(plan, arch, share, memo, opts)
+            other = _lower_with(plan, ctx, share, memo, opts)
             if cost(other[0]) >= cost(base):
                 break
             base, more = other
-            share += 2
+            share += STAGE_SHARE_STEP
     # The wide-padding alternatives of the better staging share only.
     options_ = [base] + more()
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
@@ -84,53 +96,76 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None) -
     # Loading the next streamed step's first block under the current one
     # moves DMA work earlier: it helps where the DMA idles, delays where it
     # is the bottleneck, so it is kept when the model says so.  (Forced, it
-    # is already in every program finish made.)
+    # is already in every program the code generator made.)
     if opts.lookahead is None and small:
-        ahead = generate(plan, arch, best.memory, best.tiled, best.placed, None, True, opts)
+        ahead = _run(ctx, _tuned(best), CodeGen.for_options(opts, lookahead=True))
         best = min((best, ahead), key=cost)
     # Steps whose bottlenecks differ (one waits on DMA, the other on the
     # array) run together where that is safe; kept if the model says so.
     if opts.co_schedule or (opts.co_schedule is None and small):
-        co = co_schedule(plan, best.tiled, best.placed, arch, memo, best.memory)
+        co = co_schedule(plan, best.tiled, _tuned(best).placed, arch, memo, best.memory)
         if co is not None:
-            paired = finish(plan, arch, co[2], co[0], co[1], opts)
+            tiled, pairs, mem = co
+            moved = Tiled(Placed(plan, mem), tiled)
+            if ctx.verify:
+                verify_after(CO_SCHEDULE, moved.placed)
+                verify_after(CO_SCHEDULE, moved)
+            paired = _run(ctx, moved, TuneLayouts(), CodeGen.for_options(opts, pairs=pairs))
             best = paired if opts.co_schedule else min((best, paired), key=cost)
     return best
 
 
-def _lower_with(plan: Plan, arch: Arch, stage_share: int, memo: TileMemo | None = None,
+def _run(ctx: PassContext, ir: Any, *passes: Pass) -> Any:
+    """``passes`` over ``ir``, verified after each where ``ctx`` says so."""
+    return Pipeline(passes).run(ir, ctx)
+
+
+def _tuned(low: Lowered) -> Tuned:
+    """The ``tune`` record ``low`` was generated from (every candidate has one)."""
+    if low.tuned is None:
+        raise VerifyError("a lowering candidate lost the record of its tune pass")
+    return low.tuned
+
+
+def _lower_with(plan: Plan, ctx: PassContext, stage_share: int, memo: TileMemo,
                 opts: LoweringOptions = DEFAULT_OPTIONS) -> tuple[Lowered, Callable[[], list[Lowered]]]:
     """The lowering with ``1/stage_share`` of the buffer for staging (on
     fetta with the wide paddings where they cost no spill), and a function
     giving the alternatives whose wide paddings do change what spills
     (``opts.wide_paddings`` forced: all of them, or none, and no
     alternative)."""
-    mem = plan_memory(plan, arch, ones_words(plan, arch), scratch_words(plan, arch), stage_share)
-    tiled = tile_plan(plan, arch, mem, memo)
-    if not backend_for(arch).tunes_banks or opts.wide_paddings is False:
-        return finish(plan, arch, mem, tiled, opts=opts), list
-    saving = wide_candidates(tiled, mem, arch)
+    codegen = CodeGen.for_options(opts)
+
+    def place(names: frozenset[str] = frozenset()) -> Placed:
+        placed: Placed = _run(ctx, plan, PlanMemory(stage_share, names))
+        return placed
+
+    def finish(placed: Placed) -> Lowered:
+        # Tiling a plan whose streamed values and staging area are those of
+        # one tiled before finds every step in ``memo``: the same tiling.
+        lowered: Lowered = _run(ctx, placed, Tile(memo), TuneLayouts(), codegen)
+        return lowered
+
+    placed = place()
+    if not backend_for(ctx.arch).tunes_banks or opts.wide_paddings is False:
+        return finish(placed), list
+    tiled: Tiled = _run(ctx, placed, Tile(memo))
+    saving = wide_candidates(tiled.tiled, placed.memory, ctx.arch)
     if not saving:
-        return finish(plan, arch, mem, tiled, opts=opts), list
+        return finish(placed), list
 
-    def place(names: frozenset[str]) -> MemoryPlan:
-        return plan_memory(plan, arch, ones_words(plan, arch), scratch_words(plan, arch), stage_share, names)
+    def same(m: Placed) -> bool:  # the tiling depends only on what streams and on the staging area
+        return m.memory.streamed == placed.memory.streamed and m.memory.stage_words == placed.memory.stage_words
 
-    def same(m: MemoryPlan) -> bool:  # the tiling depends only on what streams and on the staging area
-        return m.streamed == mem.streamed and m.stage_words == mem.stage_words
-
-    mem_w = place(frozenset(saving))
-    if same(mem_w):
-        return finish(plan, arch, mem_w, tiled, opts=opts), list
-    if opts.wide_paddings:
-        return finish(plan, arch, mem_w, tile_plan(plan, arch, mem_w, memo), opts=opts), list
+    placed_w = place(frozenset(saving))
+    if same(placed_w) or opts.wide_paddings:
+        return finish(placed_w), list
     # The wide reservations together cost a spill: take them one by one
     # (largest saving first) while none does; all of them is the alternative.
     chosen: frozenset[str] = frozenset()
-    mem_c = mem
+    placed_c = placed
     for name in sorted(saving, key=lambda n: -saving[n])[:WIDE_TRIALS]:
         trial = place(chosen | {name})
         if same(trial):
-            chosen, mem_c = chosen | {name}, trial
-    return finish(plan, arch, mem_c, tiled, opts=opts), lambda: [
-        finish(plan, arch, mem_w, tile_plan(plan, arch, mem_w, memo), opts=opts)]
+            chosen, placed_c = chosen | {name}, trial
+    return finish(placed_c), lambda: [finish(placed_w)]

@@ -23,7 +23,7 @@ from tncc.isa.arch import Arch
 from tncc.isa.model import StepWork, TileRun
 from tncc.passes.tile import (COPY, Budget, block_extents, classify, port_hint, tile_block_fetta,
                               tile_block_gemm)
-from tncc.passes.tiled_ir import Role, Tile, TiledStep
+from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_RESULT, Role, Tile, TiledStep
 from tncc.plan import Step
 
 
@@ -37,8 +37,8 @@ def own_slots(tensors: dict[int, tuple[int, int, int]], spare: int, result: int)
     out: set[int] = set()
     for k in sorted(tensors, key=lambda k: (k == result, -tensors[k][1])):
         boxes, need, words = tensors[k]
-        if boxes > 2 and need - 2 * words <= spare:
-            spare -= need - 2 * words
+        if boxes > DOUBLE_BUFFER and need - DOUBLE_BUFFER * words <= spare:
+            spare -= need - DOUBLE_BUFFER * words
             out.add(k)
     return out
 
@@ -54,7 +54,7 @@ def staged_transfers(ts: TiledStep, staged: tuple[bool, ...], budget: int) -> di
     distinct = {k: list(dict.fromkeys(bs)) for k, bs in boxes.items()}
     slot = {k: max(size[b] for b in bs) for k, bs in distinct.items()}
     own = own_slots({k: (len(distinct[k]), sum(size[b] for b in distinct[k]), slot[k]) for k in boxes},
-                    budget - 2 * sum(slot.values()), result)
+                    budget - DOUBLE_BUFFER * sum(slot.values()), result)
     out: dict[int, list[int]] = {}
     for k, bs in boxes.items():
         if k in own or k == result:
@@ -161,7 +161,7 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
     loads = [(b, 1) for b in whole_loads]
     stores = [(whole_store, 1)] if whole_store else []
     tensors = [tuple(op.indices) for op in step.operands]
-    slot = {k: 2 * math.prod(ext[i] for i in ixs) for k, ixs in enumerate(tensors) if budget.staged[k]}
+    slot = {k: DOUBLE_BUFFER * math.prod(ext[i] for i in ixs) for k, ixs in enumerate(tensors) if budget.staged[k]}
     spare = budget.words - sum(slot.values())
     for k, ixs in sorted(enumerate(tensors), key=lambda kx: -math.prod(sizes[i] for i in kx[1])):
         if not budget.staged[k]:
@@ -174,11 +174,11 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
                 break
             reuse *= nb[i]
         times = blocks // reuse  # the box changes this often along the block loop
-        if own > 2 and times > own and words - slot[k] <= spare:
+        if own > DOUBLE_BUFFER and times > own and words - slot[k] <= spare:
             spare -= words - slot[k]
             times = own  # a slot per box: each loaded once
         loads.extend(_spread(words * in_bytes[k] * (times // own), times))
-    if budget.staged[2]:
+    if budget.staged[SLOT_RESULT]:
         stores.extend(_spread(math.prod(sizes[i] for i in step.indices) * out_bytes,
                               math.prod(nb[i] for i in step.indices)))
     macs = math.prod(sizes[ix.name] for ix in infos)

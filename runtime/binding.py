@@ -20,6 +20,8 @@ import numpy as np
 from tncc.errors import TnccError
 from tncc.ir import DType
 from tncc.isa.program import Program, Symbol, SymbolRole
+from tncc.options import check_seed
+from tncc.reference import INT_RANGE, delta
 from tncc.runtime.memory import ACCESS_LIMIT, Memory
 from tncc.runtime.numeric import numpy_type, round_to, storage_type
 
@@ -63,10 +65,7 @@ def _check(sym: Symbol, value: np.ndarray) -> np.ndarray:
 
 def random_value(sym: Symbol, seed: int) -> np.ndarray:
     """A seeded random value for ``sym`` (see the module doc)."""
-    from tncc.options import check_seed
-
     seed = check_seed(seed)
-    from tncc.reference import INT_RANGE
 
     rng = np.random.default_rng([seed, zlib.crc32(sym.name.encode())])
     if sym.dtype.is_int:
@@ -87,8 +86,6 @@ def bind_inputs(program: Program, dram: Memory, inputs: Mapping[str, np.ndarray]
                               f"constant `{sym.name}`")
             continue
         if sym.role is SymbolRole.DELTA:
-            from tncc.reference import delta
-
             if len(set(sym.shape)) > 1:
                 raise TnccError(f"constant `{sym.name}` has shape {sym.shape}; a delta needs equal extents")
             dram.write_affine(sym.dram, _dims(sym), delta(sym.shape, numpy_type(sym.dtype)), f"constant `{sym.name}`")

@@ -28,10 +28,14 @@ import numpy as np
 
 from tncc.errors import TnccError
 from tncc.guard import check_emulator
+from tncc.io import read_bytes, read_text
 from tncc.isa import timing
 from tncc.isa.arch import Arch, load_arch
+from tncc.isa.asm import assemble
+from tncc.isa.encoding import decode
 from tncc.isa.networks import realize
 from tncc.isa.program import Instruction, Program
+from tncc.isa.sched import Scheduler
 from tncc.isa.table import NO_SRC, TABLE, Opcode
 from tncc.isa.timing import Cost, CostFn, Operands
 from tncc.runtime.binding import bind_inputs, dram_words, read_outputs, storage_for
@@ -39,7 +43,6 @@ from tncc.runtime.hazards import SyncChecker
 from tncc.runtime.memory import ACCESS_LIMIT, Access, Memory
 from tncc.runtime.numeric import accumulate_wrap, compute_type, needs_rounding, round_to
 from tncc.runtime.report import Record, Report
-from tncc.isa.sched import Scheduler
 from tncc.runtime.tile import Chain, PreparedTile, structure_key
 
 DEFAULT_STEP_LIMIT = 10_000_000
@@ -83,16 +86,12 @@ def load(source: str | os.PathLike[str] | bytes | bytearray | Program) -> Progra
     (``.tns``/``.s``/``.asm``), or a :class:`Program` (returned as is)."""
     if isinstance(source, Program):
         return source
-    from tncc.isa.encoding import decode
 
     if isinstance(source, (bytes, bytearray)):
         return decode(bytes(source), "<bytes>")
-    from tncc.io import read_bytes, read_text
 
     path = os.fspath(source)
     if path.endswith((".tns", ".s", ".asm")):
-        from tncc.isa.asm import assemble
-
         return assemble(read_text(path), path)
     return decode(read_bytes(path), path)
 
@@ -110,7 +109,7 @@ class _Pending:
     chain: Chain
     c_base: int
     accumulate: bool
-    where: str
+    where: Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,17 +132,14 @@ class Emulator:
                  vectorise: bool = True) -> None:
         self.program = program
         self.vectorise = vectorise  # False: every tile lane by lane (the reference path, for testing)
-        if arch is None:
-            arch = load_arch(program.arch_name)
-        elif isinstance(arch, str):
-            arch = load_arch(arch)
-        self.arch = arch
-        self._dist_stages = timing.dist_stages(arch)
-        self._red_levels = max(1, timing.red_levels(arch))
-        if check_fingerprint and program.arch_fingerprint != arch.fingerprint():
+        resolved = load_arch(program.arch_name if arch is None else arch) if not isinstance(arch, Arch) else arch
+        self.arch = resolved
+        self._dist_stages = timing.dist_stages(resolved)
+        self._red_levels = max(1, timing.red_levels(resolved))
+        if check_fingerprint and program.arch_fingerprint != resolved.fingerprint():
             raise TnccError(
                 f"the program was compiled for arch `{program.arch_name}` (fingerprint "
-                f"{program.arch_fingerprint:#010x}) but runs on `{arch.name}` ({arch.fingerprint():#010x}); "
+                f"{program.arch_fingerprint:#010x}) but runs on `{resolved.name}` ({resolved.fingerprint():#010x}); "
                 f"recompile, or override the check")
         self._memories: dict[str, Memory] = {}
         # Prepared tiles depend only on the program, the arch and the loaded

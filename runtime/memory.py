@@ -12,8 +12,9 @@ Never-written words hold a *sentinel* bit pattern that no stored value can
 have (a signalling-NaN payload in floating memories, a value outside the
 int32 range in integer ones), so the written-bit check of a read is one
 comparison over the values already gathered; a hit raises
-:class:`~tncc.errors.TnccError` naming the instruction (``where``) and the
-first offending address.  Values entering the machine from outside (inputs)
+:class:`~tncc.errors.TnccError` naming the instruction (``where``: any object
+whose ``str`` names it, rendered only on a fault) and the first offending
+address.  Values entering the machine from outside (inputs)
 are checked not to carry the sentinel.
 """
 
@@ -105,7 +106,7 @@ class Memory:
         self.watch = None
 
     # -- checks ---------------------------------------------------------------
-    def _range(self, lo: int, hi: int, where: str, what: str) -> None:
+    def _range(self, lo: int, hi: int, where: object, what: str) -> None:
         if lo < 0 or hi >= self.words:
             bad = lo if lo < 0 else hi
             raise TnccError(f"{what} {self.name} word {bad:#x}, outside 0x0..{max(self.words - 1, 0):#x}",
@@ -114,7 +115,7 @@ class Memory:
         if w is not None and lo <= w[1] and hi >= w[0] and self.on_touch is not None:
             self.on_touch()
 
-    def check_range(self, lo: int, hi: int, where: str) -> None:
+    def check_range(self, lo: int, hi: int, where: object) -> None:
         """Fault unless ``lo..hi`` lies inside the memory."""
         if lo < 0 or hi >= self.words:
             self._range(lo, hi, where, "writes")
@@ -133,7 +134,7 @@ class Memory:
             return bool(np.isnan(vals).any())
         return int(vals.min()) < _INT_FLOOR
 
-    def _check(self, vals: np.ndarray, base: int, acc: Access | None, rel: np.ndarray | None, where: str) -> None:
+    def _check(self, vals: np.ndarray, base: int, acc: Access | None, rel: np.ndarray | None, where: object) -> None:
         # ``vals`` is always a fresh contiguous array here (a gather or a copy).
         if self._maybe_unwritten(vals) and self._sentinel in vals.view(self._bits):
             bad = self.unwritten(vals)
@@ -142,10 +143,15 @@ class Memory:
             first = base + int(np.asarray(offs).ravel()[int(np.argmax(bad.ravel()))])
             raise TnccError(f"reads {self.name} word {first:#x}, which was never written", where=str(where))
 
-    def _size(self, acc: Access, where: object) -> None:
-        if not acc.view and acc.rel is None:
+    def _offsets(self, acc: Access, where: object) -> np.ndarray | None:
+        """The offset array that addresses ``acc`` (None when it is a strided
+        view); faults when the pattern repeats more words than are modelled."""
+        if acc.view:
+            return None
+        if acc.rel is None:
             raise TnccError(f"touches {acc.size} {self.name} words (repeating addresses), more than the emulator "
                             f"models in one instruction ({ACCESS_LIMIT})", where=str(where))
+        return acc.rel
 
     def _view(self, base: int, acc: Access) -> np.ndarray:
         item = self.data.itemsize
@@ -153,30 +159,31 @@ class Memory:
                           strides=tuple(s * item for _, s in acc.dims))
 
     # -- prepared affine access -------------------------------------------------
-    def read(self, base: int, acc: Access, where: str) -> np.ndarray:
+    def read(self, base: int, acc: Access, where: object) -> np.ndarray:
         """Values at ``base + pattern`` (flat, row-major enumeration)."""
         self._range(base + acc.lo, base + acc.hi, where, "reads")
-        self._size(acc, where)
-        vals = self._view(base, acc).flatten() if acc.view else self.data[base + acc.rel]
+        rel = self._offsets(acc, where)
+        vals = self._view(base, acc).flatten() if rel is None else self.data[base + rel]
         self._check(vals, base, acc, None, where)
         return vals
 
-    def write(self, base: int, acc: Access, values: np.ndarray, where: str) -> None:
+    def write(self, base: int, acc: Access, values: np.ndarray, where: object) -> None:
         """Store ``values`` (flat, row-major enumeration) at ``base + pattern``;
         repeated addresses keep the last value."""
         self._range(base + acc.lo, base + acc.hi, where, "writes")
-        self._size(acc, where)
-        if acc.view:
+        rel = self._offsets(acc, where)
+        if rel is None:
             self._view(base, acc)[...] = values.reshape(acc.shape)
         else:
-            self.data[base + acc.rel] = values
+            self.data[base + rel] = values
 
-    def touch(self, lo: int, hi: int, acc: Access, where: object) -> None:
+    def touch(self, lo: int, hi: int, acc: Access, where: object) -> np.ndarray | None:
         """Range and size checks of a read of ``acc`` spanning ``lo..hi``
         (and the watch hook), for callers that then read :meth:`view` or
-        ``data`` themselves."""
+        ``data`` themselves; the offset array that addresses ``acc`` (None
+        when it is a strided view)."""
         self._range(lo, hi, where, "reads")
-        self._size(acc, where)
+        return self._offsets(acc, where)
 
     def view(self, base: int, acc: Access) -> np.ndarray:
         """The strided view of an injective pattern (checked by :meth:`touch`)."""
@@ -202,32 +209,32 @@ class Memory:
             self._check(self._view(src_base, src_acc).flatten(), src_base, src_acc, None, where)
 
     # -- offset arrays -------------------------------------------------------------
-    def read_rel(self, base: int, rel: np.ndarray, lo: int, hi: int, where: str) -> np.ndarray:
+    def read_rel(self, base: int, rel: np.ndarray, lo: int, hi: int, where: object) -> np.ndarray:
         """Values at ``base + rel`` (``rel``'s range ``lo..hi`` known)."""
         self._range(base + lo, base + hi, where, "reads")
         vals = self.data[base + rel]
         self._check(vals, base, None, rel, where)
         return vals
 
-    def write_rel(self, base: int, rel: np.ndarray, lo: int, hi: int, values: np.ndarray, where: str) -> None:
+    def write_rel(self, base: int, rel: np.ndarray, lo: int, hi: int, values: np.ndarray, where: object) -> None:
         self._range(base + lo, base + hi, where, "writes")
         self.data[base + rel] = values
 
-    def read_index(self, addrs: np.ndarray, where: str) -> np.ndarray:
+    def read_index(self, addrs: np.ndarray, where: object) -> np.ndarray:
         if not addrs.size:
             return self.data[addrs]
         return self.read_rel(0, addrs, int(addrs.min()), int(addrs.max()), where)
 
-    def write_index(self, addrs: np.ndarray, values: np.ndarray, where: str) -> None:
+    def write_index(self, addrs: np.ndarray, values: np.ndarray, where: object) -> None:
         if addrs.size:
             self.write_rel(0, addrs, int(addrs.min()), int(addrs.max()), values, where)
 
     # -- whole patterns (inputs and outputs) ------------------------------------------
-    def read_affine(self, base: int, dims: Dims, where: str) -> np.ndarray:
+    def read_affine(self, base: int, dims: Dims, where: object) -> np.ndarray:
         acc = Access(dims)
         return self.read(base, acc, where).reshape(acc.shape)
 
-    def write_affine(self, base: int, dims: Dims, values: np.ndarray, where: str) -> None:
+    def write_affine(self, base: int, dims: Dims, values: np.ndarray, where: object) -> None:
         acc = Access(dims)
         vals = np.asarray(values).reshape(-1).astype(self.data.dtype, copy=False)
         if self.unwritten(vals).any():

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from tncc.isa import timing
+from tncc.isa.arch import Arch
 from tncc.isa.sched import UNITS
+from tncc.jsonsafe import dumps
 
 
 COUNTERS = ("macs", "dram_bytes", "buffer_words", "hops", "conflicts", "reconfigs")
@@ -70,11 +72,11 @@ class Totals:
         s = [int(v) for v in rows.sum(axis=0)] if rows.size else [0] * 10
         return cls(int(rows.shape[0]), s[0], s[1], s[2], s[3], s[4], s[5], busy=s[6:10])
 
-    def energy(self, arch: Any) -> dict[str, float]:
+    def energy(self, arch: Arch) -> dict[str, float]:
         return timing.energy_pj(arch, macs=self.macs, buffer_words=self.buffer_words, dram_bytes=self.dram_bytes,
                                 hops=self.hops, reconfigs=self.reconfigs)
 
-    def to_dict(self, arch: Any) -> dict[str, Any]:
+    def to_dict(self, arch: Arch) -> dict[str, Any]:
         return {"instructions": self.instructions, "macs": self.macs, "dram_bytes": self.dram_bytes,
                 "buffer_words": self.buffer_words, "bank_conflicts": self.conflicts,
                 "reconfigurations": self.reconfigs, "busy": dict(zip(UNITS, self.busy)),
@@ -85,7 +87,7 @@ class Report:
     """The measurements of one run.  ``cycles`` is the makespan; unit busy
     cycles come from the scheduler; everything else sums the instructions."""
 
-    def __init__(self, arch: Any, statements: tuple[str, ...], records: list[Record], cycles: int,
+    def __init__(self, arch: Arch, statements: tuple[str, ...], records: list[Record], cycles: int,
                  unit_busy: list[int]) -> None:
         self.arch = arch
         self.statements = statements
@@ -164,8 +166,6 @@ class Report:
     def to_json(self, instructions: bool = True) -> str:
         """The report as JSON; a value that is not finite (an energy past the
         float range) is ``null`` (:mod:`tncc.jsonsafe`)."""
-        from tncc.jsonsafe import dumps
-
         return dumps(self.to_dict(instructions), indent=1)
 
     def format(self) -> str:

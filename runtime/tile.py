@@ -33,6 +33,7 @@ import numpy as np
 
 from tncc.errors import TnccError
 from tncc.isa import timing
+from tncc.isa.arch import Arch
 from tncc.isa.networks import reduce as red_reduce
 from tncc.isa.program import RedConfig, Stream, TileDesc
 from tncc.isa.timing import affine_offsets, drain_passes
@@ -111,7 +112,7 @@ class _Operand:
         self.hi = int(self.rel.max()) if self.rel.size else 0
         self.live = None if pm.live.all() else pm.live
 
-    def read(self, mem: Memory, base: int, where: str) -> np.ndarray:
+    def read(self, mem: Memory, base: int, where: object) -> np.ndarray:
         if self.access is not None:
             return mem.read(base, self.access, where)
         assert self.rel is not None
@@ -128,11 +129,11 @@ class PreparedTile:
     the three base addresses."""
 
     def __init__(self, desc: TileDesc, route_a: np.ndarray, route_b: np.ndarray, red: RedConfig | None,
-                 arch: object, where: str, vectorise: bool = True) -> None:
+                 arch: Arch, where: object, vectorise: bool = True) -> None:
         self.desc = d = desc
         self.dtype = d.dtype
         self.ct = compute_type(d.dtype)
-        banks = arch.buffer.banks  # type: ignore[attr-defined]
+        banks = arch.buffer.banks
         self.ma = port_map(d.a, route_a, banks)
         self.mb = port_map(d.b, route_b, banks)
         self.beats = d.beats
@@ -142,10 +143,10 @@ class PreparedTile:
         self.counts = tuple(r[0] for r in d.loops)
         self.points = int(np.prod(self.counts)) if self.counts else 1
         self.words = d.tb * d.tm * d.tn
-        self.pc = drain_passes(self.drain, arch.red.ports, banks)  # type: ignore[attr-defined]
+        self.pc = drain_passes(self.drain, arch.red.ports, banks)
         self.costs: dict[bool, timing.Cost] = {}  # by refill flag; filled by the emulator from the tile's class
         self.conflicts = d.beats * (max(self.ma.passes, self.mb.passes) - 1) + \
-            -(-self.words // arch.red.ports) * (self.pc - 1)  # type: ignore[attr-defined]
+            -(-self.words // arch.red.ports) * (self.pc - 1)
         self.ports = d.a.ports + d.b.ports
         self.macs = d.beats * self.words * d.tkk
         self.reduces = any(r[4] for r in d.loops)
@@ -232,24 +233,24 @@ class PreparedTile:
             vals = round_to(vals, self.dtype)
         return vals.astype(self.ct, copy=False)
 
-    def gather_into(self, mem: Memory, base: int, op: _Operand, out: np.ndarray, where: str) -> None:
+    def gather_into(self, mem: Memory, base: int, op: _Operand, out: np.ndarray, where: object) -> None:
         """One execution's operand (every beat of every loop point, as it
         reaches the lanes) written into ``out`` in the compute type."""
         acc = op.access
         if acc is not None and self.ct == mem.data.dtype and not needs_rounding(self.dtype, mem.data.dtype):
-            mem.touch(base + acc.lo, base + acc.hi, acc, where)
-            src = mem.view(base, acc) if acc.view else mem.data[base + acc.rel]
+            rel = mem.touch(base + acc.lo, base + acc.hi, acc, where)
+            src = mem.view(base, acc) if rel is None else mem.data[base + rel]
             np.copyto(out, src.reshape(op.shape))
             if mem.maybe_unwritten(out):
                 op.read(mem, base, where)  # raises naming the first never-written word
             return
         np.copyto(out, self._values(op.read(mem, base, where)).reshape(op.shape))
 
-    def check_drain(self, mem: Memory, c_base: int, where: str) -> None:
+    def check_drain(self, mem: Memory, c_base: int, where: object) -> None:
         """Range check of the drain addresses, ahead of a deferred drain."""
         mem.check_range(c_base + self.c_lo, c_base + self.c_hi, where)
 
-    def run(self, mem: Memory, desc: TileDesc, where: str) -> None:
+    def run(self, mem: Memory, desc: TileDesc, where: object) -> None:
         """Execute the whole loop nest of ``desc`` (same structure as the
         prepared one; bases may differ) on ``mem`` (the buffer)."""
         if self.fast:
@@ -259,7 +260,7 @@ class PreparedTile:
         else:
             self._run_points(mem, desc, where)
 
-    def _gather(self, mem: Memory, base: int, pm: PortMap, beat: np.ndarray, where: str) -> np.ndarray:
+    def _gather(self, mem: Memory, base: int, pm: PortMap, beat: np.ndarray, where: object) -> np.ndarray:
         idx = base + beat.reshape(-1, 1) + pm.offsets[pm.live].reshape(1, -1)
         vals = mem.read_index(idx, where)
         if not pm.live.all():
@@ -268,7 +269,7 @@ class PreparedTile:
             vals = full
         return self._values(vals)
 
-    def _run_points(self, mem: Memory, d: TileDesc, where: str) -> None:
+    def _run_points(self, mem: Memory, d: TileDesc, where: object) -> None:
         """Reference semantics: loop point by loop point, lane by lane."""
         ct = compute_type(d.dtype)
         lanes_a, lanes_b = _lane_ports(d)
@@ -321,7 +322,7 @@ class Chain:
         plan, _ = tile._plan(a_shape, b_shape)
         self.a, self.b = plan.alloc(a_shape, b_shape, tile.ct)
 
-    def add(self, mem: Memory, desc: TileDesc, where: str) -> bool:
+    def add(self, mem: Memory, desc: TileDesc, where: object) -> bool:
         if self.filled == self.capacity:
             return False
         t = self.tile
@@ -331,7 +332,7 @@ class Chain:
         self.filled += 1
         return True
 
-    def drain(self, mem: Memory, c_base: int, accumulate: bool, where: str) -> None:
+    def drain(self, mem: Memory, c_base: int, accumulate: bool, where: object) -> None:
         """Sum the lane products of every execution added and drain them;
         adds to the buffer's values when ``accumulate``."""
         t = self.tile

@@ -29,9 +29,11 @@ def _evict_all(vals, steps, capacity, resume: bool):
     dram_only: set[str] = set()
     evict = None
     while True:
-        addr, evict, peak = placer.place(dram_only, capacity, evict if resume else None)
-        if addr is not None:
+        placed = placer.place(dram_only, capacity, evict if resume else None)
+        if not isinstance(placed, str):
+            addr, peak = placed
             return addr, dram_only, peak
+        evict = placed
         dram_only.add(evict)
 
 

@@ -126,11 +126,11 @@ def test_retiling_against_tuned_layouts_removes_conflicts(monkeypatch) -> None:
     layout still conflicts with them (tt_attention's cores are read as 4 rows
     x 15 words and as 8 rows x 5 words, which no pitch serves both), the
     block is re-tiled with the conflicts counted, and the outputs still match."""
-    from tncc.passes import lowered
+    from tncc.passes import lowering_passes
 
     net = tncc.load_file(ROOT / "examples" / "tt_attention.tn")[0]
     with_retile = tncc.compile(net, "fetta")
-    monkeypatch.setattr(lowered, "retile", lambda tiled, mem, arch: tiled)
+    monkeypatch.setattr(lowering_passes, "retile", lambda tiled, mem, arch: tiled)
     without = tncc.compile(net, "fetta")
     arch = with_retile.arch
     assert _conflict_cycles(with_retile.program, arch) < _conflict_cycles(without.program, arch) / 2

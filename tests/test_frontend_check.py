@@ -46,6 +46,10 @@ CHECK_ERRORS = {
     "result_index_in_no_operand": (
         "network n {\n  index i = 2, j = 3, k = 2, m = 5\n  input x[i, j]\n  param w[j, k]\n"
         "  y[i, m] = x * w\n  output y\n}\n", [(5, 8, "result index 'm' of 'y' occurs in no operand")]),
+    # Every result index that no operand carries is reported, not just the first.
+    "result_indices_in_no_operand": (
+        "network n {\n  index i = 2, j = 3, k = 4\n  input a[k]\n  c[i, j] = a[k]\n  output c\n}\n",
+        [(4, 5, "result index 'i' of 'c' occurs in no operand"), (4, 8, "result index 'j' of 'c' occurs in no operand")]),
     "dtype_twice": ("network n {\n  dtype fp16\n  dtype bf16\n  index i = 2\n  input x[i]\n  y[] = x\n"
                     "  output y\n}\n", [(3, 3, "dtype is already given at line 2")]),
     "dtype_after_tensor": ("network n {\n  index i = 2\n  input x[i]\n  dtype fp16\n  y[] = x\n  output y\n}\n",

@@ -247,7 +247,7 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     more streams, and the program lowered on it still matches numpy."""
     import dataclasses
 
-    from tncc.passes import lowered
+    from tncc.passes import lowered, lowering_passes
     from tncc.passes.alloc import plan_memory
 
     (net,) = [n for p in EXAMPLES for n in load_file(p) if n.name == "ttm_linear"]
@@ -263,7 +263,7 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     for p in mem.placements:
         if p.value in mem.pinned:
             assert p.layout == fixed[p.value]
-    low = lowered.finish(c.plan, c.arch, mem, lowered.tile_plan(c.plan, c.arch, mem))
+    low = lowering_passes.finish(c.plan, c.arch, mem, lowered.tile_plan(c.plan, c.arch, mem))
     _check_memory(low)
     redone = dataclasses.replace(c, lowered=low)
     assert _emulate_checked(redone).sync_hazards == 0 and redone.run(seed=5).match
@@ -276,7 +276,7 @@ def test_a_pinned_layout_is_kept_when_retuning_would_outgrow_it() -> None:
     program still matches."""
     import dataclasses
 
-    from tncc.passes import lowered
+    from tncc.passes import lowered, lowering_passes
     from tncc.passes.alloc import plan_memory
     from tncc.passes.banks import tune_layouts
 
@@ -294,5 +294,5 @@ def test_a_pinned_layout_is_kept_when_retuning_would_outgrow_it() -> None:
     for p in out.placements:
         if p.value in mem.pinned:
             assert p.layout.words <= fixed[p.value].words
-    redone = dataclasses.replace(c, lowered=lowered.finish(c.plan, c.arch, mem, tiled))
+    redone = dataclasses.replace(c, lowered=lowering_passes.finish(c.plan, c.arch, mem, tiled))
     assert redone.run(seed=6).match

@@ -49,6 +49,7 @@ def from_einsum(equation: Any, *args: Any, sizes: Any = None, name: str = "einsu
     """A :class:`~tncc.ir.Network` for a numpy-style einsum: ``from_einsum(eq, sizes)``,
     ``from_einsum(eq, *arrays_or_shapes)`` or the interleaved ``from_einsum(a, [0, 1], b, [1, 2], [0, 2])``;
     see :func:`tncc.frontend.einsum.from_einsum`."""
+    # start-up: every command imports tncc; only this needs the einsum front end
     from tncc.frontend.einsum import from_einsum as _from_einsum
 
     return _from_einsum(equation, *args, sizes=sizes, name=name, dtype=dtype)

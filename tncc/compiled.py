@@ -28,18 +28,21 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from tncc import guard, reference  # the oracle by module: a test may replace its functions
+from tncc.agreement import compare_output
 from tncc.driver import compile_network as _compile_network, lowering_options
-from tncc import guard
 from tncc.errors import TnccError
 from tncc.frontend import load_network
 from tncc.ir import Network
 from tncc.isa.arch import Arch, resolve_arch as _resolve_arch
+from tncc.isa.model import program_cycles
 from tncc.isa.program import Program
 from tncc.passes.lower import Lowered
 from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
 from tncc.passes.pipeline import ORDER_OBJECTIVES as _ORDER_OBJECTIVES, Order, PassContext, Pipeline
 from tncc.plan import Plan
+from tncc.runtime import Emulator
 from tncc.stages import OBJECTIVES, ORDER_HELP  # noqa: F401 (their old home)
 
 resolve_arch = _resolve_arch  # the one resolver (``tncc.isa.arch``), by its old name here
@@ -89,15 +92,13 @@ class Compiled:
 
     def inputs_for(self, inputs: Mapping[str, np.ndarray] | None, seed: int) -> dict[str, np.ndarray]:
         """Every leaf's value: the given arrays, seeded reference randoms for the rest."""
-        from tncc.reference import random_inputs
-
         given = dict(inputs or {})
         leaves = {t.name for t in self.network.leaves()}
         unknown = sorted(set(given) - leaves)
         if unknown:
             raise TnccError(f"network `{self.network.name}` has no input or param named `{unknown[0]}` "
                             f"(expected: {', '.join(sorted(leaves))})")
-        full = random_inputs(self.network, seed)
+        full = reference.random_inputs(self.network, seed)
         for name, value in given.items():
             want = self.network.shape(name)
             arr = np.asarray(value)
@@ -114,24 +115,18 @@ class Compiled:
         Before anything is allocated, the host memory the run needs is
         estimated (:mod:`tncc.guard`); more than ``max_memory`` bytes (default:
         half of the machine's memory) is a :class:`~tncc.guard.ResourceError`."""
-        from tncc import guard
-
         with guard.limit(max_memory):
             guard.check_run(self.network, self.plan)
             return self._run(inputs, seed, trace, strict_sync)
 
     def _run(self, inputs: Mapping[str, np.ndarray] | None, seed: int, trace: bool,
              strict_sync: bool = False) -> RunResult:
-        from tncc.agreement import compare_output
-        from tncc.reference import evaluate, tolerance
-        from tncc.runtime import Emulator
-
         values = self.inputs_for(inputs, seed)
         symbols = {s.name for s in self.program.symbols}
         feed = {k: v for k, v in values.items() if k in symbols}
         res = Emulator(self.program, self.arch).run(feed, seed=seed, trace=trace, strict_sync=strict_sync)
-        ref = evaluate(self.network, values, plan=self.plan)
-        tol = tolerance(self.network.dtype)
+        ref = reference.evaluate(self.network, values, plan=self.plan)
+        tol = reference.tolerance(self.network.dtype)
         outputs: dict[str, np.ndarray] = {}
         match, worst, overflow = True, 0.0, 0
         per_output = {}
@@ -140,7 +135,7 @@ class Compiled:
         def recompute(name: str) -> np.ndarray:
             # The float64 reference, computed once and only when some output needs it.
             if not ref64:
-                ref64.update(evaluate(self.network, values, float64=True, plan=self.plan))
+                ref64.update(reference.evaluate(self.network, values, float64=True, plan=self.plan))
             return ref64[name]
 
         for name in self.network.outputs:
@@ -158,8 +153,6 @@ class Compiled:
     def modelled_cycles(self) -> int:
         """The machine model's cycles for the program (``tncc.isa.model``):
         equal to the emulated ones on every program the emulator accepts."""
-        from tncc.isa.model import program_cycles
-
         return program_cycles(self.program, self.arch)
 
     def report(self, rep: Any, match: bool, worst: float, per_output: dict[str, Any]) -> dict[str, Any]:

@@ -25,10 +25,14 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
+from tncc import guard
+from tncc.compiled import Compiled, make_plan, resolve_arch
 from tncc.errors import TnccError
 from tncc.ir import Network
+from tncc.passes.estimate import estimate_cycles
+from tncc.passes.lower import lower_plan
 from tncc.passes.options import LoweringOptions
 
 FAILURES = ("mismatch", "sync", "estimate", "crash")  # statuses that are bugs
@@ -53,6 +57,17 @@ class Case:
         if self.lowering is not None and self.lowering.text():
             parts.append(f"lowering={self.lowering.text()}")
         return " ".join(parts)
+
+
+class _Shape(TypedDict):
+    """The :class:`Outcome` fields that describe the compiled program."""
+
+    macs: int
+    instructions: int
+    streamed: int
+    spilled: int
+    chosen: str
+    features: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -80,11 +95,6 @@ class Outcome:
 
 def check(case: Case, max_macs: int | None = None) -> Outcome:
     """Run ``case`` and judge it (module doc)."""
-    from tncc import guard
-    from tncc.compiled import Compiled, make_plan, resolve_arch
-    from tncc.passes.estimate import estimate_cycles
-    from tncc.passes.lower import lower_plan
-
     t0 = time.perf_counter()
     try:
         arch = resolve_arch(case.arch)
@@ -101,9 +111,9 @@ def check(case: Case, max_macs: int | None = None) -> Outcome:
         detail, key = _crash(exc, "compile")
         return Outcome("crash", detail, seconds=time.perf_counter() - t0, key=key)
     low = c.lowered
-    shape = dict(macs=c.plan.macs(), instructions=len(c.program.instructions), streamed=len(low.memory.streamed),
-                 spilled=len(low.memory.spilled), chosen=low.chosen.text() if low.chosen is not None else "",
-                 features={"pairs": len(low.pairs)})
+    shape = _Shape(macs=c.plan.macs(), instructions=len(c.program.instructions), streamed=len(low.memory.streamed),
+                   spilled=len(low.memory.spilled), chosen=low.chosen.text() if low.chosen is not None else "",
+                   features={"pairs": len(low.pairs)})
     try:
         r = c.run(seed=case.seed, strict_sync=True)
     except TnccError as exc:

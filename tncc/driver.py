@@ -16,7 +16,10 @@ them all, so the same inputs give the same program whichever way they come.
 *Stages* are the IR views ``tncc compile --emit STAGE`` prints: ``network``
 (after the front end), ``plan`` (after ``order``), ``tiled`` (the memory
 plan and tiled program after ``lower``) and ``asm`` (the machine program
-after ``lower``).  ``--print-after PASS`` prints the whole IR after a pass.
+after ``lower``).  ``--print-after PASS`` prints the whole IR after a pass;
+the lowering's passes (``memory``, ``tile``, ``tune``, ``codegen``) run once
+per candidate inside ``lower``, and print the candidate kept (the records
+its :class:`~tncc.passes.lowered.Lowered` carries), just before ``lower``.
 The IR is verified after the front end and after every pass
 (:class:`~tncc.errors.VerifyError` names the pass that broke it);
 ``verify=False`` skips that in a compile whose time matters more.
@@ -38,7 +41,10 @@ from tncc.passes.estimate import reusing_lowerings
 from tncc.passes.memory_ir import format_memory
 from tncc.passes.options import LoweringOptions
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
-from tncc.passes.pipeline import Lower, PassContext, Pipeline, default_passes, verify_after
+from tncc.passes.lowered import Placed, Tiled, Tuned
+from tncc.passes.lowering_passes import CodeGen
+from tncc.passes.pipeline import LOWERING_PASSES, Lower, PassContext, Pipeline, default_passes, verify_after
+from tncc.passes.pipeline import pass_names as pipeline_pass_names
 from tncc.plan import Plan, format_plan
 from tncc.printer import format_network
 from tncc.stages import STAGE_HELP
@@ -104,17 +110,21 @@ def get_stage(name: str) -> Stage:
 
 def pass_names() -> tuple[str, ...]:
     """Every name ``--print-after`` accepts, in pipeline order."""
-    return (FRONTEND,) + default_passes().names()
+    return (FRONTEND, *pipeline_pass_names())
 
 
-def format_ir(ir: Any) -> str:
-    """The text of any IR level (``--print-after``)."""
+def format_ir(ir: Any, pass_name: str | None = None) -> str:
+    """The text of any IR level (``--print-after``): after ``codegen`` the
+    machine program alone, after ``lower`` the memory plan, the tiled
+    program and the machine program."""
     if isinstance(ir, Network):
         return format_network(ir)
     if isinstance(ir, Plan):
         return format_plan(ir)
     if isinstance(ir, Lowered):
-        return emit_tiled(ir) + disassemble(ir.program)
+        return ir.text() if pass_name == CodeGen.name else emit_tiled(ir) + disassemble(ir.program)
+    if isinstance(ir, (Placed, Tiled, Tuned)):
+        return ir.text()
     raise TypeError(f"no text form for {type(ir).__name__}")
 
 
@@ -129,7 +139,8 @@ def compile_file(path: str | os.PathLike[str], until: str | None = None, *, netw
 
     Returns the context; ``ctx.artifacts[name]`` holds each stage's artifact.
     ``print_after`` names passes (or ``all``) whose resulting IR is given to
-    ``printer(pass_name, text)``.  Raises :class:`~tncc.errors.TnccError`
+    ``printer(pass_name, text)``; the pipeline runs on to the last of them
+    (``all``: to ``until``).  Raises :class:`~tncc.errors.TnccError`
     for bad input, and :class:`~tncc.errors.VerifyError` (naming the pass)
     if a pass breaks its IR's invariants."""
     names = stage_names()
@@ -142,15 +153,19 @@ def compile_file(path: str | os.PathLike[str], until: str | None = None, *, netw
             raise TnccError(f"unknown pass {p!r}; passes are {', '.join(known)} (or all)", where="--print-after")
     opts = dict(options or {})
     ctx = Context(str(path), network, opts)
-    last_pass = get_stage(target).after
     wanted = set(known) if "all" in print_after else set(print_after)
+    # Run as far as the stage asked for, or the last pass asked to print
+    # (an inner pass of the lowering is reached by running ``lower``).
+    last_pass = max([get_stage(target).after, *(p for p in print_after if p != "all")], key=known.index)
+    if last_pass in LOWERING_PASSES:
+        last_pass = Lower.name
 
     def after(name: str, ir: Any) -> None:
         for s in STAGES:
             if s.after == name and (s.name == target or names.index(s.name) < names.index(target)):
                 ctx.artifacts[s.name] = s.view(ir)
         if name in wanted and printer is not None:
-            printer(name, format_ir(ir))
+            printer(name, format_ir(ir, name))
 
     verify = bool(opts.get("verify", True))
     net = load_network(ctx.path, network)

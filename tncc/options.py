@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import operator
+from typing import SupportsIndex
 
 from tncc.errors import TnccError
 
@@ -21,10 +22,12 @@ non-negative seeds; the bound keeps a seed one machine word)."""
 
 def check_seed(seed: object) -> int:
     """``seed`` if it is a valid seed, else a :class:`TnccError` saying what is."""
-    try:
-        value = operator.index(seed)  # ints and numpy integers, not floats or bools' cousins
-    except TypeError:
-        value = None
+    value: int | None = None
+    if isinstance(seed, SupportsIndex):  # ints and numpy integers, not floats or bools' cousins
+        try:
+            value = operator.index(seed)
+        except TypeError:
+            value = None
     if value is None or isinstance(seed, bool) or not 0 <= value < SEED_LIMIT:
         raise TnccError(f"seed must be an integer from 0 to {SEED_LIMIT - 1}, got {seed!r}")
     return value

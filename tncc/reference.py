@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -37,6 +37,8 @@ from tncc.dtypes import compute_dtype, round_to
 from tncc.errors import TnccError
 from tncc.frontend.grad import DiagonalWrite, Flattener, TooLarge
 from tncc.ir import DType, Network, Role, Statement
+from tncc.options import check_seed
+from tncc.passes.order.report import statement_paths
 
 if TYPE_CHECKING:
     from tncc.plan import Plan
@@ -121,8 +123,6 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     adding a tensor does not change the others.  int8 leaves are uniform in
     -4..4; float leaves are standard normal scaled so results stay O(1).
     ``seed`` is an integer from 0 to 2**64 - 1."""
-    from tncc.options import check_seed
-
     seed = check_seed(seed)
     _check_size(net)
     scales = _leaf_scales(net) if not net.dtype.is_int else {}
@@ -130,6 +130,7 @@ def random_inputs(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     for t in net.leaves():
         rng = np.random.default_rng([seed, zlib.crc32(t.name.encode())])
         shape = net.shape(t.name)
+        vals: np.ndarray
         if net.dtype.is_int:
             vals = rng.integers(INT_RANGE[0], INT_RANGE[1] + 1, size=shape)
         else:
@@ -189,7 +190,7 @@ def _local(terms: list[tuple[np.ndarray, tuple[str, ...]]], out: tuple[str, ...]
     """One numpy einsum over ``terms`` (at most 52 distinct indices); repeated
     indices of one term read its diagonal."""
     ids: dict[str, int] = {}
-    args: list[object] = []
+    args: list[Any] = []  # numpy's sublist form: array, labels, array, labels, ..., output labels
     for a, ixs in terms:
         args += [a, [ids.setdefault(i, len(ids)) for i in ixs]]
     args.append([ids[i] for i in out])
@@ -227,16 +228,15 @@ def _contract(terms: list[tuple[np.ndarray, tuple[str, ...]]], out: tuple[str, .
         mine = tuple(dict.fromkeys(i for i in ixs if i in keep))
         if mine != ixs:
             terms[k] = (_local([(a, ixs)], mine), mine)
+    def pair(x: int, y: int) -> tuple[int, int, int, tuple[str, ...]]:
+        keep = needed((x, y))
+        res = tuple(dict.fromkeys(i for i in terms[x][1] + terms[y][1] if i in keep))
+        return x, y, math.prod(sizes[i] for i in res), res
+
     while len(terms) > 1:
-        best: tuple[int, int, int, tuple[str, ...]] | None = None
-        for x in range(len(terms)):
-            for y in range(x + 1, len(terms)):
-                keep = needed((x, y))
-                res = tuple(dict.fromkeys(i for i in terms[x][1] + terms[y][1] if i in keep))
-                cost = math.prod(sizes[i] for i in res)
-                if best is None or cost < best[2]:
-                    best = (x, y, cost, res)
-        x, y, _, res = best  # type: ignore[misc]
+        # the cheapest result; the first pair among equals
+        x, y, _, res = min((pair(x, y) for x in range(len(terms)) for y in range(x + 1, len(terms))),
+                           key=lambda c: c[2])
         merged = (_local([terms[x], terms[y]], res), res)
         terms = [t for k, t in enumerate(terms) if k not in (x, y)] + [merged]
     return _local(terms, out)
@@ -271,7 +271,6 @@ def _plan_paths(plan: "Plan | None") -> dict[str, tuple[tuple[int, int], ...]]:
     statement's own operands), or nothing without a plan."""
     if plan is None:
         return {}
-    from tncc.passes.order.report import statement_paths
 
     return {k: tuple((int(a), int(b)) for a, b in v) for k, v in statement_paths(plan).items()}
 

@@ -23,14 +23,13 @@ import time
 from typing import Callable, Iterator
 
 from tncc.errors import TnccError
+from tncc.frontend import load_source
 from tncc.ir import DType, Index, Network, Role, Statement, Tensor
+from tncc.printer import format_network
 
 
 def flatten(net: Network) -> Network:
     """``net`` with its gradients written out as ordinary statements."""
-    from tncc.frontend import load_source
-    from tncc.printer import format_network
-
     (flat,) = load_source(format_network(net), file=f"<{net.name}>")
     return flat
 
@@ -60,9 +59,12 @@ def prune(net: Network) -> Network | None:
     return out
 
 
-def candidates(net: Network) -> Iterator[Network]:
-    """Smaller variants of ``net`` (module doc), most promising first."""
-    def made(indices=None, tensors=None, statements=None, outputs=None, dtype=None) -> Network | None:
+def candidates(net: Network) -> Iterator[Network | None]:
+    """Smaller variants of ``net`` (module doc), most promising first; None
+    in place of a variant that prunes to no valid network."""
+    def made(indices: tuple[Index, ...] | None = None, tensors: tuple[Tensor, ...] | None = None,
+             statements: tuple[Statement, ...] | None = None, outputs: tuple[str, ...] | None = None,
+             dtype: DType | None = None) -> Network | None:
         return prune(Network(net.name, dtype or net.dtype, indices if indices is not None else net.indices,
                              tensors if tensors is not None else net.tensors,
                              statements if statements is not None else net.statements,

@@ -16,7 +16,7 @@ STAGE_HELP: tuple[tuple[str, str], ...] = (
 )
 """Every ``--emit`` stage, in pipeline order, with its one-line help."""
 
-PASS_NAMES: tuple[str, ...] = ("frontend", "order", "lower")
+PASS_NAMES: tuple[str, ...] = ("frontend", "order", "memory", "tile", "tune", "codegen", "lower")
 """Every name ``--print-after`` accepts, in pipeline order."""
 
 OBJECTIVES = ("macs", "size", "write", "cycles", "energy", "edp")

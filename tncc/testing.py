@@ -34,8 +34,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tncc.compiled import OBJECTIVES
+from tncc.differential import Case
 from tncc.errors import Collector
+from tncc.frontend.grad import expand_grads
 from tncc.ir import DType, GradSpec, Index, Network, Operand, Role, Statement, Tensor
+from tncc.passes.options import LoweringOptions
+from tncc.printer import to_source
 
 USER_DTYPES = (DType.FP32, DType.FP16, DType.BF16, DType.INT8)
 SIZES = (1, 2, 3, 4, 5, 7, 8, 16)
@@ -127,8 +132,6 @@ def networks(draw: st.DrawFn, min_tensors: int = 2, max_tensors: int = 4, max_in
 
 
 def _with_grads(draw: st.DrawFn, net: Network, leaves: list[Tensor], of: str) -> Network:
-    from tncc.frontend.grad import expand_grads
-
     wrt: list[str] = []
     for t in leaves:
         if not draw(st.booleans()):
@@ -160,8 +163,6 @@ def strip_spans(net: Network) -> Network:
 @st.composite
 def sources(draw: st.DrawFn, **kwargs: object) -> str:
     """``.tn`` text of a network drawn by :func:`networks` (same keywords)."""
-    from tncc.printer import to_source
-
     return to_source(draw(networks(**kwargs)))  # type: ignore[arg-type]
 
 
@@ -289,8 +290,6 @@ def lowering_options(force: float = 0.3) -> st.SearchStrategy:
     """:class:`~tncc.passes.options.LoweringOptions` with each field forced
     (to a drawn value) about a ``force`` share of the time, else left to the
     lowering."""
-    from tncc.passes.options import LoweringOptions
-
     def maybe(values: st.SearchStrategy) -> st.SearchStrategy:
         return st.one_of(st.none(), values) if force >= 0.5 else st.one_of(st.none(), st.none(), values)
 
@@ -306,9 +305,6 @@ def cases(draw: st.DrawFn, networks_: st.SearchStrategy | None = None, archs: st
     :func:`large_networks`), an architecture (default :func:`architectures`),
     an order, an objective (``None`` or one of the planner's) and lowering
     options (default :func:`lowering_options`)."""
-    from tncc.compiled import OBJECTIVES
-    from tncc.differential import Case
-
     net = draw(networks_ if networks_ is not None else large_networks())
     arch = draw(archs if archs is not None else architectures())
     order = draw(st.sampled_from(orders))

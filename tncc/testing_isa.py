@@ -175,16 +175,14 @@ def programs(draw: st.DrawFn, max_instructions: int = 24) -> Program:
     stmts = tuple(draw(st.lists(statements, max_size=5)))
     syms = draw(st.lists(names, max_size=4, unique=True))
     syms_t = tuple(draw(symbols(name)) for name in syms)
-    sections = {
-        ConfigKind.DMA: draw(st.lists(dma_descs, max_size=3)),
-        ConfigKind.SWITCH: draw(st.lists(switch_configs(), max_size=2)),
-        ConfigKind.RED: draw(st.lists(red_configs, max_size=2)),
-        ConfigKind.TILE: draw(st.lists(tile_descs(), max_size=2)),
-        ConfigKind.GEMM: draw(st.lists(gemm_descs(), max_size=2)),
-    }
-    counts = {k: len(v) for k, v in sections.items()}
+    dmas = draw(st.lists(dma_descs, max_size=3))
+    switches = draw(st.lists(switch_configs(), max_size=2))
+    reds = draw(st.lists(red_configs, max_size=2))
+    tiles = draw(st.lists(tile_descs(), max_size=2))
+    gemms = draw(st.lists(gemm_descs(), max_size=2))
+    counts = {ConfigKind.DMA: len(dmas), ConfigKind.SWITCH: len(switches), ConfigKind.RED: len(reds),
+              ConfigKind.TILE: len(tiles), ConfigKind.GEMM: len(gemms)}
     code = draw(st.lists(instructions(counts, len(stmts)), max_size=max_instructions))
     return Program(draw(st.text(max_size=20)), draw(st.integers(0, 0xFFFFFFFF)), tuple(code),
-                   dmas=tuple(sections[ConfigKind.DMA]), switches=tuple(sections[ConfigKind.SWITCH]),
-                   reds=tuple(sections[ConfigKind.RED]), tiles=tuple(sections[ConfigKind.TILE]),
-                   gemms=tuple(sections[ConfigKind.GEMM]), symbols=syms_t, statements=stmts)
+                   dmas=tuple(dmas), switches=tuple(switches), reds=tuple(reds), tiles=tuple(tiles),
+                   gemms=tuple(gemms), symbols=syms_t, statements=stmts)

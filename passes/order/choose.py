@@ -66,12 +66,11 @@ def exact_choice(dag: CandidateDag, criteria: Sequence[str | tuple], max_states:
             raise _TooMany()
         top = max(pending, key=rank.__getitem__)
         rest = pending - {top}
-        best = best_k = None
-        for k in made[top]:
-            nxt = rest.union(c for c in trs[k].children if dag.nodes[c].leaf is None)
-            c = coefs[k] + solve(nxt)
-            if best is None or c < best:
-                best, best_k = c, k
+        # ``top`` has a transition (``rank`` lists only made nodes); the first
+        # of equally cheap ones is kept.
+        options = [(coefs[k] + solve(rest.union(c for c in trs[k].children if dag.nodes[c].leaf is None)), k)
+                   for k in made[top]]
+        best, best_k = min(options, key=lambda o: o[0])
         memo[pending] = (best, best_k)
         return best
 

@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from tncc.ir import DType
+from tncc.isa.arch import Arch
 from tncc.passes.order.hardware import gemm_layout, single_cost, step_cost
 from tncc.passes.order.paths import SSAPath
 
@@ -48,7 +49,7 @@ class Contraction:
         return self.values[k], self.inputs[k]
 
 
-def value_key(leaves: Sequence[LeafKey], kept: Sequence[str]) -> tuple:
+def value_key(leaves: Sequence[LeafKey], kept: Iterable[str]) -> tuple:
     """The identity of a computed value: its leaf multiset and kept index set."""
     return ("V", tuple(sorted(Counter(leaves).items())), frozenset(kept))
 
@@ -83,7 +84,8 @@ class Transition:
 class CandidateDag:
     """Build with :meth:`add_tree` for every candidate tree, then :meth:`finish`."""
 
-    def __init__(self, sizes: Mapping[str, int], arch: Any = None, dtype: DType = DType.FP32, max_layouts: int = 6):
+    def __init__(self, sizes: Mapping[str, int], arch: Arch | None = None, dtype: DType = DType.FP32,
+                 max_layouts: int = 6) -> None:
         self.sizes = sizes
         self.arch = arch
         self.dtype = dtype
@@ -182,14 +184,16 @@ class CandidateDag:
                 if any(not cs for cs in child_sets):
                     continue
                 root = bool(finals)
+                # the layouts a root value is made in: free (None) or the statements' own
+                fins: list[tuple[str, ...] | None] = list(finals) if finals and not self.layouts_free else [None]
                 if len(opt) == 1:
                     for a in child_sets[0]:
-                        for fin in (finals if finals and not self.layouts_free else [None]):
+                        for fin in fins:
                             cands.extend(self._unary(a, kept, fin, root))
                     continue
                 for a in child_sets[0]:
                     for b in child_sets[1]:
-                        for fin in ([None] + finals if finals and not self.layouts_free else [None]):
+                        for fin in ([None] + fins if finals and not self.layouts_free else [None]):
                             cands.extend(self._binary(a, b, kept, fin, root))
             # keep the layouts whose cheapest way to be made is cheapest
             best_by_layout: dict[Any, int] = {}
@@ -211,10 +215,10 @@ class CandidateDag:
             made[key] = ids
         for key, sts in root_orders.items():
             for st, order in sts:
-                layout = None if self.layouts_free else tuple(order)
-                nid = self.node_id.get((key, layout))
-                if nid is not None:
-                    self.nodes[nid].root_of.append(st)
+                root_layout = None if self.layouts_free else tuple(order)
+                root_nid = self.node_id.get((key, root_layout))
+                if root_nid is not None:
+                    self.nodes[root_nid].root_of.append(st)
 
     def _binary(self, a: int, b: int, kept: frozenset[str], final: tuple[str, ...] | None, root: bool) -> list:
         na, nb = self.nodes[a], self.nodes[b]
@@ -262,6 +266,14 @@ class CandidateDag:
         key, order = self.roots[statement]
         layout = None if self.layouts_free else tuple(order)
         return self.node_id.get((key, layout))
+
+    def root(self, statement: str) -> int:
+        """:meth:`root_node` where it must exist (a choice computes every
+        statement); an internal error names the statement otherwise."""
+        n = self.root_node(statement)
+        if n is None:
+            raise AssertionError(f"no candidate computes statement {statement!r}")
+        return n
 
     def nbytes(self, node: int) -> int:
         item = self.dtype.accumulator.nbytes if self.dtype.is_int else self.dtype.nbytes

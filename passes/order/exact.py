@@ -164,10 +164,10 @@ def kbest(table: SubsetTable, k: int, wm: int = 1, ws: int = 0, bound: int | Non
     for s in range(3, 1 << n):
         if not s & (s - 1):
             continue
-        out = prod(res[s])
-        if (cap is not None and out > cap) or wm * out > ub:
+        size = prod(res[s])
+        if (cap is not None and size > cap) or wm * size > ub:
             continue
-        extra = ws * out
+        extra = ws * size
         low = s & -s
         rest = s ^ low
         heap: list[tuple[int, int, int, int, int]] = []  # (-cost, order, s1, a, b): a max-heap

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import DType
@@ -41,8 +41,10 @@ from tncc.isa import model
 from tncc.isa.arch import Arch
 from tncc.passes.alloc import STAGE_SHARE
 from tncc.passes.layout import banked_words
+from tncc.passes.order.paths import SSAPath
 from tncc.passes.work import blocked_work
 from tncc.plan import Dataflow, Plan, PlanOperand, Step
+from tncc.passes.tile import Budget
 
 COST_CACHE = 200_000  # step costs kept across searches
 #: plan_costs / compiled cycles, per architecture kind, at least and at most
@@ -77,7 +79,8 @@ def classify(a: tuple[str, ...], b: tuple[str, ...], result: tuple[str, ...]) ->
 
 
 def extents(groups: tuple[tuple[str, ...], ...], sizes: Mapping[str, int]) -> tuple[int, int, int, int]:
-    return tuple(math.prod(sizes[i] for i in g) for g in groups)  # type: ignore[return-value]
+    b, m, n, k = (math.prod(sizes[i] for i in g) for g in groups)
+    return b, m, n, k
 
 
 def _blocks(layout: tuple[str, ...], parts: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...] | None:
@@ -119,19 +122,19 @@ def gemm_layout(la: tuple[str, ...], lb: tuple[str, ...], result: tuple[str, ...
             ba = None
         else:
             bb = None
-    if ba is None and bb is None:
-        words += wa + wb
-        b_ord, m_ord, n_ord = batch, left, right
-    elif ba is None:
+    if ba is not None and bb is not None:
+        b_ord, m_ord, n_ord = ba[0], ba[1], bb[2]
+    elif bb is not None:  # A is reshaped to B's orders
         words += wa
         b_ord, n_ord = bb[0], bb[2]
         m_ord = left
-    elif bb is None:
+    elif ba is not None:  # B is reshaped to A's orders
         words += wb
         b_ord, m_ord = ba[0], ba[1]
         n_ord = right
     else:
-        b_ord, m_ord, n_ord = ba[0], ba[1], bb[2]
+        words += wa + wb
+        b_ord, m_ord, n_ord = batch, left, right
     natural = tuple(i for i in b_ord + m_ord + n_ord if i in set(result))
     if final is not None and tuple(final) != natural:
         words += math.prod(sizes[i] for i in final)
@@ -166,8 +169,6 @@ def step_cost(arch: Arch, dtype: DType, sizes: Mapping[str, int], a: tuple[str, 
     step) as its tiling runs it, with the operands flagged in ``leaves``
     loaded from DRAM and the result stored when ``root`` (module doc);
     ``None`` when it cannot be tiled into the buffer."""
-    from tncc.passes.tile import Budget
-
     # The cost must not depend on axis orders the search leaves open (the
     # emitted plan orders a fetta intermediate by its operands), so every
     # order is canonical here unless it is a systolic operand's layout.
@@ -196,7 +197,7 @@ def step_cost(arch: Arch, dtype: DType, sizes: Mapping[str, int], a: tuple[str, 
                   if leaf and k)
     store = math.prod(sizes[i] for i in result) * acc if root and keep[-1] else 0
     try:
-        dataflow, work = blocked_work(step, dict(sizes), arch, Budget(stage, tuple(staged), systolic), in_bytes,
+        dataflow, work = blocked_work(step, dict(sizes), arch, Budget(stage, (staged[0], staged[1], staged[2]), systolic), in_bytes,
                                       acc, loads, store, shape_words)
     except TnccError:
         return None
@@ -285,12 +286,14 @@ class MachineObjective:
     name = ""
     bottleneck = False
 
-    def __init__(self, arch: Any, dtype: DType = DType.FP32):
+    def __init__(self, arch: Arch, dtype: DType = DType.FP32) -> None:
         self.arch = arch
         self.dtype = dtype
 
-    def costs(self, inputs: Any, output: tuple[str, ...], sizes: Mapping[str, int], path: Any) -> tuple[float, float]:
+    def costs(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> tuple[float, float]:
         """``(cycles, energy_pj)`` of the cheapest-in-cycles realisation of ``path``."""
+        # cycle: the dag costs its steps with this module
         from tncc.passes.order.dag import CandidateDag, Contraction
         from tncc.passes.order.select import _tree_dp, criterion
 
@@ -303,21 +306,23 @@ class MachineObjective:
         chosen = _tree_dp(dag, criterion(dag, "energy" if self.name == "energy" else "cycles"))
         return (sum(dag.transitions[k].cycles for k in chosen), sum(dag.transitions[k].energy_pj for k in chosen))
 
-    def weights(self, inputs: Any, sizes: Mapping[str, int]) -> tuple[int, int]:
+    def weights(self, inputs: Sequence[tuple[str, ...]], sizes: Mapping[str, int]) -> tuple[int, int]:
         return 1, 0  # the exact tree search ranks candidates by MACs; the machine choice follows
 
 
 class Cycles(MachineObjective):
     name = "cycles"
 
-    def score(self, inputs, output, sizes, path) -> int:
+    def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> float:
         return self.costs(inputs, output, sizes, path)[0]
 
 
 class Energy(MachineObjective):
     name = "energy"
 
-    def score(self, inputs, output, sizes, path) -> float:
+    def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> float:
         return self.costs(inputs, output, sizes, path)[1]
 
 
@@ -326,6 +331,7 @@ class EDP(MachineObjective):
 
     name = "edp"
 
-    def score(self, inputs, output, sizes, path) -> float:
+    def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> float:
         cyc, en = self.costs(inputs, output, sizes, path)
         return cyc * en

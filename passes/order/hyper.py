@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
-from tncc.passes.order.paths import SSAPath
+from tncc.passes.order.paths import linear_to_ssa, SSAPath
 
 # cotengra's search space for the labels partitioner (its get_hyper_space()):
 # name -> (kind, low, high); kinds: "exp" (log-uniform), "float", "int", "bool", "choice"
@@ -98,7 +98,5 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
         random.setstate(saved)
 
 
-def _tree_ssa(tree, n: int) -> SSAPath:
-    from tncc.passes.order.paths import linear_to_ssa
-
+def _tree_ssa(tree: Any, n: int) -> SSAPath:  # a cotengra ContractionTree (the package ships no types)
     return linear_to_ssa([tuple(s) for s in tree.get_path()], n)

@@ -42,10 +42,11 @@ class Macs(Objective):
 
     name = "macs"
 
-    def score(self, inputs, output, sizes, path):
+    def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> int:
         return path_macs(inputs, output, sizes, path)
 
-    def weights(self, inputs, sizes):
+    def weights(self, inputs: Sequence[tuple[str, ...]], sizes: Mapping[str, int]) -> tuple[int, int]:
         return 1, 0
 
 
@@ -63,10 +64,11 @@ class WriteVolume(Objective):
 
     name = "write"
 
-    def score(self, inputs, output, sizes, path):
+    def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> int:
         return path_writes(inputs, output, sizes, path) * _macs_ceiling(inputs, sizes) + path_macs(inputs, output, sizes, path)
 
-    def weights(self, inputs, sizes):
+    def weights(self, inputs: Sequence[tuple[str, ...]], sizes: Mapping[str, int]) -> tuple[int, int]:
         return 1, _macs_ceiling(inputs, sizes)
 
 
@@ -77,10 +79,11 @@ class PeakSize(Objective):
     name = "size"
     bottleneck = True
 
-    def score(self, inputs, output, sizes, path):
+    def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> int:
         return path_peak(inputs, output, sizes, path) * _macs_ceiling(inputs, sizes) + path_macs(inputs, output, sizes, path)
 
-    def weights(self, inputs, sizes):
+    def weights(self, inputs: Sequence[tuple[str, ...]], sizes: Mapping[str, int]) -> tuple[int, int]:
         return 1, 0
 
 
@@ -90,16 +93,17 @@ class Combined(Objective):
 
     name = "combined"
 
-    def __init__(self, macs_weight: int = 1, write_weight: int = 1):
+    def __init__(self, macs_weight: int = 1, write_weight: int = 1) -> None:
         if macs_weight < 0 or write_weight < 0 or macs_weight + write_weight == 0:
             raise TnccError("objective weights must be non-negative and not both zero")
         self.wm = int(macs_weight)
         self.ws = int(write_weight)
 
-    def score(self, inputs, output, sizes, path):
+    def score(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              path: SSAPath) -> int:
         return self.wm * path_macs(inputs, output, sizes, path) + self.ws * path_writes(inputs, output, sizes, path)
 
-    def weights(self, inputs, sizes):
+    def weights(self, inputs: Sequence[tuple[str, ...]], sizes: Mapping[str, int]) -> tuple[int, int]:
         return self.wm, self.ws
 
 

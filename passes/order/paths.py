@@ -124,8 +124,8 @@ def path_steps(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], path:
     # count[i]: how many live values carry index i (hyperedges count > 2).
     count: dict[str, int] = {}
     for ix in inputs:
-        for i in ix:
-            count[i] = count.get(i, 0) + 1
+        for name in ix:
+            count[name] = count.get(name, 0) + 1
     out_set = set(output)
     vals: dict[int, tuple[str, ...]] = {k: tuple(ix) for k, ix in enumerate(inputs)}
     steps: list[PathStep] = []

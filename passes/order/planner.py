@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
@@ -50,10 +50,12 @@ from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objecti
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.reconf import Tree
 from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
-from tncc.passes.order.select import Emitter, select
+from tncc.passes.order.select import Emitter, Selection, select
 from tncc.passes.order.strategies import get_strategy
 from tncc.passes.order.subsets import SubsetTable
-from tncc.plan import Plan
+from tncc.plan import Plan, Step
+from tncc.guard import check_plan
+from tncc.passes.diagonal import expand_diagonals
 
 
 def contractions(net: Network) -> list[Contraction]:
@@ -77,7 +79,7 @@ def resolve_arch(arch: Arch | str | None) -> Arch | None:
     return None if arch is None else resolve_arch_of(arch)
 
 
-def _criteria(objective: str, structural: Objective, arch: Any) -> tuple | str:
+def _criteria(objective: str, structural: Objective, arch: Arch | None) -> tuple | str:
     """What CP-SAT minimises, lexicographically.  Peak size is kept by the
     candidates themselves (every candidate tree meets the proven peak)."""
     if objective == "edp":
@@ -153,9 +155,9 @@ def _reuse_candidates(items: Sequence[Contraction], cands: dict[str, list[tuple[
     return added
 
 
-def plan_network(net: Network, objective: str | Objective | MachineObjective = "macs", arch: Any = None, strategy: str = "auto",
-                 k_best: int = 8, memory_budget: int | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
-                 exact_limit: int = EXACT_LIMIT) -> Plan:
+def plan_network(net: Network, objective: str | Objective | MachineObjective = "macs", arch: Arch | str | None = None,
+                 strategy: str = "auto", k_best: int = 8, memory_budget: int | None = None,
+                 time_limit: float = DEFAULT_TIME_LIMIT, exact_limit: int = EXACT_LIMIT) -> Plan:
     """Plan every statement of ``net`` (user and gradient statements) jointly.
 
     ``objective``: macs, size, write (structural) or cycles, energy, edp (need
@@ -173,8 +175,6 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     a network always gets the same plan whatever the machine's load (a
     machine objective also solves the MAC-optimal choice first, as its start).
     The returned plan passes ``Plan.verify()``."""
-    from tncc.passes.diagonal import expand_diagonals
-
     t0 = time.perf_counter()
     # Repeated indices (diagonal reads and writes) become products with delta
     # constants, so the search and everything after it see distinct indices.
@@ -266,11 +266,11 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
     return plan
 
 
-def _compiled_cycles(plan: Plan, arch: Any) -> int | None:
+def _compiled_cycles(plan: Plan, arch: Arch) -> int | None:
     """The cycles of ``plan`` as compiled (``passes.estimate``), or None when
     it cannot be compiled (an intermediate of too many indices, a step the
     buffer cannot hold)."""
-    from tncc.guard import check_plan
+    # start-up: `tncc plan` lowers a plan only to cost it on an arch
     from tncc.passes.estimate import estimate_plan
 
     try:
@@ -280,7 +280,7 @@ def _compiled_cycles(plan: Plan, arch: Any) -> int | None:
         return None
 
 
-def _emit(items: Sequence[Contraction], where: Mapping[str, tuple], arch: Any) -> tuple:
+def _emit(items: Sequence[Contraction], where: Mapping[str, tuple[CandidateDag, Selection]], arch: Arch | None) -> tuple[Step, ...]:
     """The plan steps of the selection ``where`` ({statement: (dag, selection)})."""
     em = Emitter(dataflows(arch, False)[0] if arch is not None else "")
     for c in items:
@@ -289,14 +289,14 @@ def _emit(items: Sequence[Contraction], where: Mapping[str, tuple], arch: Any) -
 
 
 def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list[tuple[int, SSAPath]]],
-            objective: str, structural: Objective, arch: Any, memory_budget: int | None,
+            objective: str, structural: Objective, arch: Arch | None, memory_budget: int | None,
             time_limit: float) -> tuple[dict, bool, bool, set, dict]:
     """Stage 3: build the candidate DAG of each independent group of statements
     and let CP-SAT choose.  Returns ``({statement: (dag, selection)}, all
     optimal, coefficients exact, statuses, {statement: (dag, MAC-optimal
     selection)})`` (the last is the first for structural objectives)."""
     sizes = net.sizes()
-    groups = _components(items, cands, sizes) if memory_budget is None else [items]
+    groups = _components(items, cands, sizes) if memory_budget is None else [list(items)]
     solved = []
     all_optimal = exact_coefs = True
     statuses = set()

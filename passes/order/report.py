@@ -5,10 +5,11 @@ reports and the ``tncc plan`` command."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from tncc.isa.arch import Arch
 from tncc.passes.order.paths import SSAPath, validate_ssa
 from tncc.plan import Plan
+from tncc.passes.order.hardware import step_cycles
 
 
 def statement_paths(plan: Plan) -> dict[str, SSAPath]:
@@ -59,10 +60,8 @@ class StepRow:
     cycles: int | None
 
 
-def step_rows(plan: Plan, arch: Any = None) -> list[StepRow]:
+def step_rows(plan: Plan, arch: Arch | None = None) -> list[StepRow]:
     """One row per step; ``cycles`` from the machine model when ``arch`` is given."""
-    from tncc.passes.order.hardware import step_cycles
-
     sizes = plan.network.sizes()
     rows = []
     for s in plan.steps:

@@ -47,6 +47,8 @@ from tncc.passes.order.paths import SSAPath, left_to_right, tree_key
 from tncc.passes.order.reconf import Tree, reconfigure
 from tncc.passes.order.subsets import SubsetTable
 
+Inputs = Sequence[tuple[str, ...]]  # each input tensor's indices
+
 EXACT_LIMIT = 12
 WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
 PROBE = 16  # share of WORK the Python DP gets first when the Rust DP is there to take over
@@ -125,13 +127,13 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
                        polish=1 if n <= 60 else 0)
     if quick.stopped:
         return quick
-    found = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline, seed)
-    if found is not None:
-        return found
+    result = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline, seed)
+    if result is not None:
+        return result
     return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
 
 
-def _connected(inputs, output, sizes, objective: Objective, k: int, heur: SearchResult, work: int, t0: float,
+def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, heur: SearchResult, work: int, t0: float,
                deadline: float, seed: int) -> SearchResult | None:
     """The connected-subgraph DP bounded by the heuristic's best tree, then the
     outer-product proof round (see the module docstring); ``None`` when the
@@ -175,7 +177,7 @@ def _rust_may_finish(tree: Tree, n: int) -> bool:
     return n <= RUST_MAX_CHAIN and max(len(tree.res[v]) for v in range(n, 2 * n - 1)) <= RUST_NARROW
 
 
-def _prove(inputs, output, sizes, objective: Objective, k: int, net: Graph, wm: int, ws: int, cost: int,
+def _prove(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, net: Graph, wm: int, ws: int, cost: int,
            path: SSAPath, heur: SearchResult, left: int, work: int, t0: float, deadline: float,
            unproven: str) -> SearchResult:
     """One DP round with outer products under ``cost - 1`` (``cost`` is
@@ -196,7 +198,7 @@ def _prove(inputs, output, sizes, objective: Objective, k: int, net: Graph, wm: 
     return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
 
 
-def _rust(inputs, output, sizes, objective: Objective, k: int, net: Graph, wm: int, ws: int, work: int, seed: int,
+def _rust(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, net: Graph, wm: int, ws: int, work: int, seed: int,
           quick: SearchResult, t0: float, deadline: float) -> SearchResult:
     """cotengra's Rust DP in a child process (:mod:`.rustdp`) while this
     process runs the full heuristic search as the fallback.
@@ -240,7 +242,8 @@ def _replace(r: SearchResult, t0: float, stopped: str) -> SearchResult:
                         stopped or r.stopped)
 
 
-def _finish(inputs, output, sizes, objective: Objective, k: int, path: SSAPath, heur: SearchResult, t0: float,
+def _finish(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+            objective: Objective, k: int, path: SSAPath, heur: SearchResult, t0: float,
             proven: bool, method: str, stopped: str) -> SearchResult:
     n = len(inputs)
     best = (objective.score(inputs, output, sizes, path), path)
@@ -251,14 +254,15 @@ def _finish(inputs, output, sizes, objective: Objective, k: int, path: SSAPath, 
     return SearchResult(best[1], best[0], proven, cands, time.perf_counter() - t0, method, stopped)
 
 
-def _exact_subsets(inputs, output, sizes, objective: Objective, k: int, t0: float) -> SearchResult:
+def _exact_subsets(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+                   objective: Objective, k: int, t0: float) -> SearchResult:
     """The subset DP over every split (outer products included), with the
     ``k`` best distinct trees: for few inputs and the bottleneck objective."""
     wm, ws = objective.weights(inputs, sizes)
     table = SubsetTable(inputs, output, sizes)
     cap = min_peak(table) if objective.bottleneck else None
     g = greedy(inputs, output, sizes)
-    ub = Tree(inputs, output, sizes, g).cost(wm, ws) if g else 0
+    ub: int | None = Tree(inputs, output, sizes, g).cost(wm, ws) if g else 0
     if cap is not None and max(table.prod(table.res[s]) for s in _internal_subsets(g, len(inputs))) > cap:
         ub = None  # the greedy tree breaks the cap: it bounds nothing
     found = dp_additive(table, wm, ws, bound=ub, cap=cap)
@@ -299,7 +303,8 @@ def heuristic_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...],
                       trials=greedy_trials, partitions=partition_trials, polish=polish, partition_from=2)
 
 
-def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t0: float, deadline: float,
+def _heuristic(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
+               objective: Objective, k: int, seed: int, t0: float, deadline: float,
                width: int = 8, trials: int | None = None, partitions: int | None = None,
                polish: int = POLISH, partition_from: int = PARTITION_FROM,
                stop: Callable[[], bool] | None = None) -> SearchResult:
@@ -344,6 +349,7 @@ def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t
         temperature = (0.05, 0.2, 0.5, 1.0)[trial % 4]
         add(raw, greedy(inputs, output, sizes, rng, temperature))
     if n >= partition_from and partitions and not stopped:
+        # start-up: only large networks use the partitioner (cotengra)
         from tncc.passes.order.hyper import partition_trees
 
         trees = partition_trees(inputs, output, sizes, partitions, seed)
@@ -353,7 +359,6 @@ def _heuristic(inputs, output, sizes, objective: Objective, k: int, seed: int, t
             begin = time.perf_counter()
             if begin + last > soft:
                 stopped = "time limit reached during partition trials"
-                trees.close()
                 break
             got = next(trees, None)
             if got is None:

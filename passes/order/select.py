@@ -85,7 +85,7 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
     nstat = len(dag.statements)
     U = 1 if memory_budget is None else max(1, nstat)
     model = cp_model.CpModel()
-    x = [model.NewBoolVar(f"x{k}") if U == 1 else model.NewIntVar(0, U, f"x{k}") for k in range(len(trs))]
+    x = [model.new_bool_var(f"x{k}") if U == 1 else model.new_int_var(0, U, f"x{k}") for k in range(len(trs))]
     made: dict[int, list[int]] = {}
     reads: dict[int, list[int]] = {}
     for k, t in enumerate(trs):
@@ -103,26 +103,26 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
         prod = sum(x[k] for k in ks)
         uses = sum(x[k] for k in reads.get(n, []))
         if n in roots:
-            model.Add(prod == 1)
+            model.add(prod == 1)
             continue
         if not reads.get(n):
-            model.Add(prod == 0)
+            model.add(prod == 0)
             continue
         if U == 1:
-            model.Add(prod <= 1)
-            model.Add(prod <= uses)
+            model.add(prod <= 1)
+            model.add(prod <= uses)
             for k in reads[n]:
-                model.Add(x[k] <= prod)
+                model.add(x[k] <= prod)
             continue
-        needed = model.NewBoolVar(f"need{n}")
-        model.Add(uses >= needed)
-        model.Add(uses <= U * len(reads[n]) * needed)
-        kp = model.NewBoolVar(f"keep{n}")
-        model.Add(prod == needed).OnlyEnforceIf(kp)
-        model.Add(prod == uses).OnlyEnforceIf(kp.Not())
+        needed = model.new_bool_var(f"need{n}")
+        model.add(uses >= needed)
+        model.add(uses <= U * len(reads[n]) * needed)
+        kp = model.new_bool_var(f"keep{n}")
+        model.add(prod == needed).OnlyEnforceIf(kp)
+        model.add(prod == uses).OnlyEnforceIf(kp.Not())
         keep[n] = kp
     if memory_budget is not None and keep:
-        model.Add(sum(dag.nbytes(n) * kp for n, kp in keep.items()) <= int(memory_budget))
+        model.add(sum(dag.nbytes(n) * kp for n, kp in keep.items()) <= int(memory_budget))
     exact = True
     hint_coefs = criterion(dag, "cycles" if objective == "edp" else
                            (objective if isinstance(objective, str) else objective[0]))
@@ -132,12 +132,12 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
     tree_counts = [1 if k in hint else 0 for k in range(len(trs))]
     if start is not None and value(dag, first, start.counts) <= value(dag, first, tree_counts):
         for k, v in enumerate(x):
-            model.AddHint(v, start.counts[k])
+            model.add_hint(v, start.counts[k])
         for n, kp in keep.items():
-            model.AddHint(kp, 1 if n in start.kept else 0)
+            model.add_hint(kp, 1 if n in start.kept else 0)
     else:
         for k, v in enumerate(x):
-            model.AddHint(v, tree_counts[k])
+            model.add_hint(v, tree_counts[k])
     solver = cp_model.CpSolver()
     criteria = ("edp",) if objective == "edp" else tuple([objective] if isinstance(objective, str) else objective)
     # Limits in deterministic time make a choice reproducible whatever the machine's load
@@ -156,21 +156,21 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
             en, e2 = _scaled(criterion(dag, "energy"), ubound, 1 << 31)
             exact = exact and e1 and e2
             dmax, emax = sum(cyc) * ubound, sum(en) * ubound
-            d = model.NewIntVar(0, dmax, "cycles")
-            e = model.NewIntVar(0, emax, "energy")
-            model.Add(d == sum(c * v for c, v in zip(cyc, x)))
-            model.Add(e == sum(c * v for c, v in zip(en, x)))
-            edp = model.NewIntVar(0, dmax * emax, "edp")
-            model.AddMultiplicationEquality(edp, [d, e])
-            model.Minimize(edp)
+            d = model.new_int_var(0, dmax, "cycles")
+            e = model.new_int_var(0, emax, "energy")
+            model.add(d == sum(c * v for c, v in zip(cyc, x)))
+            model.add(e == sum(c * v for c, v in zip(en, x)))
+            edp = model.new_int_var(0, dmax * emax, "edp")
+            model.add_multiplication_equality(edp, [d, e])
+            model.minimize(edp)
         else:
             coefs, ok = _scaled(criterion(dag, name), ubound)
             exact = exact and ok
             expr = sum(c * v for c, v in zip(coefs, x))
             if stage == 0 and tree_bound:
                 # without sharing the bottom-up choice is exact: its cost bounds the objective
-                model.Add(expr >= sum(coefs[k] for k in _tree_dp(dag, coefs)))
-            model.Minimize(expr)
+                model.add(expr >= sum(coefs[k] for k in _tree_dp(dag, coefs)))
+            model.minimize(expr)
         status = solver.Solve(model)
         if status == cp_model.UNKNOWN and stage == 0 and memory_budget is None:
             # Out of time before even the hint was confirmed (a model of
@@ -181,10 +181,10 @@ def select(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_bud
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise AssertionError(f"CP-SAT found no choice ({solver.StatusName(status)})")
         if stage < len(criteria) - 1:
-            model.Add(expr <= int(round(solver.ObjectiveValue())))
-            model.ClearHints()
+            model.add(expr <= int(round(solver.ObjectiveValue())))
+            model.clear_hints()
             for v in x:
-                model.AddHint(v, solver.Value(v))
+                model.add_hint(v, solver.Value(v))
     counts = tuple(int(solver.Value(v)) for v in x)
     kept = frozenset(n for n in made if n not in keep or solver.Value(keep[n])) if U > 1 else frozenset(made)
     if (start is not None and len(criteria) == 1 and status != cp_model.OPTIMAL
@@ -205,7 +205,7 @@ def _tree_dp(dag: CandidateDag, coefs: Sequence[int]) -> set[int]:
         if t.node not in best or c < best[t.node][0]:
             best[t.node] = (c, k)
     chosen: set[int] = set()
-    stack = [dag.root_node(st) for st in dag.statements]
+    stack = [dag.root(st) for st in dag.statements]
     seen: set[int] = set()
     while stack:
         n = stack.pop()
@@ -266,7 +266,7 @@ class Emitter:
                 memo[n] = (name, indices)
             return name, indices
 
-        r = dag.root_node(st)
+        r = dag.root(st)
         _, order = dag.roots[st]
         if r in memo:
             # the value was already made (for another statement): copy it under this name

@@ -31,7 +31,7 @@ from typing import Callable, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.passes.order.greedy import greedy
-from tncc.passes.order.objectives import Macs, PeakSize, WriteVolume
+from tncc.passes.order.objectives import Macs, Objective, PeakSize, WriteVolume
 from tncc.passes.order.paths import SSAPath, left_to_right
 from tncc.passes.order.search import EXACT_LIMIT, heuristic_search, search
 
@@ -76,19 +76,20 @@ def _exact_only(inputs: Sequence[tuple[str, ...]], limit: int) -> None:
 
 
 @register("naive")
-def naive(inputs, output, sizes):
+def naive(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     return left_to_right(len(inputs))
 
 
 @register("greedy")
-def greedy_strategy(inputs, output, sizes):
+def greedy_strategy(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     return greedy(inputs, output, sizes)
 
 
 EXACT_STRATEGY_LIMIT = 24
 
 
-def _proven(inputs, output, sizes, objective) -> SSAPath:
+def _proven(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+            objective: Objective) -> SSAPath:
     _exact_only(inputs, EXACT_STRATEGY_LIMIT)
     r = search(inputs, output, sizes, objective, exact_limit=12, work=50_000_000, time_limit=3600.0)
     if not r.proven_optimal:
@@ -98,31 +99,31 @@ def _proven(inputs, output, sizes, objective) -> SSAPath:
 
 
 @register("exact", proves="macs", max_inputs=EXACT_STRATEGY_LIMIT)
-def exact(inputs, output, sizes):
+def exact(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     return _proven(inputs, output, sizes, Macs())
 
 
 @register("exact-size", proves="size", max_inputs=14)
-def exact_size(inputs, output, sizes):
+def exact_size(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     _exact_only(inputs, 14)
     return search(inputs, output, sizes, PeakSize(), exact_limit=14).path
 
 
 @register("exact-write", proves="write", max_inputs=EXACT_STRATEGY_LIMIT)
-def exact_write(inputs, output, sizes):
+def exact_write(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     return _proven(inputs, output, sizes, WriteVolume())
 
 
 @register("heuristic")
-def heuristic(inputs, output, sizes):
+def heuristic(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     return search(inputs, output, sizes, Macs(), exact_limit=0).path
 
 
 @register("cotengra")
-def cotengra(inputs, output, sizes):
+def cotengra(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     return heuristic_search(inputs, output, sizes, Macs(), greedy_trials=0).path
 
 
 @register("auto", proves="macs", max_inputs=EXACT_LIMIT)
-def auto(inputs, output, sizes):
+def auto(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
     return search(inputs, output, sizes, Macs()).path

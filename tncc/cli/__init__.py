@@ -16,7 +16,9 @@ import importlib
 import sys
 from typing import Callable, Sequence
 
+from tncc import __version__
 from tncc.errors import TnccError
+from tncc.io import OutputError, silence_stdout, stdout_error, write_stdout
 
 # (command, module): the order is the order of ``tncc --help``.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -52,7 +54,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from tncc import __version__
 
     parser.add_argument("--version", action="version", version=f"tncc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -73,8 +74,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from tncc.io import OutputError, silence_stdout, stdout_error, write_stdout
-
     words = list(sys.argv[1:] if argv is None else argv)
     # a command named first needs only its own module (a whole-process start-up cost)
     parser = build_parser(words[0] if words and words[0] in dict(COMMANDS) else None)

@@ -21,8 +21,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from tncc.evaluation.compare import DEFAULT_ARCHS, Comparison, run_comparison
+from tncc import guard
 from tncc.errors import TnccError
+from tncc.evaluation.compare import DEFAULT_ARCHS, Comparison, run_comparison
+from tncc.evaluation.compare_format import dataframe, to_rows
 from tncc.ir import Network
 
 BY = ("summary", "statement", "instruction", "unit", "energy")
@@ -39,8 +41,6 @@ def comparison(source: str | Path | Network, archs: Sequence[str] = DEFAULT_ARCH
     Ratios divide by the configuration at index ``baseline`` (arch-major).
     ``max_memory`` bounds the host memory of every step and ``max_work`` its
     estimated compile time (:mod:`tncc.guard`)."""
-    from tncc import guard
-
     with guard.limit(max_memory, max_work):
         return run_comparison(source, tuple(archs), tuple(orders), network=network, inputs=inputs, seed=seed,
                               baseline=baseline)
@@ -73,8 +73,6 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def rows(obj: Any, by: str = "summary") -> list[dict[str, Any]]:
     """The rows :func:`to_dataframe` would hold, as plain dicts."""
     if isinstance(obj, Comparison):
-        from tncc.evaluation.compare_format import to_rows
-
         return to_rows(obj)
     if by not in BY:
         raise TnccError(f"unknown table {by!r}: expected one of {', '.join(BY)}")
@@ -103,9 +101,4 @@ def to_dataframe(obj: Any, by: str = "summary") -> Any:
     configuration) or a run report (``by``: ``summary``, ``statement``,
     ``instruction``, ``unit`` or ``energy``): a pandas DataFrame when pandas
     is installed, else a list of dicts."""
-    data = rows(obj, by)
-    try:
-        import pandas as pd
-    except ImportError:
-        return data
-    return pd.DataFrame(data)
+    return dataframe(rows(obj, by))

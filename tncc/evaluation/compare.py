@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import tncc
+from tncc.driver import lower_plan
 from tncc.errors import TnccError
-from tncc.ir import Network
+from tncc.evaluation.compare_format import dataframe, format_comparison, plot_png, to_csv, to_json, to_rows
 from tncc.evaluation.metrics import (  # noqa: F401 - re-exported: the comparison's data model
     METRICS,
     RATIOS,
@@ -32,8 +34,13 @@ from tncc.evaluation.metrics import (  # noqa: F401 - re-exported: the compariso
     metrics_from_report,
     records_summary,
 )
+from tncc.evaluation.planning import compile_args
+from tncc.evaluation.training import ReuseSummary, has_gradients, reuse_summary, unshared_plan
+from tncc.io import atomic_write_bytes
+from tncc.ir import Network
+from tncc.isa.arch import load_arch
 from tncc.plan import Plan
-from tncc.evaluation.training import ReuseSummary, has_gradients, reuse_summary
+from tncc.progress import Progress
 
 # Orders the compiler's search offers (see ``tncc.compile``'s ``order``):
 # csse = hardware-aware search, flops = MAC-optimal order, naive = each
@@ -115,37 +122,24 @@ class Comparison:
     # -- output forms (implemented in tncc.evaluation.compare_format) ---------------------
     def format(self) -> str:
         """The text table ``tncc compare`` prints."""
-        from tncc.evaluation.compare_format import format_comparison
-
         return format_comparison(self)
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One flat dict per configuration (the CSV columns)."""
-        from tncc.evaluation.compare_format import to_rows
-
         return to_rows(self)
 
     def to_dataframe(self) -> Any:
         """:meth:`to_rows` as a pandas DataFrame, or the list itself without pandas."""
-        from tncc.evaluation.api import to_dataframe
-
-        return to_dataframe(self)
+        return dataframe(to_rows(self))
 
     def to_json(self) -> str:
-        from tncc.evaluation.compare_format import to_json
-
         return to_json(self)
 
     def to_csv(self) -> str:
-        from tncc.evaluation.compare_format import to_csv
-
         return to_csv(self)
 
     def plot(self, path: str | Path) -> None:
         """Write the cycle-breakdown bar chart as PNG to ``path`` (needs matplotlib)."""
-        from tncc.evaluation.compare_format import plot_png
-        from tncc.io import atomic_write_bytes
-
         atomic_write_bytes(path, plot_png(self))
 
 
@@ -199,10 +193,6 @@ def run_config(source: "str | Path | Network", config: Config, *, network: str |
     """Compile ``source`` for one configuration, run it on the emulator, and
     read the run's report (the dict ``tncc run --json`` writes), plus the
     per-opcode cycles and instruction times of the same run."""
-    import tncc
-    from tncc.isa.arch import load_arch
-    from tncc.evaluation.planning import compile_args
-
     arch = load_arch(config.arch)
     order, objective = compile_args(config.order)
     compiled = tncc.compile(source, arch=arch, network=network, order=order, objective=objective)
@@ -219,9 +209,6 @@ def _without_reuse(compiled: Any) -> Any:
     """``compiled`` re-lowered from its plan's unshared twin (same trees,
     shared temporaries recomputed per statement) by the same back end."""
     import dataclasses
-
-    from tncc.driver import lower_plan
-    from tncc.evaluation.training import unshared_plan
 
     twin = unshared_plan(compiled.plan)
     return dataclasses.replace(compiled, plan=twin, lowered=lower_plan(twin, compiled.arch, getattr(compiled, "lowering", None)))
@@ -241,9 +228,6 @@ def run_comparison(source: "str | Path | Network", archs: Sequence[str] = DEFAUL
     the first error is raised.  ``progress`` shows a progress line on a
     terminal (``None``: when stderr is one).  ``no_reuse`` adds, after each
     configuration, the same plan run without cross-statement reuse."""
-    from tncc.isa.arch import load_arch
-    from tncc.progress import Progress
-
     cfgs = configs(archs, orders, no_reuse)
     for spec in dict.fromkeys(c.arch for c in cfgs):
         load_arch(spec)

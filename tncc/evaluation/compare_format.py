@@ -1,6 +1,7 @@
 """Output forms of a :class:`~tncc.evaluation.compare.Comparison`: an aligned text table
 for people, CSV and JSON for scripts, and a stacked bar chart of the cycle
-breakdown (matplotlib, the optional ``plot`` extra).
+breakdown (matplotlib, the optional ``plot`` extra); rows become a pandas
+DataFrame where pandas is installed (:func:`dataframe`).
 
 All forms carry the same figures: one row per configuration, the ratios to
 the baseline row, and for training steps the forward/backward split and the
@@ -12,11 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import math
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from tncc.evaluation.compare import Comparison, Result
 from tncc.errors import TnccError
 from tncc.evaluation.metrics import METRICS, RATIOS, metric
+from tncc.jsonsafe import dumps
+
+if TYPE_CHECKING:  # annotations only: compare builds its output forms from this module
+    from tncc.evaluation.compare import Comparison, Result
 
 
 def _fmt(key: str, value: float) -> str:
@@ -148,6 +152,16 @@ def to_rows(cmp: Comparison) -> list[dict[str, Any]]:
     return [result_dict(cmp, k) for k in range(len(cmp.results))]
 
 
+def dataframe(rows: list[dict[str, Any]]) -> Any:
+    """``rows`` as a pandas DataFrame, or the list itself when pandas is not
+    installed (so a notebook works either way)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return rows
+    return pd.DataFrame(rows)
+
+
 def to_csv(cmp: Comparison) -> str:
     rows = to_rows(cmp)
     fields: list[str] = []
@@ -178,8 +192,6 @@ def to_dict(cmp: Comparison) -> dict[str, Any]:
 def to_json(cmp: Comparison) -> str:
     """The comparison as JSON; a value that is not finite (a ratio over a zero
     baseline) is ``null`` (:mod:`tncc.jsonsafe`)."""
-    from tncc.jsonsafe import dumps
-
     return dumps(to_dict(cmp), indent=2) + "\n"
 
 

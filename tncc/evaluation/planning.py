@@ -16,11 +16,17 @@ the plan ``tncc compare`` measures.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+import tncc
+from tncc.compiled import make_plan
 from tncc.errors import TnccError
 from tncc.ir import Network
+from tncc.passes.order.hardware import step_estimate
 from tncc.plan import Plan, Step
+
+if TYPE_CHECKING:
+    from tncc.isa.arch import Arch
 
 # order name -> (order, objective) arguments of tncc.compile / make_plan
 ORDER_ARGS: dict[str, tuple[str, str]] = {
@@ -40,16 +46,12 @@ def compile_args(order: str) -> tuple[str, str]:
 
 def load_network(path: str, name: str | None = None) -> Network:
     """The network ``name`` (or the only one) of the ``.tn`` file at ``path``."""
-    import tncc
-
     return tncc.load_network(path, name)
 
 
-def plan_for_order(net: Network, order: str, arch: object) -> Plan:
+def plan_for_order(net: Network, order: str, arch: Arch) -> Plan:
     """Plan ``net`` under the named order for ``arch`` (an ``Arch``), exactly
     as ``tncc.compile`` plans it."""
-    from tncc.compiled import make_plan
-
     strategy, objective = compile_args(order)
     plan = make_plan(net, arch, strategy, objective)
     plan.verify()
@@ -64,8 +66,8 @@ def step_shape(step: Step, sizes: Mapping[str, int]) -> tuple[int, int, int, int
     with ``k`` the product of its summed indices."""
     res = set(step.indices)
     if len(step.operands) == 1:
-        (a,) = step.operands
-        summed = [i for i in a.indices if i not in res]
+        (only,) = step.operands
+        summed = [i for i in only.indices if i not in res]
         return 1, _prod(sizes, res), 1, _prod(sizes, summed)
     a, b = (set(op.indices) for op in step.operands)
     batch = a & b & res
@@ -75,24 +77,22 @@ def step_shape(step: Step, sizes: Mapping[str, int]) -> tuple[int, int, int, int
     return _prod(sizes, batch), _prod(sizes, left), _prod(sizes, right), _prod(sizes, contracted)
 
 
-def _prod(sizes: Mapping[str, int], names: object) -> int:
+def _prod(sizes: Mapping[str, int], names: Iterable[str]) -> int:
     out = 1
-    for i in names:  # type: ignore[attr-defined]
+    for i in names:
         out *= sizes[i]
     return out
 
 
-def step_cost_function(plan: Plan, arch: object):  # -> Callable[[Step], dict[str, float]]
+def step_cost_function(plan: Plan, arch: Arch) -> Callable[[Step], dict[str, float]]:
     """A function giving each step's modelled cycles and energy on ``arch``,
     from the order search's per-step cost (``passes.order.hardware``, the
     machine's cost model applied to the step's tiling), for labelling
     pictures.  Steps that cannot be tiled into the buffer are labelled with
     what is known."""
-    from tncc.passes.order.hardware import step_estimate
-
     def cost(step: Step) -> dict[str, float]:
         try:
-            est = step_estimate(plan, step, arch)  # type: ignore[arg-type]
+            est = step_estimate(plan, step, arch)
         except TnccError:
             return {}
         return {"cycles": est.cycles, "energy pJ": est.energy_pj}

@@ -22,6 +22,7 @@ import difflib
 
 from tncc.errors import Collector, Span
 from tncc.frontend import ast
+from tncc.frontend.grad import expand_grads
 from tncc.ir import DType, GradSpec, Index, Network, Operand, Role, Statement, Tensor
 
 MAX_SIZE = 2**31 - 1
@@ -152,9 +153,11 @@ class _NetworkChecker:
             elif isinstance(item, ast.DeclStmt):
                 tensor_seen = True
                 for td in item.decls:
-                    if self.leaf_decls.get(td.name.text) is td and self.tensor_indices[td.name.text] is not None:
-                        role = Role.INPUT if td.kind is ast.DeclKind.INPUT else Role.PARAM
-                        self.tensors.append(Tensor(td.name.text, self.tensor_indices[td.name.text], role, td.span))
+                    if self.leaf_decls.get(td.name.text) is td:
+                        ix = self.tensor_indices[td.name.text]
+                        if ix is not None:
+                            role = Role.INPUT if td.kind is ast.DeclKind.INPUT else Role.PARAM
+                            self.tensors.append(Tensor(td.name.text, ix, role, td.span))
             elif isinstance(item, ast.Contraction):
                 tensor_seen = True
                 self.contraction(item)
@@ -203,20 +206,25 @@ class _NetworkChecker:
         owner = self.results.get(name) is st
         indices = self.index_list(st.indices, f"the result '{name}'", repeat=True)
         self.check_rank(name, st.indices)
-        operands = [self.operand(op, name) for op in st.operands]
-        if indices is not None and all(o is not None for o in operands):
-            present = {i for o in operands for i in o.indices}  # type: ignore[union-attr]
+        checked = [self.operand(op, name) for op in st.operands]
+        operands = [o for o in checked if o is not None]
+        complete = len(operands) == len(checked)  # every operand passed its checks
+        if indices is not None and complete:
+            present = {i for o in operands for i in o.indices}
+            absent = False
             for n in st.indices:
                 # A repeated result index writes a diagonal: it needs no operand.
                 if n.text not in present and indices.count(n.text) == 1:
                     self.error(f"result index '{n.text}' of '{name}' occurs in no operand", n.span)
-                    indices = None
+                    absent = True
+            if absent:
+                indices = None
         if not owner:
             return
         self.tensor_where[name] = st.span
         self.tensor_indices[name] = indices
-        if indices is not None and all(o is not None for o in operands):
-            self.statements.append(Statement(name, indices, tuple(operands), st.span))  # type: ignore[arg-type]
+        if indices is not None and complete:
+            self.statements.append(Statement(name, indices, tuple(operands), st.span))
             self.tensors.append(Tensor(name, indices, Role.INTERMEDIATE, st.span))
 
     def output(self, item: ast.OutputStmt) -> None:
@@ -270,8 +278,6 @@ class _NetworkChecker:
         net = Network(self.decl.name.text, self.dtype, indices, tensors, tuple(self.statements),
                       tuple(self.outputs), tuple(self.grads), self.decl.span)
         if self.grads:
-            from tncc.frontend.grad import expand_grads
-
             net = expand_grads(net, self.errors)
             if len(self.errors.diagnostics) > self.start:
                 return None

@@ -49,7 +49,7 @@ class Tok:
         self.end_column = end_column
 
 
-class _Splice(list):  # type: ignore[type-arg]
+class _Splice(list[Any]):
     """Children of an inlined rule, to be spliced into the parent's children."""
 
 
@@ -118,16 +118,17 @@ class FastParser:
         # Names may be Lark Tokens (str subclasses with a slow __eq__): plain str.
         name = str.__str__(rule.origin.name)
         inline = name.startswith("_")
-        keep: list[int] | None = []
+        keep: list[int] = []
+        splices = False
         for k, sym in enumerate(rule.expansion):
             sname = str.__str__(sym.name)
             if not sname.startswith("_"):
-                keep.append(k)  # type: ignore[union-attr]
+                keep.append(k)
             elif not sym.is_term:
-                keep = None
+                splices = True
                 break
         return (len(rule.expansion), name, inline, None if inline else getattr(builder, name),
-                None if keep is None else tuple(keep))
+                None if splices else tuple(keep))
 
     def tokens(self, text: str) -> tuple[list[str], list[Tok | None]]:
         """Terminal names and tokens of ``text`` (``None`` for the terminals the
@@ -143,8 +144,10 @@ class FastParser:
             if m is None:
                 raise Reject
             g = m.lastindex
-            kind = group_names[g]  # type: ignore[index]
-            start, pos = m.span(g)  # type: ignore[arg-type]
+            if g is None:  # every alternative is a named group; anything else goes to Lark
+                raise Reject
+            kind = group_names[g]
+            start, pos = m.span(g)
             if kind[0] == "_":
                 if kind == "_NL":
                     value = text[start:pos]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from importlib import resources
 from typing import Iterator
 
 from lark import Lark, Token, Transformer
@@ -26,6 +25,7 @@ from tncc.errors import Diagnostic, Span, TnccError
 from tncc.frontend import ast, table
 from tncc.frontend.fastparse import FastParser, Reject
 from tncc.frontend.syntax_errors import describe_unexpected
+from tncc.frontend.table import grammar_text
 
 
 class _Builder(Transformer):
@@ -38,11 +38,16 @@ class _Builder(Transformer):
         self.text = ""
 
     # -- helpers -------------------------------------------------------------
+    # Lark types a token's position as optional; the lexer sets it on every
+    # token the grammar's rules receive.
     def _span(self, first: Token, last: Token) -> Span:
-        return Span(self.file, first.line, first.column, last.end_line, last.end_column, self.text)
+        line, col, end_line, end_col = first.line, first.column, last.end_line, last.end_column
+        if line is None or col is None or end_line is None or end_col is None:
+            raise TnccError(f"{self.file}: the lexer gave token {first.value!r} no position")
+        return Span(self.file, line, col, end_line, end_col, self.text)
 
     def _name(self, tok: Token) -> ast.Name:
-        return ast.Name(tok.value, Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column, self.text))
+        return ast.Name(tok.value, self._span(tok, tok))
 
     @staticmethod
     def _join(a: Span, b: Span) -> Span:
@@ -87,8 +92,8 @@ class _Builder(Transformer):
 
     def operand(self, c: list) -> ast.OperandRef:
         if len(c) == 1:
-            name = self._name(c[0])
-            return ast.OperandRef(name, None, name.span)
+            ref = self._name(c[0])
+            return ast.OperandRef(ref, None, ref.span)
         name, _lsqb, names, rsqb = c
         return ast.OperandRef(self._name(name), names, self._span(name, rsqb))
 
@@ -130,22 +135,18 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def grammar_text() -> str:
-    """The text of ``tn.lark`` (shipped as package data)."""
-    return resources.files("tncc.frontend").joinpath("tn.lark").read_text(encoding="utf-8")
-
-
 def _get_parser() -> tuple[Lark, _Builder]:
     global _parser, _builder, _fast
     if _parser is None or _builder is None:
-        _builder = _Builder()
+        builder = _Builder()
         # The shipped tables when they match the grammar (a tenth of a second saved at every
         # start), else a build from the grammar.  The build skips Lark's check of every pair of
         # terminals for collisions (with interegular): those checks are of the grammar, not of
         # the input, so the test suite runs them in strict mode (tests/test_frontend_parser.py).
         text = grammar_text()
-        _parser = table.load(text, _builder) or table.build(text, _builder)
-        _fast = FastParser(_parser, _builder)
+        parser = table.load(text, builder) or table.build(text, builder)
+        _parser, _builder, _fast = parser, builder, FastParser(parser, builder)
+        return parser, builder
     return _parser, _builder
 
 
@@ -170,7 +171,10 @@ def parse_source(text: str, file: str = "<string>", *, fast: bool = True) -> ast
                     return ast.SourceFile(file, _fast.parse(text))
                 except Reject:
                     pass
+            # With a transformer, Lark returns what the start rule built.
             networks = parser.parse(text)
+            if not isinstance(networks, tuple):
+                raise TnccError(f"{file}: the parser built {type(networks).__name__}, not a tuple of networks")
         except (UnexpectedToken, UnexpectedCharacters) as exc:
             raise TnccError(describe_unexpected(exc, text, file)) from None
         except UnexpectedInput as exc:  # any other Lark input error: still located

@@ -135,8 +135,8 @@ def describe_unexpected(exc: UnexpectedToken | UnexpectedCharacters, text: str, 
     """One diagnostic for a Lark syntax error, located at the offending text."""
     if isinstance(exc, UnexpectedCharacters):
         line, col = exc.line, exc.column
-        offset = exc.pos_in_stream
-        char = text[offset] if 0 <= offset < len(text) else ""
+        offset: int | None = exc.pos_in_stream  # Lark declares it None on the base class; the lexer sets an int
+        char = text[offset] if offset is not None and 0 <= offset < len(text) else ""
         if char == "\x00":
             msg = "unexpected character '\\x00' (is this a binary file?)"
         elif char in _CHAR_HINTS:

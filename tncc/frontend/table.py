@@ -1,4 +1,5 @@
-"""The grammar's LALR(1) tables, built once and shipped as ``tn_tables.json``.
+"""The grammar (``tn.lark``) and its LALR(1) tables, built once and shipped as
+``tn_tables.json``.
 
 Building the parser from ``tn.lark`` (reading the grammar with Lark's own
 meta-grammar, computing the LALR(1) tables) takes about a tenth of a second,
@@ -24,6 +25,11 @@ from typing import Any
 
 FILE = "tn_tables.json"
 OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "basic", "maybe_placeholders": False}
+
+
+def grammar_text() -> str:
+    """The text of ``tn.lark`` (shipped as package data)."""
+    return resources.files("tncc.frontend").joinpath("tn.lark").read_text(encoding="utf-8")
 
 
 def grammar_digest(text: str) -> str:
@@ -102,8 +108,6 @@ def dump(grammar: str) -> str:
 
 def main() -> int:
     """Rewrite the shipped tables from the shipped grammar (a development step)."""
-    from tncc.frontend.parser import grammar_text
-
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), FILE)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

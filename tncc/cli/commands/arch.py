@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tncc.isa.arch import list_presets, load_arch
+
 HELP = "list the architecture presets or print a resolved architecture file"
 DESCRIPTION = """\
   tncc arch list                      the presets shipped with tncc
@@ -24,8 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.isa.arch import list_presets, load_arch
-
     if args.arch_command == "list":
         for name in list_presets():
             a = load_arch(name)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tncc.io import read_text, write_output
+from tncc.isa.arch import load_arch
+
 HELP = "assemble tncc assembly (.s) into a binary program (.tnb)"
 DESCRIPTION = """\
 Assemble a text program (the format `tncc disasm` prints, documented in
@@ -19,13 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.io import read_text, write_output
+    # start-up: `tncc --help` imports every command module
     from tncc.isa.asm import assemble
     from tncc.isa.encoding import encode
 
     program = assemble(read_text(args.file), args.file)
     if args.arch:
-        from tncc.isa.arch import load_arch
+        # start-up: `tncc --help` imports every command module
         from tncc.isa.files import check_arch
 
         check_arch(program, load_arch(args.arch), args.file)

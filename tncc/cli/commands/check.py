@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tncc.errors import TnccError
+from tncc.frontend import load_file
 
 HELP = "check .tn programs and report every error"
 DESCRIPTION = """\
@@ -24,8 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.frontend import load_file
-
     status = 0
     for path in args.files:
         try:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import TYPE_CHECKING, Sequence
+from tncc import guard
+from tncc.cli.commands.run import write_outputs
+from tncc.errors import TnccError
 from tncc.guard import add_option as add_memory_option
+from tncc.inputs import check_inputs, load_inputs
+from tncc.io import one_stdout
 from tncc.options import seed_arg
 
 if TYPE_CHECKING:
@@ -66,8 +71,8 @@ def baseline_index(cfgs: "Sequence[Config]", wanted: str | None) -> int:
     """The configuration ``--baseline`` names: a label (``systolic/csse``),
     an architecture (``systolic``, matching also ``systolic:rows=32``), or
     either followed by ``/ORDER``; the first match wins."""
+    # start-up: `tncc --help` imports every command module
     from tncc.evaluation.compare import ORDERS
-    from tncc.errors import TnccError
 
     if wanted is None:
         return 0
@@ -86,11 +91,9 @@ def baseline_index(cfgs: "Sequence[Config]", wanted: str | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: `tncc --help` imports every command module
     from tncc.evaluation.compare import DEFAULT_ARCHS, configs, run_comparison, split_list
     from tncc.evaluation.compare_format import format_comparison, plot_png, to_csv, to_json
-    from tncc.inputs import check_inputs, load_inputs
-    from tncc.cli.commands.run import write_outputs
-    from tncc.io import one_stdout
     from tncc.evaluation.planning import load_network
 
     to_stdout = one_stdout(**{"--json": args.json, "--csv": args.csv, "--plot": args.plot})
@@ -102,7 +105,6 @@ def run(args: argparse.Namespace) -> int:
     if args.inputs:
         inputs = load_inputs(args.inputs)
         check_inputs(net, inputs, where=args.inputs)
-    from tncc import guard
 
     with guard.limit(args.max_memory, args.max_work):
         guard.check_run(net)  # once, before any configuration compiles

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tncc import guard
 from tncc.cli.commands import add_time_limit
 from tncc.guard import add_option as add_memory_option
+from tncc.io import STDOUT, write_output
 from tncc.stages import OBJECTIVES, ORDER_HELP, PASS_NAMES, STAGE_HELP
 
 HELP = "compile a .tn program and print the IR of one stage"
@@ -50,10 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: `tncc --help` imports every command module
     from tncc.driver import compile_file, get_stage
-    from tncc.io import STDOUT, write_output
-
-    from tncc import guard
 
     def show(name: str, text: str) -> None:
         sys.stderr.write(f"; ---- IR after pass '{name}' ----\n{text}")
@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                            print_after=tuple(args.print_after), printer=show)
     data = get_stage(args.emit).emit(ctx.artifacts[args.emit])
     if args.output and args.output.endswith(".tnb") and args.emit == "asm":
+        # start-up: `tncc --help` imports every command module
         from tncc.isa.encoding import encode
 
         data = encode(ctx.artifacts["asm"])  # the binary program instead of its text

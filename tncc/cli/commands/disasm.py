@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tncc.io import STDOUT, read_bytes, write_output
+
 HELP = "disassemble a binary program (.tnb) into tncc assembly"
 DESCRIPTION = """\
 Print a binary program as assembly (stdout, or -o FILE.s).  `tncc asm` of the
@@ -17,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.io import STDOUT, read_bytes, write_output
+    # start-up: `tncc --help` imports every command module
     from tncc.isa.asm import disassemble
     from tncc.isa.encoding import decode
 

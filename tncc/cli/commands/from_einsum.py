@@ -6,6 +6,10 @@ import argparse
 import re
 
 from tncc.errors import TnccError
+from tncc.frontend.einsum import from_einsum, parse_sizes
+from tncc.frontend.syntax_errors import KEYWORDS
+from tncc.io import STDOUT, write_output
+from tncc.printer import to_source
 
 HELP = "turn an einsum equation into a .tn program"
 DESCRIPTION = """\
@@ -34,11 +38,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.frontend.einsum import from_einsum, parse_sizes
-    from tncc.frontend.syntax_errors import KEYWORDS
-    from tncc.io import STDOUT, write_output
-    from tncc.printer import to_source
-
     if not _NAME.match(args.name) or args.name in KEYWORDS:
         raise TnccError(f"--name: '{args.name}' is not a valid network name (letters, digits, '_'; "
                         "not a keyword)")

@@ -8,7 +8,12 @@ import math
 import sys
 
 from tncc.errors import TnccError
-from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
+from tncc.frontend import load_network
+from tncc.passes.order.hardware import plan_costs
+from tncc.passes.order.paths import ssa_to_linear
+from tncc.passes.order.planner import DEFAULT_TIME_LIMIT, plan_network, resolve_arch
+from tncc.passes.order.report import peak_size, statement_paths, step_rows
+from tncc.passes.order.strategies import get_strategy
 
 HELP = "search the contraction order (CSSE) and print the plan"
 DESCRIPTION = """\
@@ -51,9 +56,6 @@ def _baseline(net, strategy: str, arch, memory_budget: int | None) -> dict:
     """MACs (and with ``arch`` modelled cycles and energy) of another strategy's
     plan; cycles are ``None`` when some step of that order cannot be blocked
     into the machine's buffer."""
-    from tncc.passes.order.hardware import plan_costs
-    from tncc.passes.order.planner import plan_network
-
     p = plan_network(net, objective="macs", strategy=strategy, k_best=1, time_limit=5.0,
                      memory_budget=memory_budget)
     out = {"macs": p.macs()}
@@ -72,12 +74,7 @@ def _num(v, fmt: str = ",d", scale: float = 1.0) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.frontend import load_network
-    from tncc.passes.order.hardware import plan_costs
-    from tncc.passes.order.paths import ssa_to_linear
-    from tncc.passes.order.planner import plan_network, resolve_arch
-    from tncc.passes.order.report import peak_size, statement_paths, step_rows
-    from tncc.passes.order.strategies import get_strategy
+    # start-up: `tncc --help` imports every command module
     from tncc.evaluation.training import peak_live_bytes
 
     if args.k_best < 1:
@@ -99,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     greedy = _baseline(net, "greedy", arch, args.memory_budget)
     cycles = energy = modelled = None
     if arch is not None:
+        # start-up: only --arch lowers a plan to cost it
         from tncc.passes.estimate import estimate_plan
 
         cycles, energy = plan_costs(plan, arch)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import io
-from typing import Any, Callable
+from typing import Callable
 
 from tncc.cli.commands import add_time_limit
-from tncc.stages import OBJECTIVES, ORDER_HELP
 from tncc.errors import TnccError
 from tncc.guard import add_option as add_memory_option
+from tncc.io import STDOUT, OutputError, one_stdout, read_bytes, write_output
+from tncc.jsonsafe import dumps
 from tncc.options import seed_arg
+from tncc.stages import OBJECTIVES, ORDER_HELP
 
 HELP = "compile a .tn program, run it on the emulator and check it against numpy"
 DESCRIPTION = """\
@@ -59,8 +61,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _read_npz(path: str) -> dict:
     import numpy as np
 
-    from tncc.io import read_bytes
-
     data = read_bytes(path)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
@@ -82,8 +82,6 @@ def write_outputs(files: list[tuple[str | None, "str | bytes | Callable[[], str 
     """Write each (option value, data) whose value is set -- every file before
     standard output -- so that a failing pipe cannot lose a file; an error
     keeps the command's verdict ``status`` (a mismatch stays 3)."""
-    from tncc.io import STDOUT, OutputError, write_output
-
     ordered = [f for f in files if f[0] and f[0] != STDOUT] + [f for f in files if f[0] == STDOUT]
     for path, data in ordered:
         try:
@@ -119,36 +117,9 @@ def format_report(rep: dict, emu_report) -> str:
     return "\n".join(lines)
 
 
-def execute(file: str, arch: str, network: str | None = None, order: str = "csse", objective: str | None = None,
-            seed: int = 0, inputs: dict | None = None, trace: bool = False, max_memory: int | None = None,
-            lowering: str | None = None, time_limit: float | None = None, max_work: float | None = None) -> Any:
-    """What ``tncc run`` does with its arguments: load ``file``, check its
-    tensors against the memory limit, compile for ``arch``, emulate and
-    compare with the reference; the ``RunResult``.  ``tncc sweep`` runs
-    every point through this function."""
-    from tncc import guard
-    from tncc.compiled import compile_network
-    from tncc.frontend import load_network
-    from tncc.passes.order.planner import DEFAULT_TIME_LIMIT
-
-    with guard.limit(max_memory, max_work):
-        net = load_network(file, network)
-        guard.check_run(net)  # the tensors alone: before the minutes a compile of a huge network takes
-        budget = DEFAULT_TIME_LIMIT if time_limit is None else time_limit  # None: the search's default budget
-        compiled = compile_network(net, arch, order, objective, lowering=lowering, time_limit=budget)
-        return compiled.run(inputs, seed=seed, trace=trace)
-
-
-def report_json(report: dict) -> str:
-    """The text ``tncc run --json`` writes for a run report."""
-    from tncc.jsonsafe import dumps
-
-    return dumps(report, indent=1) + "\n"
-
-
 def run(args: argparse.Namespace) -> int:
-    from tncc.io import one_stdout
-    from tncc.jsonsafe import dumps
+    # start-up: `tncc --help` imports every command module; the compiler loads only to run
+    from tncc.execute import execute, report_json
 
     # Two outputs cannot share standard output; say so before any work.
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})

@@ -6,7 +6,12 @@ import argparse
 import io
 import zipfile
 from typing import Any
+from tncc import guard
+from tncc.cli.commands.run import npz_bytes, write_outputs
+from tncc.errors import TnccError
 from tncc.guard import add_option as add_memory_option
+from tncc.io import one_stdout, read_bytes
+from tncc.jsonsafe import dumps
 from tncc.options import seed_arg
 
 HELP = "run a binary program (.tnb) on the emulator and report cycles, utilisation and energy"
@@ -44,9 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _read_npz(path: str) -> dict[str, Any]:
     import numpy as np
 
-    from tncc.errors import TnccError
-    from tncc.io import read_bytes
-
     data = read_bytes(path)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
@@ -56,10 +58,7 @@ def _read_npz(path: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tncc.cli.commands.run import npz_bytes, write_outputs
-    from tncc.errors import TnccError
-    from tncc.io import one_stdout
-    from tncc.jsonsafe import dumps
+    # start-up: `tncc --help` imports every command module
     from tncc.runtime import DEFAULT_STEP_LIMIT, Emulator, load
 
     program = load(args.file)
@@ -69,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
         raise TnccError(f"--step-limit must be positive, got {limit}")
     to_stdout = one_stdout(**{"--outputs": args.outputs, "--json": args.json, "--trace": args.trace})
     emu = Emulator(program, args.arch, check_fingerprint=not args.ignore_fingerprint)
-    from tncc import guard
 
     with guard.limit(args.max_memory):
         result = emu.run(inputs, seed=args.seed, step_limit=limit, trace=bool(args.trace),

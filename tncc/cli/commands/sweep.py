@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tncc.errors import TnccError
+from tncc.io import STDOUT, one_stdout, write_output
+
 HELP = "run every configuration of a sweep spec (workloads x arch parameters x orders) on Dask"
 DESCRIPTION = """\
 Expand SPEC.toml into points (workloads x architecture parameters x orders x
@@ -48,8 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tncc.errors import TnccError
-    from tncc.io import STDOUT, one_stdout, write_output
+    # start-up: `tncc --help` imports every command module
     from tncc.evaluation.sweep.report import format_summary, plot, speedups
     from tncc.evaluation.sweep.runner import run_sweep
     from tncc.evaluation.sweep.store import to_csv

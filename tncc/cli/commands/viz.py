@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tncc.io import write_stdout
+from tncc.isa.arch import load_arch
+
 HELP = "draw a network (tensors, indices, hyperedges) or its contraction plan as DOT/SVG"
 DESCRIPTION = """\
 Draw the tensor network of a .tn program (tensors as nodes, indices as
@@ -36,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: `tncc --help` imports every command module
     from tncc.evaluation import viz
-    from tncc.io import write_stdout
     from tncc.evaluation.compare import check_orders
     from tncc.evaluation.planning import load_network, plan_for_order, step_cost_function
 
@@ -45,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
     if args.what == "network":
         dot = viz.network_dot(net)
     else:
-        from tncc.isa.arch import load_arch
-
         (order,) = check_orders([args.order])
         arch = load_arch(args.arch or "fetta")
         plan = plan_for_order(net, order, arch)

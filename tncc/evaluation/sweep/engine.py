@@ -167,7 +167,11 @@ def _run_dask(client: Any, payloads: Sequence[Mapping[str, Any]], func: Callable
         by_key[fut.key] = payload
         futures.append(fut)
     try:
-        for fut in as_completed(futures):
+        # as_completed waits on the default client's event loop unless told
+        # otherwise; with a second client in the process (a caller's own)
+        # the futures' events would be bound to that loop, and asking a
+        # failed future for its exception from ours then raises.
+        for fut in as_completed(futures, loop=client.loop):
             payload = by_key[fut.key]
             if fut.status == "finished":
                 summary = fut.result()

@@ -3,7 +3,7 @@
 :func:`run_point` is the function every Dask task calls (and the serial
 path too).  It takes a small dict naming the point (the file to read, the
 ``--arch`` string, order, objective, seed, the results folder), reads the
-workload itself, runs it through :func:`tncc.cli.commands.run.execute` -- the
+workload itself, runs it through :func:`tncc.execute.execute` -- the
 code ``tncc run`` runs -- and writes the record, whose ``report`` is the text
 ``tncc run --json`` would write, into the results folder before returning.
 What travels back through the scheduler is a summary of a few fields, so a
@@ -20,7 +20,11 @@ import time
 import traceback
 from typing import Any, Mapping
 
+from tncc import __version__
 from tncc.errors import TnccError
+from tncc.evaluation.sweep.store import write_record
+from tncc.execute import execute, report_json
+from tncc.io import read_bytes
 
 SUMMARY_KEYS = ("key", "status", "error", "seconds")
 
@@ -42,11 +46,6 @@ def run_point(task: Mapping[str, Any]) -> dict[str, Any]:
     """Run one point and store its record under ``task["out"]``; return the
     summary (key, status, first line of the error, seconds).  Never raises
     for a point that fails: the failure is the record."""
-    from tncc import __version__
-    from tncc.cli.commands.run import execute, report_json
-    from tncc.io import read_bytes
-    from tncc.evaluation.sweep.store import write_record
-
     t0 = time.perf_counter()
     status, error, report = "error", None, None
     try:

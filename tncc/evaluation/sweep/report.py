@@ -16,6 +16,8 @@ import math
 from typing import Any, Mapping, Sequence
 
 from tncc.errors import TnccError
+from tncc.evaluation.compare_format import render_table
+from tncc.isa.arch import load_arch
 
 MAX_TABLE_ROWS = 200
 MAX_PARETO_PANELS = 12
@@ -66,8 +68,6 @@ def _fmt(v: Any, kind: str) -> str:
 def format_summary(spec: Any, records: Sequence[Mapping[str, Any]], speed: Mapping[str, float | None]) -> str:
     """The per-point table (spec order, at most :data:`MAX_TABLE_ROWS` rows)
     and the list of failed points with their errors."""
-    from tncc.evaluation.compare_format import render_table
-
     swept = [a for a in ("order", "objective") if len(spec.axes.get(a, ())) > 1]
     header = ["workload", "arch", *swept, "status", "cycles", "energy uJ", "util", "DRAM B", "speedup"]
     rows = []
@@ -136,7 +136,6 @@ def plot(spec: Any, records: Sequence[Mapping[str, Any]], speed: Mapping[str, fl
         import matplotlib.pyplot as plt
     except ImportError:
         raise TnccError("--plot needs matplotlib, which is not installed: pip install 'tncc[plot]'") from None
-    from tncc.isa.arch import load_arch
 
     done = [r for r in records if r.get("report")]
     params = [a for a, vals in spec.axes.items() if len(vals) > 1 and a not in ("workload.family",)]
@@ -162,7 +161,7 @@ def plot(spec: Any, records: Sequence[Mapping[str, Any]], speed: Mapping[str, fl
         ax.scatter(xs, ys, s=14, alpha=0.35, color="#8c8c8c", label="points")
         # One geometric-mean line per architecture base when the bases are
         # swept too: their speedups differ by far more than the parameter's effect.
-        groups = bases if param != "arch.base" and len(bases) > 1 else [None]
+        groups: list[str | None] = list(bases) if param != "arch.base" and len(bases) > 1 else [None]
         for g, base in enumerate(groups):
             sel = [(x, y) for x, y, b in zip(xs, ys, xb) if base is None or b == base]
             means = [_geomean([y for x, y in sel if x == j]) for j in range(len(values))]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from tncc.errors import TnccError
 from tncc.evaluation.sweep.engine import EngineStats, run_tasks
 from tncc.evaluation.sweep.point import run_point, task_of
 from tncc.evaluation.sweep.spec import Spec, load_spec
@@ -76,8 +77,6 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, scheduler: str | None =
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from tncc.errors import TnccError
-
         raise TnccError(f"{out}: cannot create the results folder: {exc.strerror}", where="--out") from None
     keys = [p.key for p in spec.points]
     done = finished(out, keys, retry_failed)

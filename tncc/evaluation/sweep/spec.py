@@ -42,10 +42,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from tncc.errors import TnccError
-from tncc.options import check_seed
+import tncc
+from tncc import __version__
+from tncc.compiled import OBJECTIVES, ORDER_OBJECTIVES
+from tncc.errors import TnccError, TnccError as _E
+from tncc.evaluation import workloads as w
 from tncc.evaluation.sweep.locate import PathPart
 from tncc.evaluation.sweep.ranges import Reader, show, values_of
+from tncc.io import read_text
+from tncc.isa.arch import _field_type, _resolve_key, load_arch
+from tncc.options import check_seed
+from tncc.passes.order.strategies import STRATEGIES
 
 GRID_KEYS = ("workloads", "generate", "arch", "order", "objective")
 TOP_KEYS = ("name", "seed", "baseline", "point", *GRID_KEYS)
@@ -53,8 +60,6 @@ TOP_KEYS = ("name", "seed", "baseline", "point", *GRID_KEYS)
 
 def generators() -> dict[str, Callable[..., str]]:
     """The program generators a spec may name in ``[[generate]] family``."""
-    from tncc.evaluation import workloads as w
-
     return {"tt_linear": w.tt_linear, "int8_forward": w.int8_forward, "ttm_embedding": w.ttm_embedding,
             "encoder_block": w.encoder_block, "outer_update": w.outer_update, "deepoheat": w.deepoheat}
 
@@ -130,9 +135,6 @@ def _arch_keys(rd: Reader, key: tuple[PathPart, ...], table: Any) -> dict[str, t
 def _arch_axes(rd: Reader, key: tuple[PathPart, ...], table: Any, folder: Path
                ) -> list[tuple[str, tuple[PathPart, ...], tuple[Any, ...]]]:
     """(column, spec key, values) of every arch axis; ``arch.base`` first."""
-    from tncc.errors import TnccError as _E
-    from tncc.isa.arch import _field_type, _resolve_key
-
     flat = _arch_keys(rd, key, table if table is not None else {})
     bkey, braw = flat.pop("base", (key + ("base",), "fetta"))
     bases = values_of(rd, bkey, braw, str)
@@ -174,8 +176,6 @@ class _Grid:
 
 
 def _file_workloads(rd: Reader, key: tuple[PathPart, ...], raw: Any, folder: Path) -> list[Workload]:
-    from tncc.io import read_text
-
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise rd.error(key, "`workloads`: an empty list; name at least one .tn file")
@@ -195,7 +195,6 @@ def _file_workloads(rd: Reader, key: tuple[PathPart, ...], raw: Any, folder: Pat
             raise rd.error(key, f"`workloads`: no such file {item} (looked for {path})")
         try:
             text = read_text(path)
-            import tncc
 
             tncc.load_network(str(path), network)  # a broken program fails here, once, not at every point
         except TnccError as err:
@@ -248,17 +247,12 @@ def point_key(text: str, network: str | None, arch_toml: str, order: str, object
     """The hash a point's result is stored under: the workload text, the
     resolved architecture (every parameter and its name), order, objective,
     seed and the tncc version."""
-    from tncc import __version__
-
     blob = json.dumps({"workload": text, "network": network, "arch": arch_toml, "order": order,
                        "objective": objective, "seed": seed, "tncc": __version__}, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:40]
 
 
 def _orders(rd: Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str, ...]:
-    from tncc.compiled import ORDER_OBJECTIVES
-    from tncc.passes.order.strategies import STRATEGIES
-
     names = [*ORDER_OBJECTIVES, *sorted(s for s in STRATEGIES if s != "auto")]
     values = values_of(rd, key, raw, str)
     for v in values:
@@ -268,8 +262,6 @@ def _orders(rd: Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str, ...]:
 
 
 def _objectives(rd: Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str | None, ...]:
-    from tncc.compiled import OBJECTIVES
-
     if raw is None:
         return (None,)
     values = values_of(rd, key, raw, str)
@@ -280,8 +272,6 @@ def _objectives(rd: Reader, key: tuple[PathPart, ...], raw: Any) -> tuple[str | 
 
 
 def _default_objective(order: str) -> str:
-    from tncc.compiled import ORDER_OBJECTIVES
-
     return ORDER_OBJECTIVES.get(order, "macs")  # what make_plan picks when no objective is given
 
 
@@ -290,9 +280,6 @@ def load_spec(path: str | Path) -> Spec:
     :class:`TnccError` naming the spec's line for an unknown key, a bad range,
     a missing file, an unknown order, objective or architecture key, or an
     architecture the values make impossible."""
-    from tncc.io import read_text
-    from tncc.isa.arch import load_arch
-
     p = Path(path)
     text = read_text(p)
     rd = Reader(p, text)
@@ -318,17 +305,17 @@ def load_spec(path: str | Path) -> Spec:
         if not isinstance(doc["point"], list) or not all(isinstance(t, dict) for t in doc["point"]):
             raise rd.error(("point",), "`point`: expected [[point]] tables")
         grids = []
-        for k, table in enumerate(doc["point"]):
+        for n, table in enumerate(doc["point"]):
             for kk in table:
                 if kk not in GRID_KEYS:
-                    raise rd.error(("point", k, kk), f"unknown key `{kk}` in [[point]] (it takes "
+                    raise rd.error(("point", n, kk), f"unknown key `{kk}` in [[point]] (it takes "
                                                      f"{', '.join(GRID_KEYS)})")
             merged = dict(top.values)
             if "workloads" in table or "generate" in table:  # a point's workloads replace the top level's
                 merged.pop("workloads", None)
                 merged.pop("generate", None)
             merged.update(table)
-            grids.append(_Grid(("point", k), merged))
+            grids.append(_Grid(("point", n), merged))
 
     points: dict[str, Point] = {}
     axes: dict[str, list[Any]] = {}
@@ -356,9 +343,9 @@ def load_spec(path: str | Path) -> Spec:
             axes.setdefault(col, [])
             axes[col] += [v for v in vals if v not in axes[col]]
         resolved_obj = [o or _default_objective(order) for order in orders for o in objectives]
-        for col, vals in (("order", orders), ("objective", resolved_obj)):
+        for col, picked in (("order", orders), ("objective", resolved_obj)):
             axes.setdefault(col, [])
-            axes[col] += [v for v in vals if v not in axes[col]]
+            axes[col] += [v for v in picked if v not in axes[col]]
         for wl in wls:
             for col, v in wl.params.items():
                 axes.setdefault(col, [])
