@@ -1,59 +1,160 @@
-"""cotengra's Rust DP as a seed of the exact search: its trees are full,
-valid and never cheaper than tncc's own index-sharing optimum (they may be
-a little dearer: the Rust DP's costs are rounded logarithms), and a search
-that takes them still returns the proven optimum."""
+"""cotengra's Rust DP as an engine of the exact search, in a child process:
+its trees are full, valid and never cheaper than tncc's own index-sharing
+optimum (they may be a little dearer: the Rust DP's costs are rounded
+logarithms); a search that takes them returns the proven optimum when it
+says "exact" and never less than the optimum otherwise; a child past its
+time limit is killed and the search falls back with a note; and the result
+does not depend on the clock's speed."""
 
 from __future__ import annotations
 
 import importlib
+import os
+import time
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from order_support import random_problem
+from order_support import distinct_trees, random_problem
 from tncc.passes.order import rustdp
 from tncc.passes.order.ccp import Graph, WorkLimit, dp_connected
-from tncc.passes.order.paths import path_macs, validate_ssa
+from tncc.passes.order.paths import linear_to_ssa, path_macs, validate_ssa
 
 search_mod = importlib.import_module("tncc.passes.order.search")  # the module, not the function the package exports
 
-pytestmark = pytest.mark.skipif(not rustdp.available(), reason="cotengrust is not installed")
+pytestmark = pytest.mark.skipif(not rustdp.available(), reason="cotengrust is not installed or fork is missing")
+
+WORK = 10**6
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.fixture
+def rust_engine(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Route every search past the exact range to the Rust DP: the probe of the
+    Python DP gives up at once, projecting little work.  Returns the list
+    the parent appends to on every child started."""
+    monkeypatch.setattr(search_mod, "RUST_REACH", 4)
+    real_dp = search_mod.dp_connected
+
+    def probe_gives_up(*args, budget=None, **kw):
+        if budget is not None and budget.limit == WORK // search_mod.PROBE:
+            raise WorkLimit(projected=1)
+        return real_dp(*args, budget=budget, **kw)
+
+    monkeypatch.setattr(search_mod, "dp_connected", probe_gives_up)
+    started: list[int] = []
+    real_start = rustdp.start
+
+    def start(*a, **kw):
+        run = real_start(*a, **kw)
+        if run is not None:
+            started.append(run.pid)
+        return run
+
+    monkeypatch.setattr(rustdp, "start", start)
+    return started
+
+
+def _connected_problem(seed: int, n: int, max_size: int = 4):
+    inputs, output, sizes = random_problem(np.random.default_rng(seed), n, max_size=max_size, dangling=False)
+    if len(Graph(inputs, output, sizes).components()) != 1:
+        return None
+    return inputs, output, sizes
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_rust_tree_is_a_full_tree_no_better_than_the_optimum(seed: int) -> None:
-    inputs, output, sizes = random_problem(np.random.default_rng(seed), 9, dangling=False)
-    net = Graph(inputs, output, sizes)
-    if len(net.components()) != 1:
+    problem = _connected_problem(seed, 9)
+    if problem is None:
         pytest.skip("the Rust DP is only asked about connected networks")
+    inputs, output, sizes = problem
     path = rustdp.rust_optimum(inputs, output, sizes)
     assert path is not None
     validate_ssa(path, len(inputs))
-    cost, _ = dp_connected(net, outer=False)
+    cost, _ = dp_connected(Graph(inputs, output, sizes), outer=False)
     # its costs are rounded logarithms under its own simplifications: close to, never below, the optimum
     assert cost <= path_macs(inputs, output, sizes, path) <= 1.1 * cost
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_search_seeded_by_rust_is_still_exact(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    inputs, output, sizes = random_problem(np.random.default_rng(100 + seed), 9, dangling=False)
-    want = search_mod.search(inputs, output, sizes, exact_limit=12)
-    if len(Graph(inputs, output, sizes).components()) != 1:
-        pytest.skip("the Rust DP is only asked about connected networks")
-    # the probe of the Python DP gives up projecting more work than allowed: the Rust DP takes over
-    monkeypatch.setattr(search_mod, "RUST_REACH", 10**9)
-    real_dp = search_mod.dp_connected
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(n=st.integers(3, 7), seed=st.integers(0, 10**6))
+def test_search_through_the_rust_engine_is_exact_against_brute_force(rust_engine: list[int], n: int,
+                                                                     seed: int) -> None:
+    problem = _connected_problem(seed, n, max_size=3)
+    if problem is None:
+        return
+    inputs, output, sizes = problem
+    got = search_mod.search(inputs, output, sizes, exact_limit=2, work=WORK)
+    validate_ssa(got.path, n)
+    assert got.score == path_macs(inputs, output, sizes, got.path)
+    best = min(path_macs(inputs, output, sizes, p) for p in distinct_trees(n))
+    assert got.score >= best
+    if got.method == "exact":
+        assert got.proven_optimal and got.score == best
+    else:
+        # the Rust tree polished, or the quick heuristic's when that is cheaper
+        assert got.method == "connected-rust" and not got.proven_optimal
+        assert got.score <= dp_connected(Graph(inputs, output, sizes), outer=False)[0]
 
-    def probe_gives_up(*args, budget=None, **kw):
-        if budget is not None and budget.limit == 10**7 // search_mod.PROBE:
-            raise WorkLimit(projected=10**8)
-        return real_dp(*args, budget=budget, **kw)
 
-    monkeypatch.setattr(search_mod, "dp_connected", probe_gives_up)
-    calls = []
-    real = rustdp.rust_optimum
-    monkeypatch.setattr(rustdp, "rust_optimum", lambda *a, **kw: calls.append(1) or real(*a, **kw))
-    got = search_mod.search(inputs, output, sizes, exact_limit=2, work=10**7)
-    assert calls, "the Rust DP was not asked"
-    assert got.score == want.score
-    assert got.method in ("exact", "exact-connected")
+@pytest.mark.parametrize("seed", range(3))
+def test_search_through_the_rust_engine_matches_opt_einsum_dp(rust_engine: list[int], seed: int) -> None:
+    oe = pytest.importorskip("opt_einsum")
+    problem = _connected_problem(200 + seed, 11, max_size=5)
+    if problem is None:
+        pytest.skip("connected networks only")
+    inputs, output, sizes = problem
+    got = search_mod.search(inputs, output, sizes, exact_limit=2, work=WORK)
+    assert rust_engine, "the Rust DP was not asked"
+    dp = oe.paths.DynamicProgramming(minimize="flops", search_outer=True)
+    want = path_macs(inputs, output, sizes, linear_to_ssa(dp(inputs, output, sizes), len(inputs)))
+    assert got.score <= want
+    if got.method == "exact":
+        assert got.score == want
+
+
+def test_a_rust_dp_past_its_limit_is_killed_and_the_search_falls_back(rust_engine: list[int],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = _connected_problem(7, 10)
+    assert problem is not None
+    inputs, output, sizes = problem
+    # the child runs a Rust DP that never ends (as on a network past its reach)
+    monkeypatch.setattr(rustdp, "rust_optimum", lambda *a, **kw: time.sleep(3600))
+    t = time.perf_counter()
+    got = search_mod.search(inputs, output, sizes, exact_limit=2, work=WORK, time_limit=1.0)
+    assert time.perf_counter() - t < 5.0
+    assert rust_engine, "the Rust DP was not asked"
+    assert "Rust DP" in got.stopped and not got.proven_optimal and got.method == "heuristic"
+    validate_ssa(got.path, len(inputs))
+    # the heuristic ran to its end: the same tree as the heuristic alone
+    alone = search_mod.search(inputs, output, sizes, exact_limit=2, work=0)
+    assert got.path == alone.path
+    for pid in rust_engine:  # killed and reaped: no child left behind
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+class SlowClock:
+    """``time.perf_counter`` as on a machine ``factor`` times slower."""
+
+    def __init__(self, factor: float):
+        self.real = time.perf_counter
+        self.t0 = self.real()
+        self.factor = factor
+
+    def __call__(self) -> float:
+        return self.t0 + (self.real() - self.t0) * self.factor
+
+
+def test_the_rust_engine_gives_the_same_tree_under_a_slowed_clock(rust_engine: list[int],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = _connected_problem(3, 12, max_size=3)
+    assert problem is not None
+    inputs, output, sizes = problem
+    ref = search_mod.search(inputs, output, sizes, exact_limit=2, work=WORK, time_limit=600.0)
+    monkeypatch.setattr(time, "perf_counter", SlowClock(10.0))
+    slow = search_mod.search(inputs, output, sizes, exact_limit=2, work=WORK, time_limit=600.0)
+    assert len(rust_engine) == 2
+    assert slow.path == ref.path and slow.method == ref.method and not slow.stopped

@@ -14,11 +14,16 @@ a result it cut short says so (``SearchResult.stopped``).
   minus one either proves the tree optimal over *all* trees ("exact") or finds
   the better tree with outer products ("exact"); when the proof round runs out
   of work the tree is optimal among index-sharing trees and then polished by
-  outer-product-aware subtree reconfiguration ("exact-connected").  With
-  ``RUST_REACH`` raised from its default 0, networks whose index-sharing DP
-  is projected past ``work`` (but within ``RUST_REACH`` times it) get that
-  tree from cotengra's Rust DP instead (:mod:`.rustdp`); unproven by an
-  unfinished proof round it is "heuristic".
+  outer-product-aware subtree reconfiguration ("exact-connected").  Where
+  cotengrust is installed, a probe of the Python DP (``WORK / PROBE``)
+  settles small networks; when it gives up projecting at most
+  ``RUST_REACH`` WORKs (and the network is small or chain-like, see
+  :func:`_rust_may_finish`), cotengra's Rust DP computes the index-sharing tree
+  in a child process while this one runs the heuristic (:mod:`.rustdp`);
+  the proof round then proves or improves its tree ("exact"), or, out of
+  work, it is polished and labelled "connected-rust" (the Rust DP's costs
+  are rounded, so its tree is not proven even among index-sharing trees).
+  The child is killed at the time limit, which the result then says.
 * otherwise ("heuristic"): randomised greedy trials and, from
   ``PARTITION_FROM`` inputs, cotengra's partition-built trees
   (:mod:`.hyper`), the best few polished by subtree reconfiguration
@@ -31,7 +36,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from tncc.passes.order import rustdp
 from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
@@ -46,15 +51,24 @@ Inputs = Sequence[tuple[str, ...]]  # each input tensor's indices
 
 EXACT_LIMIT = 12
 WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
-PROBE = 16  # share of WORK the Python DP gets before the Rust DP is considered
-# the Rust DP takes networks whose projected Python work is up to this many WORKs.  Off (0) by
-# default: the projection undercounts the final rounds (a 10x10 lattice is projected at five
-# budgets, yet the Rust DP does not finish it in a minute) and the Rust DP cannot be stopped by
-# the wall-clock safety limit.
-RUST_REACH = 0
+PROBE = 16  # share of WORK the Python DP gets first when the Rust DP is there to take over
+# the Rust DP is tried when the probe projects at most this many WORKs for the Python DP (a count,
+# so the choice is deterministic).  The projection undercounts the last rounds, so the Rust DP
+# can still run long (a 10x10 lattice, projected at five WORKs: over a minute); it runs in a child
+# process killed at the time limit, beside the heuristic search.
+RUST_REACH = 4
+RUST_MAX_INPUTS = 40
+RUST_MAX_CHAIN = 128
+RUST_NARROW = 5
+# the outer-product proof round gets WORK / PROOF pair evaluations, after the Rust DP WORK /
+# RUST_PROOF: where outer products of small tensors are cheap (bond-2 lattices, 3-regular graphs)
+# it rarely finishes at any budget, and the Rust DP is there to be fast
+PROOF = 8
+RUST_PROOF = 32
 GREEDY_TRIALS = 16  # randomised greedy trees per heuristic search
 PARTITION_TRIALS = 16  # cotengra partition-built trees, from PARTITION_FROM inputs
 PARTITION_FROM = 24
+TRIAL_SHARE = 0.7  # share of the time left that trials may use before the polish, when the limit is near
 POLISH = 3  # best distinct trees polished by subtree reconfiguration
 POLISH_SWEEPS = 4
 MIN_SHARE = 1e-4  # windows cheaper than this share of the tree are not re-solved
@@ -113,87 +127,114 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
                        polish=1 if n <= 60 else 0)
     if quick.stopped:
         return quick
-    result = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline)
+    result = _connected(inputs, output, sizes, objective, k, quick, work, t0, deadline, seed)
     if result is not None:
         return result
     return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
 
 
-def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
-               objective: Objective, k: int, heur: SearchResult, work: int, t0: float,
-               deadline: float) -> SearchResult | None:
+def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, heur: SearchResult, work: int, t0: float,
+               deadline: float, seed: int) -> SearchResult | None:
     """The connected-subgraph DP bounded by the heuristic's best tree, then the
     outer-product proof round (see the module docstring); ``None`` when the
-    DP runs out of work."""
+    DP runs out of work and the Rust DP is not tried."""
     wm, ws = objective.weights(inputs, sizes)
     net = Graph(inputs, output, sizes)
     budget = Budget(work, deadline)
-    bound = Tree(inputs, output, sizes, heur.path).cost(wm, ws)
+    tree = Tree(inputs, output, sizes, heur.path)
+    bound = tree.cost(wm, ws)
     connected = len(net.components()) == 1
-    seeded = [False]  # set when the Rust DP gave the tree
+    rust = connected and wm > 0 and RUST_REACH > 0 and _rust_may_finish(tree, len(inputs)) and rustdp.available()
     try:
-        found = _index_sharing(inputs, output, sizes, net, wm, ws, connected, bound, budget, work, seeded)
+        if rust:
+            # a probe of the Python DP settles small networks itself (exact integers, no child process)
+            budget.limit = work // PROBE
+        found = dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
     except WorkLimit as e:
         if e.timed_out:
             return _replace(heur, t0, "time limit reached in the exact DP; heuristic tree kept")
+        if rust and e.projected is not None and e.projected <= work * RUST_REACH:
+            return _rust(inputs, output, sizes, objective, k, net, wm, ws, work, seed, heur, t0, deadline)
         return None
     if found is None:  # outer search: nothing beats the heuristic tree, which is optimal
         return _finish(inputs, output, sizes, objective, k, heur.path, heur, t0, True, "exact", "")
     cost, path = found
     if not connected:
         return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
+    return _prove(inputs, output, sizes, objective, k, net, wm, ws, cost, path, heur, work - budget.done, work,
+                  t0, deadline, "exact-connected")
+
+
+def _rust_may_finish(tree: Tree, n: int) -> bool:
+    """Whether the Rust DP may finish in the time limit, from counts: up to
+    ``RUST_MAX_INPUTS`` inputs, or up to ``RUST_MAX_CHAIN`` when the quick
+    tree's intermediates have at most ``RUST_NARROW`` indices (chain-like
+    networks such as MPS ladders, whose connected subgraphs grow only
+    polynomially).  The probe's projection alone let 200-tensor lattices
+    through, which the Rust DP never finishes."""
+    if n <= RUST_MAX_INPUTS:
+        return True
+    return n <= RUST_MAX_CHAIN and max(len(tree.res[v]) for v in range(n, 2 * n - 1)) <= RUST_NARROW
+
+
+def _prove(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, net: Graph, wm: int, ws: int, cost: int,
+           path: SSAPath, heur: SearchResult, left: int, work: int, t0: float, deadline: float,
+           unproven: str) -> SearchResult:
+    """One DP round with outer products under ``cost - 1`` (``cost`` is
+    ``path``'s): it proves ``path`` optimal over all trees or finds the
+    optimum.  When it runs out of work ``path`` is polished by subtree
+    reconfiguration and the result is labelled ``unproven``."""
     try:
         # outer products of small tensors are cheap, so on networks of small tensors this round
-        # can be far bigger than the index-sharing one: it gets an eighth of the work
-        proof = Budget(min(work // 8, max(0, work - budget.done)), deadline)
+        # can be far bigger than the index-sharing one: it gets a share of the work (PROOF)
+        proof = Budget(min(work // PROOF, max(0, left)), deadline)
         better = below(net, cost - 1, wm, ws, proof)
     except WorkLimit as e:
         polished = reconfigure(inputs, output, sizes, path, 8, wm, ws, deadline, POLISH_SWEEPS, MIN_SHARE)
         note = "time limit reached in the outer-product round" if e.timed_out else ""
-        # a Rust DP tree is unproven (rounded costs): only the Python DP's is the index-sharing optimum
-        method = "heuristic" if seeded[0] else "exact-connected"
-        return _finish(inputs, output, sizes, objective, k, polished, heur, t0, False, method, note)
+        return _finish(inputs, output, sizes, objective, k, polished, heur, t0, False, unproven, note)
     if better is not None:
         path = better[1]
     return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
 
 
-def _index_sharing(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
-                   net: Graph, wm: int, ws: int, connected: bool, bound: int,
-                   budget: Budget, work: int, seeded: list[bool]) -> tuple[int, SSAPath] | None:
-    """The connected-subgraph DP's answer (see :func:`.ccp.dp_connected`),
-    from cotengra's Rust DP where that is installed and affordable.
+def _rust(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, net: Graph, wm: int, ws: int, work: int, seed: int,
+          quick: SearchResult, t0: float, deadline: float) -> SearchResult:
+    """cotengra's Rust DP in a child process (:mod:`.rustdp`) while this
+    process runs the full heuristic search as the fallback.
 
-    A probe of the Python DP with ``work // PROBE`` pair evaluations settles
-    small networks itself; when it gives up it projects the work the whole
-    DP needs.  Up to ``work`` the Python DP runs on (its integer costs make
-    its optimum exact); past that and up to ``RUST_REACH`` times ``work``
-    the Rust DP (several times faster) extends the reach.  The projection is
-    a count, so the choice is deterministic.  The Rust tree is near-optimal
-    among index-sharing trees (its costs are rounded logarithms, and it may
-    be a little dearer in exact MACs); the caller's outer-product round under
-    its exact cost minus one proves or improves it, and ``seeded[0]`` is set
-    so that an unfinished proof does not claim index-sharing optimality."""
-    if not connected or RUST_REACH <= 0 or not rustdp.available():
-        return dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
-    probe = Budget(work // PROBE, budget.deadline)
+    When the child answers, the heuristic is abandoned and the Rust tree,
+    re-scored exactly, goes through the outer-product proof round
+    (:func:`_prove`) against the quick heuristic's trees.  When the child is
+    killed at ``deadline`` the full heuristic's result comes back with a
+    note.  So the result depends on timing only through that safety limit."""
+    run = rustdp.start(inputs, output, sizes, wm, ws)
+    if run is None:
+        return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
     try:
-        found = dp_connected(net, wm, ws, outer=False, bound=bound, budget=probe)
-        budget.done = probe.done
-        return found
-    except WorkLimit as e:
-        budget.done = probe.done
-        if e.timed_out:
-            raise
-        if e.projected is None or e.projected <= work or e.projected > work * RUST_REACH:
-            # within the budget the Python DP proves its tree in exact integers: it keeps that job
-            return dp_connected(net, wm, ws, outer=False, bound=bound, budget=budget)
-    seed = rustdp.rust_optimum(inputs, output, sizes, wm, ws)
-    if seed is None:
-        return dp_connected(net, wm, ws, outer=False, bound=bound, budget=budget)
-    seeded[0] = True
-    cost = Tree(inputs, output, sizes, seed).cost(wm, ws)
-    return cost, seed
+        heur: SearchResult | None = _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline,
+                                               stop=run.ready)
+    except _Abandoned:
+        heur = None
+    except BaseException:
+        run.cancel()
+        raise
+    path, why = run.wait(deadline)
+    if path is None:
+        if heur is None:  # the child answered without a tree: the heuristic runs to its end after all
+            heur = _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
+        return _replace(heur, t0, why) if why.startswith("time limit") else heur
+    # the Rust tree competes with the quick heuristic only: whether the full heuristic finished
+    # first is a matter of timing, so its trees are not used
+    cost = Tree(inputs, output, sizes, path).cost(wm, ws)
+    # its costs are rounded, so it is near-optimal among index-sharing trees: unproven when the
+    # proof round cannot finish
+    return _prove(inputs, output, sizes, objective, k, net, wm, ws, cost, path, quick, work // RUST_PROOF,
+                  work, t0, deadline, "connected-rust")
+
+
+class _Abandoned(Exception):
+    """The heuristic search was told to stop: its result is not wanted."""
 
 
 def _replace(r: SearchResult, t0: float, stopped: str) -> SearchResult:
@@ -265,10 +306,13 @@ def heuristic_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...],
 def _heuristic(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int],
                objective: Objective, k: int, seed: int, t0: float, deadline: float,
                width: int = 8, trials: int | None = None, partitions: int | None = None,
-               polish: int = POLISH, partition_from: int = PARTITION_FROM) -> SearchResult:
+               polish: int = POLISH, partition_from: int = PARTITION_FROM,
+               stop: Callable[[], bool] | None = None) -> SearchResult:
     """Greedy, randomised greedy and (from ``PARTITION_FROM`` inputs)
     partition-built trees, the best ``POLISH`` distinct ones reconfigured,
-    and the naive order: a fixed number of trials, so deterministic."""
+    and the naive order: a fixed number of trials, so deterministic.
+    ``stop`` is asked between trials; when it says so the search is
+    abandoned (:class:`_Abandoned`)."""
     n = len(inputs)
     wm, ws = objective.weights(inputs, sizes)
     rng = random.Random(seed)
@@ -288,8 +332,18 @@ def _heuristic(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
         partitions = max(4, PARTITION_TRIALS * 100 // max(n, 100))
     if n > 100:
         polish = min(polish, 1)
+    # when the safety limit is near, trials stop early enough to leave the polish a share of the
+    # time (a tree is worth more polished than one more raw trial); only a cut result is affected
+    now = time.perf_counter()
+    soft = now + TRIAL_SHARE * max(0.0, deadline - now)
+
+    def abandon() -> None:
+        if stop is not None and stop():
+            raise _Abandoned()
+
     for trial in range(trials):
-        if time.perf_counter() > deadline:
+        abandon()
+        if time.perf_counter() > soft:
             stopped = "time limit reached during greedy trials"
             break
         temperature = (0.05, 0.2, 0.5, 1.0)[trial % 4]
@@ -298,14 +352,24 @@ def _heuristic(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
         # start-up: only large networks use the partitioner (cotengra)
         from tncc.passes.order.hyper import partition_trees
 
-        for path, _ in partition_trees(inputs, output, sizes, partitions, seed):
-            add(raw, path)
-            if time.perf_counter() > deadline:
+        trees = partition_trees(inputs, output, sizes, partitions, seed)
+        last = 0.0
+        while True:
+            # a trial is not started when the last one's time would take it past the soft limit
+            begin = time.perf_counter()
+            if begin + last > soft:
                 stopped = "time limit reached during partition trials"
                 break
+            got = next(trees, None)
+            if got is None:
+                break
+            last = time.perf_counter() - begin
+            add(raw, got[0])
+            abandon()
     ranked = sorted(raw.values(), key=lambda c: c[0])  # stable: ties keep the (seeded) trial order
     pool = dict(raw)
     for cost, path in ranked[:polish]:
+        abandon()
         if time.perf_counter() > deadline:
             stopped = stopped or "time limit reached while polishing"
             break
