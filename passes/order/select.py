@@ -145,7 +145,9 @@ def solve(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_budg
             by_value.setdefault(dag.nodes[t.node].key, []).append(k)
         m: dict[tuple, cp_model.IntVar] = {}
         for values in exclude:
-            for val in values:
+            # in a fixed order: a set's order follows the string hash seed, and
+            # the order of variables steers the solver among equal choices
+            for val in sorted(values, key=repr):
                 if val not in m:
                     m[val] = model.new_bool_var(f"m{len(m)}")
                     for k in by_value.get(val, []):
