@@ -239,7 +239,7 @@ def model_error_table(quick: bool) -> None:
     the compiled plan's model (``modelled_cycles``) and the lower bound of
     any order (``lower_bound``) over emulated cycles; their distribution
     (quartiles) across networks."""
-    from tncc.passes.estimate import lower_bound
+    from tncc.passes.bound import lower_bound
 
     print("\n== machine model vs emulator (examples, both presets) ==")
     sums: dict[str, list[float]] = {"fetta": [], "systolic": []}

@@ -40,7 +40,7 @@ paid), and the machine model's error against the emulator: for the
 compiled program (exact by construction) and for the per-step sum the
 search's CP-SAT stage minimises (``passes.order.hardware.plan_costs``).
 Beside them it prints the model's lower bound for *any* order and lowering
-(``passes.estimate.lower_bound``: the proven-minimal MACs at the array's
+(``passes.bound.lower_bound``: the proven-minimal MACs at the array's
 peak, or the compulsory DRAM traffic at the DRAM's bandwidth, whichever is
 larger) and the CSSE plan's cycles over it: the headroom that no
 reordering can exceed (1.00x: the plan is at the bound, so the FLOP-optimal
@@ -159,7 +159,7 @@ def sweep_row(wl: Workload, kib: int, seed: int) -> dict[str, Any]:
     """One workload at one buffer size: emulated cycles of the CSSE and the
     FLOP-only orders on fetta, and the model's figures (module doc)."""
     import tncc
-    from tncc.passes.estimate import lower_bound
+    from tncc.passes.bound import lower_bound
     from tncc.passes.order.hardware import plan_costs
 
     (net,) = tncc.load_source(wl.source, file=wl.label)

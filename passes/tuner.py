@@ -3,7 +3,7 @@
 Where a choice trades one cost against another (the staging share, wide
 bank paddings, the lookahead, co-scheduled pairs), :func:`lower_plan`
 lowers the options and keeps the program with the fewest modelled cycles
-(:func:`tncc.passes.estimate.estimate_cycles`);
+(:func:`tncc.isa.model.program_cycles`, as ``passes.estimate`` costs a program);
 :class:`~tncc.passes.options.LoweringOptions` forces any of them.  Each
 option is one run of the lowering's passes
 (:mod:`tncc.passes.lowering_passes`): ``memory`` -> ``tile`` -> ``tune``
@@ -20,12 +20,12 @@ from typing import Any, Callable
 
 from tncc.errors import VerifyError
 from tncc.isa.arch import Arch
+from tncc.isa.model import program_cycles
 from tncc.isa.program import Program
 from tncc.passes.alloc import STAGE_SHARE
 from tncc.passes.backend import backend_for
 from tncc.passes.banks import wide_candidates
 from tncc.passes.coschedule import co_schedule
-from tncc.passes.estimate import estimate_cycles
 from tncc.passes.framework import Pass, PassContext, Pipeline, verify_after
 from tncc.passes.leaf_layouts import choose_leaf_layouts
 from tncc.passes.lowered import Lowered, Placed, TileMemo, Tiled, Tuned
@@ -67,7 +67,7 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
 
     def cost(low: Lowered) -> int:
         if low.program not in cycles:
-            cycles[low.program] = estimate_cycles(low.program, arch)
+            cycles[low.program] = program_cycles(low.program, arch)
         return cycles[low.program]
 
     memo: TileMemo = {}

@@ -1,4 +1,4 @@
-"""The lower bound of any order (``passes.estimate.lower_bound``): never
+"""The lower bound of any order (``passes.bound.lower_bound``): never
 above the emulated cycles of a compiled plan, whatever the order, preset or
 buffer, on the examples and on generated networks; and each side of it is
 reached where it should be (it is not vacuous)."""
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import tncc
 from tncc.frontend import load_file
 from tncc.isa.arch import resolve_arch
-from tncc.passes.estimate import lower_bound
+from tncc.passes.bound import lower_bound
 from tncc.testing import networks
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.tn"))

@@ -5,6 +5,9 @@ emulator) than either of the first two."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +17,9 @@ from tncc.passes.estimate import estimate_plan
 from tncc.passes.order.dag import CandidateDag
 from tncc.passes.order.planner import contractions, plan_network
 from tncc.passes.order.search import search
-from tncc.passes.order.select import emit_steps, select
-from tncc.plan import Plan
+from tncc.passes.order.paths import SSAPath
+from tncc.passes.order.select import Emitter, emit_steps, select
+from tncc.plan import Plan, Step
 from tncc.testing import networks
 
 # The DeepOHeat reconstruction at small sizes: its mirror-image trees tie on
@@ -79,3 +83,31 @@ def test_generated_plans_compile_no_slower_than_the_mac_optimal_order(net, arch:
         return  # nothing fits the buffer: the MAC-optimal order cannot be compiled either
     flops = plan_network(net, "macs", a)
     assert estimate_plan(fast, a).cycles <= estimate_plan(flops, a).cycles
+
+
+
+def test_an_emitter_holds_every_dag_it_keeps_state_for() -> None:
+    """The Emitter keys its per-DAG state (remaining counts, made values) by
+    the DAG's identity; it holds each such DAG, so a DAG made after another
+    is dropped can never take the dropped one's id and find its state. Every
+    statement is still written in full, as by a fresh Emitter."""
+    (net,) = tncc.load_source(CP)
+    a = resolve_arch("fetta")
+    (c,) = contractions(net)
+    paths = [p for _, p in search(c.inputs, c.output, net.sizes(), k=3).candidates]
+
+    def emit(em: Emitter, p: SSAPath) -> tuple[weakref.ref[CandidateDag], tuple[Step, ...]]:
+        dag = CandidateDag(net.sizes(), a, net.dtype)
+        dag.add_tree(c, p)
+        dag.finish()
+        start = len(em.steps)
+        em.statement(dag, select(dag, ("cycles",)), c.statement)
+        return weakref.ref(dag), tuple(em.steps[start:])
+
+    shared = Emitter()
+    for p in paths:
+        ref, mine = emit(shared, p)
+        _, alone = emit(Emitter(), p)
+        gc.collect()
+        assert ref() is not None  # alive while its state is
+        assert [(s.indices, len(s.operands)) for s in mine] == [(s.indices, len(s.operands)) for s in alone]

@@ -133,7 +133,7 @@ def test_a_buffer_too_small_is_a_clear_error():
 def test_machine_objective_classes_score_paths_like_the_planner(arch):
     """The energy objective is decided by the per-step model alone (the
     cycles objective's final choice compiles candidates, see below)."""
-    from tncc.passes.order.hardware import EDP, Cycles, Energy
+    from tncc.passes.order.machine_objective import EDP, Cycles, Energy
     from tncc.passes.order.report import statement_paths
 
     a = ARCHS[arch]
@@ -157,7 +157,7 @@ def test_next_choices_are_the_k_best_distinct_trees(arch, name):
     """CP-SAT's choice and the further choices it lists with the earlier
     trees excluded are the cheapest distinct trees by the per-step model, in
     order, and agree with scoring every candidate tree alone (brute force)."""
-    from tncc.passes.order.hardware import Cycles
+    from tncc.passes.order.machine_objective import Cycles
     from tncc.passes.order.select import made_values, next_choices
 
     a = ARCHS[arch]

@@ -15,7 +15,8 @@ Public entry points:
   :func:`path_macs`, :func:`path_steps`.
 """
 
-from tncc.passes.order.hardware import EDP, Cycles, Energy, MachineObjective, plan_costs
+from tncc.passes.order.hardware import plan_costs
+from tncc.passes.order.machine_objective import EDP, Cycles, Energy, MachineObjective
 from tncc.passes.order.objectives import Combined, Macs, Objective, PeakSize, WriteVolume
 from tncc.passes.order.paths import (
     PathError,

@@ -6,7 +6,7 @@ better).  The exact search handles two shapes of objective: *additive* ones
 (:meth:`Objective.weights` gives ``(wm, ws)``: each step costs ``wm * MACs +
 ws * result size``) and the *bottleneck* one (peak intermediate size).  The
 machine objectives (cycles, energy, EDP) live in
-:mod:`tncc.passes.order.hardware`, because they need an architecture and are
+:mod:`tncc.passes.order.machine_objective`, because they need an architecture and are
 applied to a candidate list rather than inside the DP.
 """
 

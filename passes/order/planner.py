@@ -55,7 +55,8 @@ from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
 from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
-from tncc.passes.order.hardware import MachineObjective, dataflows, plan_costs, plan_work
+from tncc.passes.order.hardware import dataflows, plan_costs, plan_work
+from tncc.passes.order.machine_objective import MachineObjective
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
 from tncc.passes.order.reconf import Tree

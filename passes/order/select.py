@@ -283,16 +283,22 @@ class Emitter:
         self.copy_dataflow = copy_dataflow  # for the copy a duplicate statement needs
         self.steps: list[Step] = []
         self.counter = 0
-        self._state: dict[int, tuple[list[int], dict[int, list[int]], dict]] = {}
+        # Per DAG: the transitions' remaining uses, the transitions by node,
+        # and the kept values already made.  Keyed by the DAG's identity, and
+        # each entry holds the DAG itself, so it stays alive as long as its
+        # state and its id cannot be reused by a DAG made later.
+        self._state: dict[int, tuple[CandidateDag, list[int], dict[int, list[int]], dict]] = {}
 
     def statement(self, dag: CandidateDag, sel: Selection, st: str) -> None:
         """Append the steps that make statement ``st`` (and what it needs)."""
-        if id(dag) not in self._state:
+        entry = self._state.get(id(dag))
+        if entry is None:
             by_node: dict[int, list[int]] = {}
             for k, t in enumerate(dag.transitions):
                 by_node.setdefault(t.node, []).append(k)
-            self._state[id(dag)] = (list(sel.counts), by_node, {})
-        remaining, by_node, memo = self._state[id(dag)]
+            entry = self._state[id(dag)] = (dag, list(sel.counts), by_node, {})
+        assert entry[0] is dag  # held by the entry, so no other object has its id
+        _, remaining, by_node, memo = entry
         trs = dag.transitions
 
         def emit(n: int, name: str | None, order: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:

@@ -199,7 +199,7 @@ def run_config(source: "str | Path | Network", config: Config, *, network: str |
     if not config.reuse:
         compiled = _without_reuse(compiled)
     outcome = compiled.run(inputs=inputs, seed=seed)
-    report = dict(outcome.report if isinstance(outcome.report, Mapping) else outcome.report.to_dict())
+    report = dict(outcome.report)
     for key, val in records_summary(getattr(outcome, "emulator_report", None)).items():
         report.setdefault(key, val)
     return result_of_run(config, report, arch.clock_ghz, getattr(compiled, "plan", None), arch.buffer.word_bytes)

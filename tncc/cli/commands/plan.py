@@ -6,9 +6,12 @@ import argparse
 import json
 import math
 import sys
+from typing import Any
 
 from tncc.errors import TnccError
 from tncc.frontend import load_network
+from tncc.ir import Network
+from tncc.isa.arch import Arch
 from tncc.passes.order.hardware import plan_costs
 from tncc.passes.order.paths import ssa_to_linear
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT, plan_network, resolve_arch
@@ -52,13 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
-def _baseline(net, strategy: str, arch, memory_budget: int | None) -> dict:
+def _baseline(net: Network, strategy: str, arch: Arch | None, memory_budget: int | None) -> dict[str, Any]:
     """MACs (and with ``arch`` modelled cycles and energy) of another strategy's
     plan; cycles are ``None`` when some step of that order cannot be blocked
     into the machine's buffer."""
     p = plan_network(net, objective="macs", strategy=strategy, k_best=1, time_limit=5.0,
                      memory_budget=memory_budget)
-    out = {"macs": p.macs()}
+    out: dict[str, Any] = {"macs": p.macs()}
     if arch is not None:
         try:
             p = plan_network(net, objective="macs", arch=arch, strategy=strategy, k_best=1, time_limit=5.0,
@@ -69,7 +72,7 @@ def _baseline(net, strategy: str, arch, memory_budget: int | None) -> dict:
     return out
 
 
-def _num(v, fmt: str = ",d", scale: float = 1.0) -> str:
+def _num(v: float | None, fmt: str = ",d", scale: float = 1.0) -> str:
     return "does not fit" if v is None else format(v / scale if scale != 1.0 else v, fmt)
 
 
@@ -94,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
     paths = statement_paths(plan)
     naive = _baseline(net, "naive", arch, args.memory_budget)
     greedy = _baseline(net, "greedy", arch, args.memory_budget)
-    cycles = energy = modelled = None
+    cycles: int | None = None
+    energy: float | None = None
+    modelled: int | None = None
     if arch is not None:
         # start-up: only --arch lowers a plan to cost it
         from tncc.passes.estimate import estimate_plan
@@ -144,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"peak intermediate {peak_size(plan):,d} elements; "
               f"at most {peak_live_bytes(plan):,d} bytes of intermediates alive at once\n")
     if arch is not None:
+        assert energy is not None  # costed above whenever there is a machine
         out.write(f"modelled cycles {cycles:,d}   (naive {_num(naive['cycles'])}, greedy {_num(greedy['cycles'])});"
                   f" compiled {modelled:,d}\n")
         out.write(f"modelled energy {energy / 1e6:,.3f} uJ   (naive {_num(naive['energy_pj'], ',.3f', 1e6)}, "
