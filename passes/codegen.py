@@ -105,20 +105,24 @@ class CodeGenerator:
         if op is Opcode.SHAPE:  # the enumeration order with the fewest bank conflicts
             order = shape_order(extents, src_strides, dst_strides, self.arch.buffer.banks)
             extents, src_strides, dst_strides = ([v[d] for d in order] for v in (extents, src_strides, dst_strides))
-        for fo, to, desc in copy_descs(extents, src_strides, dst_strides, c.dtype):
+        for piece in copy_descs(extents, src_strides, dst_strides, c.dtype):
+            fo, to, desc = piece.from_offset, piece.to_offset, piece.desc
             d = self.e.ref("dma", desc)
-            sub = [row[0] for row in desc.dims]
+            # DmaDesc dims rows are (extent, from_stride, to_stride).
+            sub = [extent for extent, _, _ in desc.dims]
+            from_strides = [stride for _, stride, _ in desc.dims]
+            to_strides = [stride for _, _, stride in desc.dims]
             if op is Opcode.LOAD:
                 ins = Instruction.make(op, src, dram=src_base + fo, buf=dst_base + to, desc=d)
-                self.e.emit(Unit.DMA, ins, [], [buffer_range(dst_base + to, sub, [r[2] for r in desc.dims])])
+                self.e.emit(Unit.DMA, ins, [], [buffer_range(dst_base + to, sub, to_strides)])
             elif op is Opcode.STORE:
                 ins = Instruction.make(op, src, buf=src_base + fo, dram=dst_base + to, desc=d)
-                self.e.emit(Unit.DMA, ins, [buffer_range(src_base + fo, sub, [r[1] for r in desc.dims])], [])
+                self.e.emit(Unit.DMA, ins, [buffer_range(src_base + fo, sub, from_strides)], [])
             else:
                 ins = Instruction(op, (src_base + fo, dst_base + to, d), src)  # fields src, dst, desc
                 self.e.shapes += 1
-                self.e.emit(Unit.DMA, ins, [buffer_range(src_base + fo, sub, [r[1] for r in desc.dims])],
-                            [buffer_range(dst_base + to, sub, [r[2] for r in desc.dims])])
+                self.e.emit(Unit.DMA, ins, [buffer_range(src_base + fo, sub, from_strides)],
+                            [buffer_range(dst_base + to, sub, to_strides)])
 
     def _clashes(self, load: Copy) -> bool:
         """Would ``load`` overtake a deferred store it depends on: read DRAM

@@ -67,15 +67,15 @@ def merge_dims(dims: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
     (``outer stride == inner extent * inner stride`` for every stride
     column); the row-major enumeration is unchanged."""
     out: list[tuple[int, ...]] = []
-    for d in dims:
-        if d[0] == 1:
+    for extent, *strides in dims:
+        if extent == 1:
             continue
         if out:
-            prev = out[-1]
-            if all(ps == d[0] * s for ps, s in zip(prev[1:], d[1:])):
-                out[-1] = (prev[0] * d[0],) + tuple(d[1:])
+            prev_extent, *prev_strides = out[-1]
+            if all(ps == extent * s for ps, s in zip(prev_strides, strides)):
+                out[-1] = (prev_extent * extent, *strides)
                 continue
-        out.append(tuple(d))
+        out.append((extent, *strides))
     return out
 
 
@@ -140,16 +140,70 @@ def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: Vie
                         where="arch key buffer.banks")
     # Everything but the base addresses depends only on the tile's shape and
     # the views' strides, which repeat from tile to tile: computed once.
-    shape = (tile.dataflow, tile.tb, tile.tm, tile.tn, tile.tkk,
-             tuple((ax.index, ax.extent, ax.beats, ax.count, infos[ax.index].role) for ax in tile.axes))
+    shape = _TileShape(tile.dataflow, tile.tb, tile.tm, tile.tn, tile.tkk,
+                       tuple(_AxisShape(ax.index, ax.extent, ax.beats, ax.count, infos[ax.index].role)
+                             for ax in tile.axes))
     plan = _tile_plan(shape, a.strides, b.strides, c.strides, ports, banks)
     start = {ax.index: ax.start for ax in tile.axes}
     a0, b0, c0 = a.address(start), b.address(start), c.address(start)
-    descs = tuple(_tile_desc(dtype, plan.flow, tile.tb, tile.tm, tile.tn, tile.tkk, a0 + da, plan.a_ports, plan.a_beats,
-                             b0 + db, plan.b_ports, plan.b_beats, c0 + dc, plan.drain, tile.accumulate or red_started,
-                             plan.inner)
-                  for da, db, dc, red_started in plan.points)
+    descs = tuple(_tile_desc(dtype, plan.flow, tile.tb, tile.tm, tile.tn, tile.tkk, a0 + pt.a_offset, plan.a_ports,
+                             plan.a_beats, b0 + pt.b_offset, plan.b_ports, plan.b_beats, c0 + pt.c_offset, plan.drain,
+                             tile.accumulate or pt.reduction_started, plan.inner)
+                  for pt in plan.points)
     return TileCode(descs, plan.sw_a, plan.sw_b, plan.red, plan.offsets)
+
+
+@dataclass(frozen=True, slots=True)
+class _AxisShape:
+    """One tile axis as the address-independent plan sees it (hashable: a
+    key of :func:`_tile_plan`'s cache)."""
+
+    index: str
+    extent: int  # points spread over ports
+    beats: int  # repetitions walked by beats
+    count: int  # repetitions walked by the tile's loop nest
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class _TileShape:
+    """Everything of a tile but its addresses: the cache key of a plan."""
+
+    dataflow: str
+    tb: int
+    tm: int
+    tn: int
+    tkk: int
+    axes: tuple[_AxisShape, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Loop:
+    """One loop of a tile descriptor: ``count`` trips, each moving the A, B
+    and C addresses by their steps; ``reduces`` when it walks a contracted
+    index (its trips accumulate into the same outputs)."""
+
+    count: int
+    a_step: int
+    b_step: int
+    c_step: int
+    reduces: bool
+
+    def row(self) -> tuple[int, int, int, int, bool]:
+        """The ``TileDesc.loops`` row: ``(count, a_step, b_step, c_step, reduce)``."""
+        return (self.count, self.a_step, self.b_step, self.c_step, self.reduces)
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    """One unrolled point of the loops beyond ``MAX_LOOPS``: the address
+    offsets of its descriptor and whether an earlier point already started
+    the reduction it continues (so it must accumulate)."""
+
+    a_offset: int
+    b_offset: int
+    c_offset: int
+    reduction_started: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +216,8 @@ class _TilePlan:
     b_ports: tuple[tuple[int, int], ...]
     b_beats: tuple[tuple[int, int], ...]
     drain: tuple[tuple[int, int], ...]
-    inner: tuple[tuple[int, int, int, int, bool], ...]  # the tile's loops: (count, a, b, c step, reduces)
-    points: tuple[tuple[int, int, int, bool], ...]  # (da, db, dc, reduction started) per unrolled point
+    inner: tuple[tuple[int, int, int, int, bool], ...]  # the descriptor's loop rows (:meth:`_Loop.row`)
+    points: tuple[_Point, ...]  # one descriptor per unrolled point
     sw_a: SwitchConfig
     sw_b: SwitchConfig
     red: RedConfig
@@ -188,45 +242,47 @@ def _first(strides: tuple[tuple[str, int], ...]) -> dict[str, int]:
 
 
 @lru_cache(maxsize=4096)
-def _tile_plan(shape: tuple, a_strides: tuple, b_strides: tuple, c_strides: tuple, ports: int, banks: int) -> _TilePlan:
-    dataflow, tb, tm, tn, tkk, axes = shape
+def _tile_plan(shape: _TileShape, a_strides: tuple[tuple[str, int], ...], b_strides: tuple[tuple[str, int], ...],
+               c_strides: tuple[tuple[str, int], ...], ports: int, banks: int) -> _TilePlan:
+    axes = shape.axes
     sa, sb, sc = _first(a_strides), _first(b_strides), _first(c_strides)
 
-    def group(g: Group, key: dict[str, int]) -> list[tuple]:
-        out = [ax for ax in axes if ROLE_GROUP[ax[4]] is g and ax[1] > 1]
+    def group(g: Group, key: dict[str, int]) -> list[_AxisShape]:
+        out = [ax for ax in axes if ROLE_GROUP[ax.role] is g and ax.extent > 1]
         # Outermost stride first so neighbouring dims merge.
-        return sorted(out, key=lambda ax: -abs(key.get(ax[0], 0)))
+        return sorted(out, key=lambda ax: -abs(key.get(ax.index, 0)))
 
     gb = group(Group.B, sa)
     gm = group(Group.M, sa)
     gn = group(Group.N, sb)
-    gk = group(Group.K, sa if any(sa.get(ax[0], 0) for ax in axes) else sb)
-    a_ports = merge_pairs([(ax[1], sa.get(ax[0], 0)) for ax in gb + gm + gk])
-    b_ports = merge_pairs([(ax[1], sb.get(ax[0], 0)) for ax in gb + gn + gk])
-    drain = merge_pairs([(ax[1], sc.get(ax[0], 0)) for ax in gb + gm + gn])
-    beat_axes = [ax for ax in axes if ax[2] > 1]
-    a_beats = merge_pairs([(ax[2], ax[1] * sa.get(ax[0], 0)) for ax in beat_axes])
-    b_beats = merge_pairs([(ax[2], ax[1] * sb.get(ax[0], 0)) for ax in beat_axes])
+    gk = group(Group.K, sa if any(sa.get(ax.index, 0) for ax in axes) else sb)
+    a_ports = merge_pairs([(ax.extent, sa.get(ax.index, 0)) for ax in gb + gm + gk])
+    b_ports = merge_pairs([(ax.extent, sb.get(ax.index, 0)) for ax in gb + gn + gk])
+    drain = merge_pairs([(ax.extent, sc.get(ax.index, 0)) for ax in gb + gm + gn])
+    beat_axes = [ax for ax in axes if ax.beats > 1]
+    a_beats = merge_pairs([(ax.beats, ax.extent * sa.get(ax.index, 0)) for ax in beat_axes])
+    b_beats = merge_pairs([(ax.beats, ax.extent * sb.get(ax.index, 0)) for ax in beat_axes])
     for what, dims in (("A ports", a_ports), ("B ports", b_ports), ("drain", drain), ("A beats", a_beats), ("B beats", b_beats)):
         assert len(dims) <= MAX_DIMS, f"tile {what} need {len(dims)} dims"
-    loop_axes = [ax for ax in axes if ax[3] > 1]
+    loop_axes = [ax for ax in axes if ax.count > 1]
     # Reduce loops innermost keeps each output's partial sums adjacent in time.
-    loop_axes.sort(key=lambda ax: ax[4] is Role.CONTRACTED)
-    loops = [(ax[3], ax[1] * ax[2] * sa.get(ax[0], 0), ax[1] * ax[2] * sb.get(ax[0], 0),
-              ax[1] * ax[2] * sc.get(ax[0], 0), ax[4] is Role.CONTRACTED) for ax in loop_axes]
+    loop_axes.sort(key=lambda ax: ax.role is Role.CONTRACTED)
+    loops = [_Loop(ax.count, ax.extent * ax.beats * sa.get(ax.index, 0), ax.extent * ax.beats * sb.get(ax.index, 0),
+                   ax.extent * ax.beats * sc.get(ax.index, 0), ax.role is Role.CONTRACTED) for ax in loop_axes]
     sw_a, offs_a = _route_cached(tuple(tuple(d) for d in a_ports), ports, banks)
     sw_b, offs_b = _route_cached(tuple(tuple(d) for d in b_ports), ports, banks)
-    red = _red(tkk, tb * tm * tn)
+    red = _red(shape.tkk, shape.tb * shape.tm * shape.tn)
     # Loops beyond MAX_LOOPS (outermost first) are unrolled into descriptors.
     outer, inner = loops[: max(0, len(loops) - MAX_LOOPS)], loops[max(0, len(loops) - MAX_LOOPS):]
     points = []
-    for point in _points([l[0] for l in outer]):
-        points.append((sum(k * l[1] for k, l in zip(point, outer)),
-                       sum(k * l[2] for k, l in zip(point, outer)),
-                       sum(k * l[3] for k, l in zip(point, outer)),
-                       any(k and l[4] for k, l in zip(point, outer))))
-    return _TilePlan(Dataflow(dataflow), tuple(a_ports), tuple(a_beats), tuple(b_ports), tuple(b_beats), tuple(drain),
-                     tuple(inner), tuple(points), sw_a, sw_b, red, (tuple(offs_a), tuple(offs_b)))
+    for point in _points([lp.count for lp in outer]):
+        points.append(_Point(sum(k * lp.a_step for k, lp in zip(point, outer)),
+                             sum(k * lp.b_step for k, lp in zip(point, outer)),
+                             sum(k * lp.c_step for k, lp in zip(point, outer)),
+                             any(k and lp.reduces for k, lp in zip(point, outer))))
+    return _TilePlan(Dataflow(shape.dataflow), tuple(a_ports), tuple(a_beats), tuple(b_ports), tuple(b_beats),
+                     tuple(drain), tuple(lp.row() for lp in inner), tuple(points), sw_a, sw_b, red,
+                     (tuple(offs_a), tuple(offs_b)))
 
 
 def _points(counts: list[int]) -> Iterator[tuple[int, ...]]:
@@ -275,9 +331,30 @@ def _shape_order(extents: tuple[int, ...], fs: tuple[int, ...], ts: tuple[int, .
     return best
 
 
-def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int], dtype: DType) -> list[tuple[int, int, DmaDesc]]:
+@dataclass(frozen=True, slots=True)
+class CopyPiece:
+    """One descriptor of a strided copy: ``desc`` run from ``from_offset``
+    words past the copy's source base to ``to_offset`` words past its
+    destination base."""
+
+    from_offset: int
+    to_offset: int
+    desc: DmaDesc
+
+
+@dataclass(frozen=True, slots=True)
+class _CopyDim:
+    """One merged dim of a copy: ``extent`` points, ``from_stride`` and
+    ``to_stride`` words apart in the source and the destination."""
+
+    extent: int
+    from_stride: int
+    to_stride: int
+
+
+def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int], dtype: DType) -> list[CopyPiece]:
     """Descriptors of a strided copy of the box ``extents`` from one address
-    map to another, as ``(from_offset, to_offset, desc)`` triples: one when
+    map to another, as :class:`CopyPiece` s: one when
     the merged copy has at most ``MAX_DIMS`` dims, otherwise one per point of
     the smallest dims beyond ``MAX_DIMS``."""
     return list(_copy_descs(tuple(extents), tuple(from_strides), tuple(to_strides), dtype))
@@ -285,23 +362,22 @@ def copy_descs(extents: list[int], from_strides: list[int], to_strides: list[int
 
 @lru_cache(maxsize=4096)
 def _copy_descs(extents: tuple[int, ...], from_strides: tuple[int, ...], to_strides: tuple[int, ...],
-                dtype: DType) -> tuple[tuple[int, int, DmaDesc], ...]:
+                dtype: DType) -> tuple[CopyPiece, ...]:
     """:func:`copy_descs`, cached (copies of one shape repeat block after block)."""
-    dims = merge_dims([(e, f, t) for e, f, t in zip(extents, from_strides, to_strides)])
-    if not dims:
-        dims = [(1, 1, 1)]
+    merged = merge_dims([(e, f, t) for e, f, t in zip(extents, from_strides, to_strides)])
+    dims = [_CopyDim(e, f, t) for e, f, t in merged] or [_CopyDim(1, 1, 1)]
     # A copy moves a set of elements, so any dims may be unrolled: unroll the
     # smallest ones (fewest instructions), keep the others in order.
     extra = max(0, len(dims) - MAX_DIMS)
-    unroll = set(sorted(range(len(dims)), key=lambda d: (dims[d][0], d))[:extra])
+    unroll = set(sorted(range(len(dims)), key=lambda d: (dims[d].extent, d))[:extra])
     lead = [d for k, d in enumerate(dims) if k in unroll]
     tail = [d for k, d in enumerate(dims) if k not in unroll]
-    desc = DmaDesc(tuple((e, f, t) for e, f, t in tail), dtype)
+    desc = DmaDesc(tuple((d.extent, d.from_stride, d.to_stride) for d in tail), dtype)
     out = []
-    for point in _points([d[0] for d in lead]):
-        fo = sum(k * d[1] for k, d in zip(point, lead))
-        to = sum(k * d[2] for k, d in zip(point, lead))
-        out.append((fo, to, desc))
+    for point in _points([d.extent for d in lead]):
+        fo = sum(k * d.from_stride for k, d in zip(point, lead))
+        to = sum(k * d.to_stride for k, d in zip(point, lead))
+        out.append(CopyPiece(fo, to, desc))
     return tuple(out)
 
 

@@ -57,10 +57,10 @@ def test_copy_descs_move_every_element_once(extents, rnd) -> None:
     src = compact(tuple(extents))
     dst = compact(tuple(extents), tuple(order))
     seen = []
-    for fo, to, desc in copy_descs(extents, list(src.strides), list(dst.strides), DType.FP32):
-        assert len(desc.dims) <= 4
-        for f, t in _enum(desc.dims):
-            seen.append((fo + f, to + t))
+    for piece in copy_descs(extents, list(src.strides), list(dst.strides), DType.FP32):
+        assert len(piece.desc.dims) <= 4
+        for f, t in _enum(piece.desc.dims):
+            seen.append((piece.from_offset + f, piece.to_offset + t))
     want = [(src.offset(p), dst.offset(p)) for p in itertools.product(*(range(e) for e in extents))]
     assert sorted(seen) == sorted(want)
 
