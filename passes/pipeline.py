@@ -1,13 +1,9 @@
-"""Passes, and the pipeline that runs them.
+"""The compiler's passes between the network and the machine program.
 
-A pass is a small frozen dataclass: its fields are its options, its class
-attribute ``name`` is what ``tncc compile --print-after`` calls it, and its
-one method ``apply(ir, ctx)`` returns new IR without changing its input.
-Every IR level a pass returns has a ``verify()`` that raises
-:class:`~tncc.errors.VerifyError`; :class:`Pipeline` runs the passes in
-order, verifies after each one (when ``ctx.verify``), names the pass whose
-output broke an invariant, and hands each result to an observer (which is
-how ``--print-after`` and ``--emit`` see the IR between passes).
+A pass is a small frozen dataclass with one method ``apply(ir, ctx)``; the
+interface and the :class:`Pipeline` that runs passes, verifies after each
+and shows each result to ``--print-after`` are described in
+:mod:`tncc.passes.framework`.
 
 The passes of the compiler, in order (``tncc.driver`` puts them together
 with the front end):
@@ -19,8 +15,7 @@ with the front end):
   passes (``memory``, ``tile``, ``tune``, ``codegen``;
   :mod:`tncc.passes.lowering_passes`) per candidate.
 
-The pass interface and :class:`Pipeline` are :mod:`tncc.passes.framework`'s
-(re-exported here).
+The pass interface and :class:`Pipeline` are re-exported here.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import string
+import time
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -110,3 +111,15 @@ def eval_plan(plan: Plan, leaves: Mapping[str, np.ndarray]) -> dict[str, np.ndar
             a, b = s.operands
             vals[s.result] = _pair(vals[a.value], a.indices, vals[b.value], b.indices, s.indices)
     return vals
+
+
+class SlowClock:
+    """``time.perf_counter`` as on a machine ``factor`` times slower."""
+
+    def __init__(self, factor: float):
+        self.real = time.perf_counter
+        self.t0 = self.real()
+        self.factor = factor
+
+    def __call__(self) -> float:
+        return self.t0 + (self.real() - self.t0) * self.factor

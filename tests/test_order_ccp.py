@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from order_support import eval_path, eval_plan, network_of, random_problem
+from order_support import SlowClock, eval_path, eval_plan, network_of, random_problem
 from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
 from tncc.passes.order.objectives import Macs
 from tncc.passes.order.paths import left_to_right, path_macs, path_writes, validate_ssa
@@ -170,18 +170,6 @@ def test_connected_dp_past_the_subset_range_is_proven():
     assert r.method in ("exact", "exact-connected", "connected-rust") and r.proven_optimal == (r.method == "exact")
     assert r.score <= dp_connected(Graph(inputs, output, sizes), outer=False)[0]
     assert r.score <= heuristic_search(inputs, output, sizes, Macs(), partition_trials=4).score
-
-
-class SlowClock:
-    """``time.perf_counter`` as on a machine ``factor`` times slower."""
-
-    def __init__(self, factor: float):
-        self.real = time.perf_counter
-        self.t0 = self.real()
-        self.factor = factor
-
-    def __call__(self) -> float:
-        return self.t0 + (self.real() - self.t0) * self.factor
 
 
 def test_same_seed_same_plan_under_a_slowed_clock(monkeypatch):

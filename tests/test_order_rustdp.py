@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from order_support import distinct_trees, random_problem
+from order_support import SlowClock, distinct_trees, random_problem
 from tncc.passes.order import rustdp
 from tncc.passes.order.ccp import Graph, WorkLimit, dp_connected
 from tncc.passes.order.paths import linear_to_ssa, path_macs, validate_ssa
@@ -134,18 +134,6 @@ def test_a_rust_dp_past_its_limit_is_killed_and_the_search_falls_back(rust_engin
     for pid in rust_engine:  # killed and reaped: no child left behind
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-
-
-class SlowClock:
-    """``time.perf_counter`` as on a machine ``factor`` times slower."""
-
-    def __init__(self, factor: float):
-        self.real = time.perf_counter
-        self.t0 = self.real()
-        self.factor = factor
-
-    def __call__(self) -> float:
-        return self.t0 + (self.real() - self.t0) * self.factor
 
 
 def test_the_rust_engine_gives_the_same_tree_under_a_slowed_clock(rust_engine: list[int],

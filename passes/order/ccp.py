@@ -48,7 +48,7 @@ import time
 from typing import Mapping, Sequence
 
 from tncc.passes.order.paths import SSAPath
-from tncc.passes.order.subsets import index_numbers
+from tncc.passes.order.subsets import MaskProducts, index_numbers
 
 
 class WorkLimit(Exception):
@@ -84,7 +84,7 @@ class Graph:
     """Bitmask form of one contraction: tensors are bits of a subset mask,
     indices bits of an index mask."""
 
-    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "where", "nbr", "priv", "hyper", "full", "_prod", "_chunks")
+    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "where", "nbr", "priv", "hyper", "full", "_prod", "prod")
 
     def __init__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]):
         names = index_numbers(inputs, output)
@@ -109,29 +109,9 @@ class Graph:
         self.priv = [sum(1 << b for b in _bits(self.tmask[t]) if where[b] == 1 << t and not self.outmask >> b & 1)
                      for t in range(n)]
         self.hyper = sum(1 << b for b, w in enumerate(where) if w.bit_count() > 2)
-        self._prod: dict[int, int] = {0: 1}
-        self._chunks: list[list[int] | None] = [None] * ((len(self.sizes) + 7) // 8)
-
-    def prod(self, mask: int) -> int:
-        """Product of the sizes of the indices in ``mask`` (memoised), read a
-        byte at a time through per-byte product tables."""
-        p = self._prod.get(mask)
-        if p is None:
-            p = 1
-            m = mask
-            k = 0
-            chunks = self._chunks
-            while m:
-                b = m & 255
-                if b:
-                    t = chunks[k]
-                    if t is None:
-                        t = chunks[k] = _chunk(self.sizes[8 * k:8 * k + 8])
-                    p *= t[b]
-                m >>= 8
-                k += 1
-            self._prod[mask] = p
-        return p
+        products = MaskProducts(self.sizes)
+        self._prod = products.cache
+        self.prod = products.prod
 
     def components(self) -> list[int]:
         """The connected components of the tensor graph, as subset masks."""
@@ -150,15 +130,6 @@ class Graph:
             seen |= comp
             out.append(comp)
         return out
-
-
-def _chunk(sizes: Sequence[int]) -> list[int]:
-    """Products of ``sizes`` (at most 8) for every byte, bit ``j`` standing for ``sizes[j]``."""
-    t = [1] * 256
-    for b in range(1, 1 << len(sizes)):
-        low = b & -b
-        t[b] = t[b ^ low] * sizes[low.bit_length() - 1]
-    return t
 
 
 def _bits(mask: int) -> list[int]:

@@ -28,12 +28,55 @@ def index_numbers(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...]) ->
     return names
 
 
+class MaskProducts:
+    """Products of index sizes over bit masks of indices, memoised.  Masks
+    are read a byte at a time through per-byte product tables: windows of
+    big networks have tens of indices and nearly every mask is new.
+    ``cache`` is open to hot loops that look a mask up before calling."""
+
+    __slots__ = ("sizes", "cache", "_chunks")
+
+    def __init__(self, sizes: Sequence[int]):
+        self.sizes = tuple(sizes)
+        self.cache: dict[int, int] = {0: 1}
+        self._chunks: list[list[int] | None] = [None] * ((len(self.sizes) + 7) // 8)
+
+    def prod(self, mask: int) -> int:
+        """Product of the sizes of the indices in ``mask``."""
+        p = self.cache.get(mask)
+        if p is None:
+            p = 1
+            m = mask
+            k = 0
+            chunks = self._chunks
+            while m:
+                b = m & 255
+                if b:
+                    t = chunks[k]
+                    if t is None:
+                        t = chunks[k] = self._chunk(k)
+                    p *= t[b]
+                m >>= 8
+                k += 1
+            self.cache[mask] = p
+        return p
+
+    def _chunk(self, k: int) -> list[int]:
+        """Products of the sizes of indices ``8k .. 8k + 7`` for every byte."""
+        sizes = self.sizes[8 * k:8 * k + 8]
+        t = [1] * 256
+        for b in range(1, 1 << len(sizes)):
+            low = b & -b
+            t[b] = t[b ^ low] * sizes[low.bit_length() - 1]
+        return t
+
+
 class SubsetTable:
     """Per-subset result masks and a memoised size product for ``n`` inputs.
 
     Memory and set-up time are ``O(2^n)``; callers keep ``n`` in the exact range."""
 
-    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "res", "_prod", "_chunks", "full")
+    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "res", "_prod", "prod", "full")
 
     def __init__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]):
         names = index_numbers(inputs, output)
@@ -55,39 +98,9 @@ class SubsetTable:
             else:
                 res[s] = union[s]
         self.res = res
-        self._prod: dict[int, int] = {0: 1}
-        self._chunks: list[list[int] | None] = [None] * ((len(self.sizes) + 7) // 8)
-
-    def prod(self, mask: int) -> int:
-        """Product of the sizes of the indices in ``mask`` (memoised).  Masks
-        are read a byte at a time through per-byte product tables: windows of
-        big networks have tens of indices and nearly every mask is new."""
-        p = self._prod.get(mask)
-        if p is None:
-            p = 1
-            m = mask
-            k = 0
-            chunks = self._chunks
-            while m:
-                b = m & 255
-                if b:
-                    t = chunks[k]
-                    if t is None:
-                        t = chunks[k] = self._chunk(k)
-                    p *= t[b]
-                m >>= 8
-                k += 1
-            self._prod[mask] = p
-        return p
-
-    def _chunk(self, k: int) -> list[int]:
-        """Products of the sizes of indices ``8k .. 8k + 7`` for every byte."""
-        sizes = self.sizes[8 * k:8 * k + 8]
-        t = [1] * 256
-        for b in range(1, 1 << len(sizes)):
-            low = b & -b
-            t[b] = t[b ^ low] * sizes[low.bit_length() - 1]
-        return t
+        products = MaskProducts(self.sizes)
+        self._prod = products.cache
+        self.prod = products.prod
 
     def indices(self, mask: int) -> tuple[str, ...]:
         return tuple(self.names[b] for b in range(len(self.names)) if mask >> b & 1)
