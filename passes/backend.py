@@ -37,6 +37,7 @@ class Backend(Protocol):
     loads_ahead: bool  # a later step's first block may be loaded ahead (prefetch, lookahead)
     co_schedules: bool  # a DMA-bound step may run alongside a compute-bound one
     needs_scratch: bool  # every block needs reshaping room (Budget.scratch)
+    matrix_leaves: bool  # resident leaves may be kept in the order their GEMMs read (passes.leaf_layouts)
 
     def ones_words(self, plan: Plan) -> int:
         """Length of the all-ones constant unary steps contract with (0 when none needs it)."""

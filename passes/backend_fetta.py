@@ -34,6 +34,7 @@ class FettaBackend:
     loads_ahead = True
     co_schedules = True
     needs_scratch = False
+    matrix_leaves = False
 
     def ones_words(self, plan: Plan) -> int:
         """One word (read with stride 0) when some step is unary."""

@@ -45,6 +45,7 @@ class SystolicBackend:
     loads_ahead = False
     co_schedules = False
     needs_scratch = True
+    matrix_leaves = True
 
     def ones_words(self, plan: Plan) -> int:
         """The longest summed range of a unary step (a ``[K, 1]`` matrix), 0 when none is unary."""

@@ -91,7 +91,7 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # The wide-padding alternatives of the better staging share only.
     options_ = [base] + more()
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
-    if backend.kind == "systolic":
+    if backend.matrix_leaves:
         best = choose_leaf_layouts(plan, ctx, best, cost, memo, opts)
     if not backend.loads_ahead or not best.memory.streamed:
         return best
