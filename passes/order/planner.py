@@ -302,12 +302,16 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
     step_sum = {steps: plan_costs(Plan(net, steps, objective), arch)[0] for steps in plans}
     mirrors: list[tuple] = []
-    for cand in sorted((_emit(items, {**where, **{st: (dag, sel) for st in group}}, arch)
-                        for group, dag, sels in alternatives for sel in sels),
-                       key=lambda steps: plan_costs(Plan(net, steps, objective), arch)[0]):
-        if cand in plans or cand in mirrors:
+    alt_sum: dict[tuple, int] = {}  # each distinct alternative, costed once, in listing order
+    for group, dag, sels in alternatives:
+        for sel in sels:
+            cand = _emit(items, {**where, **{st: (dag, sel) for st in group}}, arch)
+            if cand not in alt_sum:
+                alt_sum[cand] = plan_costs(Plan(net, cand, objective), arch)[0]
+    for cand in sorted(alt_sum, key=alt_sum.__getitem__):
+        if cand in plans:
             continue
-        cost = plan_costs(Plan(net, cand, objective), arch)[0]
+        cost = alt_sum[cand]
         # A tree that ties with one already listed has the same step shapes on other
         # operands (a mirror image, e.g. a*b, c*d against a*c, b*d on equal sizes):
         # the exact model seldom tells them apart, so trees that differ come first.
