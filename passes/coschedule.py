@@ -75,7 +75,7 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Arch,
 
     def place(early: dict[str, int]) -> MemoryPlan:
         return plan_memory(plan, arch, ones_words(plan, arch), scratch_words(plan, arch), mem.share, mem.wide,
-                           early, fixed)
+                           early, fixed, residency=mem.residency.split("+")[0])
 
     def same_traffic(m: MemoryPlan) -> bool:
         """Nothing more streams but outputs no step reads (stored once
