@@ -268,7 +268,7 @@ class _Placer:
 def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
                 wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None,
                 fixed: dict[str, Layout] | None = None, leaf_matrices: bool = True,
-                residency: str = "greedy") -> MemoryPlan:
+                residency: str = "greedy", stream: frozenset[str] = frozenset()) -> MemoryPlan:
     """Place every value of ``plan`` (module doc).  ``ones_words`` is the
     length of the all-ones constant the code needs; ``scratch_words`` the
     staging/scratch area every step needs at least (systolic reshaping);
@@ -284,7 +284,9 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
     declared order.  ``residency``: ``"greedy"`` (the rule above) or
     ``"cpsat"``: where the greedy rule evicts anything, the streamed set is
     chosen on the cost model instead (:mod:`tncc.passes.residency`); the
-    plan's ``residency`` names the rule that decided."""
+    plan's ``residency`` names the rule that decided.  ``stream``: values
+    streamed from the start (a set chosen before, kept when an allocation is
+    redone for a changed schedule), the greedy rule evicting more where needed."""
     if residency not in (GREEDY, CPSAT):
         raise TnccError(f"memory planning: residency must be {GREEDY!r} or {CPSAT!r}, not {residency!r}")
     net = plan.network
@@ -299,9 +301,9 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
     usable = total - ones_words
     half = usable // stage_share
     dram_only, addr, peak, stage = _evicting(_Placer(vals, layouts, len(plan.steps)), usable,
-                                             min(scratch_words, half), half, set())
-    chosen_by = GREEDY
-    if dram_only and residency == CPSAT:
+                                             min(scratch_words, half), half, set(stream) & {v.name for v in vals})
+    chosen_by = residency if stream else GREEDY
+    if dram_only and residency == CPSAT and not stream:
         # start-up: `tncc plan` loads this module for its constants; the solver serves only lowering
         from tncc.passes.residency import candidates, choose_streamed
 

@@ -93,6 +93,7 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # The wide-padding alternatives of the better staging share only.
     options_ = [base] + more()
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
+    greedy = best
     if best.memory.streamed:
         best = _chosen_residency(plan, ctx, best, cost, memo, opts)
     if backend.matrix_leaves:
@@ -111,6 +112,10 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # array) run together where that is safe; kept if the model says so.
     if opts.co_schedule or (opts.co_schedule is None and small):
         co = co_schedule(plan, best.tiled, _tuned(best).placed, arch, memo, best.memory)
+        if co is None and opts.co_schedule and best.memory.residency != greedy.memory.residency:
+            # Forced on: the greedy placement's pairs, where the chosen one has none.
+            best = greedy
+            co = co_schedule(plan, best.tiled, _tuned(best).placed, arch, memo, best.memory)
         if co is not None:
             tiled, pairs, mem = co
             moved = Tiled(Placed(plan, mem), tiled)
