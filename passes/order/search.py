@@ -6,8 +6,9 @@ give the same result on any machine; ``time_limit`` is only a safety net, and
 a result it cut short says so (``SearchResult.stopped``).
 
 * ``n <= exact_limit`` inputs: the connected-subgraph DP (:mod:`.ccp`, outer
-  products included) proves the optimum; with ``k > 1`` the subset DP of
-  :mod:`.exact` lists the ``k`` best distinct trees.  ``method`` "exact".
+  products included) proves the optimum; with ``k > 1``, or up to
+  ``SUBSETS_UP_TO`` inputs, the subset DP of :mod:`.exact` does (and lists
+  the ``k`` best distinct trees).  ``method`` "exact".
 * larger (additive objectives): a heuristic tree bounds the connected-subgraph
   DP over index-sharing trees; when that finishes within ``work`` pair
   evaluations, one more DP round with outer products under the found cost
@@ -50,6 +51,9 @@ from tncc.passes.order.subsets import SubsetTable
 Inputs = Sequence[tuple[str, ...]]  # each input tensor's indices
 
 EXACT_LIMIT = 12
+# up to this many inputs the subset DP's plain loops beat the connected-subgraph DP's bookkeeping
+# (tensorized layers: 7-8 inputs, about 2-3x faster; bench/csse.py --only examples)
+SUBSETS_UP_TO = 10
 WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
 PROBE = 16  # share of WORK the Python DP gets first when the Rust DP is there to take over
 # the Rust DP is tried when the probe projects at most this many WORKs for the Python DP (a count,
@@ -110,7 +114,7 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
             return _exact_subsets(inputs, output, sizes, objective, k, t0)
         return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
     if n <= exact_limit:
-        if k > 1:
+        if k > 1 or n <= SUBSETS_UP_TO:
             return _exact_subsets(inputs, output, sizes, objective, k, t0)
         wm, ws = objective.weights(inputs, sizes)
         g = greedy(inputs, output, sizes)
