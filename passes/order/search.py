@@ -20,7 +20,8 @@ a result it cut short says so (``SearchResult.stopped``).
   settles small networks; when it gives up projecting at most
   ``RUST_REACH`` WORKs (and the network is small or chain-like, see
   :func:`_rust_may_finish`), cotengra's Rust DP computes the index-sharing tree
-  in a child process while this one runs the heuristic (:mod:`.rustdp`);
+  in a child process while this one runs the heuristic (:mod:`.rustdp`), or
+  in this process on chain-like networks, where it is sure to be quick;
   the proof round then proves or improves its tree ("exact"), or, out of
   work, it is polished and labelled "connected-rust" (the Rust DP's costs
   are rounded, so its tree is not proven even among index-sharing trees).
@@ -64,6 +65,9 @@ RUST_REACH = 4
 RUST_MAX_INPUTS = 40
 RUST_MAX_CHAIN = 128
 RUST_NARROW = 5
+# chain-like networks run the Rust DP in this process (it cannot be stopped there) when the time
+# limit leaves at least this many seconds: an MPS chain of RUST_MAX_CHAIN tensors takes about two
+RUST_HERE_LIMIT = 5.0
 # the outer-product proof round gets WORK / PROOF pair evaluations, after the Rust DP WORK /
 # RUST_PROOF: where outer products of small tensors are cheap (bond-2 lattices, 3-regular graphs)
 # it rarely finishes at any budget, and the Rust DP is there to be fast
@@ -158,7 +162,8 @@ def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
         if e.timed_out:
             return _replace(heur, t0, "time limit reached in the exact DP; heuristic tree kept")
         if rust and e.projected is not None and e.projected <= work * RUST_REACH:
-            return _rust(inputs, output, sizes, objective, k, net, wm, ws, work, seed, heur, t0, deadline)
+            here = _narrow(tree, len(inputs)) and deadline - t0 >= RUST_HERE_LIMIT
+            return _rust(inputs, output, sizes, objective, k, net, wm, ws, work, seed, heur, t0, deadline, here)
         return None
     if found is None:  # outer search: nothing beats the heuristic tree, which is optimal
         return _finish(inputs, output, sizes, objective, k, heur.path, heur, t0, True, "exact", "")
@@ -178,6 +183,14 @@ def _rust_may_finish(tree: Tree, n: int) -> bool:
     through, which the Rust DP never finishes."""
     if n <= RUST_MAX_INPUTS:
         return True
+    return _narrow(tree, n)
+
+
+def _narrow(tree: Tree, n: int) -> bool:
+    """Whether the network is chain-like (see :func:`_rust_may_finish`): up to
+    ``RUST_MAX_CHAIN`` inputs and the quick tree's intermediates of at most
+    ``RUST_NARROW`` indices.  The Rust DP's time there grows polynomially (an
+    MPS chain of 100 tensors: about a second), so it runs in this process."""
     return n <= RUST_MAX_CHAIN and max(len(tree.res[v]) for v in range(n, 2 * n - 1)) <= RUST_NARROW
 
 
@@ -203,15 +216,23 @@ def _prove(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], ob
 
 
 def _rust(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, net: Graph, wm: int, ws: int, work: int, seed: int,
-          quick: SearchResult, t0: float, deadline: float) -> SearchResult:
+          quick: SearchResult, t0: float, deadline: float, here: bool = False) -> SearchResult:
     """cotengra's Rust DP in a child process (:mod:`.rustdp`) while this
-    process runs the full heuristic search as the fallback.
+    process runs the full heuristic search as the fallback; with ``here``
+    (chain-like networks, where it is sure to finish quickly) in this process,
+    without the fork and the racing heuristic, whose trials can hold the
+    answer back by seconds when one of them is long.
 
     When the child answers, the heuristic is abandoned and the Rust tree,
     re-scored exactly, goes through the outer-product proof round
     (:func:`_prove`) against the quick heuristic's trees.  When the child is
     killed at ``deadline`` the full heuristic's result comes back with a
     note.  So the result depends on timing only through that safety limit."""
+    if here and rustdp.available():
+        found = rustdp.rust_optimum(inputs, output, sizes, wm, ws)
+        if found is not None:
+            return _prove(inputs, output, sizes, objective, k, net, wm, ws, Tree(inputs, output, sizes, found).cost(wm, ws),
+                          found, quick, work // RUST_PROOF, work, t0, deadline, "connected-rust")
     run = rustdp.start(inputs, output, sizes, wm, ws)
     if run is None:
         return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
