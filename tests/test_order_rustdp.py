@@ -181,3 +181,52 @@ def test_the_rust_dp_in_this_process_and_in_a_child_give_the_same_result(rust_en
     assert (here.path, here.score, here.method) == (child.path, child.score, child.method) and not child.stopped
     validate_ssa(here.path, len(inputs))
     assert here.score == path_macs(inputs, output, sizes, here.path)
+
+
+def _connect(inputs: list[tuple[str, ...]], output: tuple[str, ...], sizes: dict[str, int]):
+    """The network with its components chained by new bonds of size 2 (the Rust DP is asked
+    about connected networks only)."""
+    comps = Graph(inputs, output, sizes).components()
+    inputs = list(inputs)
+    sizes = dict(sizes)
+    for k in range(len(comps) - 1):
+        a = (comps[k] & -comps[k]).bit_length() - 1
+        b = (comps[k + 1] & -comps[k + 1]).bit_length() - 1
+        inputs[a] += (f"link{k}",)
+        inputs[b] += (f"link{k}",)
+        sizes[f"link{k}"] = 2
+    return inputs, output, sizes
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(n=st.integers(8, 14), seed=st.integers(0, 10**4), here=st.booleans())
+def test_search_through_the_rust_engine_is_exact_against_opt_einsum_dp(rust_engine: list[int | str], n: int,
+                                                                       seed: int, here: bool) -> None:
+    """Up to 14 tensors, through the Rust DP (in this process or in a child):
+    never dearer than opt_einsum's dp with outer products, and "exact" only
+    with the optimum over all trees.  Sparse networks with small bonds keep
+    the references quick (dense ones with outer products take them minutes)."""
+    oe = pytest.importorskip("opt_einsum")
+    from opt_einsum.testing import rand_equation
+
+    eq, _, sizes = rand_equation(n, 2, n_out=1, d_min=2, d_max=3, seed=seed, return_size_dict=True)
+    lhs, out = eq.split("->")
+    inputs, output, sizes = _connect([tuple(t) for t in lhs.split(",")], tuple(out), sizes)
+    limit = 600.0 if here else search_mod.RUST_HERE_LIMIT / 2
+    got = search_mod.search(inputs, output, sizes, exact_limit=2, work=WORK, time_limit=limit)
+    assert rust_engine, "the Rust DP was not asked"
+    validate_ssa(got.path, n)
+    assert got.score == path_macs(inputs, output, sizes, got.path) and not got.stopped
+    dp = oe.paths.DynamicProgramming(minimize="flops", search_outer=True)
+    theirs = path_macs(inputs, output, sizes, linear_to_ssa([tuple(s) for s in dp(inputs, output, sizes)], n))
+    # opt_einsum's dp minimises its own flop count (MACs weighted by whether indices are summed),
+    # so its tree is one tree among all: never cheaper than the MAC optimum
+    assert got.score <= theirs
+    found = dp_connected(Graph(inputs, output, sizes), outer=True, bound=got.score)
+    best = got.score if found is None else found[0]
+    assert got.score >= best
+    if got.method == "exact":
+        assert got.proven_optimal and got.score == best
+    else:
+        assert got.method == "connected-rust" and not got.proven_optimal
