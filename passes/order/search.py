@@ -293,12 +293,14 @@ def _exact_subsets(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, 
     found = dp_additive(table, wm, ws, bound=ub, cap=cap)
     assert found is not None, "the DP must find a tree no worse than the greedy one"
     cost, path = found
+    # the DPs' MAC counts are exact integers: for MACs alone re-scoring the trees would only repeat them
+    same = type(objective) is Macs
     if k > 1:
         limit = max(ub or 0, 2 * cost)
         ranked = kbest(table, k, wm, ws, bound=limit, cap=cap)
-        cands = [(objective.score(inputs, output, sizes, p), p) for _, p in ranked]
+        cands = [(c if same else objective.score(inputs, output, sizes, p), p) for c, p in ranked]
     else:
-        cands = [(objective.score(inputs, output, sizes, path), path)]
+        cands = [(cost if same else objective.score(inputs, output, sizes, path), path)]
     cands.sort(key=lambda c: c[0])
     best = cands[0]
     return SearchResult(best[1], best[0], True, tuple(cands), time.perf_counter() - t0, "exact")
