@@ -28,6 +28,7 @@ from tncc.passes.banks import wide_candidates
 from tncc.passes.coschedule import co_schedule
 from tncc.passes.framework import Pass, PassContext, Pipeline, verify_after
 from tncc.passes.leaf_layouts import choose_leaf_layouts
+from tncc.passes.leaves_ahead import choose_leaves_ahead
 from tncc.passes.lowered import Lowered, Placed, TileMemo, Tiled, Tuned
 from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions
@@ -93,6 +94,11 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
     if backend.matrix_leaves:
         best = choose_leaf_layouts(plan, ctx, best, cost, memo, opts)
+    # A back end that cannot load ahead loads a resident leaf during the
+    # step before its first use, where the model says that pays.
+    if not backend.loads_ahead and (opts.leaves_ahead or (opts.leaves_ahead is None and
+                                                          len(best.program.instructions) <= OPTION_LIMIT)):
+        best = choose_leaves_ahead(plan, ctx, best, cost, memo, opts)
     if not backend.loads_ahead or not best.memory.streamed:
         return best
     small = len(best.program.instructions) <= OPTION_LIMIT
