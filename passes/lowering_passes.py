@@ -133,7 +133,8 @@ class CodeGen(Pass):
         mem = ir.memory
         chosen = LoweringOptions(stage_share=mem.share, wide_paddings=bool(mem.wide), lookahead=self.lookahead,
                                  prefetch=self.prefetch, deferred_stores=self.deferred_stores,
-                                 co_schedule=bool(pairs), leaves_ahead=self.leaves_ahead)
+                                 co_schedule=bool(pairs), leaves_ahead=self.leaves_ahead,
+                                 smaller_buffer=False)
         return Lowered(mem, ir.tiled, program, gen.e.shapes, gen.e.sync.pairs, ir.placed, chosen, self.pairs, ir)
 
 

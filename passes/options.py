@@ -53,7 +53,12 @@ class LoweringOptions:
     ``leaves_ahead``: a resident leaf is loaded whole during the step before
     its first use, in the DMA queue ahead of that step's result reshapes and
     stores, so the load runs under the step's GEMMs (systolic, whose DMA
-    cannot prefetch a streamed block; chosen by the model)."""
+    cannot prefetch a streamed block; chosen by the model).
+    ``smaller_buffer``: where everything fits in the buffer, the program is
+    the one lowered for the largest halving of the buffer that no longer
+    holds everything, so large tensors stream block by block under the
+    GEMMs (systolic; chosen by the model; ``True`` takes it where it
+    applies)."""
 
     stage_share: int | None = None
     wide_paddings: bool | None = None
@@ -62,6 +67,7 @@ class LoweringOptions:
     deferred_stores: bool | None = None
     co_schedule: bool | None = None
     leaves_ahead: bool | None = None
+    smaller_buffer: bool | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
