@@ -7,7 +7,7 @@ that step's own GEMMs to hide the transfer under.  A smaller buffer
 forces the large tensors to stream block by block, each block's transfer
 running under the previous block's GEMMs, and can be faster: on the TT
 attention layer at r=8 with 16 tokens, 18,672 cycles with a 256 KiB
-buffer against 20,831 (19,788 with leaves loaded ahead,
+buffer against 19,966 (19,788 with leaves loaded ahead,
 :mod:`tncc.passes.leaves_ahead`) with 512 KiB or more.
 
 A program lowered for a smaller buffer also runs on the larger one (its
