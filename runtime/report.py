@@ -46,7 +46,6 @@ class Record:
         """The counters, then the busy cycles per unit (what :class:`Totals` sums)."""
         return (self.macs, self.dram_bytes, self.buffer_words, self.hops, self.conflicts, self.reconfigs,
                 *self.busy)
-NO_SRC = 0xFFFF
 
 
 def _stmt(statements: tuple[str, ...], src: int) -> str | None:
