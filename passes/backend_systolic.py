@@ -144,6 +144,7 @@ class SystolicBackend:
             b_dtype = gen.values[step.operands[1].value].dtype
             bm, ldb = self._as_matrix(gen, ts.number, step.operands[1].value, b, batch, con, right, ext, start,
                                       slots[B_MATRIX], b_dtype, src)
+        gen.issue_ahead()  # the operands are in place: later leaves load under the GEMMs
         c_order = batch + left + right
         c_ld = matrix_ld(c, left, right, ext)
         if c_ld is not None:

@@ -15,7 +15,9 @@ For every step, in the order steps run:
    next loads too (deferred stores).
 
 Loads of a later step are issued ahead where the DMA would otherwise idle
-(``_prefetch``, ``_lookahead``), and co-scheduled pairs of steps
+(``_prefetch``, ``_lookahead``; with ``leaves_ahead``, a resident leaf whose
+memory plan makes it live before its first use is loaded whole during the
+step its lifetime starts at: ``issue_ahead``), and co-scheduled pairs of steps
 (:mod:`tncc.passes.coschedule`) run block by block together, each in its
 own half of the staging area (``docs/lowering.md``, "Overlap").
 Synchronisation comes from :class:`tncc.passes.sync.SyncTracker`: each
@@ -47,7 +49,8 @@ class CodeGenerator:
     the machine-specific half is :attr:`backend`'s."""
 
     def __init__(self, plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Arch, lookahead: bool = False,
-                 pairs: dict[int, int] | None = None, prefetch: bool = True, defer: bool = True) -> None:
+                 pairs: dict[int, int] | None = None, prefetch: bool = True, defer: bool = True,
+                 leaves_ahead: bool = False) -> None:
         self.plan, self.tiled, self.mem, self.arch = plan, tiled, mem, arch
         self.lookahead = lookahead  # see _lookahead
         self.prefetch = prefetch  # see _prefetch
@@ -91,6 +94,13 @@ class CodeGenerator:
         # What a back end's scratch matrix holds, by (step, address): a block
         # whose reshaped operand is already there needs no copy (systolic).
         self.scratch_holds: dict[tuple[int, int], Any] = {}
+        # Resident leaves loaded during an earlier step than the first that
+        # reads them (the step their memory plan's lifetime starts at), by
+        # that step; ``pending_ahead`` those of the step being emitted.
+        self.ahead: dict[int, list[str]] = {}
+        if leaves_ahead:
+            self.ahead = self._leaves_ahead()
+        self.pending_ahead: list[tuple[str, int]] = []
 
     # -- data movement -----------------------------------------------------------------
     def copy(self, op: Opcode, c: Copy) -> None:
@@ -157,6 +167,34 @@ class CodeGenerator:
         v, p = self.values[name], self.places[name]
         (dram, dlay, _), (buf, lay) = p.dram_symbol(), p.buffer_copy()
         self.copy(Opcode.LOAD, copy_of(dram, dlay.strides, buf, lay.strides, v.shape, v.dtype, src))
+
+    def _leaves_ahead(self) -> dict[int, list[str]]:
+        """Resident leaves live from a step that runs before the first step
+        reading them, by that step (none in a co-scheduled pair, whose
+        steps share the staging area and already load their leaves early)."""
+        first_use: dict[str, int] = {}
+        for n, k in enumerate(self.order):
+            for op in self.tiled.steps[k].step.operands:
+                first_use.setdefault(op.value, n)
+        out: dict[int, list[str]] = {}
+        for v in self.mem.values:
+            p = self.places[v.name]
+            if v.kind is not Kind.LEAF or not p.resident or v.name not in first_use or v.first not in self.position:
+                continue
+            if self.position[v.first] < first_use[v.name] and v.first not in self.regions:
+                out.setdefault(v.first, []).append(v.name)
+        return out
+
+    def issue_ahead(self) -> None:
+        """Load the leaves the current step loads ahead (``ahead``), once:
+        a back end calls it once a block's operands are in place and before
+        anything that waits for the array, so the loads run under its GEMMs
+        instead of queueing behind its result's reshapes and stores."""
+        pending, self.pending_ahead = self.pending_ahead, []
+        for name, src in pending:
+            if name not in self.loaded:
+                self._load_whole(name, src)
+                self.loaded.add(name)
 
     # -- the program ---------------------------------------------------------------------
     def run(self) -> Program:
@@ -310,6 +348,14 @@ class CodeGenerator:
         return any(self.values[op.value].kind is Kind.LEAF and self.places[op.value].resident
                    and op.value not in self.loaded for op in ts.step.operands)
 
+    def _reader_src(self, name: str) -> int:
+        """The statement of the first step (in running order) that reads ``name``."""
+        for k in self.order:
+            step = self.tiled.steps[k].step
+            if any(op.value == name for op in step.operands):
+                return self.stmt_index.get(step.statement, NO_SRC)
+        return NO_SRC
+
     def _staged(self, ts: TiledStep) -> bool:
         return any(not self.places[v].resident for v in [op.value for op in ts.step.operands] + [ts.step.result])
 
@@ -345,6 +391,7 @@ class CodeGenerator:
             if self.values[op.value].kind is Kind.LEAF and p.resident and op.value not in self.loaded:
                 self._load_whole(op.value, src)
                 self.loaded.add(op.value)
+        self.pending_ahead = [(name, self._reader_src(name)) for name in self.ahead.get(ts.number, ())]
         self._prefetch(ts.number)
         infos = {ix.name: ix for ix in ts.indices}
         st = self._state(ts)
@@ -385,6 +432,7 @@ class CodeGenerator:
             if cview is None:  # a result block that is not first_k follows the one that set the view
                 raise VerifyError(f"step {ts.number}: block {nblock} accumulates into a result no block started")
             self.backend.run_block(self, ts, block, nblock, infos, views[0], views[1], cview, slots, src)
+            self.issue_ahead()  # where the back end did not
             if not pc.resident and block.last_k:
                 lay_strides = [cview.stride(i) for i in step.indices]
                 dram, dlay, _ = pc.dram_symbol()

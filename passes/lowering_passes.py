@@ -39,7 +39,9 @@ class PlanMemory(Pass):
     for the wide bank paddings; ``leaf_matrices`` (systolic): leaves kept in
     the matrix order their GEMMs read (``passes.alloc.leaf_orders``), else
     in declared order; ``residency``: the rule that chooses what streams
-    (``"greedy"`` or ``"cpsat"``, ``passes.alloc.plan_memory``).
+    (``"greedy"`` or ``"cpsat"``, ``passes.alloc.plan_memory``); ``early``:
+    ``(value, step)`` pairs, each value live from that step on though first
+    read later (a leaf loaded ahead).
 
     Leaves behind: every value of the plan placed (resident in the buffer
     or streamed from DRAM), a memory plan that passes its ``verify()``."""
@@ -49,11 +51,13 @@ class PlanMemory(Pass):
     wide: frozenset[str] = frozenset()
     leaf_matrices: bool = True
     residency: str = "greedy"
+    early: tuple[tuple[str, int], ...] = ()
 
     def apply(self, ir: Plan, ctx: PassContext) -> Placed:
         arch = ctx.arch
         return Placed(ir, plan_memory(ir, arch, ones_words(ir, arch), scratch_words(ir, arch), self.stage_share,
-                                      self.wide, leaf_matrices=self.leaf_matrices, residency=self.residency))
+                                      self.wide, early=dict(self.early) or None, leaf_matrices=self.leaf_matrices,
+                                      residency=self.residency))
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ class CodeGen(Pass):
     """:class:`Tuned` -> :class:`Lowered`: the machine program
     (:class:`tncc.passes.codegen.CodeGenerator`).
 
-    ``lookahead``, ``prefetch``, ``deferred_stores``: the code generator's
+    ``lookahead``, ``prefetch``, ``deferred_stores``, ``leaves_ahead``: the code generator's
     switches (:class:`~tncc.passes.options.LoweringOptions` says what each
     does); ``pairs``: co-scheduled steps ``(s, t)``, t running with s.
 
@@ -114,24 +118,27 @@ class CodeGen(Pass):
     prefetch: bool = True
     deferred_stores: bool = True
     pairs: tuple[tuple[int, int], ...] = ()
+    leaves_ahead: bool = False
 
     @classmethod
     def for_options(cls, opts: LoweringOptions, lookahead: bool | None = None,
-                    pairs: dict[int, int] | None = None) -> "CodeGen":
+                    pairs: dict[int, int] | None = None, leaves_ahead: bool | None = None) -> "CodeGen":
         """The pass for ``opts`` (a switch is on unless forced off; the
-        lookahead only where forced, unless given)."""
+        lookahead and the leaves loaded ahead only where forced, unless given)."""
         return cls(opts.lookahead is True if lookahead is None else lookahead, opts.prefetch is not False,
-                   opts.deferred_stores is not False, tuple(sorted((pairs or {}).items())))
+                   opts.deferred_stores is not False, tuple(sorted((pairs or {}).items())),
+                   opts.leaves_ahead is True if leaves_ahead is None else leaves_ahead)
 
     def apply(self, ir: Tuned, ctx: PassContext) -> Lowered:
         pairs = dict(self.pairs)
         gen = CodeGenerator(ir.plan, ir.tiled, ir.memory, ctx.arch, lookahead=self.lookahead, pairs=pairs,
-                            prefetch=self.prefetch, defer=self.deferred_stores)
+                            prefetch=self.prefetch, defer=self.deferred_stores, leaves_ahead=self.leaves_ahead)
         program = gen.run()
         mem = ir.memory
         chosen = LoweringOptions(stage_share=mem.share, wide_paddings=bool(mem.wide), lookahead=self.lookahead,
                                  prefetch=self.prefetch, deferred_stores=self.deferred_stores,
-                                 co_schedule=bool(pairs))
+                                 co_schedule=bool(pairs), leaves_ahead=self.leaves_ahead,
+                                 smaller_buffer=False)
         return Lowered(mem, ir.tiled, program, gen.e.shapes, gen.e.sync.pairs, ir.placed, chosen, self.pairs, ir)
 
 

@@ -49,7 +49,16 @@ class LoweringOptions:
     loads (chosen: on; off stores each result as soon as it is complete).
     ``co_schedule``: a DMA-bound step and a compute-bound one run block by
     block together where that is safe (fetta; chosen by the model; ``True``
-    keeps the pairs ``co_schedule`` finds, if it finds any)."""
+    keeps the pairs ``co_schedule`` finds, if it finds any).
+    ``leaves_ahead``: a resident leaf is loaded whole during the step before
+    its first use, in the DMA queue ahead of that step's result reshapes and
+    stores, so the load runs under the step's GEMMs (systolic, whose DMA
+    cannot prefetch a streamed block; chosen by the model).
+    ``smaller_buffer``: where everything fits in the buffer, the program is
+    the one lowered for the largest halving of the buffer that no longer
+    holds everything, so large tensors stream block by block under the
+    GEMMs (systolic; chosen by the model; ``True`` takes it where it
+    applies)."""
 
     stage_share: int | None = None
     wide_paddings: bool | None = None
@@ -57,6 +66,8 @@ class LoweringOptions:
     prefetch: bool | None = None
     deferred_stores: bool | None = None
     co_schedule: bool | None = None
+    leaves_ahead: bool | None = None
+    smaller_buffer: bool | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -28,6 +28,8 @@ from tncc.passes.banks import wide_candidates
 from tncc.passes.coschedule import co_schedule
 from tncc.passes.framework import Pass, PassContext, Pipeline, verify_after
 from tncc.passes.leaf_layouts import choose_leaf_layouts
+from tncc.passes.leaves_ahead import choose_leaves_ahead
+from tncc.passes.smaller_buffer import choose_smaller_buffer
 from tncc.passes.lowered import Lowered, Placed, TileMemo, Tiled, Tuned
 from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions
@@ -98,6 +100,16 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
         best = _chosen_residency(plan, ctx, best, cost, memo, opts)
     if backend.matrix_leaves:
         best = choose_leaf_layouts(plan, ctx, best, cost, memo, opts)
+    # A back end that cannot load ahead loads a resident leaf during the
+    # step before its first use, where the model says that pays.
+    if not backend.loads_ahead and (opts.leaves_ahead or (opts.leaves_ahead is None and
+                                                          len(best.program.instructions) <= OPTION_LIMIT)):
+        best = choose_leaves_ahead(plan, ctx, best, cost, memo, opts)
+    # Where everything stays in the buffer, the lowering for a smaller one
+    # may stream the large tensors under the GEMMs instead.
+    if not backend.loads_ahead and opts.smaller_buffer is not False:
+        best = choose_smaller_buffer(best, ctx, cost, lambda a: lower_plan(plan, a, options, verify),
+                                     forced=bool(opts.smaller_buffer))
     if not backend.loads_ahead or not best.memory.streamed:
         return best
     small = len(best.program.instructions) <= OPTION_LIMIT

@@ -83,7 +83,8 @@ def test_the_passes_alone_make_the_program_the_tuner_makes_with_every_choice_for
         assert [n for n, _ in seen] == list(LOWERING)
         assert [type(ir) for _, ir in seen] == [Placed, Tiled, Tuned, Lowered]
         forced = LoweringOptions(stage_share=2, wide_paddings=False, lookahead=False, prefetch=True,
-                                 deferred_stores=True, co_schedule=False)
+                                 deferred_stores=True, co_schedule=False, leaves_ahead=False,
+                                 smaller_buffer=False)
         tuned = lower_plan(plan, arch, forced, verify=True)
         assert disassemble(low.program) == disassemble(tuned.program)
         assert low.memory == tuned.memory and low.tiled == tuned.tiled and low.chosen == tuned.chosen

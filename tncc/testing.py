@@ -295,7 +295,8 @@ def lowering_options(force: float = 0.3) -> st.SearchStrategy:
 
     flag = maybe(st.booleans())
     return st.builds(LoweringOptions, stage_share=maybe(st.sampled_from((2, 3, 4, 6, 8))), wide_paddings=flag,
-                     lookahead=flag, prefetch=flag, deferred_stores=flag, co_schedule=flag)
+                     lookahead=flag, prefetch=flag, deferred_stores=flag, co_schedule=flag,
+                     leaves_ahead=flag, smaller_buffer=flag)
 
 
 @st.composite
