@@ -288,6 +288,12 @@ FINAL_WORK = 2.5
 #: Deterministic time units of each CP-SAT solve that lists a further tree
 #: (the models are those CP-SAT has just solved, with a no-good more).
 NEXT_TIME = 0.1
+#: Where CP-SAT's choice compiles slower than its per-step sum (a buffer too
+#: small for what the lone-step model keeps resident), the candidates whose
+#: sums lie within that factor of the choice's are compiled up to this many
+#: plans in all, within this many lowerings of the choice's work.
+WIDE_CANDIDATES = 8
+WIDE_WORK = 8.0
 #: Further trees CP-SAT lists per group of statements (one or two groups;
 #: one each with more).  More are listed than compiled so that the
 #: ranking (:func:`_ranked`) can put first those whose costly steps
@@ -320,16 +326,27 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
             cand = _emit(items, {**where, **{st: (dag, sel) for st in group}}, arch)
             if cand not in alts and cand not in plans:
                 alts.append(cand)
-    plans += _ranked(net, plans, alts, arch, objective)
+    ranked, sums = _ranked(net, plans, alts, arch, objective)
+    plans += ranked
     if len(plans) == 1:
         return first, ""
-    limit = FINAL_WORK * plan_work(Plan(net, first, objective), arch)
+    unit = plan_work(Plan(net, first, objective), arch)
     spent = 0
     cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
-    for k, steps in enumerate(plans):
-        plan = Plan(net, steps, objective)
+    for k in range(always):
+        spent += plan_work(Plan(net, plans[k], objective), arch)
+        cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
+    # Where CP-SAT's choice compiles slower than its per-step sum, the program spills
+    # or re-streams what the lone-step model keeps resident (a small buffer), by a
+    # factor the model does not see; candidates whose sums lie within that factor
+    # of the choice's are not told apart by the sum, so more of them are compiled.
+    slack = (cycles[0] or 0) / max(1, sums[first])
+    for k in range(always, len(plans)):
+        plan = Plan(net, plans[k], objective)
         work = plan_work(plan, arch)
-        if k >= always and (len(cycles) >= FINAL_CANDIDATES or spent + work > limit):
+        within = (len(cycles) < FINAL_CANDIDATES and spent + work <= FINAL_WORK * unit)
+        close = slack > 1 and sums[plans[k]] <= slack * sums[first]
+        if not within and not (close and len(cycles) < WIDE_CANDIDATES and spent + work <= WIDE_WORK * unit):
             continue
         spent += work
         cycles[k] = _compiled_cycles(plan, arch)
@@ -342,7 +359,8 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
                          f"({ok[pick]} cycles; CP-SAT's {cycles[0]}, MAC-optimal {cycles[plans.index(flops)]})")
 
 
-def _ranked(net: Network, first: Sequence[tuple], alts: Sequence[tuple], arch: Arch, objective: str) -> list[tuple]:
+def _ranked(net: Network, first: Sequence[tuple], alts: Sequence[tuple], arch: Arch,
+            objective: str) -> tuple[list[tuple], dict[tuple, int]]:
     """``alts`` in the order the final choice compiles them: by per-step sum,
     except that a plan whose dominant steps (:func:`_signature`) have the
     shapes of a plan ranked before it (``first`` included), or whose sum ties
@@ -353,7 +371,7 @@ def _ranked(net: Network, first: Sequence[tuple], alts: Sequence[tuple], arch: A
     by the model's error on them (the DeepOHeat reconstruction with its
     derivative: sharing bb*tz instead of ty*tz changes the shapes of both
     outer products, which the per-step model costs alike and which compile
-    5% apart)."""
+    5% apart).  Returns them and every plan's per-step sum."""
     costed = {steps: _costs(net, steps, arch, objective) for steps in (*first, *alts)}
     sums = {sum(c for c, _ in costed[s]) for s in first}
     shapes = {_signature(costed[s]) for s in first}
@@ -364,7 +382,7 @@ def _ranked(net: Network, first: Sequence[tuple], alts: Sequence[tuple], arch: A
         (repeat if total in sums or sig in shapes else differ).append(cand)
         sums.add(total)
         shapes.add(sig)
-    return differ + repeat
+    return differ + repeat, {steps: sum(c for c, _ in cs) for steps, cs in costed.items()}
 
 
 def _costs(net: Network, steps: tuple, arch: Arch, objective: str) -> list[tuple[int, tuple]]:
