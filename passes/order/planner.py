@@ -288,12 +288,12 @@ FINAL_WORK = 2.5
 #: Deterministic time units of each CP-SAT solve that lists a further tree
 #: (the models are those CP-SAT has just solved, with a no-good more).
 NEXT_TIME = 0.1
-#: Where CP-SAT's choice compiles slower than its per-step sum (a buffer too
-#: small for what the lone-step model keeps resident), the candidates whose
-#: sums lie within that factor of the choice's are compiled up to this many
-#: plans in all, within this many lowerings of the choice's work.
-WIDE_CANDIDATES = 8
-WIDE_WORK = 8.0
+#: Where CP-SAT's choice compiles slower than its per-step sum by a factor
+#: (a buffer too small for what the lone-step model keeps resident), the
+#: candidates whose sums lie within that factor of the choice's are compiled
+#: within :data:`FINAL_CANDIDATES` and :data:`FINAL_WORK` times the factor,
+#: the factor taken at most this large.
+WIDE_FACTOR = 3.0
 #: Further trees CP-SAT lists per group of statements (one or two groups;
 #: one each with more).  More are listed than compiled so that the
 #: ranking (:func:`_ranked`) can put first those whose costly steps
@@ -340,13 +340,16 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     # or re-streams what the lone-step model keeps resident (a small buffer), by a
     # factor the model does not see; candidates whose sums lie within that factor
     # of the choice's are not told apart by the sum, so more of them are compiled.
+    # The budget for those grows with the factor: the more the sum misses, the more
+    # the exact model has to decide.
     slack = (cycles[0] or 0) / max(1, sums[first])
+    wide = min(slack, WIDE_FACTOR)
     for k in range(always, len(plans)):
         plan = Plan(net, plans[k], objective)
         work = plan_work(plan, arch)
         within = (len(cycles) < FINAL_CANDIDATES and spent + work <= FINAL_WORK * unit)
         close = slack > 1 and sums[plans[k]] <= slack * sums[first]
-        if not within and not (close and len(cycles) < WIDE_CANDIDATES and spent + work <= WIDE_WORK * unit):
+        if not within and not (close and len(cycles) < FINAL_CANDIDATES * wide and spent + work <= FINAL_WORK * wide * unit):
             continue
         spent += work
         cycles[k] = _compiled_cycles(plan, arch)
