@@ -36,7 +36,11 @@
    the fastest is kept.  CP-SAT lists more trees than the budget compiles,
    and those whose costly steps have shapes no plan before them had are
    compiled first: trees that differ only in cheap steps, or mirror images,
-   compile to nearly the same cycles.  The MAC-optimal choice is always among them, so
+   compile to nearly the same cycles.  Where CP-SAT's choice compiles
+   slower than its per-step sum (a small buffer: the program spills what the
+   lone-step model keeps resident), the candidates whose sums lie within that
+   factor are not told apart by the sum, and the budget for them grows with
+   the factor (:data:`WIDE_FACTOR`).  The MAC-optimal choice is always among them, so
    the plan never compiles slower than the FLOP-optimal order.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
