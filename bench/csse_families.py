@@ -27,7 +27,7 @@ import math
 import multiprocessing as mp
 import random
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 LIMIT = 10.0
 SIZES = (20, 30, 40, 100, 200, 300)
@@ -179,16 +179,17 @@ def run_tool(name: str, inputs, output, sizes, budget: float, limit: float = LIM
     return path_macs(inputs, output, sizes, ssa), seconds, note
 
 
-def families_table(quick: bool) -> dict:
-    """Run every tool on every family and size; print the table and the
-    largest exactly solved size per family and tool.  Returns the rows."""
-    sizes = QUICK_SIZES if quick else SIZES
+def families_table(quick: bool, families: Sequence[str] | None = None, only_sizes: Sequence[int] | None = None) -> dict:
+    """Run every tool on every family and size (or only the ``families`` and
+    ``only_sizes`` given); print the table and the largest exactly solved
+    size per family and tool.  Returns the rows."""
+    sizes = tuple(only_sizes) if only_sizes else (QUICK_SIZES if quick else SIZES)
     rows = {}
     print(f"\n== structured families (cost in MACs / search seconds; DPs limited to {LIMIT:g} s; "
           "oe-rg and ctg-hyper get tncc's time) ==")
     names = list(TOOLS)
     print(f"{'network':<14}{'n':>5} " + "".join(f"{t:>24}" for t in names) + "   tncc/best  tncc/hyper")
-    for fam in FAMILIES:
+    for fam in families or FAMILIES:
         for n in sizes:
             inputs, output, sz = make(fam, n)
             res = {"tncc": run_tool("tncc", inputs, output, sz, 0.0)}
@@ -209,7 +210,7 @@ def families_table(quick: bool) -> dict:
     print("\nlargest network solved exactly (tncc: proven over all trees / optimal over index-sharing trees, "
           f"by its own DP or the Rust DP; DPs: finished within {LIMIT:g} s)")
     print(f"{'family':<14}{'tncc exact':>12}{'tncc conn':>12}{'oe-dp':>8}{'rust-dp':>9}")
-    for fam in FAMILIES:
+    for fam in families or FAMILIES:
         def largest(pred) -> str:
             ok = [n for n in sizes if pred(rows[(fam, n)])]
             return str(max(ok)) if ok else "-"

@@ -46,6 +46,8 @@ from tncc.plan import Plan, Step
 # generator also tries a quarter and less (more stays resident, blocks are
 # smaller) while that pays (passes.tuner.lower_plan).
 STAGE_SHARE = {"fetta": 4, "systolic": 2}
+GREEDY = "greedy"  # the largest live value is evicted when one does not fit
+CPSAT = "cpsat"  # the streamed set chosen on the cost model (passes.residency)
 
 
 def natural_order(step: Step) -> tuple[str, ...]:
@@ -265,7 +267,8 @@ class _Placer:
 
 def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
                 wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None,
-                fixed: dict[str, Layout] | None = None, leaf_matrices: bool = True) -> MemoryPlan:
+                fixed: dict[str, Layout] | None = None, leaf_matrices: bool = True,
+                residency: str = "greedy", stream: frozenset[str] = frozenset()) -> MemoryPlan:
     """Place every value of ``plan`` (module doc).  ``ones_words`` is the
     length of the all-ones constant the code needs; ``scratch_words`` the
     staging/scratch area every step needs at least (systolic reshaping);
@@ -278,7 +281,14 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
     tuning: an allocation redone for a changed schedule then needs only the
     words the tuned program used.  ``leaf_matrices`` (systolic): leaves
     in the matrix order their steps read (:func:`leaf_orders`), else in
-    declared order."""
+    declared order.  ``residency``: ``"greedy"`` (the rule above) or
+    ``"cpsat"``: where the greedy rule evicts anything, the streamed set is
+    chosen on the cost model instead (:mod:`tncc.passes.residency`); the
+    plan's ``residency`` names the rule that decided.  ``stream``: values
+    streamed from the start (a set chosen before, kept when an allocation is
+    redone for a changed schedule), the greedy rule evicting more where needed."""
+    if residency not in (GREEDY, CPSAT):
+        raise TnccError(f"memory planning: residency must be {GREEDY!r} or {CPSAT!r}, not {residency!r}")
     net = plan.network
     vals = collect_values(plan)
     if early:
@@ -289,23 +299,23 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
     layouts = {v.name: fixed.get(v.name) or _buffer_layout(v, arch, order_of, wide, perms) for v in vals}
     total = arch.buffer.bytes // arch.buffer.word_bytes
     usable = total - ones_words
-    dram_only: set[str] = set()
     half = usable // stage_share
-    stage = min(scratch_words, half)
-    placer = _Placer(vals, layouts, len(plan.steps))
-    evict: str | None = None
-    while True:
-        capacity = usable - stage
-        placed = placer.place(dram_only, capacity, evict)
-        if not isinstance(placed, str):
-            addr, peak = placed
-            break
-        evict = placed
-        dram_only.add(evict)
-        if stage < half:
-            stage = half  # streaming needs a staging area
-    if dram_only and stage == 0:
-        stage = half
+    dram_only, addr, peak, stage = _evicting(_Placer(vals, layouts, len(plan.steps)), usable,
+                                             min(scratch_words, half), half, set(stream) & {v.name for v in vals})
+    chosen_by = residency if stream else GREEDY
+    if dram_only and residency == CPSAT and not stream:
+        # start-up: `tncc plan` loads this module for its constants; the solver serves only lowering
+        from tncc.passes.residency import candidates, choose_streamed
+
+        cands = candidates(plan, vals, {n: lay.words for n, lay in layouts.items()}, arch)
+        pos = {v.name: k for k, v in enumerate(vals)}
+        pick = choose_streamed(cands, usable - half, frozenset(pos[n] for n in dram_only))
+        want = {vals[k].name for k in pick}
+        if want != dram_only:
+            # The chosen set placed first-fit; the greedy rule evicts more where fragmentation defeats it.
+            d2, a2, p2, s2 = _evicting(_Placer(vals, layouts, len(plan.steps)), usable, half, half, set(want))
+            dram_only, addr, peak, stage = d2, a2, p2, s2
+            chosen_by = CPSAT if d2 == want else CPSAT + "+" + GREEDY
     # DRAM: leaves, then outputs, then spilled intermediates, then the ones.
     dram = 0
     places = []
@@ -331,7 +341,31 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
     dram += ones_words
     return MemoryPlan(tuple(vals), tuple(places), usable - stage, stage, usable, ones_words, ones_dram, dram, peak,
                       frozenset(v.name for v in vals if v.name in wide), stage_share,
-                      frozenset(v.name for v in vals if v.name in fixed and v.name not in dram_only))
+                      frozenset(v.name for v in vals if v.name in fixed and v.name not in dram_only), chosen_by)
+
+
+def _evicting(placer: _Placer, usable: int, stage: int, half: int, dram_only: set[str]
+              ) -> tuple[set[str], dict[str, int], int, int]:
+    """First-fit of every value not in ``dram_only``, evicting the largest
+    live value whenever one does not fit (module doc): the streamed set, the
+    addresses, the peak of resident words and the staging words (``half``
+    once anything streams, else ``stage``)."""
+    dram_only = set(dram_only)
+    if dram_only:
+        stage = max(stage, half)
+    evict: str | None = None
+    while True:
+        placed = placer.place(dram_only, usable - stage, evict)
+        if not isinstance(placed, str):
+            addr, peak = placed
+            break
+        evict = placed
+        dram_only.add(evict)
+        if stage < half:
+            stage = half  # streaming needs a staging area
+    if dram_only and stage == 0:
+        stage = half
+    return dram_only, addr, peak, stage
 
 
 def check_fits(mem: MemoryPlan, arch: Arch, where: str) -> None:

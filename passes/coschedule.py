@@ -17,7 +17,7 @@ from tncc.ir import DType
 from tncc.isa import model
 from tncc.isa.model import StepWork
 from tncc.isa.arch import Arch
-from tncc.passes.alloc import plan_memory
+from tncc.passes.alloc import CPSAT, GREEDY, plan_memory
 from tncc.passes.backend import backend_for
 from tncc.passes.lowered import TileMemo, ones_words, scratch_words, tile_plan_step
 from tncc.passes.memory_ir import Kind, MemoryPlan
@@ -73,9 +73,14 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Arch,
     read = {op.value for ts in steps for op in ts.step.operands}
     fixed = {p.value: p.buffer_copy()[1] for p in tuned.placements if p.resident} if tuned is not None else None
 
+    # A streamed set chosen on the cost model stays chosen: the allocation
+    # redone starts from it (the greedy rule's evictions are redone as such).
+    chosen = mem.residency != GREEDY
+
     def place(early: dict[str, int]) -> MemoryPlan:
         return plan_memory(plan, arch, ones_words(plan, arch), scratch_words(plan, arch), mem.share, mem.wide,
-                           early, fixed)
+                           early, fixed, residency=CPSAT if chosen else GREEDY,
+                           stream=frozenset(mem.streamed) if chosen else frozenset())
 
     def same_traffic(m: MemoryPlan) -> bool:
         """Nothing more streams but outputs no step reads (stored once

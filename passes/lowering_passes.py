@@ -38,7 +38,8 @@ class PlanMemory(Pass):
     is the staging area; ``wide``: the values whose reservation has room
     for the wide bank paddings; ``leaf_matrices`` (systolic): leaves kept in
     the matrix order their GEMMs read (``passes.alloc.leaf_orders``), else
-    in declared order.
+    in declared order; ``residency``: the rule that chooses what streams
+    (``"greedy"`` or ``"cpsat"``, ``passes.alloc.plan_memory``).
 
     Leaves behind: every value of the plan placed (resident in the buffer
     or streamed from DRAM), a memory plan that passes its ``verify()``."""
@@ -47,11 +48,12 @@ class PlanMemory(Pass):
     stage_share: int = MIN_STAGE_SHARE
     wide: frozenset[str] = frozenset()
     leaf_matrices: bool = True
+    residency: str = "greedy"
 
     def apply(self, ir: Plan, ctx: PassContext) -> Placed:
         arch = ctx.arch
         return Placed(ir, plan_memory(ir, arch, ones_words(ir, arch), scratch_words(ir, arch), self.stage_share,
-                                      self.wide, leaf_matrices=self.leaf_matrices))
+                                      self.wide, leaf_matrices=self.leaf_matrices, residency=self.residency))
 
 
 @dataclass(frozen=True)

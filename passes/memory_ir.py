@@ -98,6 +98,8 @@ class MemoryPlan:
     wide: frozenset[str] = frozenset()  # values whose reservation has the wide bank paddings
     share: int = 2  # 1/share of the buffer is staging once anything streams
     pinned: frozenset[str] = frozenset()  # values reserving exactly a layout tuned before (``plan_memory(fixed=)``)
+    # the rule that chose what streams: "greedy", "cpsat", or "cpsat+greedy" (evictions after the choice)
+    residency: str = "greedy"
 
     def value(self, name: str) -> Value:
         return self._index()[0][name]
@@ -208,4 +210,6 @@ def format_memory(mem: MemoryPlan) -> str:
         lines.append(f";   {v.name:<12} {v.kind.value:<7} {str(v.shape):<20} steps {v.first}..{v.last}  {where}{dram}")
     if mem.spilled:
         lines.append(f"; spilled to DRAM: {', '.join(mem.spilled)}")
+    if mem.residency != "greedy":
+        lines.append(f"; streamed set chosen by: {mem.residency}")
     return "\n".join(lines) + "\n"

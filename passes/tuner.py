@@ -22,7 +22,7 @@ from tncc.errors import VerifyError
 from tncc.isa.arch import Arch
 from tncc.isa.model import program_cycles
 from tncc.isa.program import Program
-from tncc.passes.alloc import STAGE_SHARE
+from tncc.passes.alloc import CPSAT, STAGE_SHARE
 from tncc.passes.backend import backend_for
 from tncc.passes.banks import wide_candidates
 from tncc.passes.coschedule import co_schedule
@@ -46,7 +46,9 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
 
     Where a choice trades one cost against another, each option is lowered
     and the program with fewer modelled cycles (``passes.estimate``) kept:
-    when some tensor streams from DRAM, the share of the buffer given to
+    when some tensor streams from DRAM, the set that streams (the greedy
+    evictions or CP-SAT's choice on the cost model, ``passes.residency``),
+    the share of the buffer given to
     staging (fewer spills against fewer reloads; a half, then on fetta a
     quarter, a sixth, an eighth while each is cheaper than the last); on
     fetta the wide bank paddings of small tensors when their larger
@@ -91,6 +93,9 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # The wide-padding alternatives of the better staging share only.
     options_ = [base] + more()
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
+    greedy = best
+    if best.memory.streamed:
+        best = _chosen_residency(plan, ctx, best, cost, memo, opts)
     if backend.matrix_leaves:
         best = choose_leaf_layouts(plan, ctx, best, cost, memo, opts)
     if not backend.loads_ahead or not best.memory.streamed:
@@ -107,6 +112,10 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # array) run together where that is safe; kept if the model says so.
     if opts.co_schedule or (opts.co_schedule is None and small):
         co = co_schedule(plan, best.tiled, _tuned(best).placed, arch, memo, best.memory)
+        if co is None and opts.co_schedule and best.memory.residency != greedy.memory.residency:
+            # Forced on: the greedy placement's pairs, where the chosen one has none.
+            best = greedy
+            co = co_schedule(plan, best.tiled, _tuned(best).placed, arch, memo, best.memory)
         if co is not None:
             tiled, pairs, mem = co
             moved = Tiled(Placed(plan, mem), tiled)
@@ -116,6 +125,19 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
             paired = _run(ctx, moved, TuneLayouts(), CodeGen.for_options(opts, pairs=pairs))
             best = paired if opts.co_schedule else min((best, paired), key=cost)
     return best
+
+
+def _chosen_residency(plan: Plan, ctx: PassContext, greedy: Lowered, cost: Callable[[Lowered], int],
+                      memo: TileMemo, opts: LoweringOptions) -> Lowered:
+    """``greedy`` or the lowering whose streamed set CP-SAT chose on the
+    cost model (``passes.residency``) with the same staging share and wide
+    paddings, whichever has fewer modelled cycles (``greedy`` on a tie): the
+    choice's model is approximate, the program's is exact."""
+    placed: Placed = _run(ctx, plan, PlanMemory(greedy.memory.share, greedy.memory.wide, residency=CPSAT))
+    if placed.memory.streamed == greedy.memory.streamed:
+        return greedy
+    chosen: Lowered = _run(ctx, placed, Tile(memo), TuneLayouts(), CodeGen.for_options(opts))
+    return chosen if cost(chosen) < cost(greedy) else greedy
 
 
 def _run(ctx: PassContext, ir: Any, *passes: Pass) -> Any:

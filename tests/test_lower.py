@@ -265,11 +265,14 @@ def test_tuned_reservations_pin_exactly_the_tuned_layouts() -> None:
     placed, tuned = c.lowered.placed, c.lowered.memory
     fixed = {p.value: p.layout for p in tuned.placements if p.resident}
     early = {v.name: v.first for v in placed.values}  # the lifetimes the pairs gave
+    chosen = placed.residency != "greedy"  # a streamed set chosen on the cost model stays chosen (co-scheduling)
     mem = plan_memory(c.plan, c.arch, lowered.ones_words(c.plan, c.arch), lowered.scratch_words(c.plan, c.arch),
-                      placed.share, placed.wide, early, fixed)
+                      placed.share, placed.wide, early, fixed, residency="cpsat" if chosen else "greedy",
+                      stream=frozenset(placed.streamed) if chosen else frozenset())
     room = {p.value: p.layout for p in placed.placements if p.resident}
     assert set(mem.streamed) <= set(placed.streamed) and mem.pinned
-    assert sum(fixed[v].words for v in mem.pinned) < sum(room[v].words for v in mem.pinned)
+    # Never more words than the room for any tuning (fewer where tuning padded less than it allowed).
+    assert sum(fixed[v].words for v in mem.pinned) <= sum(room[v].words for v in mem.pinned)
     for p in mem.placements:
         if p.value in mem.pinned:
             assert p.layout == fixed[p.value]

@@ -235,8 +235,8 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
         levels[1].append(s)
         buckets[1][t] = [s]
     if outer:
-        order = sorted(levels[1], key=lambda s: (prod(res[s]), s))
-        by_size[1] = ([prod(res[s]) for s in order], order)
+        order = sorted(levels[1], key=lambda s: (psize[s], s))
+        by_size[1] = ([psize[s] for s in order], order)
     done = budget.done
     check = done + 20000
     for m in range(2, n + 1):
@@ -250,6 +250,7 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
             sbucket = buckets[k]
             for s2 in levels[other]:
                 c2 = cost[s2]
+                q2 = psize[s2]
                 r2 = res[s2]
                 # s1 adds its cost and a step costing at least its size: key[s1]
                 room2 = cap - c2
@@ -272,9 +273,13 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                         c = cost[s1]
                         r1 = res[s1]
                         um = r1 | r2
-                        p = pcache.get(um)
+                        # the step's size from its operands' (kept per subset): the shared
+                        # indices are few and their products repeat, while um is usually new
+                        both = r1 & r2
+                        p = pcache.get(both)
                         if p is None:
-                            p = prod(um)
+                            p = prod(both)
+                        p = psize[s1] * q2 // p
                         c += c2 + wm * p
                         if c > cap:
                             continue
@@ -293,21 +298,21 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                         r = um & ~drop
                         if k == 1 or leaf2:
                             r &= ~allpriv
+                        # the result's size from the step's: the dropped indices are few and
+                        # their products repeat, while r is usually a new mask
+                        gone = um ^ r
+                        q = pcache.get(gone)
+                        if q is None:
+                            q = prod(gone)
+                        q = p // q
                         if ws:
-                            q = pcache.get(r)
-                            if q is None:
-                                q = prod(r)
                             c += ws * q
                             if c > cap or (old is not None and old <= c):
                                 continue
                         if old is None:
-                            if s != full:
-                                # the step that later consumes s costs at least its size
-                                q = pcache.get(r)
-                                if q is None:
-                                    q = prod(r)
-                                if c + wm * q > cap:
-                                    continue
+                            # the step that later consumes s costs at least its size
+                            if s != full and c + wm * q > cap:
+                                continue
                             level.append(s)
                             for t in _bits(s):
                                 lst = bucket.get(t)
@@ -317,33 +322,33 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                                     lst.append(s)
                             nb[s] = (n2 | nb[s1]) & ~s
                             res[s] = r
+                            psize[s] = q
                         cost[s] = c
                         split[s] = s1
                 if outer:
-                    done = _outer_pairs(net, s2, other, k, by_size, cost, res, nb, split, level, bucket, cap,
-                                        wm, ws, allpriv, done, full)
+                    done = _outer_pairs(net, s2, other, k, by_size, cost, res, psize, nb, split, level, bucket,
+                                        cap, wm, ws, allpriv, done, full)
                 if done > check:
                     budget.done = done
                     budget.check()
                     check = done + 20000
         for s in level:
-            q = psize[s] = prod(res[s])
-            key[s] = cost[s] + wm * q
+            key[s] = cost[s] + wm * psize[s]
         for lst in bucket.values():
             lst.sort(key=key.__getitem__)
         levels.append(level)
         buckets.append(bucket)
         if outer:
-            order = sorted(level, key=lambda s: (prod(res[s]), s))
-            by_size.append(([prod(res[s]) for s in order], order))
+            order = sorted(level, key=lambda s: (psize[s], s))
+            by_size.append(([psize[s] for s in order], order))
     budget.done = done
     if full not in cost:
         return None
     return cost[full], split
 
 
-def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: dict, res: dict, nb: dict,
-                 split: dict, level: list, bucket: dict, cap: int, wm: int, ws: int, allpriv: int,
+def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: dict, res: dict, psize: dict,
+                 nb: dict, split: dict, level: list, bucket: dict, cap: int, wm: int, ws: int, allpriv: int,
                  done: int, full: int) -> int:
     """Join ``s1`` with every disjoint subset of size ``other`` it shares no
     index with whose outer product fits under ``cap``.  Returns the updated
@@ -352,7 +357,7 @@ def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: d
     c1 = cost[s1]
     r1 = res[s1]
     n1 = nb[s1]
-    size1 = prod(r1)
+    size1 = psize[s1]
     sizes, order = by_size[other]
     if wm:
         # the step's MACs are size1 * size2: only the prefix with size2 <= room / size1 can fit
@@ -369,24 +374,29 @@ def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: d
         if c > cap:
             continue
         s = s1 | s2
-        r = res[s2] | r1
+        um = res[s2] | r1
+        q = size1 * sizes[j]
+        r = um
         if k == 1 or other == 1:
             r &= ~allpriv
+            if r != um:
+                q //= prod(um ^ r)
         if ws:
-            c += ws * prod(r)
+            c += ws * q
             if c > cap:
                 continue
         old = cost.get(s)
         if old is not None and old <= c:
             continue
         if old is None:
-            if s != full and c + wm * prod(r) > cap:
+            if s != full and c + wm * q > cap:
                 continue  # the step that later consumes s costs at least its size
             level.append(s)
             for t in _bits(s):
                 bucket.setdefault(t, []).append(s)
             nb[s] = (n1 | nb[s2]) & ~s
             res[s] = r
+            psize[s] = q
         cost[s] = c
         split[s] = s1
     return done

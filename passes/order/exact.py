@@ -158,13 +158,16 @@ def kbest(table: SubsetTable, k: int, wm: int = 1, ws: int = 0, bound: int | Non
         return [(0, ())]
     res = table.res
     prod = table.prod
+    pcache = table._prod
     ub = INF if bound is None else bound
     entries: list[list[tuple[int, int, int, int]]] = [[(0, 0, 0, 0)] if s and not s & (s - 1) else []
                                                        for s in range(1 << n)]
     for s in range(3, 1 << n):
         if not s & (s - 1):
             continue
-        size = prod(res[s])
+        size = pcache.get(res[s])
+        if size is None:
+            size = prod(res[s])
         if (cap is not None and size > cap) or wm * size > ub:
             continue
         extra = ws * size
@@ -181,7 +184,11 @@ def kbest(table: SubsetTable, k: int, wm: int = 1, ws: int = 0, bound: int | Non
             l2 = entries[s ^ s1]
             if not l1 or not l2:
                 continue
-            step = wm * prod(res[s1] | res[s ^ s1])
+            m = res[s1] | res[s ^ s1]
+            p = pcache.get(m)
+            if p is None:
+                p = prod(m)
+            step = wm * p
             if l1[0][0] + l2[0][0] + step > worst:
                 continue
             for a, e1 in enumerate(l1):

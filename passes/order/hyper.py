@@ -6,7 +6,7 @@ trees by recursive graph partitioning; its ``labels`` partitioner needs no
 optional native package.  cotengra's own ``HyperOptimizer`` tunes the
 partitioner's parameters with a time- and entropy-driven optimiser, so two
 runs give different trees.  Here the parameters are tuned by a seeded (1+1)
-evolution strategy instead: trial ``j`` perturbs the best parameters so far
+evolution strategy instead, started at the centre of the space: trial ``j`` perturbs the best parameters so far
 by a step that shrinks with ``j``, and the global ``random`` state cotengra
 draws from is seeded per trial (and restored afterwards).  Polishing and the
 choice among candidates are the caller's (:mod:`.search`).
@@ -74,7 +74,10 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
     output = tuple(sym[i] for i in output)
     sizes = {sym[i]: int(sizes[i]) for i in sym}
     rng = random.Random(seed)
-    best_x = {name: rng.random() for name in SPACE}
+    # start at the centre of the space: a random start often lands in a corner (many parts, high
+    # bias) whose trees cost orders of magnitude more, and the few trials big networks afford
+    # rarely walk out of it (3-regular graphs of 200-300 tensors: about 2-10x cheaper in geometric mean)
+    best_x = {name: 0.5 for name in SPACE}
     best_cost = math.inf
     saved = random.getstate()
     try:

@@ -6,8 +6,9 @@ give the same result on any machine; ``time_limit`` is only a safety net, and
 a result it cut short says so (``SearchResult.stopped``).
 
 * ``n <= exact_limit`` inputs: the connected-subgraph DP (:mod:`.ccp`, outer
-  products included) proves the optimum; with ``k > 1`` the subset DP of
-  :mod:`.exact` lists the ``k`` best distinct trees.  ``method`` "exact".
+  products included) proves the optimum; with ``k > 1``, or up to
+  ``SUBSETS_UP_TO`` inputs, the subset DP of :mod:`.exact` does (and lists
+  the ``k`` best distinct trees).  ``method`` "exact".
 * larger (additive objectives): a heuristic tree bounds the connected-subgraph
   DP over index-sharing trees; when that finishes within ``work`` pair
   evaluations, one more DP round with outer products under the found cost
@@ -19,7 +20,8 @@ a result it cut short says so (``SearchResult.stopped``).
   settles small networks; when it gives up projecting at most
   ``RUST_REACH`` WORKs (and the network is small or chain-like, see
   :func:`_rust_may_finish`), cotengra's Rust DP computes the index-sharing tree
-  in a child process while this one runs the heuristic (:mod:`.rustdp`);
+  in a child process while this one runs the heuristic (:mod:`.rustdp`), or
+  in this process on chain-like networks, where it is sure to be quick;
   the proof round then proves or improves its tree ("exact"), or, out of
   work, it is polished and labelled "connected-rust" (the Rust DP's costs
   are rounded, so its tree is not proven even among index-sharing trees).
@@ -50,6 +52,9 @@ from tncc.passes.order.subsets import SubsetTable
 Inputs = Sequence[tuple[str, ...]]  # each input tensor's indices
 
 EXACT_LIMIT = 12
+# up to this many inputs the subset DP's plain loops beat the connected-subgraph DP's bookkeeping
+# (tensorized layers: 7-8 inputs, about 2-3x faster; bench/csse.py --only examples)
+SUBSETS_UP_TO = 10
 WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
 PROBE = 16  # share of WORK the Python DP gets first when the Rust DP is there to take over
 # the Rust DP is tried when the probe projects at most this many WORKs for the Python DP (a count,
@@ -60,6 +65,9 @@ RUST_REACH = 4
 RUST_MAX_INPUTS = 40
 RUST_MAX_CHAIN = 128
 RUST_NARROW = 5
+# chain-like networks run the Rust DP in this process (it cannot be stopped there) when the time
+# limit leaves at least this many seconds: an MPS chain of RUST_MAX_CHAIN tensors takes about two
+RUST_HERE_LIMIT = 5.0
 # the outer-product proof round gets WORK / PROOF pair evaluations, after the Rust DP WORK /
 # RUST_PROOF: where outer products of small tensors are cheap (bond-2 lattices, 3-regular graphs)
 # it rarely finishes at any budget, and the Rust DP is there to be fast
@@ -110,7 +118,7 @@ def search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Ma
             return _exact_subsets(inputs, output, sizes, objective, k, t0)
         return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
     if n <= exact_limit:
-        if k > 1:
+        if k > 1 or n <= SUBSETS_UP_TO:
             return _exact_subsets(inputs, output, sizes, objective, k, t0)
         wm, ws = objective.weights(inputs, sizes)
         g = greedy(inputs, output, sizes)
@@ -154,7 +162,8 @@ def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
         if e.timed_out:
             return _replace(heur, t0, "time limit reached in the exact DP; heuristic tree kept")
         if rust and e.projected is not None and e.projected <= work * RUST_REACH:
-            return _rust(inputs, output, sizes, objective, k, net, wm, ws, work, seed, heur, t0, deadline)
+            here = _narrow(tree, len(inputs)) and deadline - t0 >= RUST_HERE_LIMIT
+            return _rust(inputs, output, sizes, objective, k, net, wm, ws, work, seed, heur, t0, deadline, here)
         return None
     if found is None:  # outer search: nothing beats the heuristic tree, which is optimal
         return _finish(inputs, output, sizes, objective, k, heur.path, heur, t0, True, "exact", "")
@@ -174,6 +183,14 @@ def _rust_may_finish(tree: Tree, n: int) -> bool:
     through, which the Rust DP never finishes."""
     if n <= RUST_MAX_INPUTS:
         return True
+    return _narrow(tree, n)
+
+
+def _narrow(tree: Tree, n: int) -> bool:
+    """Whether the network is chain-like (see :func:`_rust_may_finish`): up to
+    ``RUST_MAX_CHAIN`` inputs and the quick tree's intermediates of at most
+    ``RUST_NARROW`` indices.  The Rust DP's time there grows polynomially (an
+    MPS chain of 100 tensors: about a second), so it runs in this process."""
     return n <= RUST_MAX_CHAIN and max(len(tree.res[v]) for v in range(n, 2 * n - 1)) <= RUST_NARROW
 
 
@@ -199,15 +216,23 @@ def _prove(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], ob
 
 
 def _rust(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int], objective: Objective, k: int, net: Graph, wm: int, ws: int, work: int, seed: int,
-          quick: SearchResult, t0: float, deadline: float) -> SearchResult:
+          quick: SearchResult, t0: float, deadline: float, here: bool = False) -> SearchResult:
     """cotengra's Rust DP in a child process (:mod:`.rustdp`) while this
-    process runs the full heuristic search as the fallback.
+    process runs the full heuristic search as the fallback; with ``here``
+    (chain-like networks, where it is sure to finish quickly) in this process,
+    without the fork and the racing heuristic, whose trials can hold the
+    answer back by seconds when one of them is long.
 
     When the child answers, the heuristic is abandoned and the Rust tree,
     re-scored exactly, goes through the outer-product proof round
     (:func:`_prove`) against the quick heuristic's trees.  When the child is
     killed at ``deadline`` the full heuristic's result comes back with a
     note.  So the result depends on timing only through that safety limit."""
+    if here and rustdp.available():
+        found = rustdp.rust_optimum(inputs, output, sizes, wm, ws)
+        if found is not None:
+            return _prove(inputs, output, sizes, objective, k, net, wm, ws, Tree(inputs, output, sizes, found).cost(wm, ws),
+                          found, quick, work // RUST_PROOF, work, t0, deadline, "connected-rust")
     run = rustdp.start(inputs, output, sizes, wm, ws)
     if run is None:
         return _heuristic(inputs, output, sizes, objective, k, seed, t0, deadline)
@@ -268,12 +293,14 @@ def _exact_subsets(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, 
     found = dp_additive(table, wm, ws, bound=ub, cap=cap)
     assert found is not None, "the DP must find a tree no worse than the greedy one"
     cost, path = found
+    # the DPs' MAC counts are exact integers: for MACs alone re-scoring the trees would only repeat them
+    same = type(objective) is Macs
     if k > 1:
         limit = max(ub or 0, 2 * cost)
         ranked = kbest(table, k, wm, ws, bound=limit, cap=cap)
-        cands = [(objective.score(inputs, output, sizes, p), p) for _, p in ranked]
+        cands = [(c if same else objective.score(inputs, output, sizes, p), p) for c, p in ranked]
     else:
-        cands = [(objective.score(inputs, output, sizes, path), path)]
+        cands = [(cost if same else objective.score(inputs, output, sizes, path), path)]
     cands.sort(key=lambda c: c[0])
     best = cands[0]
     return SearchResult(best[1], best[0], True, tuple(cands), time.perf_counter() - t0, "exact")
