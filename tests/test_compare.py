@@ -259,10 +259,10 @@ def test_compare_columns_equal_run_reports(tmp_path: Path, capsys: pytest.Captur
             # The hardware-aware order: `tncc run` has no --objective, so use the API.
             rep = tncc.compile(path, arch=row["arch"], order="csse", objective="cycles").run(seed=0).report
         else:
-            # flops = run's default search (MAC objective); naive = run --order naive.
+            # flops = run's search with the MAC objective; naive = run --order naive.
             out = tmp_path / f"{row['config'].replace('/', '_')}.json"
-            order = "csse" if row["order"] == "flops" else "naive"
-            assert main(["run", path, "--arch", row["arch"], "--order", order, "--json", str(out)]) == 0
+            order = ["--order", "csse", "--objective", "macs"] if row["order"] == "flops" else ["--order", "naive"]
+            assert main(["run", path, "--arch", row["arch"], *order, "--json", str(out)]) == 0
             capsys.readouterr()
             rep = json.loads(out.read_text())
         for key in ("cycles", "macs", "dram_bytes"):

@@ -111,3 +111,21 @@ def test_an_emitter_holds_every_dag_it_keeps_state_for() -> None:
         gc.collect()
         assert ref() is not None  # alive while its state is
         assert [(s.indices, len(s.operands)) for s in mine] == [(s.indices, len(s.operands)) for s in alone]
+
+
+def test_plans_that_differ_only_in_cheap_steps_share_a_signature() -> None:
+    """The final choice compiles first the candidates whose dominant steps
+    (those carrying DOMINANT_SHARE of the per-step sum) have shapes no plan
+    before them had: cheap steps do not change a plan's signature, a costly
+    step of another shape does."""
+    from tncc.passes.order.planner import DOMINANT_SHARE, _signature
+
+    big = ((50, 5050, 5656, 128), (False, False), True)
+    other = ((50, 2800, 10201, 128), (False, False), True)
+    small_a, small_b = ((1, 50, 101, 128), (True, True), False), ((1, 101, 56, 128), (True, True), False)
+    cheap = int(1000 * (1 - DOMINANT_SHARE) / 4)
+    a = [(1000, big), (1000, big), (cheap, small_a), (cheap, small_a)]
+    b = [(1000, big), (1000, big), (cheap, small_b), (cheap, small_a)]
+    c = [(1000, other), (1000, other), (cheap, small_a), (cheap, small_a)]
+    assert _signature(a) == _signature(b) == (big, big)
+    assert _signature(c) != _signature(a)

@@ -33,7 +33,14 @@
    choice and those trees are compiled and costed exactly
    (``passes.estimate.estimate_plan``, equal to the emulator) within a
    work budget counted in the instructions the per-step model predicts;
-   the fastest is kept.  The MAC-optimal choice is always among them, so
+   the fastest is kept.  CP-SAT lists more trees than the budget compiles,
+   and those whose costly steps have shapes no plan before them had are
+   compiled first: trees that differ only in cheap steps, or mirror images,
+   compile to nearly the same cycles.  Where CP-SAT's choice compiles
+   slower than its per-step sum (a small buffer: the program spills what the
+   lone-step model keeps resident), the candidates whose sums lie within that
+   factor are not told apart by the sum, and the budget for them grows with
+   the factor (:data:`WIDE_FACTOR`).  The MAC-optimal choice is always among them, so
    the plan never compiles slower than the FLOP-optimal order.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
@@ -46,6 +53,7 @@ over the candidate trees, which ``notes`` states).
 from __future__ import annotations
 
 import functools
+import math
 import time
 from typing import Any, Mapping, Sequence
 
@@ -55,7 +63,7 @@ from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
 from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
-from tncc.passes.order.hardware import dataflows, plan_costs, plan_work
+from tncc.passes.order.hardware import classify, dataflows, extents, plan_work, step_estimate
 from tncc.passes.order.machine_objective import MachineObjective
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
@@ -284,6 +292,22 @@ FINAL_WORK = 2.5
 #: Deterministic time units of each CP-SAT solve that lists a further tree
 #: (the models are those CP-SAT has just solved, with a no-good more).
 NEXT_TIME = 0.1
+#: Where CP-SAT's choice compiles slower than its per-step sum by a factor
+#: (a buffer too small for what the lone-step model keeps resident), the
+#: candidates whose sums lie within that factor of the choice's are compiled
+#: within :data:`FINAL_CANDIDATES` and :data:`FINAL_WORK` times the factor,
+#: the factor taken at most this large.
+WIDE_FACTOR = 3.0
+#: Further trees CP-SAT lists per group of statements (one or two groups;
+#: one each with more).  More are listed than compiled so that the
+#: ranking (:func:`_ranked`) can put first those whose costly steps
+#: differ from the plans already ranked.
+LISTED = 5
+#: The steps that carry this share of a plan's per-step sum (costliest
+#: first) are its *dominant* steps; the others are within the per-step
+#: model's error of the whole (``hardware``'s bounds), so two plans whose
+#: dominant steps have the same shapes compile to nearly the same cycles.
+DOMINANT_SHARE = 0.9
 
 
 def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str, tuple], base: Mapping[str, tuple],
@@ -300,33 +324,36 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     first, flops = _emit(items, where, arch), _emit(items, base, arch)
     plans: list[tuple] = [first] + ([flops] if flops != first else [])
     always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
-    step_sum = {steps: plan_costs(Plan(net, steps, objective), arch)[0] for steps in plans}
-    mirrors: list[tuple] = []
-    alt_sum: dict[tuple, int] = {}  # each distinct alternative, costed once, in listing order
+    alts: list[tuple] = []  # each distinct alternative once, in listing order
     for group, dag, sels in alternatives:
         for sel in sels:
             cand = _emit(items, {**where, **{st: (dag, sel) for st in group}}, arch)
-            if cand not in alt_sum:
-                alt_sum[cand] = plan_costs(Plan(net, cand, objective), arch)[0]
-    for cand in sorted(alt_sum, key=alt_sum.__getitem__):
-        if cand in plans:
-            continue
-        cost = alt_sum[cand]
-        # A tree that ties with one already listed has the same step shapes on other
-        # operands (a mirror image, e.g. a*b, c*d against a*c, b*d on equal sizes):
-        # the exact model seldom tells them apart, so trees that differ come first.
-        (mirrors if cost in step_sum.values() else plans).append(cand)
-        step_sum[cand] = cost
-    plans += mirrors
+            if cand not in alts and cand not in plans:
+                alts.append(cand)
+    ranked, sums = _ranked(net, plans, alts, arch, objective)
+    plans += ranked
     if len(plans) == 1:
         return first, ""
-    limit = FINAL_WORK * plan_work(Plan(net, first, objective), arch)
+    unit = plan_work(Plan(net, first, objective), arch)
     spent = 0
     cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
-    for k, steps in enumerate(plans):
-        plan = Plan(net, steps, objective)
+    for k in range(always):
+        spent += plan_work(Plan(net, plans[k], objective), arch)
+        cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
+    # Where CP-SAT's choice compiles slower than its per-step sum, the program spills
+    # or re-streams what the lone-step model keeps resident (a small buffer), by a
+    # factor the model does not see; candidates whose sums lie within that factor
+    # of the choice's are not told apart by the sum, so more of them are compiled.
+    # The budget for those grows with the factor: the more the sum misses, the more
+    # the exact model has to decide.
+    slack = (cycles[0] or 0) / max(1, sums[first])
+    wide = min(slack, WIDE_FACTOR)
+    for k in range(always, len(plans)):
+        plan = Plan(net, plans[k], objective)
         work = plan_work(plan, arch)
-        if k >= always and (len(cycles) >= FINAL_CANDIDATES or spent + work > limit):
+        within = (len(cycles) < FINAL_CANDIDATES and spent + work <= FINAL_WORK * unit)
+        close = slack > 1 and sums[plans[k]] <= slack * sums[first]
+        if not within and not (close and len(cycles) < FINAL_CANDIDATES * wide and spent + work <= FINAL_WORK * wide * unit):
             continue
         spent += work
         cycles[k] = _compiled_cycles(plan, arch)
@@ -337,6 +364,69 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     which = {plans.index(flops): "the MAC-optimal choice", 0: "CP-SAT's choice"}.get(pick, f"candidate {pick + 1}")
     return plans[pick], (f"compiled {len(cycles)} of {len(plans)} candidate plans: {which} is fastest "
                          f"({ok[pick]} cycles; CP-SAT's {cycles[0]}, MAC-optimal {cycles[plans.index(flops)]})")
+
+
+def _ranked(net: Network, first: Sequence[tuple], alts: Sequence[tuple], arch: Arch,
+            objective: str) -> tuple[list[tuple], dict[tuple, int]]:
+    """``alts`` in the order the final choice compiles them: by per-step sum,
+    except that a plan whose dominant steps (:func:`_signature`) have the
+    shapes of a plan ranked before it (``first`` included), or whose sum ties
+    with one, goes after those that differ.  Such a plan differs only in
+    steps the per-step model charges little (or is a mirror image, e.g.
+    a*b, c*d against a*c, b*d on equal sizes): the exact model seldom tells
+    it apart, while a plan whose costly steps have other shapes can differ
+    by the model's error on them (the DeepOHeat reconstruction with its
+    derivative: sharing bb*tz instead of ty*tz changes the shapes of both
+    outer products, which the per-step model costs alike and which compile
+    5% apart).  Returns them and every plan's per-step sum."""
+    costed = {steps: _costs(net, steps, arch, objective) for steps in (*first, *alts)}
+    sums = {sum(c for c, _ in costed[s]) for s in first}
+    shapes = {_signature(costed[s]) for s in first}
+    differ: list[tuple] = []
+    repeat: list[tuple] = []
+    for cand in sorted(alts, key=lambda s: sum(c for c, _ in costed[s])):
+        total, sig = sum(c for c, _ in costed[cand]), _signature(costed[cand])
+        (repeat if total in sums or sig in shapes else differ).append(cand)
+        sums.add(total)
+        shapes.add(sig)
+    return differ + repeat, {steps: sum(c for c, _ in cs) for steps, cs in costed.items()}
+
+
+def _costs(net: Network, steps: tuple, arch: Arch, objective: str) -> list[tuple[int, tuple]]:
+    """Per step of ``steps``: its per-step cycles (``hardware.step_estimate``)
+    and its shape, the extents of its batch, free and contracted index
+    groups (on fetta the two free groups unordered: the tiler picks the
+    orientation) and whether it reads leaves and stores a result."""
+    plan = Plan(net, steps, objective)
+    sizes = net.sizes()
+    made = {s.result for s in steps}
+    out = []
+    for s in steps:
+        cycles = step_estimate(plan, s, arch).cycles
+        leaves = tuple(op.value not in made for op in s.operands)
+        if len(s.operands) == 2:
+            b, m, n, k = extents(classify(s.operands[0].indices, s.operands[1].indices, s.indices), sizes)
+            if arch.kind == "fetta" and m > n:
+                m, n, leaves = n, m, leaves[::-1]
+            shape: tuple = (b, m, n, k)
+        else:
+            shape = (math.prod(sizes[i] for i in set(s.operands[0].indices)), math.prod(sizes[i] for i in s.indices))
+        out.append((cycles, (shape, leaves, not s.result.startswith("%"))))
+    return out
+
+
+def _signature(costs: Sequence[tuple[int, tuple]]) -> tuple:
+    """The shapes of a plan's dominant steps (:data:`DOMINANT_SHARE` of its
+    per-step sum, costliest first), as a sorted tuple."""
+    total = sum(c for c, _ in costs)
+    out: list[tuple] = []
+    covered = 0
+    for c, shape in sorted(costs, key=lambda cs: -cs[0]):
+        if covered >= DOMINANT_SHARE * total:
+            break
+        out.append(shape)
+        covered += c
+    return tuple(sorted(out))
 
 
 def _compiled_cycles(plan: Plan, arch: Arch) -> int | None:
@@ -415,9 +505,9 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
         if objective == "cycles" and arch is not None:
-            # at most FINAL_CANDIDATES - 1 alternatives are compiled in all: with many
-            # groups, the next tree of each is enough to choose them from
-            count = FINAL_CANDIDATES - 1 if len(groups) <= 2 else 1
+            # at most FINAL_CANDIDATES - 1 alternatives are compiled in all, chosen from
+            # LISTED per group (with many groups, the next tree of each is enough)
+            count = LISTED if len(groups) <= 2 else 1
             more = next_choices(dag, criteria, sel, count, memory_budget, min(NEXT_TIME, budget))
             alternatives.append(([c.statement for c in group], dag, more))
     return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
