@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "ortools", "cotengra", "dask", "distributed")
+#: tncc's own modules a plan without a machine never needs: the machine's
+#: cost model and what it imports (the tiler, the ISA's timing)
+MACHINE = ("tncc.passes.order.hardware", "tncc.isa.model", "tncc.passes.tile")
 
 PROBE = """
 import io, json, sys
@@ -27,8 +30,9 @@ with redirect_stdout(buf):
     code = main(["plan", sys.argv[1], "--objective", "macs", "--json"])
 plan = json.loads(buf.getvalue())
 print(json.dumps({"code": code, "keys": sorted(plan),
-                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in %r)}))
-""" % (HEAVY,)
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in %r),
+                  "machine": sorted(m for m in sys.modules if m in %r)}))
+""" % (HEAVY, MACHINE)
 
 
 def test_a_mac_only_plan_loads_no_heavy_library() -> None:
@@ -39,3 +43,4 @@ def test_a_mac_only_plan_loads_no_heavy_library() -> None:
     assert report["code"] in (0, None) and report["keys"], report
     roots = sorted({m.split(".")[0] for m in report["loaded"]})
     assert roots == [], f"tncc plan --objective macs loaded {roots}"
+    assert report["machine"] == [], f"tncc plan --objective macs loaded the machine model: {report['machine']}"

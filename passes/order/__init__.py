@@ -15,7 +15,6 @@ Public entry points:
   :func:`path_macs`, :func:`path_steps`.
 """
 
-from tncc.passes.order.hardware import plan_costs
 from tncc.passes.order.machine_objective import EDP, Cycles, Energy, MachineObjective
 from tncc.passes.order.objectives import Combined, Macs, Objective, PeakSize, WriteVolume
 from tncc.passes.order.paths import (
@@ -38,3 +37,14 @@ __all__ = [
     "path_macs", "path_peak", "path_steps", "path_writes", "ssa_to_linear", "validate_ssa", "contractions",
     "plan_network", "EXACT_LIMIT", "SearchResult", "search", "STRATEGIES", "Strategy", "get_strategy", "register",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``plan_costs`` on first use: the machine's cost model (``.hardware``)
+    is not loaded by a search or a plan that needs no machine."""
+    if name == "plan_costs":
+        # start-up: a MAC-only `tncc plan` never costs a plan on a machine
+        from tncc.passes.order.hardware import plan_costs
+
+        return plan_costs
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

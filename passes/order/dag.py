@@ -29,7 +29,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from tncc.ir import DType
 from tncc.isa.arch import Arch
-from tncc.passes.order.hardware import gemm_layout, single_cost, step_cost
 from tncc.passes.order.paths import SSAPath
 
 LeafKey = tuple[str, tuple[str, ...]]
@@ -228,6 +227,9 @@ class CandidateDag:
         out = []
         if self.arch is None:
             return [(macs, None, Transition(-1, (a, b), "", macs, size))]
+        # start-up: the machine's cost model loads only when a DAG is costed on an arch
+        from tncc.passes.order.hardware import gemm_layout, step_cost
+
         # both orientations: on gemm it decides which operand is A; on fetta it swaps m and n
         for first, second, la, lb in ((a, b, ia, ib), (b, a, ib, ia)):
             result = tuple(i for i in la + lb if i in kept)
@@ -251,6 +253,9 @@ class CandidateDag:
         size = math.prod(self.sizes[i] for i in kept)
         if self.arch is None:
             return [(macs, None, Transition(-1, (a,), "", macs, size))]
+        # start-up: the machine's cost model loads only when a DAG is costed on an arch
+        from tncc.passes.order.hardware import single_cost
+
         result = tuple(final) if final is not None else tuple(i for i in ia if i in kept)
         c = single_cost(self.arch, self.dtype, self.sizes, ia, result, na.leaf is not None, root)
         layout = None if self.layouts_free else result

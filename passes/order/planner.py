@@ -63,7 +63,6 @@ from tncc.isa.arch import Arch, resolve_arch as resolve_arch_of
 from tncc.passes.order.choose import exact_choice
 from tncc.passes.order.dag import CandidateDag, Contraction, value_key
 from tncc.passes.order.exact import dp_additive, min_peak
-from tncc.passes.order.hardware import classify, dataflows, extents, plan_work, step_estimate
 from tncc.passes.order.machine_objective import MachineObjective
 from tncc.passes.order.objectives import MACHINE, NAMES, Combined, Macs, Objective, structural_objective
 from tncc.passes.order.paths import SSAPath, tree_key
@@ -321,6 +320,9 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     the other groups as CP-SAT chose.  Candidates are distinct plans, the
     alternatives taken in per-step order; ties go to the earlier.  Returns
     the steps and a note for the plan."""
+    # start-up: the machine's cost model loads only when a plan is made for an arch
+    from tncc.passes.order.hardware import plan_work
+
     first, flops = _emit(items, where, arch), _emit(items, base, arch)
     plans: list[tuple] = [first] + ([flops] if flops != first else [])
     always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
@@ -397,6 +399,9 @@ def _costs(net: Network, steps: tuple, arch: Arch, objective: str) -> list[tuple
     and its shape, the extents of its batch, free and contracted index
     groups (on fetta the two free groups unordered: the tiler picks the
     orientation) and whether it reads leaves and stores a result."""
+    # start-up: the machine's cost model loads only when a plan is made for an arch
+    from tncc.passes.order.hardware import classify, extents, step_estimate
+
     plan = Plan(net, steps, objective)
     sizes = net.sizes()
     made = {s.result for s in steps}
@@ -445,7 +450,13 @@ def _compiled_cycles(plan: Plan, arch: Arch) -> int | None:
 
 def _emit(items: Sequence[Contraction], where: Mapping[str, tuple[CandidateDag, Selection]], arch: Arch | None) -> tuple[Step, ...]:
     """The plan steps of the selection ``where`` ({statement: (dag, selection)})."""
-    em = Emitter(dataflows(arch, False)[0] if arch is not None else "")
+    copy = ""
+    if arch is not None:
+        # start-up: the machine's cost model loads only when a plan is made for an arch
+        from tncc.passes.order.hardware import dataflows
+
+        copy = dataflows(arch, False)[0]
+    em = Emitter(copy)
     for c in items:
         em.statement(*where[c.statement], c.statement)
     return tuple(em.steps)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from tncc.isa.arch import Arch
 from tncc.passes.order.paths import SSAPath, validate_ssa
 from tncc.plan import Plan
-from tncc.passes.order.hardware import step_cycles
 
 
 def statement_paths(plan: Plan) -> dict[str, SSAPath]:
@@ -62,6 +61,9 @@ class StepRow:
 
 def step_rows(plan: Plan, arch: Arch | None = None) -> list[StepRow]:
     """One row per step; ``cycles`` from the machine model when ``arch`` is given."""
+    if arch is not None:
+        # start-up: the machine's cost model loads only when rows are costed on an arch
+        from tncc.passes.order.hardware import step_cycles
     sizes = plan.network.sizes()
     rows = []
     for s in plan.steps:

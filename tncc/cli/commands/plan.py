@@ -12,7 +12,6 @@ from tncc.errors import TnccError
 from tncc.frontend import load_network
 from tncc.ir import Network
 from tncc.isa.arch import Arch
-from tncc.passes.order.hardware import plan_costs
 from tncc.passes.order.paths import ssa_to_linear
 from tncc.passes.order.planner import DEFAULT_TIME_LIMIT, plan_network, resolve_arch
 from tncc.passes.order.report import peak_size, statement_paths, step_rows
@@ -63,6 +62,9 @@ def _baseline(net: Network, strategy: str, arch: Arch | None, memory_budget: int
                      memory_budget=memory_budget)
     out: dict[str, Any] = {"macs": p.macs()}
     if arch is not None:
+        # start-up: only --arch costs a plan on a machine
+        from tncc.passes.order.hardware import plan_costs
+
         try:
             p = plan_network(net, objective="macs", arch=arch, strategy=strategy, k_best=1, time_limit=5.0,
                              memory_budget=memory_budget)
@@ -103,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if arch is not None:
         # start-up: only --arch lowers a plan to cost it
         from tncc.passes.estimate import estimate_plan
+        from tncc.passes.order.hardware import plan_costs
 
         cycles, energy = plan_costs(plan, arch)
         modelled = estimate_plan(plan, arch).cycles  # the plan as compiled: what the emulator will count
