@@ -40,8 +40,14 @@
    slower than its per-step sum (a small buffer: the program spills what the
    lone-step model keeps resident), the candidates whose sums lie within that
    factor are not told apart by the sum, and the budget for them grows with
-   the factor (:data:`WIDE_FACTOR`).  The MAC-optimal choice is always among them, so
-   the plan never compiles slower than the FLOP-optimal order.
+   the factor (:data:`WIDE_FACTOR`).  Where CP-SAT's choice streams or
+   spills at all, the sum ranks the candidates poorly (the lone-step model
+   keeps every step's tensors resident), so CP-SAT lists more trees
+   (:data:`LISTED_STREAMING`) and they are compiled in the order of what
+   their memory plans cost (:mod:`.streaming`: the memory planner's
+   placement and the tiler's closed form, without lowering).  The
+   MAC-optimal choice is always among them, so the plan never compiles
+   slower than the FLOP-optimal order.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
 was exact and the choice was proven optimal (by the exact search or CP-SAT), and either the objective is
