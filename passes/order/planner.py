@@ -43,9 +43,10 @@
    the factor (:data:`WIDE_FACTOR`).  Where CP-SAT's choice streams or
    spills at all, the sum ranks the candidates poorly (the lone-step model
    keeps every step's tensors resident), so CP-SAT lists more trees
-   (:data:`LISTED_STREAMING`) and they are compiled in the order of what
-   their memory plans cost (:mod:`.streaming`: the memory planner's
-   placement and the tiler's closed form, without lowering).  The
+   (:data:`LISTED_STREAMING`) and, after the sum's best alternative, they
+   are compiled in the order of what their memory plans cost
+   (:mod:`.streaming`: the memory planner's placement and the tiler's
+   closed form, without lowering).  The
    MAC-optimal choice is always among them, so the plan never compiles
    slower than the FLOP-optimal order.
 
@@ -357,9 +358,12 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
             add(group, dag, more(LISTED_STREAMING if len(alternatives) <= 2 else 1))
         streams = _streaming(net, plans + alts, arch, objective) or {}
     ranked, sums = _ranked(net, plans, alts, arch, objective)
-    if streams is not None:
-        # stable: ties keep the per-step ranking; plans it cannot place go last
-        ranked.sort(key=lambda s: streams.get(s) or math.inf)
+    if streams is not None and ranked:
+        # The per-step ranking's first alternative keeps its place (where the budget
+        # compiles one alternative, the choice is the one the sum alone would make);
+        # the others follow in the estimate's order (stable: ties keep the per-step
+        # ranking; plans it cannot place go last).
+        ranked = ranked[:1] + sorted(ranked[1:], key=lambda s: streams.get(s) or math.inf)
     plans += ranked
     if len(plans) == 1:
         return first, ""
