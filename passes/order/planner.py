@@ -43,8 +43,8 @@
    the factor (:data:`WIDE_FACTOR`).  Where CP-SAT's choice streams or
    spills at all, the sum ranks the candidates poorly (the lone-step model
    keeps every step's tensors resident), so CP-SAT lists more trees
-   (:data:`LISTED_STREAMING`) and, after the sum's best alternative, they
-   are compiled in the order of what their memory plans cost
+   (:data:`LISTED_STREAMING`) and, after the sum's best two alternatives,
+   they are compiled in the order of what their memory plans cost
    (:mod:`.streaming`: the memory planner's placement and the tiler's
    closed form, without lowering).  The
    MAC-optimal choice is always among them, so the plan never compiles
@@ -349,6 +349,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
 
     for group, dag, sels, _ in alternatives:
         add(group, dag, sels)
+    listed = len(alts)
     streams = _streaming(net, plans + alts, arch, objective)
     if streams is not None:
         # The memory plan streams or spills, which the per-step sum that ranked
@@ -359,11 +360,12 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
         streams = _streaming(net, plans + alts, arch, objective) or {}
     ranked, sums = _ranked(net, plans, alts, arch, objective)
     if streams is not None and ranked:
-        # The per-step ranking's first alternative keeps its place (where the budget
-        # compiles one alternative, the choice is the one the sum alone would make);
-        # the others follow in the estimate's order (stable: ties keep the per-step
-        # ranking; plans it cannot place go last).
-        ranked = ranked[:1] + sorted(ranked[1:], key=lambda s: streams.get(s) or math.inf)
+        # The first alternatives of the per-step ranking of the trees listed first keep
+        # their places (where the budget compiles only those, they are the ones the sum
+        # alone would compile); the others follow in the estimate's order (stable: ties
+        # keep the per-step ranking; plans it cannot place go last).
+        head = _ranked(net, plans, alts[:listed], arch, objective)[0][:FINAL_CANDIDATES - 1]
+        ranked = head + sorted((s for s in ranked if s not in head), key=lambda s: streams.get(s) or math.inf)
     plans += ranked
     if len(plans) == 1:
         return first, ""
