@@ -161,8 +161,8 @@ class SystolicBackend:
             aa, ba, ca = am.address(at), bm.address(at), cm.address(at)
             c_rng = (ca, ca + (m - 1) * ldc + n - 1)
             gen.guard(c_rng)
-            g = GemmDesc(gen.dtype, m, n, k, aa, lda, ba, ldb, ca, ldc, acc)
-            ins = Instruction.make(Opcode.GEMM, src, gemm=gen.e.ref("gemm", g))
+            g = gen.e.ref_values("gemm", (gen.dtype, m, n, k, aa, lda, ba, ldb, ca, ldc, acc), GemmDesc)
+            ins = Instruction.make(Opcode.GEMM, src, gemm=g)
             reads = [(aa, aa + (m - 1) * lda + k - 1), (ba, ba + (k - 1) * ldb + n - 1)] + ([c_rng] if acc else [])
             gen.e.emit(Unit.ARRAY, ins, reads, [c_rng])
         if c_ld is None and block.last_k:

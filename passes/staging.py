@@ -21,16 +21,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tncc.errors import VerifyError
+from tncc.ir import DType
 from tncc.isa.arch import Arch
+from tncc.passes.emitter import tensor_view
 from tncc.passes.layout import Layout
 from tncc.passes.memory_ir import Placement
-from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_A, SLOT_B, SLOT_RESULT, TiledStep
+from tncc.passes.shape import View
+from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_A, SLOT_B, SLOT_RESULT, Block, TiledStep
 from tncc.passes.work import own_slots
 
 if TYPE_CHECKING:
     from tncc.passes.backend import Backend
 
-__all__ = ["SLOT_A", "SLOT_B", "SLOT_RESULT", "StepState", "step_slots"]  # the slots are tiled_ir's, named here too
+__all__ = ["SLOT_A", "SLOT_B", "SLOT_RESULT", "BlockTensor", "StepState", "step_slots"]  # the slots are tiled_ir's, named here too
 
 Box = tuple[tuple[int, int], ...]  # (start, extent) per axis of a tensor
 LayoutKey = tuple[int, tuple[int, ...]]  # (slot position, box extents)
@@ -48,6 +51,61 @@ class StepState:
     last_box: dict[int, Box] = field(default_factory=dict)
     loaded: set[tuple[int, Box]] = field(default_factory=set)  # (tensor, box) in a fixed slot
     slot_of: dict[int, int] = field(default_factory=lambda: {SLOT_A: 1, SLOT_B: 1, SLOT_RESULT: 1})
+
+
+@dataclass(slots=True)
+class BlockTensor:
+    """One tensor of a step (an operand or the result) as the code
+    generator addresses it block after block: what is the same for every
+    block, worked out once per step."""
+
+    value: str
+    indices: tuple[str, ...]
+    view: View | None  # a resident tensor's view (the same in every block); None when it streams
+    at: tuple[int, ...] | None  # where each index sits in a block's box (None: looked up by name)
+    dram: int  # a streamed tensor's DRAM symbol: address and strides
+    dram_strides: tuple[int, ...]
+    dtype: DType
+    unique: bool  # no repeated index (a view's origin is then the box's starts as they are)
+    # By box extents: the staging layout and the strides of the view of a box in it.
+    layouts: dict[tuple[int, ...], tuple[Layout, tuple[tuple[str, int], ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, value: str, indices: tuple[str, ...], place: Placement, dtype: DType,
+           names: tuple[str, ...] | None) -> "BlockTensor":
+        """The tensor ``value`` with ``indices`` placed at ``place``;
+        ``names``: the step's indices in the order every block's box lists
+        them (None when some block's box does not)."""
+        view = tensor_view(*place.buffer_copy(), indices) if place.resident else None
+        dram, strides = 0, ()
+        if not place.resident:
+            dram, dlay, _ = place.dram_symbol()
+            strides = tuple(dlay.strides)
+        at = None if names is None else tuple(names.index(i) for i in indices)
+        return cls(value, indices, view, at, dram, strides, dtype, len(set(indices)) == len(indices))
+
+    def box(self, block: Block) -> Box:
+        """``block.sub(indices)``: the tensor's box in ``block``."""
+        if self.at is None:
+            return block.sub(self.indices)
+        b = block.box
+        return tuple([(b[p][1], b[p][2]) for p in self.at])
+
+    def layout(self, st: StepState, slot: int, box: Box) -> tuple[Layout, tuple[tuple[str, int], ...]]:
+        """The staging layout of ``box`` (slot position ``slot`` of step
+        state ``st``) and the strides of its view."""
+        shape = tuple([e for _, e in box])
+        hit = self.layouts.get(shape)
+        if hit is None:
+            lay = st.layouts[(slot, shape)]
+            hit = self.layouts[shape] = (lay, tensor_view(0, lay, self.indices).strides)
+        return hit
+
+    def block_view(self, addr: int, strides: tuple[tuple[str, int], ...], box: Box) -> View:
+        """The view of ``box`` staged at ``addr`` (``tensor_view`` with the box's starts as origin)."""
+        if self.unique:
+            return View(addr, strides, tuple(zip(self.indices, [st for st, _ in box])))
+        return View(addr, strides, tuple(dict(zip(self.indices, [st for st, _ in box])).items()))
 
 
 def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, int], alternate: bool,
