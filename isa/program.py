@@ -397,14 +397,15 @@ class Instruction:
         # in-range ints; the checks are __post_init__'s, without its
         # generality.  Anything else takes the checking path below.
         row = _ROWS.get(opcode) if type(opcode) is Opcode else None
-        if row is not None and len(values) == len(row[0]) and type(src) is int and 0 <= src <= _SRC_MAX:
-            names, maxes = row
-            try:
-                vals = tuple([values[n] for n in names])
-            except KeyError:
-                vals = None
-            if vals is not None and all(type(v) is int and 0 <= v <= m for v, m in zip(vals, maxes)):
-                return cls.trusted(opcode, vals, src)
+        if row is not None and len(values) == len(row) and type(src) is int and 0 <= src <= _SRC_MAX:
+            vals = []
+            for name, most in row:
+                v = values.get(name)
+                if type(v) is not int or not 0 <= v <= most:
+                    break
+                vals.append(v)
+            else:
+                return cls.trusted(opcode, tuple(vals), src)
         spec = TABLE[opcode]
         names = [f.name for f in spec.fields]
         extra = set(values) - set(names)
@@ -442,9 +443,9 @@ class Instruction:
 
 
 _SRC_MAX = (1 << SRC_BITS) - 1
-# Per opcode: its field names and their largest values, in table order (for make's fast path).
-_ROWS: dict[Opcode, tuple[tuple[str, ...], tuple[int, ...]]] = {
-    op: (tuple(f.name for f in spec.fields), tuple(f.max for f in spec.fields)) for op, spec in TABLE.items()}
+# Per opcode: its fields' names and largest values, in table order (for make's fast path).
+_ROWS: dict[Opcode, tuple[tuple[str, int], ...]] = {
+    op: tuple((f.name, f.max) for f in spec.fields) for op, spec in TABLE.items()}
 
 # Per opcode: (position, config table) of each field that indexes a config table.
 _REFS: dict[Opcode, tuple[tuple[int, str], ...]] = {

@@ -77,7 +77,8 @@ class BlockTensor:
         ``names``: the step's indices in the order every block's box lists
         them (None when some block's box does not)."""
         view = tensor_view(*place.buffer_copy(), indices) if place.resident else None
-        dram, strides = 0, ()
+        dram = 0
+        strides: tuple[int, ...] = ()
         if not place.resident:
             dram, dlay, _ = place.dram_symbol()
             strides = tuple(dlay.strides)
