@@ -104,6 +104,8 @@ class CodeGenerator:
         # What copy emits for a copy shape (see _pieces), by (opcode, extents, strides, dtype).
         self.pieces: dict[tuple[Any, ...], list[tuple[int, int, int, int, int, int, int]]] = {}
         self.tensors: dict[int, tuple[list[BlockTensor], BlockTensor]] = {}  # by step number, see _tensors
+        # What a back end works out once for blocks alike but for their addresses (its own keys and records).
+        self.backend_memo: dict[Any, Any] = {}
 
     # -- data movement -----------------------------------------------------------------
     def copy(self, op: Opcode, c: Copy) -> None:
