@@ -112,7 +112,7 @@ class SyncTracker:
         else:
             # The logs in the order this set iterates them (it decides which
             # one hits the scanning window first).
-            kinds = {_kind(r) for r in reads} | {_kind(w) for w in writes}
+            kinds = {r if r[0] < 0 else False for r in reads} | {w if w[0] < 0 else False for w in writes}
         synced = self.synced[u]
         for v in _UNITS:
             if v == u:
