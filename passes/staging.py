@@ -109,6 +109,23 @@ class BlockTensor:
         return View(addr, strides, tuple(dict(zip(self.indices, [st for st, _ in box])).items()))
 
 
+def block_boxes(ts: TiledStep, indices: tuple[str, ...]) -> list[Box]:
+    """``block.sub(indices)`` of every block of ``ts``, in block order."""
+    names = tuple(ix.name for ix in ts.indices)
+    if not all(i in names for i in indices):
+        return [b.sub(indices) for b in ts.blocks]
+    at = tuple(names.index(i) for i in indices)
+    out = []
+    for b in ts.blocks:
+        box = b.box
+        # The boxes of blocks list the step's indices in its order (tiled_ir.Block).
+        if len(box) != len(names) or any(box[p][0] != i for p, i in zip(at, indices)):
+            out.append(b.sub(indices))
+        else:
+            out.append(tuple([(box[p][1], box[p][2]) for p in at]))
+    return out
+
+
 def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, int], alternate: bool,
                backend: "Backend", arch: Arch) -> tuple[dict[Any, Any], dict[LayoutKey, Layout],
                                                        dict[int, dict[Box, int]], tuple[int, int]]:
@@ -124,14 +141,15 @@ def step_slots(ts: TiledStep, places: dict[str, Placement], region: tuple[int, i
     tensors = [op.indices for op in step.operands] + ([()] if len(step.operands) == 1 else []) + [step.indices]
     values = [op.value for op in step.operands] + ([None] if len(step.operands) == 1 else []) + [step.result]
     staged = [k for k, val in enumerate(values) if val is not None and not places[val].resident]
-    shapes = {k: sorted({tuple(e for _, e in b.sub(tensors[k])) for b in ts.blocks}) for k in staged}
+    # Each staged tensor's distinct boxes, in the order blocks first reach them.
+    boxes = {k: list(dict.fromkeys(block_boxes(ts, tensors[k]))) for k in staged}
+    shapes = {k: sorted({tuple(e for _, e in bx) for bx in boxes[k]}) for k in staged}
     lays, words = backend.staging_layouts(ts, staged, shapes, hi - lo, arch)
     scratch = backend.scratch(ts)
     # Dedicated slots: when all of a tensor's distinct boxes fit next to
     # the rest, each box gets its own slot, loaded once (a box the block
     # loop revisits is not reloaded) and never overwritten within the
     # step, so its loads can run arbitrarily far ahead of the array.
-    boxes = {k: list(dict.fromkeys(b.sub(tensors[k]) for b in ts.blocks)) for k in staged}
     need = {k: sum(lays[(k, tuple(e for _, e in bx))].words for bx in boxes[k]) for k in staged}
     spare = (hi - lo) - DOUBLE_BUFFER * sum(words.values()) - sum(scratch.values())
     own = own_slots({k: (len(boxes[k]), need[k], words[k]) for k in staged}, spare, SLOT_RESULT)
