@@ -57,8 +57,9 @@ class LoweringOptions:
     ``smaller_buffer``: where everything fits in the buffer, the program is
     the one lowered for the largest halving of the buffer that no longer
     holds everything, so large tensors stream block by block under the
-    GEMMs (systolic; chosen by the model; ``True`` takes it where it
-    applies)."""
+    array's work (chosen by the model: on systolic always, on fetta for
+    programs of at most ``OPTION_LIMIT`` instructions; ``True`` takes it
+    where it applies)."""
 
     stage_share: int | None = None
     wide_paddings: bool | None = None

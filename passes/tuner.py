@@ -107,8 +107,10 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
                                                           len(best.program.instructions) <= OPTION_LIMIT)):
         best = choose_leaves_ahead(plan, ctx, best, cost, memo, opts)
     # Where everything stays in the buffer, the lowering for a smaller one
-    # may stream the large tensors under the GEMMs instead.
-    if not backend.loads_ahead and opts.smaller_buffer is not False:
+    # may stream the large tensors under the array's work instead (fetta:
+    # within the option limit, a second whole lowering costing seconds past it).
+    if opts.smaller_buffer or (opts.smaller_buffer is None and
+                               (not backend.loads_ahead or len(best.program.instructions) <= OPTION_LIMIT)):
         best = choose_smaller_buffer(best, ctx, cost, lambda a: lower_plan(plan, a, options, verify),
                                      forced=bool(opts.smaller_buffer))
     if not backend.loads_ahead or not best.memory.streamed:
