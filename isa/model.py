@@ -28,6 +28,7 @@ Two levels, with what each promises:
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
@@ -36,7 +37,7 @@ from tncc.isa import timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import Program, TileDesc
 from tncc.isa.sched import Scheduler
-from tncc.isa.table import NO_SRC, TABLE, Opcode
+from tncc.isa.table import NO_SRC, TABLE, Issue, Opcode
 
 _SYNC = frozenset({Opcode.SIGNAL, Opcode.WAIT, Opcode.NOP})  # no work of a statement's own
 
@@ -90,29 +91,57 @@ def frontier_shares(ends: dict[int, int]) -> dict[int, int]:
 
 
 def program_cost(program: Program, arch: Arch) -> ProgramCost:
-    """The run the emulator would time for ``program`` on ``arch`` (module doc)."""
+    """The run the emulator would time for ``program`` on ``arch`` (module doc).
+    Programs are immutable, so the last few costed are remembered by
+    identity: the lowering's choice and the order search's estimate of the
+    program it kept cost it once."""
+    for prog, a, cost in _RECENT:
+        if prog is program and (a is arch or a == arch):
+            return cost
+    cost = _program_cost(program, arch)
+    _RECENT.appendleft((program, arch, cost))
+    return cost
+
+
+_RECENT: deque[tuple[Program, Arch, ProgramCost]] = deque(maxlen=4)  # the last programs costed, newest first
+
+# Per opcode: its timing class's cost function, its field names with the
+# config table each indexes, and the unit it issues on (a field position for
+# ``Issue.FIELD`` opcodes, as a negative -1 - position; None for control).
+_COST_FNS = {op: timing.COST_BY_CLASS[s.timing_class] for op, s in TABLE.items()}
+_UNIT_AT: dict[Opcode, int | None] = {
+    op: (-1 - s.field_index("unit") if s.issue is Issue.FIELD else
+         (None if s.fixed_unit is None else int(s.fixed_unit))) for op, s in TABLE.items()}
+
+
+def _program_cost(program: Program, arch: Arch) -> ProgramCost:
+    """:func:`program_cost` in one pass: each distinct (opcode, fields) is
+    costed once; the scheduler charges every instruction."""
     sched = Scheduler(trace=False)
-    fns = {op: timing.COST_BY_CLASS[s.timing_class] for op, s in TABLE.items()}
     passes: dict[int, tuple[int, int, int]] = {}
-    costs: dict[tuple[Any, ...], timing.Cost] = {}
+    # Per opcode: fields (and, for CTILE, whether the networks were
+    # reconfigured since the last tile) -> (unit, cost).
+    costs: dict[Opcode, dict[Any, tuple[int | None, timing.Cost]]] = {op: {} for op in TABLE}
     ends: dict[int, int] = {}
     refill = True
+    halt, wait, signal, ctile, dist, red = Opcode.HALT, Opcode.WAIT, Opcode.SIGNAL, Opcode.CTILE, Opcode.DIST, Opcode.RED
+    no_args: dict[str, Any] = {}
+    simple, charge = sched.simple, sched.charge
     for ins in program.instructions:
         op = ins.opcode
-        if op is Opcode.HALT:
+        fields = ins.fields
+        if op is halt:
             break
-        if op is Opcode.WAIT:
-            sched.wait(ins.fields[0], ins.fields[1], "", "", {})
-        elif op in (Opcode.DIST, Opcode.RED):
+        if op is wait:
+            sched.wait(fields[0], fields[1], "", "", no_args)
+        elif op is dist or op is red:
             refill = True
-        key: tuple[Any, ...] = (op, ins.fields)
-        if op is Opcode.CTILE:
-            key = (op, ins.fields, refill)
-        cost = costs.get(key)
-        if cost is None:
+        key: Any = (fields, refill) if op is ctile else fields
+        hit = costs[op].get(key)
+        if hit is None:
             ops = {name: (getattr(program, ref)[v] if ref is not None else v)
-                   for (name, ref), v in zip(_FIELDS[op], ins.fields)}
-            if op is Opcode.CTILE:
+                   for (name, ref), v in zip(_FIELDS[op], fields)}
+            if op is ctile:
                 d = program.tiles[ins.tile]
                 p = passes.get(ins.tile)
                 if p is None:
@@ -121,13 +150,19 @@ def program_cost(program: Program, arch: Arch) -> ProgramCost:
                 for row in d.loops:
                     points *= row[0]
                 ops.update(passes=p, points=points, refill=refill)
-            cost = costs[key] = fns[op](arch, ops)
-        if op is Opcode.CTILE:
+            at = _UNIT_AT[op]
+            unit = fields[-1 - at] if at is not None and at < 0 else at
+            hit = costs[op][key] = (unit, _COST_FNS[op](arch, ops))
+        if op is ctile:
             refill = False
-        _, end = sched.charge(TABLE[op].unit(ins.fields), cost, "", {})
-        if op is Opcode.SIGNAL:
-            sched.signal(ins.fields[0], ins.fields[1])
-        if op not in _SYNC and ins.src != NO_SRC and end > ends.get(ins.src, -1):
+        unit, cost = hit
+        if unit is None or cost.pipelined:
+            _, end = charge(unit, cost, "", no_args)
+        else:
+            _, end = simple(unit, cost.front, "", no_args)
+        if op is signal:
+            sched.signal(fields[0], fields[1])
+        elif op not in _SYNC and ins.src != NO_SRC and end > ends.get(ins.src, -1):
             ends[ins.src] = end
     return ProgramCost(sched.makespan(), tuple(sorted(ends.items())))
 

@@ -393,6 +393,19 @@ class Instruction:
     @classmethod
     def make(cls, opcode: Opcode, src: int = NO_SRC, **values: int) -> "Instruction":
         """Build from named fields: ``Instruction.make(Opcode.LOAD, dram=0, buf=64, desc=3)``."""
+        # Fast path (the code generator's case): every field named, plain
+        # in-range ints; the checks are __post_init__'s, without its
+        # generality.  Anything else takes the checking path below.
+        row = _ROWS.get(opcode) if type(opcode) is Opcode else None
+        if row is not None and len(values) == len(row) and type(src) is int and 0 <= src <= _SRC_MAX:
+            vals = []
+            for name, most in row:
+                v = values.get(name)
+                if type(v) is not int or not 0 <= v <= most:
+                    break
+                vals.append(v)
+            else:
+                return cls.trusted(opcode, tuple(vals), src)
         spec = TABLE[opcode]
         names = [f.name for f in spec.fields]
         extra = set(values) - set(names)
@@ -402,6 +415,19 @@ class Instruction:
         if missing:
             raise TnccError(f"{opcode.name} needs field `{missing[0]}`")
         return cls(opcode, tuple(values[n] for n in names), src)
+
+    @classmethod
+    def trusted(cls, opcode: Opcode, fields: tuple[int, ...], src: int) -> "Instruction":
+        """An instruction from values already known to be valid (plain ints
+        within the opcode's field widths, an in-range ``src``): what
+        construction would build, without checking again.  Only for values
+        a checked path produced; parsed or decoded input goes through the
+        constructor (or :meth:`make`), which rejects bad values."""
+        ins = object.__new__(cls)
+        _set(ins, "opcode", opcode)
+        _set(ins, "fields", fields)
+        _set(ins, "src", src)
+        return ins
 
     def field(self, name: str) -> int:
         try:
@@ -414,6 +440,16 @@ class Instruction:
         if name.startswith("__") or name in ("opcode", "fields", "src"):
             raise AttributeError(name)
         return self.field(name)
+
+
+_SRC_MAX = (1 << SRC_BITS) - 1
+# Per opcode: its fields' names and largest values, in table order (for make's fast path).
+_ROWS: dict[Opcode, tuple[tuple[str, int], ...]] = {
+    op: tuple((f.name, f.max) for f in spec.fields) for op, spec in TABLE.items()}
+
+# Per opcode: (position, config table) of each field that indexes a config table.
+_REFS: dict[Opcode, tuple[tuple[int, str], ...]] = {
+    op: tuple((i, f.ref.value) for i, f in enumerate(spec.fields) if f.ref is not None) for op, spec in TABLE.items()}
 
 
 # ---------------------------------------------------------------- the program
@@ -465,8 +501,18 @@ class Program:
             if sym.name in seen:
                 raise TnccError(f"symbol `{sym.name}` is defined twice")
             seen.add(sym.name)
+        # Every instruction's references in range; _check_refs names the first that is not.
+        counts = {kind.value: len(getattr(self, kind.value)) for kind in CONFIG_TYPES}
+        limits = {op: tuple((i, counts[t]) for i, t in refs) for op, refs in _REFS.items()}
+        nstat = len(self.statements)
         for idx, ins in enumerate(self.instructions):
-            self._check_refs(idx, ins)
+            if not isinstance(ins, Instruction) or (ins.src != NO_SRC and ins.src >= nstat):
+                self._check_refs(idx, ins)
+                continue
+            fields = ins.fields
+            for i, n in limits[ins.opcode]:
+                if fields[i] >= n:
+                    self._check_refs(idx, ins)
 
     def _check_refs(self, idx: int, ins: Any) -> None:
         if not isinstance(ins, Instruction):

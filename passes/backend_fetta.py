@@ -17,7 +17,7 @@ from tncc.isa.program import Instruction
 from tncc.isa.table import Opcode, Unit
 from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
 from tncc.passes.layout import Layout, layout_with
-from tncc.passes.shape import View, lower_tile
+from tncc.passes.shape import View, plan_tile, tile_code
 from tncc.passes.sync import NET_A, NET_B, RED_CFG
 from tncc.passes.tiled_ir import DOUBLE_BUFFER, Block, IndexInfo, Tile, TiledStep
 from tncc.plan import Plan
@@ -89,28 +89,43 @@ class FettaBackend:
         # one ended with, saving a network reconfiguration.
         tiles = block.tiles if nblock % 2 == 0 else tuple(reversed(block.tiles))
         for tile in tiles:
-            self._ctile(gen, tile, infos, a, b, c, src)
+            self._ctile(gen, ts.number, tile, infos, a, b, c, src)
 
-    def _ctile(self, gen: "CodeGenerator", tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View,
-               src: int) -> None:
-        code = lower_tile(tile, infos, a, b, c, gen.dtype, gen.arch)
+    def _ctile(self, gen: "CodeGenerator", number: int, tile: Tile, infos: dict[str, IndexInfo], a: View, b: View,
+               c: View, src: int) -> None:
+        # The tile's plan and the spans of its ranges depend only on its
+        # shape and the views' strides (they repeat from tile to tile of
+        # step ``number``): worked out once; only the addresses are new.
+        key = (number, tile.dataflow, tile.tb, tile.tm, tile.tn, tile.tkk,
+               tuple([(ax.index, ax.extent, ax.beats, ax.count) for ax in tile.axes]), a.strides, b.strides, c.strides)
+        hit = gen.backend_memo.get(key)
+        if hit is None:
+            hit = gen.backend_memo[key] = (plan_tile(tile, infos, a, b, c, gen.arch),
+                                           _span(a, tile), _span(b, tile), _span(c, tile))
+        plan, span_a, span_b, span_c = hit
+        start = {ax.index: ax.start for ax in tile.axes}
+        a0, b0, c0 = a.address(start), b.address(start), c.address(start)
+        code = tile_code(plan, tile, a0, b0, c0, gen.dtype)
         e, cur = gen.e, gen.cur
-        for key, net, cfg, rng in (("A", 0, code.switch_a, NET_A), ("B", 1, code.switch_b, NET_B)):
-            if cur[key] != cfg:
+        for key_, net, cfg, rng in (("A", 0, code.switch_a, NET_A), ("B", 1, code.switch_b, NET_B)):
+            if cur[key_] is not cfg and cur[key_] != cfg:
                 ins = Instruction.make(Opcode.DIST, src, net=net, cfg=e.ref("sw", cfg))
                 e.emit(Unit.DIST, ins, [], [rng])
-                cur[key] = cfg
-        if cur["R"] != code.red:
+                cur[key_] = cfg
+        if cur["R"] is not code.red and cur["R"] != code.red:
             e.emit(Unit.RED, Instruction.make(Opcode.RED, src, cfg=e.ref("red", code.red)), [], [RED_CFG])
             cur["R"] = code.red
-        ra = view_range(a, tile)
-        rb = view_range(b, tile)
-        rc = view_range(c, tile)
+        ra, rb, rc = (a0, a0 + span_a), (b0, b0 + span_b), (c0, c0 + span_c)
         gen.guard(rc)
         for desc in code.descs:
             ins = Instruction.make(Opcode.CTILE, src, tile=e.ref("tile", desc))
             e.emit(Unit.ARRAY, ins, [ra, rb, NET_A, NET_B, RED_CFG] + ([rc] if desc.accumulate else []), [rc],
                    [ra, rb])
+
+
+def _span(v: View, tile: Tile) -> int:
+    """How many words past its first one ``v``'s range in a tile reaches (see :func:`view_range`)."""
+    return sum((ax.span - 1) * v.stride(ax.index) for ax in tile.axes)
 
 
 def view_range(v: View, tile: Tile) -> tuple[int, int]:

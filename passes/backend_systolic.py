@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tncc.ir import DType
@@ -24,11 +25,11 @@ from tncc.isa.arch import Arch
 from tncc.isa.program import GemmDesc, Instruction
 from tncc.isa.table import Dataflow, Opcode, Unit
 from tncc.passes.alloc import gemm_orders
-from tncc.passes.emitter import copy_of
+from tncc.passes.emitter import Copy, copy_of
 from tncc.passes.layout import Layout, compact, matrix_layout, matrix_words
 from tncc.passes.shape import View, gemm_extents, is_row_major
 from tncc.passes.tile import classify
-from tncc.passes.tiled_ir import Block, IndexInfo, IndexRole, TiledStep
+from tncc.passes.tiled_ir import Block, IndexInfo, IndexRole, Tile, TiledStep
 from tncc.plan import Plan
 
 if TYPE_CHECKING:
@@ -115,60 +116,45 @@ class SystolicBackend:
                   a: View, b: View, c: View, slots: dict[Any, Any], src: int) -> None:
         (tile,) = block.tiles
         step = ts.step
-        box = {n: (s, e) for n, s, e in block.box}
         start = {n: s for n, s, _ in block.box}
         if tile.dataflow == Dataflow.COPY:
+            box = {n: (s, e) for n, s, e in block.box}
             ixs = list(step.indices)
             gen.copy(Opcode.SHAPE, copy_of(a.address(start), [a.stride(i) for i in ixs], c.address(start),
                                            [c.stride(i) for i in ixs], [box[i][1] for i in ixs],
                                            gen.values[step.result].dtype, src))
             return
-        # An index an operand repeats (a diagonal) is one matrix dimension: its view sums the strides.
-        a_ix = tuple(dict.fromkeys(step.operands[0].indices))
-        b_ix = tuple(dict.fromkeys(step.operands[1].indices)) if len(step.operands) > 1 else ()
-        batch = [i for i in a_ix if infos[i].role is IndexRole.BATCH]
-        left = [i for i in a_ix if infos[i].role is IndexRole.LEFT]
-        right = [i for i in b_ix if infos[i].role is IndexRole.RIGHT]
-        m, n, k = gemm_extents(tile, infos)
-        ext = {i: box[i][1] for i in box}
-        con = self._contracted_order(a, b, a_ix, b_ix, infos, batch, left, right, ext, ts.unary)
-        a_dtype = gen.values[step.operands[0].value].dtype
+        # Everything but the addresses depends only on the block's extents and
+        # the views' strides, which repeat from block to block: worked out once.
+        key = (ts.number, tuple([e for _, _, e in block.box]), tile.tm, tile.tn, tile.beats, a.strides, b.strides,
+               c.strides)
+        geo = gen.backend_memo.get(key)
+        if geo is None:
+            geo = gen.backend_memo[key] = _gemms(gen, ts, tile, infos, a, b, c, {n: e for n, _, e in block.box})
+        m, n, k = geo.m, geo.n, geo.k
+        starts = tuple(start.items())
         # A' = [batch, left, con] row-major.
-        am, lda = self._as_matrix(gen, ts.number, step.operands[0].value, a, batch, left, con, ext, start,
-                                  slots[A_MATRIX], a_dtype, src)
-        if ts.unary:
-            # The all-ones vector is already a row-major [K, 1] matrix.
-            bm = View(gen.mem.ones_buf, tuple((i, s) for i, s in zip(con, compact(tuple(ext[i] for i in con)).strides)), tuple(start.items()))
-            ldb = n
+        aa0 = _place(gen, ts.number, step.operands[0].value, a, geo.a, start, slots[A_MATRIX], geo.a_dtype, src)
+        if geo.b is None or geo.b_dtype is None:  # unary: the all-ones vector is already a row-major [K, 1] matrix
+            ba0 = View(gen.mem.ones_buf, geo.ones, starts).address(start)
         else:
-            b_dtype = gen.values[step.operands[1].value].dtype
-            bm, ldb = self._as_matrix(gen, ts.number, step.operands[1].value, b, batch, con, right, ext, start,
-                                      slots[B_MATRIX], b_dtype, src)
+            ba0 = _place(gen, ts.number, step.operands[1].value, b, geo.b, start, slots[B_MATRIX], geo.b_dtype, src)
         gen.issue_ahead()  # the operands are in place: later leaves load under the GEMMs
-        c_order = batch + left + right
-        c_ld = matrix_ld(c, left, right, ext)
-        if c_ld is not None:
-            cm, ldc = c, c_ld
-        else:
-            lay = matrix_layout(tuple(ext[i] for i in c_order), len(right))
-            cm = View(slots[C_MATRIX], tuple(zip(c_order, lay.strides)), tuple(start.items()))
-            ldc = lay.strides[len(c_order) - len(right) - 1] if len(c_order) > len(right) else n
+        ca0 = c.address(start) if geo.c_lay is None else slots[C_MATRIX]
+        lda, ldb, ldc = geo.a.ld, (geo.b.ld if geo.b is not None else n), geo.ldc
         acc = tile.accumulate
-        for point in _points([ext[i] for i in batch]):
-            at = dict(start)
-            for i, v in zip(batch, point):
-                at[i] = start[i] + v
-            aa, ba, ca = am.address(at), bm.address(at), cm.address(at)
+        dtype, e = gen.dtype, gen.e
+        for da, db, dc in geo.points:
+            aa, ba, ca = aa0 + da, ba0 + db, ca0 + dc
             c_rng = (ca, ca + (m - 1) * ldc + n - 1)
             gen.guard(c_rng)
-            g = GemmDesc(gen.dtype, m, n, k, aa, lda, ba, ldb, ca, ldc, acc)
-            ins = Instruction.make(Opcode.GEMM, src, gemm=gen.e.ref("gemm", g))
+            g = e.ref_values("gemm", (dtype, m, n, k, aa, lda, ba, ldb, ca, ldc, acc), GemmDesc)
+            ins = Instruction.make(Opcode.GEMM, src, gemm=g)
             reads = [(aa, aa + (m - 1) * lda + k - 1), (ba, ba + (k - 1) * ldb + n - 1)] + ([c_rng] if acc else [])
-            gen.e.emit(Unit.ARRAY, ins, reads, [c_rng])
-        if c_ld is None and block.last_k:
-            gen.copy(Opcode.SHAPE, copy_of(cm.address(start), [cm.stride(i) for i in c_order], c.address(start),
-                                           [c.stride(i) for i in c_order], [ext[i] for i in c_order],
-                                           gen.values[step.result].dtype, src))
+            e.emit(Unit.ARRAY, ins, reads, [c_rng])
+        if geo.c_lay is not None and block.last_k:
+            gen.copy(Opcode.SHAPE, Copy(ca0, tuple(geo.c_lay.strides), c.address(start), geo.c_view_strides, geo.c_extents,
+                                        gen.values[step.result].dtype, src))
 
     @staticmethod
     def _contracted_order(a: View, b: View, a_ix: tuple[str, ...], b_ix: tuple[str, ...],
@@ -195,35 +181,128 @@ class SystolicBackend:
 
         return con_b if reshaped(con_b) < reshaped(con_a) else con_a
 
-    @staticmethod
-    def _as_matrix(gen: "CodeGenerator", number: int, value: str, v: View, batch: list[str], rows: list[str],
-                   cols: list[str], ext: dict[str, int], start: dict[str, int], scratch: int, dtype: DType,
-                   src: int) -> tuple[View, int]:
-        """``v`` (a block of operand ``value`` of step ``number``) if at every
-        batch point it is a row-major ``[rows, cols]`` matrix over the block
-        (:func:`matrix_ld`), else a SHAPE copy of it (broadcasting indices it
-        lacks) into ``scratch`` as ``[batch, rows, cols]``, rows at an odd
-        pitch (``layout.matrix_layout``: the copy runs free of bank
-        conflicts); with the matrix's leading dimension.  The copy is left
-        out when ``scratch`` already holds that matrix: an earlier block of
-        the step copied the same box of the same value (a value never
-        changes once computed, and nothing else writes a step's scratch
-        while it runs), as when the block loop walks an index the operand
-        lacks."""
-        ld = matrix_ld(v, rows, cols, ext)
-        if ld is not None:
-            return v, ld
-        order = batch + rows + cols
-        extents = [ext[i] for i in order]
-        strides = [v.stride(i) for i in order]
-        row = math.prod(ext[i] for i in cols)
-        lay = matrix_layout(tuple(extents), len(cols))
-        held = (value, tuple((i, start[i], ext[i]) for i in order), lay.strides)
-        if gen.scratch_holds.get((number, scratch)) != held:
-            gen.copy(Opcode.SHAPE, copy_of(v.address(start), strides, scratch, lay.strides, extents, dtype, src))
-            gen.scratch_holds[(number, scratch)] = held
-        ld = lay.strides[len(order) - len(cols) - 1] if len(order) > len(cols) else row
-        return View(scratch, tuple(zip(order, lay.strides)), tuple(start.items())), ld
+
+
+@dataclass(frozen=True, slots=True)
+class _Matrix:
+    """How a block's operand becomes a GEMM matrix ``[batch, rows, cols]``:
+    read in place (``lay`` None) or copied by a SHAPE into the step's
+    scratch matrix in the layout ``lay`` (rows at an odd pitch:
+    ``layout.matrix_layout``, the copy runs free of bank conflicts).  ``ld``
+    is the matrix's leading dimension; ``order``, ``extents`` and
+    ``strides`` the copy's indices, extents and source strides."""
+
+    ld: int
+    lay: Layout | None
+    order: tuple[str, ...] = ()
+    extents: tuple[int, ...] = ()
+    strides: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Gemms:
+    """A block's GEMMs but for its addresses (the same for every block of a
+    step with its extents and operand views' strides): the GEMM shape, how A
+    and B (None: the all-ones vector of a unary step, with the strides
+    ``ones`` of its view) become matrices, C' (``c_lay`` None: the GEMMs
+    write the result's view in place; else a scratch matrix in ``c_lay``
+    copied out over ``c_order`` after the block's last GEMM), and the
+    address offsets of A', B' and C' at each batch point."""
+
+    m: int
+    n: int
+    k: int
+    a: _Matrix
+    a_dtype: DType
+    b: _Matrix | None
+    b_dtype: DType | None
+    ones: tuple[tuple[str, int], ...]
+    ldc: int
+    c_lay: Layout | None
+    c_order: tuple[str, ...]
+    c_extents: tuple[int, ...]
+    c_view_strides: tuple[int, ...]
+    points: tuple[tuple[int, int, int], ...]
+
+
+def _gemms(gen: "CodeGenerator", ts: TiledStep, tile: Tile, infos: dict[str, IndexInfo], a: View, b: View,
+           c: View, ext: dict[str, int]) -> _Gemms:
+    """The :class:`_Gemms` of a block of extents ``ext`` with operand views ``a``, ``b`` and result view ``c``."""
+    step = ts.step
+    # An index an operand repeats (a diagonal) is one matrix dimension: its view sums the strides.
+    a_ix = tuple(dict.fromkeys(step.operands[0].indices))
+    b_ix = tuple(dict.fromkeys(step.operands[1].indices)) if len(step.operands) > 1 else ()
+    batch = [i for i in a_ix if infos[i].role is IndexRole.BATCH]
+    left = [i for i in a_ix if infos[i].role is IndexRole.LEFT]
+    right = [i for i in b_ix if infos[i].role is IndexRole.RIGHT]
+    m, n, k = gemm_extents(tile, infos)
+    con = SystolicBackend._contracted_order(a, b, a_ix, b_ix, infos, batch, left, right, ext, ts.unary)
+    am = _matrix(a, batch, left, con, ext)
+    a_strides = a.strides if am.lay is None else tuple(zip(am.order, am.lay.strides))
+    ones: tuple[tuple[str, int], ...] = ()
+    bm: _Matrix | None = None
+    b_dtype = None
+    if ts.unary:
+        ones = tuple((i, s) for i, s in zip(con, compact(tuple(ext[i] for i in con)).strides))
+        b_strides = ones
+    else:
+        bm = _matrix(b, batch, con, right, ext)
+        b_strides = b.strides if bm.lay is None else tuple(zip(bm.order, bm.lay.strides))
+        b_dtype = gen.values[step.operands[1].value].dtype
+    c_order = tuple(batch + left + right)
+    c_ld = matrix_ld(c, left, right, ext)
+    c_lay = None
+    if c_ld is not None:
+        ldc, c_strides = c_ld, c.strides
+    else:
+        c_lay = matrix_layout(tuple(ext[i] for i in c_order), len(right))
+        c_strides = tuple(zip(c_order, c_lay.strides))
+        ldc = c_lay.strides[len(c_order) - len(right) - 1] if len(c_order) > len(right) else n
+    points = tuple((_offset(a_strides, batch, pt), _offset(b_strides, batch, pt), _offset(c_strides, batch, pt))
+                   for pt in _points([ext[i] for i in batch]))
+    return _Gemms(m, n, k, am, gen.values[step.operands[0].value].dtype, bm, b_dtype, ones, ldc, c_lay, c_order,
+                  tuple(ext[i] for i in c_order), tuple(c.stride(i) for i in c_order), points)
+
+
+def _matrix(v: View, batch: list[str], rows: list[str], cols: list[str], ext: dict[str, int]) -> _Matrix:
+    """How the view ``v`` of a block becomes the matrix ``[batch, rows, cols]``:
+    in place if at every batch point it is a row-major ``[rows, cols]``
+    matrix over the block (:func:`matrix_ld`), else by a SHAPE copy
+    (broadcasting indices it lacks) as ``[batch, rows, cols]``."""
+    ld = matrix_ld(v, rows, cols, ext)
+    if ld is not None:
+        return _Matrix(ld, None)
+    order = tuple(batch + rows + cols)
+    extents = tuple(ext[i] for i in order)
+    lay = matrix_layout(extents, len(cols))
+    ld = lay.strides[len(order) - len(cols) - 1] if len(order) > len(cols) else math.prod(ext[i] for i in cols)
+    return _Matrix(ld, lay, order, extents, tuple(v.stride(i) for i in order))
+
+
+def _place(gen: "CodeGenerator", number: int, value: str, v: View, mat: _Matrix, start: dict[str, int], scratch: int,
+           dtype: DType, src: int) -> int:
+    """The address of the matrix ``mat`` of block view ``v`` (of operand
+    ``value`` of step ``number``) at the block's start: ``v``'s own, or
+    ``scratch`` after copying ``v`` there.  The copy is left out when
+    ``scratch`` already holds that matrix: an earlier block of the step
+    copied the same box of the same value (a value never changes once
+    computed, and nothing else writes a step's scratch while it runs), as
+    when the block loop walks an index the operand lacks."""
+    if mat.lay is None:
+        return v.address(start)
+    held = (value, tuple((i, start[i], e) for i, e in zip(mat.order, mat.extents)), mat.lay.strides)
+    if gen.scratch_holds.get((number, scratch)) != held:
+        gen.copy(Opcode.SHAPE, Copy(v.address(start), mat.strides, scratch, tuple(mat.lay.strides), mat.extents,
+                                    dtype, src))
+        gen.scratch_holds[(number, scratch)] = held
+    return scratch
+
+
+def _offset(strides: tuple[tuple[str, int], ...], batch: list[str], point: tuple[int, ...]) -> int:
+    """How far a view with ``strides`` moves from the block's start to the
+    batch point ``point`` (as :meth:`View.address` sums, every entry of an index)."""
+    at = dict(zip(batch, point))
+    return sum(at[n] * s for n, s in strides if n in at)
 
 
 def matrix_ld(v: View, rows: list[str], cols: list[str], ext: dict[str, int]) -> int | None:

@@ -36,10 +36,10 @@ from tncc.isa.arch import Arch
 from tncc.isa.program import Instruction, Program, Symbol, SymbolRole
 from tncc.isa.table import NO_SRC, Opcode, Unit
 from tncc.passes.backend import backend_for
-from tncc.passes.emitter import CannotExpress, Copy, Emitter, buffer_range, copy_of, symbol_name, tensor_view
+from tncc.passes.emitter import CannotExpress, Copy, Emitter, buffer_range, copy_of, symbol_name
 from tncc.passes.memory_ir import ONES, Kind, MemoryPlan
 from tncc.passes.shape import View, copy_descs, shape_order
-from tncc.passes.staging import SLOT_RESULT, StepState, step_slots
+from tncc.passes.staging import SLOT_RESULT, BlockTensor, StepState, step_slots
 from tncc.passes.tiled_ir import Block, TiledProgram, TiledStep
 from tncc.plan import Plan
 
@@ -101,6 +101,11 @@ class CodeGenerator:
         if leaves_ahead:
             self.ahead = self._leaves_ahead()
         self.pending_ahead: list[tuple[str, int]] = []
+        # What copy emits for a copy shape (see _pieces), by (opcode, extents, strides, dtype).
+        self.pieces: dict[tuple[Any, ...], list[tuple[int, int, int, int, int, int, int]]] = {}
+        self.tensors: dict[int, tuple[list[BlockTensor], BlockTensor]] = {}  # by step number, see _tensors
+        # What a back end works out once for blocks alike but for their addresses (its own keys and records).
+        self.backend_memo: dict[Any, Any] = {}
 
     # -- data movement -----------------------------------------------------------------
     def copy(self, op: Opcode, c: Copy) -> None:
@@ -110,29 +115,45 @@ class CodeGenerator:
         the deferred stores."""
         if self.deferred and (op is not Opcode.LOAD or self._clashes(c)):
             self._flush()
+        key = (op, c.extents, c.src_strides, c.dst_strides, c.dtype)
+        pieces = self.pieces.get(key)
+        if pieces is None:
+            pieces = self.pieces[key] = self._pieces(op, c)
         src_base, dst_base, src = c.src_base, c.dst_base, c.src
+        emit = self.e.emit
+        for fo, to, d, from_lo, from_hi, to_lo, to_hi in pieces:
+            f, t = src_base + fo, dst_base + to
+            if op is Opcode.LOAD:
+                ins = Instruction.make(op, src, dram=f, buf=t, desc=d)
+                emit(Unit.DMA, ins, [], [(t + to_lo, t + to_hi)])
+            elif op is Opcode.STORE:
+                ins = Instruction.make(op, src, buf=f, dram=t, desc=d)
+                emit(Unit.DMA, ins, [(f + from_lo, f + from_hi)], [])
+            else:
+                ins = Instruction.make(op, src, sbuf=f, dbuf=t, desc=d)
+                self.e.shapes += 1
+                emit(Unit.DMA, ins, [(f + from_lo, f + from_hi)], [(t + to_lo, t + to_hi)])
+
+    def _pieces(self, op: Opcode, c: Copy) -> list[tuple[int, int, int, int, int, int, int]]:
+        """What :meth:`copy` emits for copies of ``c``'s shape, strides and
+        dtype (they repeat block after block): per descriptor, its source
+        and destination offsets, its index in the DMA table, and the word
+        ranges it reads and writes relative to its source and destination
+        addresses (``buffer_range``)."""
         extents, src_strides, dst_strides = list(c.extents), list(c.src_strides), list(c.dst_strides)
         if op is Opcode.SHAPE:  # the enumeration order with the fewest bank conflicts
             order = shape_order(extents, src_strides, dst_strides, self.arch.buffer.banks)
             extents, src_strides, dst_strides = ([v[d] for d in order] for v in (extents, src_strides, dst_strides))
+        out = []
         for piece in copy_descs(extents, src_strides, dst_strides, c.dtype):
-            fo, to, desc = piece.from_offset, piece.to_offset, piece.desc
+            desc = piece.desc
             d = self.e.ref("dma", desc)
             # DmaDesc dims rows are (extent, from_stride, to_stride).
             sub = [extent for extent, _, _ in desc.dims]
-            from_strides = [stride for _, stride, _ in desc.dims]
-            to_strides = [stride for _, _, stride in desc.dims]
-            if op is Opcode.LOAD:
-                ins = Instruction.make(op, src, dram=src_base + fo, buf=dst_base + to, desc=d)
-                self.e.emit(Unit.DMA, ins, [], [buffer_range(dst_base + to, sub, to_strides)])
-            elif op is Opcode.STORE:
-                ins = Instruction.make(op, src, buf=src_base + fo, dram=dst_base + to, desc=d)
-                self.e.emit(Unit.DMA, ins, [buffer_range(src_base + fo, sub, from_strides)], [])
-            else:
-                ins = Instruction(op, (src_base + fo, dst_base + to, d), src)  # fields src, dst, desc
-                self.e.shapes += 1
-                self.e.emit(Unit.DMA, ins, [buffer_range(src_base + fo, sub, from_strides)],
-                            [buffer_range(dst_base + to, sub, to_strides)])
+            from_rng = buffer_range(0, sub, [stride for _, stride, _ in desc.dims])
+            to_rng = buffer_range(0, sub, [stride for _, _, stride in desc.dims])
+            out.append((piece.from_offset, piece.to_offset, d, *from_rng, *to_rng))
+        return out
 
     def _clashes(self, load: Copy) -> bool:
         """Would ``load`` overtake a deferred store it depends on: read DRAM
@@ -247,13 +268,12 @@ class CodeGenerator:
         its staging slot unless the slot already holds that box (with
         ``only_fixed``, just the boxes that have slots of their own)."""
         views: list[View] = []
-        for k, op in enumerate(ts.step.operands):
-            p = self.places[op.value]
-            if p.resident:
-                views.append(tensor_view(*p.buffer_copy(), op.indices))
+        for k, t in enumerate(self._tensors(ts)[0]):
+            if t.view is not None:  # resident
+                views.append(t.view)
                 continue
-            box = block.sub(op.indices)
-            lay = st.layouts[(k, tuple(e for _, e in box))]
+            box = t.box(block)
+            lay, strides = t.layout(st, k, box)
             if k in st.fixed:
                 addr = st.fixed[k][box]
                 load = (k, box) not in st.loaded
@@ -267,12 +287,28 @@ class CodeGenerator:
                     st.last_box[k] = box
                 addr = st.slots[k][st.slot_of[k]]
             if load:
-                dram, dlay, _ = p.dram_symbol()
-                off = sum(s * stride for (s, _), stride in zip(box, dlay.strides))
-                self.copy(Opcode.LOAD, copy_of(dram + off, dlay.strides, addr, lay.strides,
-                                               [e for _, e in box], self.values[op.value].dtype, src))
-            views.append(tensor_view(addr, lay, op.indices, tuple((i, s) for i, (s, _) in zip(op.indices, box))))
+                off = sum(s * stride for (s, _), stride in zip(box, t.dram_strides))
+                self.copy(Opcode.LOAD, Copy(t.dram + off, t.dram_strides, addr, tuple(lay.strides),
+                                            tuple([e for _, e in box]), t.dtype, src))
+            views.append(t.block_view(addr, strides, box))
         return views
+
+    def _tensors(self, ts: TiledStep) -> tuple[list[BlockTensor], BlockTensor]:
+        """Step ``ts``'s operands and result as its block loop reads them
+        (computed once per step)."""
+        hit = self.tensors.get(ts.number)
+        if hit is None:
+            names = tuple(ix.name for ix in ts.indices)
+            # The boxes of blocks list the step's indices in its order
+            # (tiled_ir.Block); looked up by name where a block does not.
+            ordered = all(tuple(n for n, _, _ in b.box) == names for b in ts.blocks)
+            step = ts.step
+            ops = [BlockTensor.of(op.value, op.indices, self.places[op.value], self.values[op.value].dtype,
+                                  names if ordered else None) for op in step.operands]
+            res = BlockTensor.of(step.result, step.indices, self.places[step.result], self.values[step.result].dtype,
+                                 names if ordered else None)
+            hit = self.tensors[ts.number] = (ops, res)
+        return hit
 
     def _state(self, ts: TiledStep) -> StepState:
         st = self.states.get(ts.number)
@@ -397,7 +433,10 @@ class CodeGenerator:
         st = self._state(ts)
         if self._staged(ts):
             self.last_span = st.span
-        slots, stage_lay, slot_of = st.slots, st.layouts, st.slot_of
+        slots, slot_of = st.slots, st.slot_of
+        res = self._tensors(ts)[1]
+        fixed_result = st.fixed.get(SLOT_RESULT)
+        ones = View(self.mem.ones_buf, ())
         cview: View | None = None
         pending: Copy | None = None
         for nblock, block in enumerate(ts.blocks):
@@ -416,35 +455,35 @@ class CodeGenerator:
                 self.copy(Opcode.STORE, pending)
                 pending = None
             if len(views) == 1:
-                views.append(View(self.mem.ones_buf, ()))
-            pc = self.places[step.result]
-            cbox = block.sub(step.indices)
-            if pc.resident:
-                cview = tensor_view(*pc.buffer_copy(), step.indices)
-            elif block.first_k:
-                if SLOT_RESULT in st.fixed:
-                    addr = st.fixed[SLOT_RESULT][cbox]
-                else:
-                    slot_of[SLOT_RESULT] ^= 1
-                    addr = slots[SLOT_RESULT][slot_of[SLOT_RESULT]]
-                lay = stage_lay[(SLOT_RESULT, tuple(e for _, e in cbox))]
-                cview = tensor_view(addr, lay, step.indices, tuple((i, s) for i, (s, _) in zip(step.indices, cbox)))
+                views.append(ones)
+            if res.view is not None:  # resident
+                cview = res.view
+            else:
+                cbox = res.box(block)
+                if block.first_k:
+                    if fixed_result is not None:
+                        addr = fixed_result[cbox]
+                    else:
+                        slot_of[SLOT_RESULT] ^= 1
+                        addr = slots[SLOT_RESULT][slot_of[SLOT_RESULT]]
+                    _, strides = res.layout(st, SLOT_RESULT, cbox)
+                    cview = res.block_view(addr, strides, cbox)
             if cview is None:  # a result block that is not first_k follows the one that set the view
                 raise VerifyError(f"step {ts.number}: block {nblock} accumulates into a result no block started")
             self.backend.run_block(self, ts, block, nblock, infos, views[0], views[1], cview, slots, src)
             self.issue_ahead()  # where the back end did not
-            if not pc.resident and block.last_k:
-                lay_strides = [cview.stride(i) for i in step.indices]
-                dram, dlay, _ = pc.dram_symbol()
-                off = sum(s * stride for (s, _), stride in zip(cbox, dlay.strides))
-                pending = copy_of(cview.base, lay_strides, dram + off, dlay.strides,
-                                  [e for _, e in cbox], self.values[step.result].dtype, src)
+            if res.view is None and block.last_k:
+                lay_strides = tuple([cview.stride(i) for i in step.indices])
+                off = sum(s * stride for (s, _), stride in zip(cbox, res.dram_strides))
+                pending = Copy(cview.base, lay_strides, res.dram + off, res.dram_strides,
+                               tuple([e for _, e in cbox]), res.dtype, src)
                 if not self.defer:
                     self.copy(Opcode.STORE, pending)
                     pending = None
             yield
         if pending is not None:
             self.deferred.append(pending)
+        pc = self.places[step.result]
         if pc.resident and self.values[step.result].kind is Kind.OUTPUT:
             v = self.values[step.result]
             (buf, lay), (dram, dlay, _) = pc.buffer_copy(), pc.dram_symbol()

@@ -11,7 +11,7 @@ code generator plans it, before it is cut into descriptors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from tncc.ir import DType
 from tncc.isa.table import CONFIG_INDEX_BITS, Unit
@@ -40,14 +40,42 @@ class Emitter:
     shapes: int = 0
     where: list[int] = field(default_factory=lambda: [-1])  # seq of an access -> its index in code
 
+    # Indices of records by identity: a record object the code generator
+    # reuses (the cached DMA descriptors and tile configs) is not hashed
+    # again, hashing walks every field.  Each entry keeps its record alive,
+    # so ids stay unique.
+    by_id: dict[int, tuple[Any, int]] = field(default_factory=dict)
+    # Indices of records by the values they were built from (see ref_values).
+    by_values: dict[str, dict[Any, int]] = field(default_factory=lambda: {k: {} for k in CONFIG_TABLES})
+
     def ref(self, kind: str, rec: Any) -> int:
+        """The index of config record ``rec`` in table ``kind``, added when new."""
+        hit = self.by_id.get(id(rec))
+        if hit is not None and hit[0] is rec:
+            return hit[1]
+        idx = self._index(kind, rec)
+        self.by_id[id(rec)] = (rec, idx)
+        return idx
+
+    def _index(self, kind: str, rec: Any) -> int:
         t = self.tables[kind]
-        if rec not in t:
+        idx = t.get(rec)
+        if idx is None:
             if len(t) > CONFIG_INDEX_MAX:
                 raise CannotExpress(f"it needs more than {CONFIG_INDEX_MAX + 1:,} distinct {_TABLE_NAMES[kind]} "
                                     f"descriptors, and instructions index them with {CONFIG_INDEX_BITS}-bit fields")
-            t[rec] = len(t)
-        return t[rec]
+            idx = t[rec] = len(t)
+        return idx
+
+    def ref_values(self, kind: str, values: tuple[Any, ...], make: Callable[..., Any]) -> int:
+        """``ref(kind, make(*values))``, building the record only for values
+        not seen before: ``make`` must build equal records from equal values
+        (a record's fields as given, as :class:`~tncc.isa.program.GemmDesc`)."""
+        t = self.by_values[kind]
+        idx = t.get(values)
+        if idx is None:
+            idx = t[values] = self._index(kind, make(*values))
+        return idx
 
     def emit(self, unit: Unit, ins: Instruction, reads: list, writes: list, early_reads: list | None = None) -> None:
         self.code.extend(self.sync.access(unit, reads, writes, ins.src, early_reads))

@@ -58,8 +58,16 @@ class View:
         return 0
 
     def address(self, point: dict[str, int]) -> int:
-        org = dict(self.origin)
-        return self.base + sum((point[n] - org.get(n, 0)) * s for n, s in self.strides if n in point)
+        org = dict(self.origin) if self.origin else _NO_ORIGIN
+        addr = self.base
+        for n, s in self.strides:
+            v = point.get(n)
+            if v is not None:
+                addr += (v - org.get(n, 0)) * s
+        return addr
+
+
+_NO_ORIGIN: dict[str, int] = {}
 
 
 def merge_dims(dims: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
@@ -134,18 +142,28 @@ def _red(tkk: int, lanes: int) -> RedConfig:
 
 def lower_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, dtype: DType, arch: Arch) -> TileCode:
     """The tile descriptor(s) and network configurations of one fetta tile."""
+    start = {ax.index: ax.start for ax in tile.axes}
+    return tile_code(plan_tile(tile, infos, a, b, c, arch), tile, a.address(start), b.address(start), c.address(start),
+                     dtype)
+
+
+def plan_tile(tile: Tile, infos: dict[str, IndexInfo], a: View, b: View, c: View, arch: Arch) -> "_TilePlan":
+    """Everything of :func:`lower_tile` but the base addresses: it depends
+    only on the tile's shape and the views' strides, which repeat from tile
+    to tile (computed once for each)."""
     ports, banks = arch.dist.ports, arch.buffer.banks
     if banks > ports:
         raise TnccError(f"the buffer has {banks} banks but the distribution network only {ports} input slots",
                         where="arch key buffer.banks")
-    # Everything but the base addresses depends only on the tile's shape and
-    # the views' strides, which repeat from tile to tile: computed once.
     shape = _TileShape(tile.dataflow, tile.tb, tile.tm, tile.tn, tile.tkk,
                        tuple(_AxisShape(ax.index, ax.extent, ax.beats, ax.count, infos[ax.index].role)
                              for ax in tile.axes))
-    plan = _tile_plan(shape, a.strides, b.strides, c.strides, ports, banks)
-    start = {ax.index: ax.start for ax in tile.axes}
-    a0, b0, c0 = a.address(start), b.address(start), c.address(start)
+    return _tile_plan(shape, a.strides, b.strides, c.strides, ports, banks)
+
+
+def tile_code(plan: "_TilePlan", tile: Tile, a0: int, b0: int, c0: int, dtype: DType) -> TileCode:
+    """:func:`lower_tile` from the tile's :func:`plan_tile` and the addresses
+    of its operands' and result's first elements."""
     descs = tuple(_tile_desc(dtype, plan.flow, tile.tb, tile.tm, tile.tn, tile.tkk, a0 + pt.a_offset, plan.a_ports,
                              plan.a_beats, b0 + pt.b_offset, plan.b_ports, plan.b_beats, c0 + pt.c_offset, plan.drain,
                              tile.accumulate or pt.reduction_started, plan.inner)

@@ -47,6 +47,7 @@ def _kind(r: Range) -> Range | bool:
 
 _UNITS = tuple(int(u) for u in Unit)
 _NUNITS = len(Unit)
+_BUFFER_ONLY = (False,)  # the logs an access of buffer ranges only touches
 
 
 @lru_cache(maxsize=None)
@@ -66,22 +67,24 @@ class SyncTracker:
 
     def __init__(self) -> None:
         self.seq = 0
-        # Units are kept as plain ints (hashing enum members is slow on this
-        # hot path).  Per unit one log of buffer ranges (key False) and one
-        # per configuration register (key: its pseudo-range), so a unit that
-        # only touches registers (DIST, RED) never scans the long buffer
-        # history of the DMA, nor registers it does not touch.
-        self.log: dict[tuple[int, Any], list[tuple[int, Range, bool]]] = {
-            (int(u), k): [] for u in Unit for k in (False, NET_A, NET_B, RED_CFG)}
-        self.synced: dict[tuple[int, int], int] = {(int(u), int(v)): -1 for u in Unit for v in Unit}
-        self.last_seq: dict[int, int] = {int(u): -1 for u in Unit}
+        # Units are kept as plain ints indexing lists (hashing enum members
+        # is slow on this hot path).  Per unit one log of buffer ranges (key
+        # False) and one per configuration register (key: its pseudo-range),
+        # so a unit that only touches registers (DIST, RED) never scans the
+        # long buffer history of the DMA, nor registers it does not touch.
+        # A log entry is (seq, lo, hi, wrote).
+        self.logs: list[dict[Any, list[tuple[int, int, int, bool]]]] = [
+            {k: [] for k in (False, NET_A, NET_B, RED_CFG)} for _ in Unit]
+        # synced[u][v]: the seq of V's last instruction that U is ordered after.
+        self.synced: list[list[int]] = [[-1] * _NUNITS for _ in Unit]
+        self.last_seq: list[int] = [-1] * _NUNITS
         self.pairs = 0
-        self.prev_writes: dict[int, list[Range]] = {int(u): [] for u in Unit}
+        self.prev_writes: list[list[Range]] = [[] for _ in Unit]
         # Signals placed after an earlier instruction: seq -> SIGNALs to emit
         # right after the instruction recorded with that seq (placed by
         # passes.emitter.Emitter.finish).
         self.early: dict[int, list[Instruction]] = {}
-        self.prune_at: dict[tuple[int, Any], int] = {k: PRUNE_AT for k in self.log}
+        self.prune_at: list[dict[Any, int]] = [{k: PRUNE_AT for k in logs} for logs in self.logs]
 
     @staticmethod
     def sem(src: Unit, dst: Unit) -> int:
@@ -103,22 +106,32 @@ class SyncTracker:
             if any(lo <= rhi and rlo <= hi for lo, hi in prev for rlo, rhi in early_reads):
                 out.extend(_pair(src, u, u, u * _NUNITS + u))
                 self.pairs += 1
-        kinds = {_kind(r) for r in reads} | {_kind(w) for w in writes}
+        kinds: Any
+        if all(r[0] >= 0 for r in reads) and all(w[0] >= 0 for w in writes):
+            kinds = _BUFFER_ONLY  # the common case: buffer ranges only
+        else:
+            # The logs in the order this set iterates them (it decides which
+            # one hits the scanning window first).
+            kinds = {r if r[0] < 0 else False for r in reads} | {w if w[0] < 0 else False for w in writes}
+        synced = self.synced[u]
         for v in _UNITS:
             if v == u:
                 continue
-            floor = self.synced[(u, v)]
+            floor = synced[v]
             last = self.last_seq[v]
+            if last <= floor:  # nothing of V since U was last ordered after it
+                continue
+            logs = self.logs[v]
             at = -1  # the latest conflicting V instruction: the SIGNAL follows it
             for kind in kinds:
-                log = self.log[(v, kind)]
+                log = logs[kind]
                 # Entries at index <= stop are WINDOW or more back: past
                 # WINDOW unordered accesses, order conservatively (one extra
                 # pair keeps the tracker linear in program size).
                 stop = len(log) - 1 - WINDOW
                 i = len(log) - 1
                 while i >= 0:
-                    seq, (lo, hi), wrote = log[i]
+                    seq, lo, hi, wrote = log[i]
                     if seq <= floor or seq <= at:
                         break
                     if i <= stop:
@@ -140,32 +153,32 @@ class SyncTracker:
                     i -= 1
                 if at == last:
                     break
-            hit = at >= 0
-            if hit:
-                s = v * _NUNITS + u
-                sig, wait = _pair(src, v, u, s)
+            if at >= 0:
+                sig, wait = _pair(src, v, u, v * _NUNITS + u)
                 if at == last:
                     out.append(sig)
                 else:
                     self.early.setdefault(at, []).append(sig)
                 out.append(wait)
-                self.synced[(u, v)] = at
+                synced[v] = at
                 self.pairs += 1
         self.seq += 1
+        seq = self.seq
+        logs = self.logs[u]
         for r in reads:
-            self.log[(u, _kind(r))].append((self.seq, r, False))
+            logs[_kind(r)].append((seq, r[0], r[1], False))
         for w in writes:
-            self.log[(u, _kind(w))].append((self.seq, w, True))
-        self.last_seq[u] = self.seq
+            logs[_kind(w)].append((seq, w[0], w[1], True))
+        self.last_seq[u] = seq
         self.prev_writes[u] = writes
+        prune_at = self.prune_at[u]
         for kind in kinds:
-            key = (u, kind)
-            if len(self.log[key]) > self.prune_at[key]:
+            if len(logs[kind]) > prune_at[kind]:
                 self._prune(u, kind)
-                self.prune_at[key] = max(PRUNE_AT, 2 * len(self.log[key]))
+                prune_at[kind] = max(PRUNE_AT, 2 * len(logs[kind]))
         return out
 
     def _prune(self, v: int, kind: Any) -> None:
         """Forget accesses every other unit is already ordered after."""
-        floor = min(self.synced[(u, v)] for u in _UNITS if u != v)
-        self.log[(v, kind)] = [e for e in self.log[(v, kind)] if e[0] > floor]
+        floor = min(self.synced[u][v] for u in _UNITS if u != v)
+        self.logs[v][kind] = [e for e in self.logs[v][kind] if e[0] > floor]

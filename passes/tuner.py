@@ -64,15 +64,16 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     opts = options if options is not None else DEFAULT_OPTIONS
     ctx = PassContext(arch, verify)
     backend = backend_for(arch)
-    # Modelled cycles by program: equal programs cost the same, and a key
-    # that is the program itself cannot be reused by another one (an id()
-    # of a Lowered the search dropped could be).
-    cycles: dict[Program, int] = {}
+    # Modelled cycles by program, keyed by identity (hashing a program hashes
+    # every instruction): the entry keeps its program alive, so no other
+    # program can take its id() while the search runs.
+    cycles: dict[int, tuple[Program, int]] = {}
 
     def cost(low: Lowered) -> int:
-        if low.program not in cycles:
-            cycles[low.program] = program_cycles(low.program, arch)
-        return cycles[low.program]
+        hit = cycles.get(id(low.program))
+        if hit is None or hit[0] is not low.program:
+            hit = cycles[id(low.program)] = (low.program, program_cycles(low.program, arch))
+        return hit[1]
 
     memo: TileMemo = {}
     if opts.stage_share is not None:

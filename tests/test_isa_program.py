@@ -42,6 +42,28 @@ def test_instruction_fields_by_name_and_range():
     assert Instruction(Opcode.HALT).src == NO_SRC
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(Opcode)), st.data())
+def test_make_agrees_with_the_constructor(op, data):
+    """``make``'s fast path builds what the checking constructor builds, and
+    rejects (with the constructor's message) what it rejects."""
+    from tncc.isa.table import TABLE
+
+    names = [f.name for f in TABLE[op].fields]
+    vals = [data.draw(st.one_of(st.integers(-2, (1 << f.bits) + 1), st.booleans()), label=f.name)
+            for f in TABLE[op].fields]
+    src = data.draw(st.integers(-1, 1 << 16), label="src")
+    try:
+        want = Instruction(op, tuple(vals), src)
+    except TnccError as exc:
+        with pytest.raises(TnccError) as got:
+            Instruction.make(op, src, **dict(zip(names, vals)))
+        assert str(got.value) == str(exc)
+    else:
+        ins = Instruction.make(op, src, **dict(zip(names, vals)))
+        assert ins == want and all(type(v) is int for v in ins.fields)
+
+
 def test_enum_field_values_become_plain_ints():
     from tncc.isa.table import Unit
 
