@@ -40,8 +40,15 @@
    slower than its per-step sum (a small buffer: the program spills what the
    lone-step model keeps resident), the candidates whose sums lie within that
    factor are not told apart by the sum, and the budget for them grows with
-   the factor (:data:`WIDE_FACTOR`).  The MAC-optimal choice is always among them, so
-   the plan never compiles slower than the FLOP-optimal order.
+   the factor (:data:`WIDE_FACTOR`).  Where CP-SAT's choice streams or
+   spills at all, the sum ranks the candidates poorly (the lone-step model
+   keeps every step's tensors resident), so CP-SAT lists more trees
+   (:data:`LISTED_STREAMING`) and, after the sum's best two alternatives,
+   they are compiled in the order of what their memory plans cost
+   (:mod:`.streaming`: the memory planner's placement and the tiler's
+   closed form, without lowering).  The
+   MAC-optimal choice is always among them, so the plan never compiles
+   slower than the FLOP-optimal order.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
 was exact and the choice was proven optimal (by the exact search or CP-SAT), and either the objective is
@@ -55,7 +62,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.ir import Network
@@ -302,6 +309,12 @@ WIDE_FACTOR = 3.0
 #: ranking (:func:`_ranked`) can put first those whose costly steps
 #: differ from the plans already ranked.
 LISTED = 5
+#: Where CP-SAT's choice streams or spills (``streaming``), CP-SAT lists
+#: this many trees more per group of statements (one or two groups; one
+#: each with more), which the estimate of the memory plan ranks with the
+#: others: the per-step sum that ranks the listing cannot see spills, so
+#: the tree that spills least may lie past the first :data:`LISTED`.
+LISTED_STREAMING = 10
 #: The steps that carry this share of a plan's per-step sum (costliest
 #: first) are its *dominant* steps; the others are within the per-step
 #: model's error of the whole (``hardware``'s bounds), so two plans whose
@@ -310,7 +323,7 @@ DOMINANT_SHARE = 0.9
 
 
 def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str, tuple], base: Mapping[str, tuple],
-                  alternatives: Sequence[tuple[Sequence[str], Any, Sequence[Any]]], arch: Arch,
+                  alternatives: Sequence[tuple[Sequence[str], Any, Sequence[Any], Callable[[int], list]]], arch: Arch,
                   objective: str) -> tuple[tuple, str]:
     """The steps of the fastest plan as compiled (``passes.estimate``) among
     CP-SAT's choice, the MAC-optimal choice (always compiled, so the plan is
@@ -327,12 +340,32 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     plans: list[tuple] = [first] + ([flops] if flops != first else [])
     always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
     alts: list[tuple] = []  # each distinct alternative once, in listing order
-    for group, dag, sels in alternatives:
+
+    def add(group: Sequence[str], dag: Any, sels: Sequence[Any]) -> None:
         for sel in sels:
             cand = _emit(items, {**where, **{st: (dag, sel) for st in group}}, arch)
             if cand not in alts and cand not in plans:
                 alts.append(cand)
+
+    for group, dag, sels, _ in alternatives:
+        add(group, dag, sels)
+    listed = len(alts)
+    streams = _streaming(net, plans + alts, arch, objective)
+    if streams is not None:
+        # The memory plan streams or spills, which the per-step sum that ranked
+        # the listing cannot see: the estimate of what the placement adds can, so
+        # more trees are listed (cheap beside compiling one) and it orders them.
+        for group, dag, _, more in alternatives:
+            add(group, dag, more(LISTED_STREAMING if len(alternatives) <= 2 else 1))
+        streams = _streaming(net, plans + alts, arch, objective) or {}
     ranked, sums = _ranked(net, plans, alts, arch, objective)
+    if streams is not None and ranked:
+        # The first alternatives of the per-step ranking of the trees listed first keep
+        # their places (where the budget compiles only those, they are the ones the sum
+        # alone would compile); the others follow in the estimate's order (stable: ties
+        # keep the per-step ranking; plans it cannot place go last).
+        head = _ranked(net, plans, alts[:listed], arch, objective)[0][:FINAL_CANDIDATES - 1]
+        ranked = head + sorted((s for s in ranked if s not in head), key=lambda s: streams.get(s) or math.inf)
     plans += ranked
     if len(plans) == 1:
         return first, ""
@@ -366,6 +399,25 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     which = {plans.index(flops): "the MAC-optimal choice", 0: "CP-SAT's choice"}.get(pick, f"candidate {pick + 1}")
     return plans[pick], (f"compiled {len(cycles)} of {len(plans)} candidate plans: {which} is fastest "
                          f"({ok[pick]} cycles; CP-SAT's {cycles[0]}, MAC-optimal {cycles[plans.index(flops)]})")
+
+
+def _streaming(net: Network, plans: Sequence[tuple], arch: Arch, objective: str) -> dict[tuple, int | None] | None:
+    """Each plan's cycles as its memory plan places it
+    (``streaming.streaming_estimate``: the streamed and spilled values'
+    transfers included), or ``None`` when CP-SAT's choice streams nothing:
+    then the buffer holds the plans the per-step sum ranks best and the
+    per-step ranking stands.  Only CP-SAT's choice (``plans[0]``) is costed
+    when it streams nothing."""
+    # start-up: the machine's cost model loads only when a plan is made for an arch
+    from tncc.passes.order.streaming import streaming_estimate
+
+    out: dict[tuple, int | None] = {}
+    for steps in plans:
+        est = streaming_estimate(Plan(net, steps, objective), arch)
+        if steps == plans[0] and est is not None and not est.streamed:
+            return None  # CP-SAT's choice fits: the buffer is not what decides (and no more is spent)
+        out[steps] = None if est is None else est.cycles
+    return out
 
 
 def _ranked(net: Network, first: Sequence[tuple], alts: Sequence[tuple], arch: Arch,
@@ -470,13 +522,14 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
     optimal, coefficients exact, statuses, {statement: (dag, MAC-optimal
     selection)}, alternatives)`` (the MAC-optimal selection is the chosen
     one for structural objectives); for the cycles objective
-    ``alternatives`` lists per group ``(statements, dag, selections)``,
-    the next best distinct trees by the per-step model, for
-    :func:`_final_choice` (otherwise it is empty)."""
+    ``alternatives`` lists per group ``(statements, dag, selections,
+    more)``, the next best distinct trees by the per-step model and a
+    function that lists ``n`` more after them, for :func:`_final_choice`
+    (otherwise it is empty)."""
     sizes = net.sizes()
     groups = _components(items, cands, sizes) if memory_budget is None else [list(items)]
     solved = []
-    alternatives: list[tuple[list[str], CandidateDag, list]] = []
+    alternatives: list[tuple[list[str], CandidateDag, list, Callable[[int], list]]] = []
     all_optimal = exact_coefs = True
     statuses = set()
     for group in groups:
@@ -520,7 +573,9 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
             # LISTED per group (with many groups, the next tree of each is enough)
             count = LISTED if len(groups) <= 2 else 1
             more = next_choices(dag, criteria, sel, count, memory_budget, min(NEXT_TIME, budget))
-            alternatives.append(([c.statement for c in group], dag, more))
+            alternatives.append(([c.statement for c in group], dag, more,
+                                 functools.partial(next_choices, dag, criteria, sel, memory_budget=memory_budget,
+                                                   time_limit=min(NEXT_TIME, budget), after=tuple(more))))
     return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
             statuses,
             {st: (dag, base) for st, dag, _, base in solved}, alternatives)

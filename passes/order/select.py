@@ -234,13 +234,15 @@ def made_values(dag: CandidateDag, sel: Selection) -> frozenset[tuple]:
 
 
 def next_choices(dag: CandidateDag, objective: Sequence[str | tuple] | str, first: Selection, count: int,
-                 memory_budget: int | None = None, time_limit: float = 1.0) -> list[Selection]:
-    """Up to ``count`` further choices after ``first``, each the best (by
+                 memory_budget: int | None = None, time_limit: float = 1.0,
+                 after: Sequence[Selection] = ()) -> list[Selection]:
+    """Up to ``count`` further choices after ``first`` (and after ``after``,
+    choices listed before: the listing continues), each the best (by
     ``objective``, within ``time_limit`` deterministic units per solve) whose
     trees differ from all before it: the K best distinct trees by the
     per-step model, for a finer model to rank."""
     out: list[Selection] = []
-    seen = [made_values(dag, first)]
+    seen = [made_values(dag, first)] + [made_values(dag, s) for s in after]
     for _ in range(count):
         sel = solve(dag, objective, memory_budget, time_limit, exclude=seen)
         if sel is None:
