@@ -40,9 +40,9 @@
    slower than its per-step sum (a small buffer: the program spills what the
    lone-step model keeps resident), the candidates whose sums lie within that
    factor are not told apart by the sum, and the budget for them grows with
-   the factor (:data:`WIDE_FACTOR`).  Where CP-SAT's choice streams or
-   spills at all, the sum ranks the candidates poorly (the lone-step model
-   keeps every step's tensors resident), so CP-SAT lists more trees
+   the factor (:data:`WIDE_FACTOR`).  There the sum ranks the candidates
+   poorly (the lone-step model keeps every step's tensors resident), so,
+   where CP-SAT's choice streams or spills, CP-SAT lists more trees
    (:data:`LISTED_STREAMING`) and, after the sum's best two alternatives,
    they are compiled in the order of what their memory plans cost
    (:mod:`.streaming`: the memory planner's placement and the tiler's
@@ -350,7 +350,20 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     for group, dag, sels, _ in alternatives:
         add(group, dag, sels)
     listed = len(alts)
-    streams = _streaming(net, plans + alts, arch, objective)
+    if not alts and always == 1:
+        return first, ""
+    unit = plan_work(Plan(net, first, objective), arch)
+    spent = 0
+    cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
+    for k in range(always):
+        spent += plan_work(Plan(net, plans[k], objective), arch)
+        cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
+    first_sum = sum(c for c, _ in _costs(net, first, arch, objective))
+    slack = (cycles[0] or 0) / max(1, first_sum)
+    # Only where CP-SAT's choice compiles slower than its per-step sum does the
+    # sum miss what the memory plan adds (a small buffer); elsewhere the estimate
+    # of the placement would cost compile time for a ranking the sum already gives.
+    streams = _streaming(net, plans + alts, arch, objective) if slack > 1 else None
     if streams is not None:
         # The memory plan streams or spills, which the per-step sum that ranked
         # the listing cannot see: the estimate of what the placement adds can, so
@@ -367,21 +380,12 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
         head = _ranked(net, plans, alts[:listed], arch, objective)[0][:FINAL_CANDIDATES - 1]
         ranked = head + sorted((s for s in ranked if s not in head), key=lambda s: streams.get(s) or math.inf)
     plans += ranked
-    if len(plans) == 1:
-        return first, ""
-    unit = plan_work(Plan(net, first, objective), arch)
-    spent = 0
-    cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
-    for k in range(always):
-        spent += plan_work(Plan(net, plans[k], objective), arch)
-        cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
     # Where CP-SAT's choice compiles slower than its per-step sum, the program spills
     # or re-streams what the lone-step model keeps resident (a small buffer), by a
     # factor the model does not see; candidates whose sums lie within that factor
     # of the choice's are not told apart by the sum, so more of them are compiled.
     # The budget for those grows with the factor: the more the sum misses, the more
     # the exact model has to decide.
-    slack = (cycles[0] or 0) / max(1, sums[first])
     wide = min(slack, WIDE_FACTOR)
     for k in range(always, len(plans)):
         plan = Plan(net, plans[k], objective)
