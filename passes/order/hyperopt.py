@@ -21,12 +21,13 @@ and its greedy builder draws from an unseeded generator.  Here
 * the time limit is a safety net checked between trials (``time.perf_counter``):
   trials past it are not built, and the result says so.
 
-The best tree, converted to an SSA path, is re-optimised by
+The best tree and the next best ``POLISH - 1`` of the trials' trees (under
+tncc's objective), converted to SSA paths, are re-optimised by
 :func:`~tncc.passes.order.reconf.reconfigure`: windows of ``WIDTH`` operands
 re-solved exactly by the subset DP, outer products included (cotengra's
 reconfiguration considers only index-sharing steps), under tncc's own integer
 objective rather than cotengra's floating-point score.  The result is the best
-of the polished tree, cotengra's tree, the greedy and the naive order under
+of the polished trees, cotengra's trees, the greedy and the naive order under
 that objective, so never worse than any of them.
 
 cotengra is imported on first use (loading it takes a quarter of a second, and a
@@ -46,11 +47,15 @@ from tncc.passes.order.paths import SSAPath, left_to_right, linear_to_ssa, tree_
 from tncc.passes.order.reconf import reconfigure
 from tncc.passes.order.search import SearchResult
 
-BUDGET = 3_200  # tensor-trials: 32 trials at 100 tensors, 128 (MAX_REPEATS) up to 25
-MIN_REPEATS = 8
+# tensor-trials: 20 trials at 100 tensors, 128 (MAX_REPEATS) up to 15.  A trial (cotengra's builder
+# and its reconfiguration) takes about 1.5-2.5 ms per tensor on one core (3-regular graphs and
+# lattices of 100-300 tensors), so about 3-5 s in all, half the default time limit
+BUDGET = 2_000
+MIN_REPEATS = 4
 MAX_REPEATS = 128
 WIDTH = 8  # operands per reconfiguration window (the subset DP's 3^8 splits)
 SWEEPS = 4
+POLISH = 3  # trees polished: cotengra's best and the next best of its trials
 MIN_SHARE = 1e-4  # windows cheaper than this share of the tree are not re-solved
 # cotengra's builders, each wrapped under this name with a seed per trial
 SEEDED = {"greedy": "tncc-greedy", "labels": "tncc-labels"}
@@ -76,7 +81,7 @@ def hyper_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], siz
     """cotengra's HyperOptimizer for ``repeats_for(n, budget)`` trials from
     ``seed``, its tree polished by outer-product-aware reconfiguration under
     ``objective`` (see the module docstring).  ``candidates`` are the ``k``
-    best distinct of the polished tree, cotengra's, the greedy and the naive
+    best distinct of the polished trees, cotengra's, the greedy and the naive
     order; ``candidates[0]`` is never worse than cotengra's tree under
     ``objective``.  The same arguments give the same result unless
     ``time_limit`` (seconds) stops it, which ``stopped`` then says.  Raises
@@ -91,25 +96,38 @@ def hyper_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], siz
         score = objective.score(inputs, output, sizes, path)
         return SearchResult(path, score, True, ((score, path),), time.perf_counter() - t0, "trivial")
     repeats = repeats_for(n, budget)
-    raw, built = cotengra_tree(inputs, output, sizes, objective, repeats, seed, deadline)
+    trees, built = cotengra_trees(inputs, output, sizes, objective, repeats, seed, deadline)
     stopped = f"time limit reached after {built} of {repeats} cotengra trials" if built < repeats else ""
-    paths = [raw, greedy(inputs, output, sizes), left_to_right(n)]
+    paths = [*trees, greedy(inputs, output, sizes), left_to_right(n)]
     if polish:
+        # cotengra's best tree and the next best of its trials under tncc's objective: a tree a
+        # little dearer as it comes can polish to a cheaper one
         wm, ws = objective.weights(inputs, sizes)
-        polished = reconfigure(inputs, output, sizes, raw, WIDTH, wm, ws, deadline, SWEEPS, MIN_SHARE)
+        ranked = sorted(_distinct(inputs, output, sizes, objective, trees[1:]), key=lambda c: c[0])
+        for start in [trees[0]] + [p for _, p in ranked if tree_key(p, n) != tree_key(trees[0], n)][:POLISH - 1]:
+            if time.perf_counter() > deadline:
+                stopped = stopped or "time limit reached while polishing cotengra's trees"
+                break
+            paths.insert(0, reconfigure(inputs, output, sizes, start, WIDTH, wm, ws, deadline, SWEEPS, MIN_SHARE))
         if time.perf_counter() > deadline and not stopped:
-            stopped = "time limit reached while polishing cotengra's tree"
-        paths.insert(0, polished)
+            stopped = "time limit reached while polishing cotengra's trees"
+    scored = sorted(_distinct(inputs, output, sizes, objective, paths), key=lambda c: c[0])  # stable
+    cands = tuple(scored[:max(1, k)])
+    return SearchResult(cands[0][1], cands[0][0], False, cands, time.perf_counter() - t0, "cotengra", stopped)
+
+
+def _distinct(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+              objective: Objective, paths: Sequence[SSAPath]) -> list[tuple[int, SSAPath]]:
+    """``(score, path)`` of the distinct trees among ``paths``, first occurrence kept."""
+    n = len(inputs)
     seen: set[frozenset] = set()
-    scored: list[tuple[int, SSAPath]] = []
+    out: list[tuple[int, SSAPath]] = []
     for p in paths:
         key = tree_key(p, n)
         if key not in seen:
             seen.add(key)
-            scored.append((objective.score(inputs, output, sizes, p), p))
-    scored.sort(key=lambda c: c[0])  # stable: ties keep the polished tree first
-    cands = tuple(scored[:max(1, k)])
-    return SearchResult(cands[0][1], cands[0][0], False, cands, time.perf_counter() - t0, "cotengra", stopped)
+            out.append((objective.score(inputs, output, sizes, p), p))
+    return out
 
 
 def _minimize(objective: Objective, inputs: Sequence[tuple[str, ...]], sizes: Mapping[str, int]) -> str:
@@ -125,9 +143,10 @@ def _minimize(objective: Objective, inputs: Sequence[tuple[str, ...]], sizes: Ma
     return f"combo-{ws / wm:g}"
 
 
-def cotengra_tree(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
-                objective: Objective, repeats: int, seed: int, deadline: float) -> tuple[SSAPath, int]:
-    """cotengra's best tree over ``repeats`` seeded trials and the number of
+def cotengra_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+                   objective: Objective, repeats: int, seed: int, deadline: float) -> tuple[list[SSAPath], int]:
+    """The trees of cotengra's HyperOptimizer over ``repeats`` seeded trials,
+    its best first and then every trial's in trial order, and the number of
     trials built before ``deadline``."""
     try:
         import cotengra as ctg
@@ -141,7 +160,7 @@ def cotengra_tree(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], si
     out = tuple(sym[i] for i in output)
     size_dict = {sym[i]: int(sizes[i]) for i in sym}
     trial_rng = random.Random(seed)
-    clock = _Clock(deadline)
+    clock = _Trials(deadline)
     methods = list(SEEDED.values())
     opt = ctg.HyperOptimizer(
         methods=methods, minimize=_minimize(objective, inputs, sizes), max_repeats=repeats, parallel=False,
@@ -153,15 +172,22 @@ def cotengra_tree(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], si
         tree = opt.search(ins, out, size_dict)
     finally:
         random.setstate(saved)
-    return linear_to_ssa([tuple(s) for s in tree.get_path()], len(ins)), clock.built
+    # the trials' trees are final now (cotengra reconfigures each after its builder returns it)
+    return [_ssa(t, len(ins)) for t in [tree, *clock.trees]], clock.built
 
 
-class _Clock:
-    """Counts the trials built and refuses those past ``deadline``."""
+def _ssa(tree: Any, n: int) -> SSAPath:  # a cotengra ContractionTree (the package ships no types)
+    return linear_to_ssa([tuple(s) for s in tree.get_path()], n)
+
+
+class _Trials:
+    """Counts the trials built, refuses those past ``deadline`` and keeps
+    every trial's tree."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         self.built = 0
+        self.trees: list[Any] = []
 
     def admit(self) -> bool:
         # the first trial is always built: the search needs one tree
@@ -183,15 +209,18 @@ def _register(ctg: Any) -> None:  # ``ctg`` is the cotengra module (the package 
     from cotengra.utils import BadTrial
 
     for base, name in SEEDED.items():
-        def trial(inputs: Any, output: Any, size_dict: Any, rng: random.Random, clock: _Clock,
+        def trial(inputs: Any, output: Any, size_dict: Any, rng: random.Random, clock: _Trials,
                   _base: str = base, **params: Any) -> Any:
             if not clock.admit():
                 raise BadTrial()  # scored as infinitely bad: the search skips past it cheaply
             s = rng.randrange(1 << 30)
             random.seed(s)  # what the partitioner and the reconfiguration draw from
             if _base == "greedy":
-                return _greedy_tree(ctg, inputs, output, size_dict, s, **params)
-            return _PATH_FNS[_base](inputs, output, size_dict, seed=s, **params)
+                tree = _greedy_tree(ctg, inputs, output, size_dict, s, **params)
+            else:
+                tree = _PATH_FNS[_base](inputs, output, size_dict, seed=s, **params)
+            clock.trees.append(tree)
+            return tree
 
         register_hyper_function(name, trial, dict(_HYPER_SEARCH_SPACE[base]))
     _REGISTERED = True
