@@ -62,9 +62,7 @@ def choose_smaller_buffer(best: Lowered, ctx: PassContext, cost: Callable[[Lower
         return best
     if small.tuned is None or small.chosen is None:
         return best
-    chosen = small.chosen
-    regen = CodeGen(chosen.lookahead is True, chosen.prefetch is not False, chosen.deferred_stores is not False,
-                    small.pairs, chosen.leaves_ahead is True)
+    regen = CodeGen.for_options(small.chosen, pairs=dict(small.pairs))
     other: Lowered = Pipeline((regen,)).run(small.tuned, ctx)
     if other.chosen is not None:
         other = dataclasses.replace(other, chosen=dataclasses.replace(other.chosen, smaller_buffer=True))

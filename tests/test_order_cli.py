@@ -65,8 +65,10 @@ def test_a_baseline_that_does_not_fit_is_reported_not_fatal(capsys):
     # With a 1.5 KiB buffer the CSSE plan still fits, but the naive order's
     # outer products of the activations with the upstream gradient only block
     # into pieces that cannot fill a sixteenth of the array once: the
-    # baseline is reported, not fatal.
+    # baseline is reported, not fatal.  (Energy, not cycles: the cycles
+    # objective compiles several candidate plans exactly, each a program of
+    # some 200,000 blocks at this buffer, which the point here does not need.)
     path = os.path.join(ROOT, "examples", "tt_linear.tn")
-    assert main(["plan", path, "--arch", "fetta:buffer.bytes=1536"]) == 0
+    assert main(["plan", path, "--arch", "fetta:buffer.bytes=1536", "--objective", "energy"]) == 0
     out = capsys.readouterr().out
-    assert "naive does not fit" in out and "proven optimal" in out
+    assert "naive does not fit" in out and "\nproven optimal for energy" in out
