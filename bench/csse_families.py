@@ -12,11 +12,15 @@ to every tool's path) and the seconds of the path search alone:
   a child process (optimal up to its floating-point rounding) and polished
   with outer products, ``heur`` heuristic; ``*`` marks a result cut by the
   time limit);
+* ``ctg``: tncc's ``cotengra`` strategy (:mod:`tncc.passes.order.hyperopt`):
+  cotengra's HyperOptimizer with its trial budget and seed, the tree polished
+  by tncc's outer-product-aware reconfiguration (``*``: cut by the time limit);
 * ``oe-dp``: opt_einsum's ``dp`` (index-sharing trees, as by default);
 * ``rust-dp``: cotengra's Rust DP (``cotengrust.optimize_optimal``, flops);
 * ``oe-rg``: opt_einsum's random-greedy and ``ctg-hyper``: cotengra's
   HyperOptimizer, both given CSSE's own search time (``max_time``), i.e. the
-  same budget.
+  same budget; ``hyper@ctg``: the HyperOptimizer given the ``ctg`` column's
+  time.
 
 DPs that do not finish within ``LIMIT`` seconds print ``>LIMIT``.
 """
@@ -113,6 +117,14 @@ def _tncc(inputs, output, sizes, budget):
     return r.path, kind + ("*" if r.stopped else ""), "ssa"
 
 
+def _ctg(inputs, output, sizes, budget):
+    from tncc.passes.order.hyperopt import hyper_search
+    from tncc.passes.order.objectives import Macs
+
+    r = hyper_search(inputs, output, sizes, Macs(), time_limit=LIMIT)
+    return r.path, "*" if r.stopped else "", "ssa"
+
+
 def _oe_dp(inputs, output, sizes, budget):
     import opt_einsum as oe
 
@@ -143,7 +155,9 @@ def _ctg_hyper(inputs, output, sizes, budget):
     return opt(inputs, output, sizes), "", "linear"
 
 
-TOOLS = {"tncc": _tncc, "oe-dp": _oe_dp, "rust-dp": _rust_dp, "oe-rg": _oe_rg, "ctg-hyper": _ctg_hyper}
+TOOLS = {"tncc": _tncc, "ctg": _ctg, "oe-dp": _oe_dp, "rust-dp": _rust_dp, "oe-rg": _oe_rg, "ctg-hyper": _ctg_hyper,
+         "hyper@ctg": _ctg_hyper}
+AT_CTG = ("hyper@ctg",)  # tools given the ctg column's time (the others after ctg get tncc's)
 
 
 def _child(conn, fn, args):
@@ -186,16 +200,18 @@ def families_table(quick: bool, families: Sequence[str] | None = None, only_size
     sizes = tuple(only_sizes) if only_sizes else (QUICK_SIZES if quick else SIZES)
     rows = {}
     print(f"\n== structured families (cost in MACs / search seconds; DPs limited to {LIMIT:g} s; "
-          "oe-rg and ctg-hyper get tncc's time) ==")
+          "oe-rg and ctg-hyper get tncc's time, hyper@ctg the ctg column's) ==")
     names = list(TOOLS)
-    print(f"{'network':<14}{'n':>5} " + "".join(f"{t:>24}" for t in names) + "   tncc/best  tncc/hyper")
+    print(f"{'network':<14}{'n':>5} " + "".join(f"{t:>24}" for t in names)
+          + "   tncc/best  tncc/hyper  ctg/hyper@ctg")
     for fam in families or FAMILIES:
         for n in sizes:
             inputs, output, sz = make(fam, n)
             res = {"tncc": run_tool("tncc", inputs, output, sz, 0.0)}
+            res["ctg"] = run_tool("ctg", inputs, output, sz, 0.0)
             budget = max(0.05, res["tncc"][1])
-            for t in names[1:]:
-                res[t] = run_tool(t, inputs, output, sz, budget)
+            for t in names[2:]:
+                res[t] = run_tool(t, inputs, output, sz, max(0.05, res["ctg"][1]) if t in AT_CTG else budget)
             rows[(fam, n)] = res
             cells = []
             for t in names:
@@ -206,7 +222,8 @@ def families_table(quick: bool, families: Sequence[str] | None = None, only_size
             ratio = res["tncc"][0] / min(found) if res["tncc"][0] and found else float("nan")
             hyper = res["ctg-hyper"][0]
             rh = res["tncc"][0] / hyper if res["tncc"][0] and hyper else float("nan")
-            print(f"{fam:<14}{n:>5} " + "".join(cells) + f"   {ratio:>9.3f}  {rh:>10.3f}", flush=True)
+            ch = res["ctg"][0] / res["hyper@ctg"][0] if res["ctg"][0] and res["hyper@ctg"][0] else float("nan")
+            print(f"{fam:<14}{n:>5} " + "".join(cells) + f"   {ratio:>9.3f}  {rh:>10.3f}  {ch:>13.3f}", flush=True)
     print("\nlargest network solved exactly (tncc: proven over all trees / optimal over index-sharing trees, "
           f"by its own DP or the Rust DP; DPs: finished within {LIMIT:g} s)")
     print(f"{'family':<14}{'tncc exact':>12}{'tncc conn':>12}{'oe-dp':>8}{'rust-dp':>9}")
@@ -243,6 +260,19 @@ def summary(rows: dict) -> None:
           + " ".join(f"{f}{n}<{t}" for (f, n), t in behind)
           + (f"; tncc past the limit on {len(missing)}" if missing else "")
           + f" -> {'PASS' if not behind and not missing else 'MISS'}")
+    # the cotengra strategy against what it stands on, at its own time; and the naive order
+    from tncc.passes.order.paths import left_to_right, path_macs
+
+    peers = ("hyper@ctg", "tncc")
+    lost = [(k, t) for k, r in rows.items() for t in peers if r["ctg"][0] is not None and r[t][0] is not None
+            and r["ctg"][0] > r[t][0]]
+    naive = [k for k, r in rows.items() if r["ctg"][0] is not None
+             and r["ctg"][0] > path_macs(*make(*k), left_to_right(k[1]))]
+    cut = [k for k, r in rows.items() if r["ctg"][0] is None or r["ctg"][2].endswith("*")]
+    print(f"ctg dearer than HyperOptimizer at ctg's time: {sum(t == 'hyper@ctg' for _, t in lost)} cases, than tncc's "
+          f"default: {sum(t == 'tncc' for _, t in lost)} cases "
+          + " ".join(f"{f}{n}<{t}" for (f, n), t in lost)
+          + f"; dearer than the naive order: {len(naive)}; cut by the time limit: {len(cut)}")
 
 
 def startup_table(repeats: int = 7) -> None:

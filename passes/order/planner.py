@@ -240,9 +240,16 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
                 notes.append(f"statement {c.statement}: {r.stopped}")
     else:
         strat = get_strategy(strategy)
+        deadline = t0 + time_limit
         for c in items:
-            p = strat(c.inputs, c.output, sizes)
-            cands[c.statement] = [(structural.score(c.inputs, c.output, sizes, p), p)]
+            if strat.search is not None:  # objective-aware, k candidates, says when the time limit cut it
+                r = strat.search(c.inputs, c.output, sizes, structural, k, max(0.0, deadline - time.perf_counter()), 0)
+                cands[c.statement] = list(r.candidates)
+                if r.stopped:
+                    notes.append(f"statement {c.statement}: {r.stopped}")
+            else:
+                p = strat(c.inputs, c.output, sizes)
+                cands[c.statement] = [(structural.score(c.inputs, c.output, sizes, p), p)]
             exact_all = exact_all and strat.proves == structural.name and len(c.inputs) <= (strat.max_inputs or 0)
     if joint and strategy == "auto":
         added = _reuse_candidates(items, cands, sizes, structural, exact_limit)

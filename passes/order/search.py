@@ -62,7 +62,14 @@ PROBE = 16  # share of WORK the Python DP gets first when the Rust DP is there t
 # can still run long (a 10x10 lattice, projected at five WORKs: over a minute); it runs in a child
 # process killed at the time limit, beside the heuristic search.
 RUST_REACH = 4
-RUST_MAX_INPUTS = 40
+# past this many inputs (networks that are not chain-like) the Rust DP is not started: the probe's
+# projection cannot tell which will finish (it projects under half a WORK for 3-regular graphs and
+# lattices of 24-40 tensors alike), and the DP's time jumps with the size.  Measured, one core:
+# 3-regular graphs 24 / 28 / 30 tensors 2.2 / 4.4 / over 20 s, lattices 30 / 36 / 40 tensors
+# 3.9 / 19 / over 20 s.  A child killed at the time limit makes the result depend on the machine;
+# within this count it finishes well inside the default limit, past it the heuristic's trial
+# budget decides, the same on every machine (bench/csse.py --only families)
+RUST_MAX_INPUTS = 28
 RUST_MAX_CHAIN = 128
 RUST_NARROW = 5
 # chain-like networks run the Rust DP in this process (it cannot be stopped there) when the time

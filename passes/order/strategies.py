@@ -12,16 +12,21 @@ exact       proven MAC optimum by the connected-subgraph DP (at most 24 inputs)
 exact-size  proven minimum peak intermediate, then fewest MACs (subset DP, 14)
 exact-write proven minimum write volume, then fewest MACs (at most 24 inputs)
 heuristic   randomised greedy + subtree reconfiguration, naive as a floor
-cotengra    cotengra's partition-built trees (seeded trials) polished by
-            outer-product-aware subtree reconfiguration, never worse than
-            the greedy or naive order
+cotengra    cotengra's HyperOptimizer with a trial budget and a seed
+            (:mod:`.hyperopt`), its tree polished by outer-product-aware
+            subtree reconfiguration under tncc's objective, never worse than
+            cotengra's tree, the greedy or the naive order (needs cotengra)
 auto        exact up to 12 inputs; past that the connected-subgraph DP within
             its work budget (proven when it finishes), else the heuristic with
             cotengra's partition trees from 24 inputs
 =========== ==========================================================
 
 Every budget is counted in work, so each strategy gives the same path for the
-same input on any machine.
+same input on any machine.  A strategy may also register a ``search``
+function, ``(inputs, output, sizes, objective, k, time_limit, seed) ->
+SearchResult``, that searches under a given objective, lists its ``k`` best
+trees and says when its wall-clock safety limit cut it short; the planner uses
+it when there is one.
 """
 
 from __future__ import annotations
@@ -31,11 +36,14 @@ from typing import Callable, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.passes.order.greedy import greedy
+from tncc.passes.order.hyperopt import hyper_search  # imports cotengra only when it runs
 from tncc.passes.order.objectives import Macs, Objective, PeakSize, WriteVolume
 from tncc.passes.order.paths import SSAPath, left_to_right
-from tncc.passes.order.search import EXACT_LIMIT, heuristic_search, search
+from tncc.passes.order.search import EXACT_LIMIT, SearchResult, search
 
 StrategyFn = Callable[[Sequence[tuple[str, ...]], tuple[str, ...], Mapping[str, int]], SSAPath]
+SearchFn = Callable[[Sequence[tuple[str, ...]], tuple[str, ...], Mapping[str, int], Objective, int, float, int],
+                    SearchResult]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,7 @@ class Strategy:
     fn: StrategyFn
     proves: str | None = None  # objective name the strategy is exact for
     max_inputs: int | None = None  # beyond this it does not prove anything
+    search: SearchFn | None = None  # the objective-aware form, when the strategy has one
 
     def __call__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
         return self.fn(inputs, output, sizes)
@@ -52,11 +61,12 @@ class Strategy:
 STRATEGIES: dict[str, Strategy] = {}
 
 
-def register(name: str, proves: str | None = None, max_inputs: int | None = None) -> Callable[[StrategyFn], StrategyFn]:
+def register(name: str, proves: str | None = None, max_inputs: int | None = None,
+             search: SearchFn | None = None) -> Callable[[StrategyFn], StrategyFn]:
     """Decorator: register ``fn`` as strategy ``name`` (replacing an older one)."""
 
     def deco(fn: StrategyFn) -> StrategyFn:
-        STRATEGIES[name] = Strategy(name, fn, proves, max_inputs)
+        STRATEGIES[name] = Strategy(name, fn, proves, max_inputs, search)
         return fn
 
     return deco
@@ -119,9 +129,16 @@ def heuristic(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes:
     return search(inputs, output, sizes, Macs(), exact_limit=0).path
 
 
-@register("cotengra")
+def cotengra_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+                    objective: Objective, k: int = 1, time_limit: float = 10.0, seed: int = 0) -> SearchResult:
+    """The ``cotengra`` strategy's search (:func:`.hyperopt.hyper_search`);
+    a :class:`TnccError` naming what to install when cotengra is missing."""
+    return hyper_search(inputs, output, sizes, objective, k, time_limit, seed)
+
+
+@register("cotengra", search=cotengra_search)
 def cotengra(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
-    return heuristic_search(inputs, output, sizes, Macs(), greedy_trials=0).path
+    return cotengra_search(inputs, output, sizes, Macs()).path
 
 
 @register("auto", proves="macs", max_inputs=EXACT_LIMIT)
