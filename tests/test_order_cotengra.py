@@ -53,8 +53,9 @@ def test_every_path_contracts_and_beats_its_start(n, seed):
     assert [c[0] for c in r.candidates] == sorted(c[0] for c in r.candidates)
     trees, built = cotengra_trees(inputs, output, sizes, Macs(), repeats_for(n, BUDGET), seed % 5, time.perf_counter() + 60)
     assert built == repeats_for(n, BUDGET) == len(trees) - 1  # cotengra's best, then every trial's
-    assert path_macs(inputs, output, sizes, trees[0]) == min(path_macs(inputs, output, sizes, p) for p in trees)
-    assert r.score <= path_macs(inputs, output, sizes, trees[0])
+    # cotengra ranks its trials by its own floating-point score, not always tncc's MAC count:
+    # the result is never worse than any of them under tncc's objective
+    assert r.score <= min(path_macs(inputs, output, sizes, p) for p in trees)
     assert r.score <= path_macs(inputs, output, sizes, greedy(inputs, output, sizes))
     assert r.score <= path_macs(inputs, output, sizes, left_to_right(n))
     arrays = [rng.standard_normal([sizes[i] for i in ix]) for ix in inputs]
