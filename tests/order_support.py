@@ -28,6 +28,17 @@ def network_of(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes
     return net
 
 
+def edges_problem(n: int, edges: Sequence[tuple[int, int]], bond: int = 2
+                  ) -> tuple[list[tuple[str, ...]], tuple[str, ...], dict[str, int]]:
+    """The closed network of ``n`` tensors with one index ``e<k>`` of size
+    ``bond`` per edge ``k`` of ``edges`` (in that order)."""
+    inputs: list[list[str]] = [[] for _ in range(n)]
+    for k, (a, b) in enumerate(edges):
+        inputs[a].append(f"e{k}")
+        inputs[b].append(f"e{k}")
+    return [tuple(ix) for ix in inputs], (), {f"e{k}": bond for k in range(len(edges))}
+
+
 def random_problem(rng: np.random.Generator, n: int, max_size: int = 4, hyper: bool = True, dangling: bool = True
                    ) -> tuple[list[tuple[str, ...]], tuple[str, ...], dict[str, int]]:
     """``n`` tensors over a random hypergraph: some indices shared by two

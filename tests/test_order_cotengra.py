@@ -14,7 +14,7 @@ import opt_einsum as oe
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as hst
 
-from order_support import SlowClock, eval_path, eval_plan, network_of, random_problem
+from order_support import SlowClock, edges_problem, eval_path, eval_plan, network_of, random_problem
 from tncc.errors import TnccError
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.hyperopt import cotengra_trees, hyper_search, repeats_for
@@ -27,18 +27,9 @@ BUDGET = 8 * 8  # a few trials: these tests check properties, not quality
 
 
 def _lattice(rows: int, cols: int, bond: int = 2):
-    inputs: list[list[str]] = [[] for _ in range(rows * cols)]
-    for r in range(rows):
-        for c in range(cols):
-            v = r * cols + c
-            if c + 1 < cols:
-                inputs[v].append(f"h{v}")
-                inputs[v + 1].append(f"h{v}")
-            if r + 1 < rows:
-                inputs[v].append(f"v{v}")
-                inputs[v + cols].append(f"v{v}")
-    sizes = {i: bond for ix in inputs for i in ix}
-    return [tuple(ix) for ix in inputs], (), sizes
+    right = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
+    down = [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1) for c in range(cols)]
+    return edges_problem(rows * cols, right + down, bond)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

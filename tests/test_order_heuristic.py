@@ -8,7 +8,7 @@ import numpy as np
 import opt_einsum as oe
 from hypothesis import HealthCheck, given, settings, strategies as hst
 
-from order_support import SlowClock, eval_path, random_problem
+from order_support import SlowClock, edges_problem, eval_path, random_problem
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Macs
 from tncc.passes.order.paths import left_to_right, path_macs, validate_ssa
@@ -19,13 +19,7 @@ def _regular3(n: int, seed: int, bond: int = 2):
     """A random 3-regular graph of ``n`` (even) tensors, one index per edge."""
     import networkx as nx
 
-    g = nx.random_regular_graph(3, n, seed=seed)
-    inputs: list[list[str]] = [[] for _ in range(n)]
-    for k, (a, b) in enumerate(g.edges()):
-        inputs[a].append(f"e{k}")
-        inputs[b].append(f"e{k}")
-    sizes = {i: bond for ix in inputs for i in ix}
-    return [tuple(ix) for ix in inputs], (), sizes
+    return edges_problem(n, list(nx.random_regular_graph(3, n, seed=seed).edges()), bond)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
