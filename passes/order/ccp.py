@@ -47,6 +47,7 @@ import math
 import time
 from typing import Mapping, Sequence
 
+from tncc.passes.order.outer import OuterRule
 from tncc.passes.order.paths import SSAPath
 from tncc.passes.order.subsets import MaskProducts, index_numbers
 
@@ -234,9 +235,12 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
         nb[s] = nbr[t] & full
         levels[1].append(s)
         buckets[1][t] = [s]
+    rule: OuterRule | None = None
+    opset: set[int] = set()  # subsets whose recorded split is an outer product
     if outer:
         order = sorted(levels[1], key=lambda s: (psize[s], s))
         by_size[1] = ([psize[s] for s in order], order)
+        rule = OuterRule(where, outmask, full, _connected(net, full), [psize[1 << t] for t in leaves], wm, ws, prod)
     done = budget.done
     check = done + 20000
     for m in range(2, n + 1):
@@ -283,6 +287,9 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                         c += c2 + wm * p
                         if c > cap:
                             continue
+                        if opset and (s1 in opset or s2 in opset) and _beaten(net, rule, s1, s2, opset, split, res,
+                                                                              psize, allpriv):
+                            continue
                         s = s1 | s2
                         old = cost.get(s)
                         if old is not None and old <= c and not ws:
@@ -325,9 +332,11 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                             psize[s] = q
                         cost[s] = c
                         split[s] = s1
-                if outer:
-                    done = _outer_pairs(net, s2, other, k, by_size, cost, res, psize, nb, split, level, bucket,
-                                        cap, wm, ws, allpriv, done, full)
+                        if opset:
+                            opset.discard(s)
+                if rule is not None:
+                    done = _outer_pairs(net, rule, opset, s2, other, k, by_size, cost, res, psize, nb, split, level,
+                                        bucket, cap, wm, ws, allpriv, done, full)
                 if done > check:
                     budget.done = done
                     budget.check()
@@ -347,12 +356,14 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
     return cost[full], split
 
 
-def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: dict, res: dict, psize: dict,
-                 nb: dict, split: dict, level: list, bucket: dict, cap: int, wm: int, ws: int, allpriv: int,
-                 done: int, full: int) -> int:
+def _outer_pairs(net: Graph, rule: OuterRule, opset: set[int], s1: int, k: int, other: int, by_size: list,
+                 cost: dict, res: dict, psize: dict, nb: dict, split: dict, level: list, bucket: dict, cap: int,
+                 wm: int, ws: int, allpriv: int, done: int, full: int) -> int:
     """Join ``s1`` with every disjoint subset of size ``other`` it shares no
-    index with whose outer product fits under ``cap``.  Returns the updated
-    work count."""
+    index with whose outer product can pay under ``cap``: its own cost and
+    the least its consumer adds (:meth:`.OuterRule.extra`) must fit, and
+    neither operand may be an outer product beaten at the other
+    (:meth:`.OuterRule.beaten`).  Returns the updated work count."""
     prod = net.prod
     c1 = cost[s1]
     r1 = res[s1]
@@ -361,23 +372,30 @@ def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: d
     sizes, order = by_size[other]
     if wm:
         # the step's MACs are size1 * size2: only the prefix with size2 <= room / size1 can fit
-        top = bisect.bisect_right(sizes, (cap - c1) // (wm * size1))
+        room = cap - c1
+        top = bisect.bisect_right(sizes, room // (wm * size1))
+        most = rule.limit(size1, room)
+        if most is not None:  # tighter where the rule's bound holds for every partner of size >= 2
+            top = min(top, max(bisect.bisect_right(sizes, most), bisect.bisect_right(sizes, 1)))
     else:
         top = len(order)
     same = k == other
+    leafy = k == 1 or other == 1
     for j in range(top):
         s2 = order[j]
         if s2 & s1 or s2 & n1 or (same and s2 < s1):
             continue
         done += 1
-        c = c1 + cost[s2] + wm * size1 * sizes[j]
+        size2 = sizes[j]
+        q = size1 * size2
+        c = c1 + cost[s2] + wm * q
         if c > cap:
             continue
         s = s1 | s2
-        um = res[s2] | r1
-        q = size1 * sizes[j]
+        r2 = res[s2]
+        um = r2 | r1
         r = um
-        if k == 1 or other == 1:
+        if leafy:
             r &= ~allpriv
             if r != um:
                 q //= prod(um ^ r)
@@ -385,12 +403,17 @@ def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: d
             c += ws * q
             if c > cap:
                 continue
+        if s != full:
+            # the step that later consumes s costs at least its size, and more when the rule knows better
+            more = rule.extra(r1, r2, size1, size2)
+            if c + (more if more > wm * q else wm * q) > cap:
+                continue
         old = cost.get(s)
         if old is not None and old <= c:
             continue
+        if opset and (s1 in opset or s2 in opset) and _beaten(net, rule, s1, s2, opset, split, res, psize, allpriv):
+            continue
         if old is None:
-            if s != full and c + wm * q > cap:
-                continue  # the step that later consumes s costs at least its size
             level.append(s)
             for t in _bits(s):
                 bucket.setdefault(t, []).append(s)
@@ -399,7 +422,60 @@ def _outer_pairs(net: Graph, s1: int, k: int, other: int, by_size: list, cost: d
             psize[s] = q
         cost[s] = c
         split[s] = s1
+        opset.add(s)
     return done
+
+
+def _beaten(net: Graph, rule: OuterRule | None, s1: int, s2: int, opset: set[int], split: dict, res: dict,
+            psize: dict, allpriv: int) -> bool:
+    """Whether joining ``s1`` and ``s2`` uses an outer product beaten at the
+    other operand (see :mod:`.outer`): such a join is in no optimal tree
+    built from the recorded subtrees, so the DP skips it."""
+    assert rule is not None
+    for x, c in ((s1, s2), (s2, s1)):
+        if x not in opset:
+            continue
+        a = split[x]
+        b = x ^ a
+        ra, rb, rc = res[a], res[b], res[c]
+        cleaf = not c & (c - 1)
+        kac = _kept(net, a | c, ra, rc, cleaf or not a & (a - 1), allpriv)
+        kbc = _kept(net, b | c, rb, rc, cleaf or not b & (b - 1), allpriv)
+        if rule.beaten(ra, rb, res[x], rc, psize[a], psize[b], psize[x], kac, kbc):
+            return True
+    return False
+
+
+def _kept(net: Graph, s: int, r1: int, r2: int, leafy: bool, allpriv: int) -> int:
+    """The index mask of the subset ``s`` joined from operands with masks
+    ``r1`` and ``r2`` (``leafy``: one operand is a leaf, whose private indices
+    the step sums), as :func:`_round` computes it inline."""
+    common = r1 & r2 & ~net.outmask
+    drop = common & ~net.hyper
+    h = common & net.hyper
+    where = net.where
+    while h:
+        hl = h & -h
+        if not where[hl.bit_length() - 1] & ~s:
+            drop |= hl
+        h ^= hl
+    r = (r1 | r2) & ~drop
+    if leafy:
+        r &= ~allpriv
+    return r
+
+
+def _connected(net: Graph, full: int) -> bool:
+    """Whether the tensors of ``full`` form one connected piece."""
+    low = full & -full
+    comp = frontier = low
+    while frontier:
+        nxt = 0
+        for u in _bits(frontier):
+            nxt |= net.nbr[u]
+        frontier = nxt & full & ~comp
+        comp |= frontier
+    return comp == full
 
 
 def _to_ssa(leaves: list[int], split: Mapping[int, int], full: int) -> SSAPath:
