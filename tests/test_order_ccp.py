@@ -228,3 +228,45 @@ def test_full_pipeline_keeps_the_search_quality():
     plan = plan_network(network_of(inputs, output, sizes))
     assert plan.macs() == alone.score
     assert not any("time limit" in n for n in plan.notes)
+
+
+def _hub(rng: np.random.Generator, n: int):
+    """A hub tensor holding one index with each of ``n - 1`` small spokes (and
+    maybe an output index), spokes sometimes sharing a small index with the
+    next one: contracting the spokes' outer products into the hub first is
+    often the optimum, the case the outer-product pruning must keep."""
+    hub = [f"h{j}" for j in range(n - 1)]
+    sizes = {f"h{j}": int(rng.integers(2, 6)) for j in range(n - 1)}
+    output: tuple[str, ...] = ()
+    if rng.random() < 0.5:
+        hub.append("o")
+        sizes["o"] = int(rng.integers(2, 7))
+        output = ("o",)
+    spokes = [[f"h{j}"] for j in range(n - 1)]
+    for j in range(n - 2):
+        if rng.random() < 0.3:
+            spokes[j].append(f"s{j}")
+            spokes[j + 1].append(f"s{j}")
+            sizes[f"s{j}"] = int(rng.integers(1, 3))
+    return [tuple(hub)] + [tuple(s) for s in spokes], output, sizes
+
+
+def test_the_outer_product_pruning_keeps_optima_that_need_outer_products():
+    rng = np.random.default_rng(7)
+    needed = 0
+    for _ in range(60):
+        n = int(rng.integers(4, 7))
+        inputs, output, sizes = _hub(rng, n)
+        paths = _all_paths(n)
+        best = min(path_macs(inputs, output, sizes, p) for p in paths)
+        sharing = min((path_macs(inputs, output, sizes, p) for p in paths if _shares(inputs, output, p)),
+                      default=None)
+        needed += sharing is None or best < sharing
+        cost, path = dp_connected(Graph(inputs, output, sizes), outer=True)
+        assert cost == path_macs(inputs, output, sizes, path) == best, (inputs, output, sizes)
+
+        def score(p):
+            return path_macs(inputs, output, sizes, p) + 2 * path_writes(inputs, output, sizes, p)
+
+        assert dp_connected(Graph(inputs, output, sizes), 1, 2, outer=True)[0] == min(score(p) for p in paths)
+    assert needed >= 10  # the family exercises optima that only outer products reach
