@@ -20,7 +20,7 @@ import math
 import random
 from typing import Any, Iterator, Mapping, Sequence
 
-from tncc.passes.order.paths import linear_to_ssa, SSAPath
+from tncc.passes.order.paths import linear_to_ssa, one_char_indices, SSAPath
 
 # cotengra's search space for the labels partitioner (its get_hyper_space()):
 # name -> (kind, low, high); kinds: "exp" (log-uniform), "float", "int", "bool", "choice"
@@ -68,11 +68,7 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
     from cotengra.hyperoptimizers.hyper import _PATH_FNS
 
     build = _PATH_FNS["labels"]
-    # one character per index: cotengra's Rust core (cotengrust, when installed) takes no longer names
-    sym = {i: chr(0x100 + k) for k, i in enumerate(dict.fromkeys([i for ix in inputs for i in ix] + list(output)))}
-    ins = [tuple(sym[i] for i in ix) for ix in inputs]
-    output = tuple(sym[i] for i in output)
-    sizes = {sym[i]: int(sizes[i]) for i in sym}
+    ins, output, sizes = one_char_indices(inputs, output, sizes)
     rng = random.Random(seed)
     # start at the centre of the space: a random start often lands in a corner (many parts, high
     # bias) whose trees cost orders of magnitude more, and the few trials big networks afford
@@ -96,10 +92,10 @@ def partition_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], 
             cost = float(tree.contraction_cost())
             if cost < best_cost:
                 best_cost, best_x = cost, x
-            yield _tree_ssa(tree, len(ins)), cost
+            yield tree_ssa(tree, len(ins)), cost
     finally:
         random.setstate(saved)
 
 
-def _tree_ssa(tree: Any, n: int) -> SSAPath:  # a cotengra ContractionTree (the package ships no types)
+def tree_ssa(tree: Any, n: int) -> SSAPath:  # a cotengra ContractionTree (the package ships no types)
     return linear_to_ssa([tuple(s) for s in tree.get_path()], n)

@@ -43,7 +43,8 @@ from typing import Any, Mapping, Sequence
 from tncc.errors import TnccError
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Objective
-from tncc.passes.order.paths import SSAPath, left_to_right, linear_to_ssa, tree_key
+from tncc.passes.order.hyper import tree_ssa
+from tncc.passes.order.paths import SSAPath, left_to_right, one_char_indices, tree_key
 from tncc.passes.order.reconf import reconfigure
 from tncc.passes.order.search import SearchResult
 
@@ -154,11 +155,7 @@ def cotengra_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], s
         raise TnccError("the 'cotengra' order strategy needs the cotengra package: pip install cotengra "
                         "(or choose another strategy: auto, heuristic, greedy)") from None
     _register(ctg)
-    # one character per index: cotengra's Rust core (cotengrust, when installed) takes no longer names
-    sym = {i: chr(0x100 + j) for j, i in enumerate(dict.fromkeys([i for ix in inputs for i in ix] + list(output)))}
-    ins = [tuple(sym[i] for i in ix) for ix in inputs]
-    out = tuple(sym[i] for i in output)
-    size_dict = {sym[i]: int(sizes[i]) for i in sym}
+    ins, out, size_dict = one_char_indices(inputs, output, sizes)
     trial_rng = random.Random(seed)
     clock = _Trials(deadline)
     methods = list(SEEDED.values())
@@ -173,11 +170,7 @@ def cotengra_trees(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], s
     finally:
         random.setstate(saved)
     # the trials' trees are final now (cotengra reconfigures each after its builder returns it)
-    return [_ssa(t, len(ins)) for t in [tree, *clock.trees]], clock.built
-
-
-def _ssa(tree: Any, n: int) -> SSAPath:  # a cotengra ContractionTree (the package ships no types)
-    return linear_to_ssa([tuple(s) for s in tree.get_path()], n)
+    return [tree_ssa(t, len(ins)) for t in [tree, *clock.trees]], clock.built
 
 
 class _Trials:

@@ -182,3 +182,13 @@ def left_to_right(n: int) -> SSAPath:
     for k in range(2, n):
         path.append((n + k - 2, k))
     return tuple(path)
+
+
+def one_char_indices(inputs: Sequence[Sequence[str]], output: Sequence[str], sizes: Mapping[str, int]
+                     ) -> tuple[list[tuple[str, ...]], tuple[str, ...], dict[str, int]]:
+    """The network renamed to one character per index (in order of first
+    appearance, from U+0100): cotengra's Rust core (cotengrust) takes no longer
+    index names, and renaming keeps any name safe."""
+    sym = {i: chr(0x100 + k) for k, i in enumerate(dict.fromkeys([i for ix in inputs for i in ix] + list(output)))}
+    return ([tuple(sym[i] for i in ix) for ix in inputs], tuple(sym[i] for i in output),
+            {sym[i]: int(sizes[i]) for i in sym})

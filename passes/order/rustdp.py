@@ -44,7 +44,7 @@ import signal
 import time
 from typing import Mapping, Sequence
 
-from tncc.passes.order.paths import SSAPath
+from tncc.passes.order.paths import SSAPath, one_char_indices
 
 
 def available() -> bool:
@@ -71,11 +71,8 @@ def rust_optimum(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], siz
         import cotengrust
     except ImportError:
         return None
-    # one character per index: cotengrust takes string indices; renaming keeps any name safe
-    sym = {i: chr(0x100 + k) for k, i in enumerate(dict.fromkeys([i for ix in inputs for i in ix] + list(output)))}
-    ins = [[sym[i] for i in ix] for ix in inputs]
-    out = [sym[i] for i in output]
-    sz = {sym[i]: int(sizes[i]) for i in sym}
+    short, short_out, sz = one_char_indices(inputs, output, sizes)
+    ins, out = [list(ix) for ix in short], list(short_out)
     minimize = "flops" if ws == 0 else f"combo={ws / wm!r}"
     path = cotengrust.optimize_optimal(ins, out, sz, minimize=minimize, search_outer=False, use_ssa=True)
     ssa = tuple((int(a), int(b)) for a, b in path)
