@@ -142,9 +142,22 @@ def _bits(mask: int) -> list[int]:
     return out
 
 
+class Proof:
+    """Work allowed to the round :func:`dp_connected` tries with outer
+    products at the cap equal to its ``bound`` (over index-sharing trees
+    otherwise); ``proven`` tells afterwards whether the result came from that
+    round, i.e. is the optimum over all trees."""
+
+    __slots__ = ("budget", "proven")
+
+    def __init__(self, budget: Budget):
+        self.budget = budget
+        self.proven = False
+
+
 def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound: int | None = None,
                  growth: int = 2, budget: Budget | None = None,
-                 target: int | None = None) -> tuple[int, SSAPath] | None:
+                 target: int | None = None, proof: Proof | None = None) -> tuple[int, SSAPath] | None:
     """Minimise ``sum over steps of wm * MACs + ws * size(result)`` over the
     tensors of ``target`` (default: all), which must be connected unless
     ``outer``.
@@ -154,7 +167,15 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     form over the tensors of ``target`` renumbered ``0 ..`` in order.
     ``bound`` (a known tree's cost) caps the cap schedule; with ``outer``
     ``None`` comes back when no tree costs ``<= bound``.  Raises
-    :class:`WorkLimit` when ``budget`` runs out."""
+    :class:`WorkLimit` when ``budget`` runs out.
+
+    With ``proof`` (and not ``outer``), the round whose cap reaches ``bound``
+    is first run with outer products under ``proof.budget``: a tree of cost
+    ``<= bound`` exists, so that round finds the optimum over all trees,
+    which makes the index-sharing round at that cap and the outer-product
+    round proving its result (:func:`below`) unnecessary.  Out of work, it
+    is dropped and the index-sharing round runs as without ``proof`` (its work
+    is not counted in ``budget``, so everything else is as without it)."""
     full = net.full if target is None else target
     leaves = _bits(full)
     if len(leaves) < 2:
@@ -169,6 +190,16 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     last = 0
     while True:
         start = budget.done
+        if proof is not None and not outer and cap == bound:
+            try:
+                found = _round(net, leaves, full, wm, ws, True, cap, proof.budget)
+            except WorkLimit as e:
+                if e.timed_out:
+                    raise
+                found = None
+            if found is not None:
+                proof.proven = True
+                return found[0], _to_ssa(leaves, found[1], full)
         found = _round(net, leaves, full, wm, ws, outer, cap, budget)
         if found is not None:
             cost, split = found

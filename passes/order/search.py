@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 from tncc.passes.order import rustdp
-from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
+from tncc.passes.order.ccp import Budget, Graph, Proof, WorkLimit, below, dp_connected
 from tncc.passes.order.exact import dp_additive, kbest, min_peak
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Macs, Objective
@@ -164,7 +164,10 @@ def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
         if rust:
             # a probe of the Python DP settles small networks itself (exact integers, no child process)
             budget.limit = work // PROBE
-        found = dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
+        # the round at the heuristic tree's cost runs with outer products first: finished, it
+        # proves the optimum over all trees at once, with no index-sharing round and proof round
+        proof = Proof(Budget(work // PROOF, deadline)) if connected else None
+        found = dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget, proof=proof)
     except WorkLimit as e:
         if e.timed_out:
             return _replace(heur, t0, "time limit reached in the exact DP; heuristic tree kept")
@@ -175,7 +178,7 @@ def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
     if found is None:  # outer search: nothing beats the heuristic tree, which is optimal
         return _finish(inputs, output, sizes, objective, k, heur.path, heur, t0, True, "exact", "")
     cost, path = found
-    if not connected:
+    if not connected or (proof is not None and proof.proven):
         return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
     return _prove(inputs, output, sizes, objective, k, net, wm, ws, cost, path, heur, work - budget.done, work,
                   t0, deadline, "exact-connected")
