@@ -173,7 +173,9 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     can rarely pay (:attr:`.OuterRule.simple`: every index closing, ``ws =
     0``), a round with outer products at the cap ``bound`` runs under
     ``proof.budget`` before the last index-sharing round below ``bound``
-    (the one whose cap times ``growth`` reaches it): a tree of cost ``<=
+    (the one whose cap times ``growth`` reaches it), once one index-sharing
+    round has finished (on trees, whose first round can be past the budget
+    already, the outer one is then far past it too): a tree of cost ``<=
     bound`` exists, so that round finds the optimum over all trees, and the
     index-sharing rounds left and the outer-product round proving their
     result (:func:`below`) are not needed.  Out of work, it is dropped and
@@ -196,7 +198,7 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     first = bound if proof is not None and bound is not None and not outer and _simple(net, full, wm, ws) else 0
     while True:
         start = budget.done
-        if first and cap * growth >= first and proof is not None:
+        if first and last and cap * growth >= first and proof is not None:
             try:
                 found = _round(net, leaves, full, wm, ws, True, first, proof.budget)
             except WorkLimit as e:
