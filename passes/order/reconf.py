@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 
 from tncc.passes.order.exact import dp_additive
 from tncc.passes.order.paths import SSAPath
-from tncc.passes.order.subsets import SubsetTable
+from tncc.passes.order.subsets import SubsetTable, index_numbers
 
 
 class Tree:
@@ -38,6 +38,8 @@ class Tree:
             self.children[nxt] = (a, b)
             nxt += 1
         self.next_id = nxt
+        # window DP results by the window's shape (see reconfigure_at)
+        self._solved: dict[tuple, tuple[int, SSAPath] | None] = {}
         self.root = nxt - 1 if path else 0
         self.res: dict[int, dict[str, int]] = {k: {i: 1 for i in ix} for k, ix in enumerate(self.inputs)}
         for node in sorted(self.children):
@@ -109,8 +111,17 @@ class Tree:
             return False
         sub_inputs = [tuple(self.res[f]) for f in frontier]
         sub_out = tuple(self.res[node])
-        table = SubsetTable(sub_inputs, sub_out, self.sizes)
-        found = dp_additive(table, wm, ws, bound=old - 1)
+        # the subset DP sees a window only through its indices numbered by first appearance and
+        # their sizes: windows of that shape (the same window in a later sweep, or a repeated one
+        # along a chain) have the same answer
+        names = index_numbers(sub_inputs, sub_out)
+        shape = (tuple(tuple(names[i] for i in ix) for ix in sub_inputs), tuple(names[i] for i in sub_out),
+                 tuple(self.sizes[i] for i in names), old, wm, ws)
+        if shape in self._solved:
+            found = self._solved[shape]
+        else:
+            table = SubsetTable(sub_inputs, sub_out, self.sizes)
+            found = self._solved[shape] = dp_additive(table, wm, ws, bound=old - 1)
         if found is None:
             return False
         _, sub_path = found
