@@ -311,6 +311,7 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
         pos = {v.name: k for k, v in enumerate(vals)}
         pick = choose_streamed(cands, usable - half, frozenset(pos[n] for n in dram_only))
         want = {vals[k].name for k in pick}
+        chosen_by = CPSAT  # also where it agrees with the greedy evictions
         if want != dram_only:
             # The chosen set placed first-fit; the greedy rule evicts more where fragmentation defeats it.
             d2, a2, p2, s2 = _evicting(_Placer(vals, layouts, len(plan.steps)), usable, half, half, set(want))

@@ -138,8 +138,15 @@ class CodeGen(Pass):
         chosen = LoweringOptions(stage_share=mem.share, wide_paddings=bool(mem.wide), lookahead=self.lookahead,
                                  prefetch=self.prefetch, deferred_stores=self.deferred_stores,
                                  co_schedule=bool(pairs), leaves_ahead=self.leaves_ahead,
-                                 smaller_buffer=False)
+                                 smaller_buffer=False, residency=residency_rule(mem.residency))
         return Lowered(mem, ir.tiled, program, gen.e.shapes, gen.e.sync.pairs, ir.placed, chosen, self.pairs, ir)
+
+
+def residency_rule(recorded: str) -> str:
+    """The :class:`~tncc.passes.options.LoweringOptions` rule behind a memory
+    plan's ``residency`` record (``"cpsat+greedy"``: CP-SAT's choice, which
+    the greedy evictions finished where fragmentation defeated it)."""
+    return "cpsat" if recorded.startswith("cpsat") else "greedy"
 
 
 def finish(plan: Plan, arch: Arch, mem: MemoryPlan, tiled: TiledProgram, pairs: dict[int, int] | None = None,

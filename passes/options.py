@@ -27,6 +27,7 @@ from typing import Any
 from tncc.errors import TnccError
 
 MIN_STAGE_SHARE = 2  # the staging area is at most half of the buffer
+RESIDENCY_RULES = ("greedy", "cpsat")  # passes.alloc's GREEDY and CPSAT
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,13 @@ class LoweringOptions:
     holds everything, so large tensors stream block by block under the
     array's work (chosen by the model: on systolic always, on fetta for
     programs of at most ``OPTION_LIMIT`` instructions; ``True`` takes it
-    where it applies)."""
+    where it applies).
+    ``residency``: once anything streams, the rule that chooses what does:
+    ``"greedy"`` evicts the largest live value whenever one does not fit,
+    ``"cpsat"`` streams the set CP-SAT chooses on the cost model
+    (``passes.residency``; chosen: each placement is lowered with the later
+    choices above made for it, and the one with fewer modelled cycles is
+    kept)."""
 
     stage_share: int | None = None
     wide_paddings: bool | None = None
@@ -69,6 +76,7 @@ class LoweringOptions:
     co_schedule: bool | None = None
     leaves_ahead: bool | None = None
     smaller_buffer: bool | None = None
+    residency: str | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -80,6 +88,10 @@ class LoweringOptions:
                     raise TnccError(f"lowering option stage_share must be an integer of at least "
                                     f"{MIN_STAGE_SHARE} (the staging area is 1/stage_share of the buffer), "
                                     f"not {value!r}")
+            elif f.name == "residency":
+                if value not in RESIDENCY_RULES:
+                    raise TnccError(f"lowering option residency must be one of {', '.join(RESIDENCY_RULES)} "
+                                    f"(the rule that chooses what streams), not {value!r}")
             elif not isinstance(value, bool):
                 raise TnccError(f"lowering option {f.name} must be True, False or None (the lowering chooses), "
                                 f"not {value!r}")
@@ -97,7 +109,8 @@ class LoweringOptions:
     @classmethod
     def parse(cls, text: str) -> "LoweringOptions":
         """Options from ``key=value,...`` (flags ``on``/``off``, ``true``/
-        ``false``, ``1``/``0``; ``auto`` leaves a field to the lowering)."""
+        ``false``, ``1``/``0``; ``residency`` a rule's name; ``auto`` leaves
+        a field to the lowering)."""
         names = {f.name for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
         for item in filter(None, (p.strip() for p in text.split(","))):
@@ -112,6 +125,10 @@ class LoweringOptions:
                 if not raw.isdigit():
                     raise TnccError(f"lowering option {item!r}: stage_share takes an integer")
                 values[key] = int(raw)
+            elif key == "residency":
+                if raw not in RESIDENCY_RULES:
+                    raise TnccError(f"lowering option {item!r}: residency takes {', '.join(RESIDENCY_RULES)} or auto")
+                values[key] = raw
             elif raw in ("on", "true", "1"):
                 values[key] = True
             elif raw in ("off", "false", "0"):

@@ -25,10 +25,13 @@ def test_text_round_trips_and_nothing_forced_is_empty() -> None:
     assert LoweringOptions.parse(opts.text()) == opts
     assert LoweringOptions.parse("co_schedule=auto, prefetch = OFF") == LoweringOptions(prefetch=False)
     assert LoweringOptions().text() == "" and LoweringOptions().forced() == {}
+    rule = LoweringOptions(residency="cpsat", co_schedule=False)
+    assert rule.text() == "co_schedule=off,residency=cpsat" and LoweringOptions.parse(rule.text()) == rule
 
 
 @pytest.mark.parametrize("bad, words", [
     (dict(stage_share=1), "at least 2"), (dict(stage_share=True), "integer"), (dict(lookahead="yes"), "True, False"),
+    (dict(residency="lru"), "greedy, cpsat"), (dict(residency=True), "greedy, cpsat"),
 ])
 def test_bad_values_are_clear_errors(bad: dict, words: str) -> None:
     with pytest.raises(TnccError, match=words):
@@ -36,7 +39,8 @@ def test_bad_values_are_clear_errors(bad: dict, words: str) -> None:
 
 
 @pytest.mark.parametrize("text, words", [("share=4", "KEY one of"), ("lookahead", "KEY=VALUE"),
-                                         ("stage_share=x", "integer"), ("prefetch=maybe", "on, off or auto")])
+                                         ("stage_share=x", "integer"), ("prefetch=maybe", "on, off or auto"),
+                                         ("residency=on", "residency takes greedy, cpsat or auto")])
 def test_bad_text_is_a_clear_error(text: str, words: str) -> None:
     with pytest.raises(TnccError, match=words):
         LoweringOptions.parse(text)
@@ -55,6 +59,7 @@ def default() -> tncc.Compiled:
 @pytest.mark.parametrize("field, value", [
     ("stage_share", 2), ("stage_share", 8), ("wide_paddings", False), ("wide_paddings", True),
     ("lookahead", True), ("lookahead", False), ("prefetch", False), ("deferred_stores", False),
+    ("residency", "greedy"), ("residency", "cpsat"),
 ])
 def test_a_forced_option_is_what_the_program_was_lowered_with(default: tncc.Compiled, field: str,
                                                                value: object) -> None:

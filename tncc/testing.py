@@ -39,7 +39,7 @@ from tncc.differential import Case
 from tncc.errors import Collector
 from tncc.frontend.grad import expand_grads
 from tncc.ir import DType, GradSpec, Index, Network, Operand, Role, Statement, Tensor
-from tncc.passes.options import LoweringOptions
+from tncc.passes.options import RESIDENCY_RULES, LoweringOptions
 from tncc.printer import to_source
 
 USER_DTYPES = (DType.FP32, DType.FP16, DType.BF16, DType.INT8)
@@ -296,7 +296,8 @@ def lowering_options(force: float = 0.3) -> st.SearchStrategy:
     flag = maybe(st.booleans())
     return st.builds(LoweringOptions, stage_share=maybe(st.sampled_from((2, 3, 4, 6, 8))), wide_paddings=flag,
                      lookahead=flag, prefetch=flag, deferred_stores=flag, co_schedule=flag,
-                     leaves_ahead=flag, smaller_buffer=flag)
+                     leaves_ahead=flag, smaller_buffer=flag,
+                     residency=maybe(st.sampled_from(RESIDENCY_RULES)))
 
 
 @st.composite

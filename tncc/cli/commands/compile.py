@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from tncc import guard
-from tncc.cli.commands import add_time_limit
+from tncc.cli.commands import add_lowering, add_time_limit
 from tncc.guard import add_option as add_memory_option
 from tncc.io import STDOUT, write_output
 from tncc.stages import OBJECTIVES, ORDER_HELP, PASS_NAMES, STAGE_HELP
@@ -42,9 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=ORDER_HELP)
     parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
-    parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
-                        help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
-                             "lookahead, prefetch, deferred_stores, co_schedule =on|off|auto")
+    add_lowering(parser)
     add_time_limit(parser)
     parser.add_argument("--print-after", action="append", default=[], metavar="PASS",
                         help="print the IR after PASS to standard error (repeatable; 'all' for every pass)")

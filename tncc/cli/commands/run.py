@@ -6,7 +6,7 @@ import argparse
 import io
 from typing import Callable
 
-from tncc.cli.commands import add_time_limit
+from tncc.cli.commands import add_lowering, add_time_limit
 from tncc.errors import TnccError
 from tncc.guard import add_option as add_memory_option
 from tncc.io import STDOUT, OutputError, one_stdout, read_bytes, write_output
@@ -48,9 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what the order search minimises (default: cycles for csse, macs otherwise)")
     add_time_limit(parser)
     parser.add_argument("--seed", type=seed_arg, default=0, metavar="S", help="seed of the random inputs (default 0)")
-    parser.add_argument("--lowering", metavar="KEY=VALUE,...", default=None,
-                        help="force the lowering's choices (docs/lowering.md): stage_share=N, and wide_paddings, "
-                             "lookahead, prefetch, deferred_stores, co_schedule =on|off|auto")
+    add_lowering(parser)
     parser.add_argument("--inputs", metavar="IN.npz", help="input and param values by .tn name")
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the emulated outputs by .tn name")
     parser.add_argument("--json", metavar="REPORT.json", help="write the report as JSON")
