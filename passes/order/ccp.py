@@ -196,19 +196,22 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     last = 0
     # the cap of the outer round tried first (see above), 0 once tried or when there is none
     first = bound if proof is not None and bound is not None and not outer and _simple(net, full, wm, ws) else 0
+    before = 0  # the work of the round before the last one, and the last one's cap
+    prev_cap = cap
     while True:
         start = budget.done
         if first and last and cap * growth >= first and proof is not None:
-            try:
-                found = _round(net, leaves, full, wm, ws, True, first, proof.budget)
-            except WorkLimit as e:
-                if e.timed_out:
-                    raise
-                found = None
+            if _may_fit(first, prev_cap, last, before, growth, proof.budget):
+                try:
+                    found = _round(net, leaves, full, wm, ws, True, first, proof.budget)
+                except WorkLimit as e:
+                    if e.timed_out:
+                        raise
+                    found = None
+                if found is not None:
+                    proof.proven = True
+                    return found[0], _to_ssa(leaves, found[1], full)
             first = 0
-            if found is not None:
-                proof.proven = True
-                return found[0], _to_ssa(leaves, found[1], full)
         found = _round(net, leaves, full, wm, ws, outer, cap, budget)
         if found is not None:
             cost, split = found
@@ -228,7 +231,9 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
             rate = (spent / last) ** (math.log(target / cap) / math.log(growth))
             if budget.done + spent * rate > budget.limit:
                 raise WorkLimit(projected=int(min(budget.done + spent * rate, 1e30)))
+        before = last
         last = max(spent, 1)
+        prev_cap = cap
         cap = nxt
 
 
@@ -561,6 +566,22 @@ def _kept(net: Graph, s: int, r1: int, r2: int, leafy: bool, allpriv: int) -> in
     if leafy:
         r &= ~allpriv
     return r
+
+
+def _may_fit(cap: int, last_cap: int, last: int, before: int, growth: int, budget: Budget) -> bool:
+    """Whether an outer round at ``cap`` may fit ``budget``, from the work of
+    the last index-sharing round (at ``last_cap``) and of the one before
+    (``before``, 0 when there was none): the last round's work grown at
+    their rate per factor ``growth`` of the cap, up to ``cap``, within the
+    budget (after a single round, that round within an eighth of it).
+    Counts only, so deterministic; where outer products rarely pay an outer
+    round costs about as much as the index-sharing one at its cap."""
+    if budget.limit is None:
+        return True
+    if not before:
+        return last * 8 <= budget.limit
+    rate = (last / before) ** (math.log(max(cap, last_cap) / last_cap) / math.log(growth))
+    return last * rate <= budget.limit - budget.done
 
 
 def _simple(net: Graph, full: int, wm: int, ws: int) -> bool:
