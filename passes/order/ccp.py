@@ -172,11 +172,14 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     With ``proof`` (and not ``outer``), on networks where outer products
     can rarely pay (:attr:`.OuterRule.simple`: every index closing, ``ws =
     0``), a round with outer products at the cap ``bound`` runs under
-    ``proof.budget`` before the last index-sharing round below ``bound``
-    (the one whose cap times ``growth`` reaches it), once one index-sharing
-    round has finished (on trees, whose first round can be past the budget
-    already, the outer one is then far past it too): a tree of cost ``<=
-    bound`` exists, so that round finds the optimum over all trees, and the
+    ``proof.budget`` in place of the last two index-sharing rounds below
+    ``bound`` (from the one whose cap times ``growth ** 2`` reaches it; the
+    rounds cost several times more per doubling of the cap, so these two are
+    most of the index-sharing work, and the bound of a polished tree is
+    rarely far above the optimum), once one index-sharing round has finished
+    (on trees, whose first round can be past the budget already, the outer
+    one is then far past it too) and when the rounds' growth projects it
+    within its work (:func:`_may_fit`): a tree of cost ``<= bound`` exists, so that round finds the optimum over all trees, and the
     index-sharing rounds left and the outer-product round proving their
     result (:func:`below`) are not needed.  Out of work, it is dropped and
     the search goes on as without ``proof`` (its work is not counted in
@@ -200,7 +203,7 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     prev_cap = cap
     while True:
         start = budget.done
-        if first and last and cap * growth >= first and proof is not None:
+        if first and last and cap * growth * growth >= first and proof is not None:
             if _may_fit(first, prev_cap, last, before, growth, proof.budget):
                 try:
                     found = _round(net, leaves, full, wm, ws, True, first, proof.budget)
