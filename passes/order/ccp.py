@@ -274,10 +274,12 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
     by_size: list[tuple[list[int], list[int]]] = [([], []), ([], [])]
     psize: dict[int, int] = {}
     key: dict[int, int] = {}
+    info: dict[int, tuple[int, int, int]] = {}  # a finished level's subsets: (res, psize, cost)
     for t in leaves:
         s = 1 << t
         psize[s] = prod(net.tmask[t])
         key[s] = wm * psize[s]
+        info[s] = (net.tmask[t], psize[s], 0)
         cost[s] = 0
         res[s] = net.tmask[t]
         nb[s] = nbr[t] & full
@@ -327,19 +329,18 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                     done += top + 1 if top < len(cands) else top
                     # s1 must be disjoint from s2, and found through its lowest neighbour of s2 only
                     excl = s2 | (n2 & (low - 1))
-                    for j in range(top):
-                        s1 = cands[j]
+                    for s1 in (cands if top == len(cands) else cands[:top]):
                         if s1 & excl or (same and s1 < s2):
                             continue
-                        r1 = res[s1]
+                        r1, q1, c1 = info[s1]
                         # the step's size from its operands' (kept per subset): the shared
                         # indices are few and their products repeat, while r1 | r2 is usually new
                         both = r1 & r2
                         p = pcache.get(both)
                         if p is None:
                             p = prod(both)
-                        p = psize[s1] * q2 // p
-                        c = cost[s1] + c2 + wm * p
+                        p = q1 * q2 // p
+                        c = c1 + c2 + wm * p
                         if c > cap:
                             continue
                         s = s1 | s2
@@ -392,7 +393,11 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                         split[s] = s1
                         if opset:
                             opset.discard(s)
-                if rule is not None:
+                # outer products with s2: only when the smallest partner's can fit (as _outer_pairs
+                # would find, without the call)
+                osz = by_size[k][0] if rule is not None else None
+                if osz and (not wm or wm * q2 * osz[0] <= room2):
+                    assert rule is not None
                     done = _outer_pairs(net, rule, opset, beaten, s2, other, k, by_size, cost, res, psize, nb, split, level,
                                         bucket, cap, wm, ws, allpriv, done, full)
                 if done > check:
@@ -401,6 +406,7 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                     check = done + 20000
         for s in level:
             key[s] = cost[s] + wm * psize[s]
+            info[s] = (res[s], psize[s], cost[s])
         lkeys: dict[int, list[int]] = {}
         for t, lst in bucket.items():
             lst.sort(key=key.__getitem__)
