@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Mapping, Sequence
 
+from tncc.passes.order.ccp import paused_gc
 from tncc.passes.order.exact import dp_additive
 from tncc.passes.order.paths import SSAPath
 from tncc.passes.order.subsets import SubsetTable, index_numbers
@@ -163,6 +164,14 @@ def reconfigure(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], size
     most of the time.  Never returns a worse path."""
     if len(inputs) < 3:
         return path
+    with paused_gc():  # the window DPs allocate many short-lived containers, none in cycles
+        return _sweeps(inputs, output, sizes, path, width, wm, ws, deadline, max_sweeps, min_share)
+
+
+def _sweeps(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+            path: SSAPath, width: int, wm: int, ws: int, deadline: float | None, max_sweeps: int,
+            min_share: float) -> SSAPath:
+    """:func:`reconfigure` itself."""
     tree = Tree(inputs, output, sizes, path)
     for _ in range(max_sweeps):
         improved = False
