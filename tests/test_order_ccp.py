@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from order_support import SlowClock, eval_path, eval_plan, network_of, random_problem
-from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
+from tncc.passes.order.ccp import Budget, Graph, Proof, WorkLimit, below, dp_connected
 from tncc.passes.order.objectives import Macs
 from tncc.passes.order.paths import left_to_right, path_macs, path_writes, validate_ssa
 from tncc.passes.order.planner import plan_network
@@ -270,3 +270,40 @@ def test_the_outer_product_pruning_keeps_optima_that_need_outer_products():
 
         assert dp_connected(Graph(inputs, output, sizes), 1, 2, outer=True)[0] == min(score(p) for p in paths)
     assert needed >= 10  # the family exercises optima that only outer products reach
+
+
+def _closing(rng: np.random.Generator, n: int):
+    """A connected network of ``n`` tensors whose every index is on two of
+    them (a random tree plus a few cycles, bonds of 2 to 6), no output: where
+    the DP tries the outer round at its bound first."""
+    edges = [(int(rng.integers(k)), k) for k in range(1, n)]
+    edges += [(int(a), int(b)) for a, b in rng.integers(n, size=(int(rng.integers(0, 3)), 2)) if a != b]
+    inputs: list[list[str]] = [[] for _ in range(n)]
+    sizes = {}
+    for j, (a, b) in enumerate(edges):
+        inputs[a].append(f"e{j}")
+        inputs[b].append(f"e{j}")
+        sizes[f"e{j}"] = int(rng.integers(2, 7))
+    return [tuple(ix) for ix in inputs], (), sizes
+
+
+def test_the_outer_round_at_the_bound_proves_the_optimum_over_all_trees():
+    rng = np.random.default_rng(12)
+    proven = beats_sharing = 0
+    for _ in range(80):
+        n = int(rng.integers(4, 7))
+        inputs, output, sizes = _closing(rng, n)
+        paths = _all_paths(n)
+        best = min(path_macs(inputs, output, sizes, p) for p in paths)
+        sharing = min(path_macs(inputs, output, sizes, p) for p in paths if _shares(inputs, output, p))
+        net = Graph(inputs, output, sizes)
+        bound = path_macs(inputs, output, sizes, left_to_right(n))
+        proof = Proof(Budget(10**6))
+        cost, path = dp_connected(net, outer=False, bound=bound, proof=proof)
+        assert cost == path_macs(inputs, output, sizes, path)
+        # proven: the optimum over all trees; otherwise the index-sharing optimum, as without it
+        assert cost == (best if proof.proven else sharing), (inputs, sizes, proof.proven)
+        assert (cost, path) == dp_connected(net, outer=False, bound=bound) or proof.proven
+        proven += proof.proven
+        beats_sharing += proof.proven and best < sharing
+    assert proven >= 10 and beats_sharing >= 2  # the family exercises the round and the optima it finds

@@ -77,6 +77,39 @@ def test_reconfiguration_with_a_full_window_is_exact():
     assert path_macs(inputs, output, sizes, reconfigure(inputs, output, sizes, start, width=8)) == best
 
 
+
+def test_reconfiguration_reuses_window_answers_without_changing_the_tree(monkeypatch):
+    """Windows of the same shape are solved once (a chain repeats them); the
+    polished tree is the one solving every window afresh gives."""
+    from tncc.passes.order import reconf
+
+    class Forgetful(dict):
+        def __setitem__(self, key, value) -> None:
+            pass
+
+    # a two-row ladder (an MPS norm) of 16 tensors with a naive start: many equal windows
+    sites = 8
+    sizes = {f"p{i}": 2 for i in range(sites)} | {f"{r}{i}": 4 for r in "ab" for i in range(sites - 1)}
+    inputs = [tuple([f"p{i}"] + ([f"{r}{i - 1}"] if i else []) + ([f"{r}{i}"] if i < sites - 1 else []))
+              for r in "ab" for i in range(sites)]
+    start = tuple((0, 1) if k == 0 else (15 + k, k + 1) for k in range(15))
+    calls = []
+    real = reconf.dp_additive
+    monkeypatch.setattr(reconf, "dp_additive", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    cached = reconfigure(inputs, (), sizes, start, width=6)
+    reused = len(calls)
+    init = reconf.Tree.__init__
+
+    def forgetting(self, *a, **kw) -> None:
+        init(self, *a, **kw)
+        self._solved = Forgetful()
+
+    monkeypatch.setattr(reconf.Tree, "__init__", forgetting)
+    calls.clear()
+    assert reconfigure(inputs, (), sizes, start, width=6) == cached
+    assert reused < len(calls)
+    assert path_macs(inputs, (), sizes, cached) < path_macs(inputs, (), sizes, start)
+
 def test_strategy_registry():
     inputs, output, sizes = random_problem(np.random.default_rng(9), 7, max_size=3)
     costs = {name: path_macs(inputs, output, sizes, s(inputs, output, sizes)) for name, s in STRATEGIES.items()}

@@ -43,9 +43,11 @@ Costs are exact integers: each step costs ``wm * MACs + ws * size(result)``.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import math
 import time
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from tncc.passes.order.outer import OuterRule
 from tncc.passes.order.paths import SSAPath
@@ -142,9 +144,22 @@ def _bits(mask: int) -> list[int]:
     return out
 
 
+class Proof:
+    """Work allowed to the round :func:`dp_connected` tries with outer
+    products at the cap equal to its ``bound`` (over index-sharing trees
+    otherwise); ``proven`` tells afterwards whether the result came from that
+    round, i.e. is the optimum over all trees."""
+
+    __slots__ = ("budget", "proven")
+
+    def __init__(self, budget: Budget):
+        self.budget = budget
+        self.proven = False
+
+
 def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound: int | None = None,
                  growth: int = 2, budget: Budget | None = None,
-                 target: int | None = None) -> tuple[int, SSAPath] | None:
+                 target: int | None = None, proof: Proof | None = None) -> tuple[int, SSAPath] | None:
     """Minimise ``sum over steps of wm * MACs + ws * size(result)`` over the
     tensors of ``target`` (default: all), which must be connected unless
     ``outer``.
@@ -154,7 +169,24 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     form over the tensors of ``target`` renumbered ``0 ..`` in order.
     ``bound`` (a known tree's cost) caps the cap schedule; with ``outer``
     ``None`` comes back when no tree costs ``<= bound``.  Raises
-    :class:`WorkLimit` when ``budget`` runs out."""
+    :class:`WorkLimit` when ``budget`` runs out.
+
+    With ``proof`` (and not ``outer``), on networks where outer products
+    can rarely pay (:attr:`.OuterRule.simple`: every index closing, ``ws =
+    0``), a round with outer products at the cap ``bound`` runs under
+    ``proof.budget`` in place of the last two index-sharing rounds below
+    ``bound`` (from the one whose cap times ``growth ** 2`` reaches it; the
+    rounds cost several times more per doubling of the cap, so these two are
+    most of the index-sharing work, and the bound of a polished tree is
+    rarely far above the optimum), once one index-sharing round has finished
+    (on trees, whose first round can be past the budget already, the outer
+    one is then far past it too) and when the rounds' growth projects it
+    within its work (:func:`_may_fit`): a tree of cost ``<= bound`` exists, so that round finds the optimum over all trees, and the
+    index-sharing rounds left and the outer-product round proving their
+    result (:func:`below`) are not needed.  Out of work, it is dropped and
+    the search goes on as without ``proof`` (its work is not counted in
+    ``budget``).  Elsewhere outer rounds can cost many times the
+    index-sharing ones, and one that runs out of work is time lost."""
     full = net.full if target is None else target
     leaves = _bits(full)
     if len(leaves) < 2:
@@ -167,8 +199,24 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     if bound is not None and bound < cap:
         cap = bound
     last = 0
+    # the cap of the outer round tried first (see above), 0 once tried or when there is none
+    first = bound if proof is not None and bound is not None and not outer and _simple(net, full, wm, ws) else 0
+    before = 0  # the work of the round before the last one, and the last one's cap
+    prev_cap = cap
     while True:
         start = budget.done
+        if first and last and cap * growth * growth >= first and proof is not None:
+            if _may_fit(first, prev_cap, last, before, growth, proof.budget):
+                try:
+                    found = _round(net, leaves, full, wm, ws, True, first, proof.budget)
+                except WorkLimit as e:
+                    if e.timed_out:
+                        raise
+                    found = None
+                if found is not None:
+                    proof.proven = True
+                    return found[0], _to_ssa(leaves, found[1], full)
+            first = 0
         found = _round(net, leaves, full, wm, ws, outer, cap, budget)
         if found is not None:
             cost, split = found
@@ -188,7 +236,9 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
             rate = (spent / last) ** (math.log(target / cap) / math.log(growth))
             if budget.done + spent * rate > budget.limit:
                 raise WorkLimit(projected=int(min(budget.done + spent * rate, 1e30)))
+        before = last
         last = max(spent, 1)
+        prev_cap = cap
         cap = nxt
 
 
@@ -206,10 +256,34 @@ def below(net: Graph, cap: int, wm: int = 1, ws: int = 0, budget: Budget | None 
     return found[0], _to_ssa(leaves, found[1], net.full)
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused, and resumed after unless it
+    was off already.  The DPs allocate tens of thousands of lists and tuples
+    that live to the end of a round and form no cycles; each few hundred
+    allocations set off a collection, and the older generations' ones walk
+    every object of the process (20 to 30 ms of a 50 ms search on a
+    20-tensor lattice, more in a process holding more objects)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bool, cap: int,
            budget: Budget) -> tuple[int, dict[int, int]] | None:
     """One DP round under ``cap``: ``(cost, split table)`` of the whole set, or
     ``None`` when no tree of cost ``<= cap`` exists in the search space."""
+    with paused_gc():
+        return _round_body(net, leaves, full, wm, ws, outer, cap, budget)
+
+
+def _round_body(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bool, cap: int,
+                budget: Budget) -> tuple[int, dict[int, int]] | None:
+    """:func:`_round` itself."""
     prod = net.prod
     pcache = net._prod
     nbr, where, hyper, outmask = net.nbr, net.where, net.hyper, net.outmask
@@ -226,10 +300,12 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
     by_size: list[tuple[list[int], list[int]]] = [([], []), ([], [])]
     psize: dict[int, int] = {}
     key: dict[int, int] = {}
+    info: dict[int, tuple[int, int, int]] = {}  # a finished level's subsets: (res, psize, cost)
     for t in leaves:
         s = 1 << t
         psize[s] = prod(net.tmask[t])
         key[s] = wm * psize[s]
+        info[s] = (net.tmask[t], psize[s], 0)
         cost[s] = 0
         res[s] = net.tmask[t]
         nb[s] = nbr[t] & full
@@ -237,12 +313,16 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
         buckets[1][t] = [s]
     rule: OuterRule | None = None
     opset: set[int] = set()  # subsets whose recorded split is an outer product
+    beaten = _Beaten(net, wm, ws, opset, split, res, psize, allpriv)
     if outer:
         order = sorted(levels[1], key=lambda s: (psize[s], s))
         by_size[1] = ([psize[s] for s in order], order)
         rule = OuterRule(where, outmask, full, _connected(net, full), [psize[1 << t] for t in leaves], wm, ws, prod)
     done = budget.done
     check = done + 20000
+    # per level and tensor, the keys of the bucket's subsets (sorted): the pairs that fit the cap are
+    # a prefix found by bisection
+    keys: list[dict[int, list[int]]] = [{}, {t: [key[1 << t]] for t in leaves}]
     for m in range(2, n + 1):
         level: list[int] = []
         bucket: dict[int, list[int]] = {}
@@ -252,6 +332,8 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
             other = m - k
             same = k == other
             sbucket = buckets[k]
+            skeys = keys[k]
+            leafy = k == 1 or other == 1
             for s2 in levels[other]:
                 c2 = cost[s2]
                 q2 = psize[s2]
@@ -259,42 +341,40 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                 # s1 adds its cost and a step costing at least its size: key[s1]
                 room2 = cap - c2
                 n2 = nb[s2]
-                leaf2 = other == 1
                 rest = n2
                 while rest:
                     low = rest & -rest
                     rest ^= low
-                    cands = sbucket.get(low.bit_length() - 1)
+                    t = low.bit_length() - 1
+                    cands = sbucket.get(t)
                     if not cands:
                         continue
-                    earlier = n2 & (low - 1)
-                    for s1 in cands:
-                        done += 1
-                        if key[s1] > room2:
-                            break  # buckets are sorted by this lower bound on what s1 adds
-                        if s1 & s2 or s1 & earlier or (same and s1 < s2):
+                    # buckets are sorted by key, a lower bound on what s1 adds: past room2 none fits
+                    # (the work counts each subset looked at, the first that does not fit included)
+                    top = bisect.bisect_right(skeys[t], room2)
+                    done += top + 1 if top < len(cands) else top
+                    # s1 must be disjoint from s2, and found through its lowest neighbour of s2 only
+                    excl = s2 | (n2 & (low - 1))
+                    for s1 in (cands if top == len(cands) else cands[:top]):
+                        if s1 & excl or (same and s1 < s2):
                             continue
-                        c = cost[s1]
-                        r1 = res[s1]
-                        um = r1 | r2
+                        r1, q1, c1 = info[s1]
                         # the step's size from its operands' (kept per subset): the shared
-                        # indices are few and their products repeat, while um is usually new
+                        # indices are few and their products repeat, while r1 | r2 is usually new
                         both = r1 & r2
                         p = pcache.get(both)
                         if p is None:
                             p = prod(both)
-                        p = psize[s1] * q2 // p
-                        c += c2 + wm * p
+                        p = q1 * q2 // p
+                        c = c1 + c2 + wm * p
                         if c > cap:
-                            continue
-                        if opset and (s1 in opset or s2 in opset) and _beaten(net, rule, s1, s2, opset, split, res,
-                                                                              psize, allpriv):
                             continue
                         s = s1 | s2
                         old = cost.get(s)
-                        if old is not None and old <= c and not ws:
+                        if old is not None and old <= c:
                             continue
-                        common = r1 & r2 & ~outmask
+                        um = r1 | r2
+                        common = both & ~outmask
                         drop = common & ~hyper
                         h = common & hyper
                         while h:
@@ -303,7 +383,7 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                                 drop |= hl
                             h ^= hl
                         r = um & ~drop
-                        if k == 1 or leaf2:
+                        if leafy:
                             r &= ~allpriv
                         # the result's size from the step's: the dropped indices are few and
                         # their products repeat, while r is usually a new mask
@@ -316,17 +396,22 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                             c += ws * q
                             if c > cap or (old is not None and old <= c):
                                 continue
+                        # the step that later consumes s costs at least its size
+                        if old is None and s != full and c + wm * q > cap:
+                            continue
+                        if opset and beaten(s1, s2):
+                            continue
                         if old is None:
-                            # the step that later consumes s costs at least its size
-                            if s != full and c + wm * q > cap:
-                                continue
                             level.append(s)
-                            for t in _bits(s):
-                                lst = bucket.get(t)
+                            x = s
+                            while x:
+                                xl = x & -x
+                                lst = bucket.get(xl.bit_length() - 1)
                                 if lst is None:
-                                    bucket[t] = [s]
+                                    bucket[xl.bit_length() - 1] = [s]
                                 else:
                                     lst.append(s)
+                                x ^= xl
                             nb[s] = (n2 | nb[s1]) & ~s
                             res[s] = r
                             psize[s] = q
@@ -334,8 +419,12 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                         split[s] = s1
                         if opset:
                             opset.discard(s)
-                if rule is not None:
-                    done = _outer_pairs(net, rule, opset, s2, other, k, by_size, cost, res, psize, nb, split, level,
+                # outer products with s2: only when the smallest partner's can fit (as _outer_pairs
+                # would find, without the call)
+                osz = by_size[k][0] if rule is not None else None
+                if osz and (not wm or wm * q2 * osz[0] <= room2):
+                    assert rule is not None
+                    done = _outer_pairs(net, rule, opset, beaten, s2, other, k, by_size, cost, res, psize, nb, split, level,
                                         bucket, cap, wm, ws, allpriv, done, full)
                 if done > check:
                     budget.done = done
@@ -343,10 +432,14 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
                     check = done + 20000
         for s in level:
             key[s] = cost[s] + wm * psize[s]
-        for lst in bucket.values():
+            info[s] = (res[s], psize[s], cost[s])
+        lkeys: dict[int, list[int]] = {}
+        for t, lst in bucket.items():
             lst.sort(key=key.__getitem__)
+            lkeys[t] = [key[x] for x in lst]
         levels.append(level)
         buckets.append(bucket)
+        keys.append(lkeys)
         if outer:
             order = sorted(level, key=lambda s: (psize[s], s))
             by_size.append(([psize[s] for s in order], order))
@@ -356,7 +449,7 @@ def _round(net: Graph, leaves: list[int], full: int, wm: int, ws: int, outer: bo
     return cost[full], split
 
 
-def _outer_pairs(net: Graph, rule: OuterRule, opset: set[int], s1: int, k: int, other: int, by_size: list,
+def _outer_pairs(net: Graph, rule: OuterRule, opset: set[int], beaten: _Beaten, s1: int, k: int, other: int, by_size: list,
                  cost: dict, res: dict, psize: dict, nb: dict, split: dict, level: list, bucket: dict, cap: int,
                  wm: int, ws: int, allpriv: int, done: int, full: int) -> int:
     """Join ``s1`` with every disjoint subset of size ``other`` it shares no
@@ -411,7 +504,7 @@ def _outer_pairs(net: Graph, rule: OuterRule, opset: set[int], s1: int, k: int, 
         old = cost.get(s)
         if old is not None and old <= c:
             continue
-        if opset and (s1 in opset or s2 in opset) and _beaten(net, rule, s1, s2, opset, split, res, psize, allpriv):
+        if opset and beaten(s1, s2):
             continue
         if old is None:
             level.append(s)
@@ -426,24 +519,69 @@ def _outer_pairs(net: Graph, rule: OuterRule, opset: set[int], s1: int, k: int, 
     return done
 
 
-def _beaten(net: Graph, rule: OuterRule | None, s1: int, s2: int, opset: set[int], split: dict, res: dict,
-            psize: dict, allpriv: int) -> bool:
+class _Beaten:
     """Whether joining ``s1`` and ``s2`` uses an outer product beaten at the
-    other operand (see :mod:`.outer`): such a join is in no optimal tree
-    built from the recorded subtrees, so the DP skips it."""
-    assert rule is not None
-    for x, c in ((s1, s2), (s2, s1)):
-        if x not in opset:
-            continue
-        a = split[x]
-        b = x ^ a
-        ra, rb, rc = res[a], res[b], res[c]
-        cleaf = not c & (c - 1)
-        kac = _kept(net, a | c, ra, rc, cleaf or not a & (a - 1), allpriv)
-        kbc = _kept(net, b | c, rb, rc, cleaf or not b & (b - 1), allpriv)
-        if rule.beaten(ra, rb, res[x], rc, psize[a], psize[b], psize[x], kac, kbc):
+    other operand (:meth:`.OuterRule.beaten`, see :mod:`.outer`): such a join
+    is in no optimal tree built from the recorded subtrees, so the DP skips
+    it.  The same test as ``OuterRule.beaten`` on :func:`_kept` masks, with
+    what depends on the outer product alone kept per product (an operand's
+    split is final once its level is done) and the products of sizes read
+    from the shared cache first."""
+
+    __slots__ = ("net", "wm", "ws", "allpriv", "opset", "split", "res", "psize", "info")
+
+    def __init__(self, net: Graph, wm: int, ws: int, opset: set[int], split: dict, res: dict, psize: dict,
+                 allpriv: int):
+        self.net = net
+        self.wm = wm
+        self.ws = ws
+        self.allpriv = allpriv
+        self.opset = opset
+        self.split = split
+        self.res = res
+        self.psize = psize
+        self.info: dict[int, tuple[int, int, int, int, int, int]] = {}
+
+    def __call__(self, s1: int, s2: int) -> bool:
+        opset = self.opset
+        if s1 in opset and self._at(s1, s2):
             return True
-    return False
+        return s2 in opset and self._at(s2, s1)
+
+    def _at(self, x: int, c: int) -> bool:
+        """Whether the outer product ``x`` is beaten at ``c``."""
+        net = self.net
+        pcache, prod = net._prod, net.prod
+        wm, ws = self.wm, self.ws
+        res = self.res
+        got = self.info.get(x)
+        if got is None:
+            a = self.split[x]
+            b = x ^ a
+            psize = self.psize
+            # the outer product's own step: wm * |A| |B| + ws * |X|
+            got = self.info[x] = (a, b, res[a], res[b], res[x], wm * psize[a] * psize[b] + ws * psize[x])
+        a, b, ra, rb, rx, mine = got
+        rc = res[c]
+        m = rx | rc
+        p = pcache.get(m)
+        mine += wm * (p if p is not None else prod(m))
+        cleaf = not c & (c - 1)
+        for y, ry, rz in ((a, ra, rb), (b, rb, ra)):
+            # the exchange (Y + C) + Z: its two steps, then the same step making P as the original's
+            kept = _kept(net, y | c, ry, rc, cleaf or not y & (y - 1), self.allpriv)
+            m = ry | rc
+            p = pcache.get(m)
+            alt = wm * (p if p is not None else prod(m))
+            m = kept | rz
+            p = pcache.get(m)
+            alt += wm * (p if p is not None else prod(m))
+            if ws:
+                p = pcache.get(kept)
+                alt += ws * (p if p is not None else prod(kept))
+            if alt < mine:
+                return True
+        return False
 
 
 def _kept(net: Graph, s: int, r1: int, r2: int, leafy: bool, allpriv: int) -> int:
@@ -463,6 +601,29 @@ def _kept(net: Graph, s: int, r1: int, r2: int, leafy: bool, allpriv: int) -> in
     if leafy:
         r &= ~allpriv
     return r
+
+
+def _may_fit(cap: int, last_cap: int, last: int, before: int, growth: int, budget: Budget) -> bool:
+    """Whether an outer round at ``cap`` may fit ``budget``, from the work of
+    the last index-sharing round (at ``last_cap``) and of the one before
+    (``before``, 0 when there was none): the last round's work grown at
+    their rate per factor ``growth`` of the cap, up to ``cap``, within the
+    budget (after a single round, that round within an eighth of it).
+    Counts only, so deterministic; where outer products rarely pay an outer
+    round costs about as much as the index-sharing one at its cap."""
+    if budget.limit is None:
+        return True
+    if not before:
+        return last * 8 <= budget.limit
+    rate = (last / before) ** (math.log(max(cap, last_cap) / last_cap) / math.log(growth))
+    return last * rate <= budget.limit - budget.done
+
+
+def _simple(net: Graph, full: int, wm: int, ws: int) -> bool:
+    """Whether the outer-product rules' strongest form holds for the tensors
+    of ``full`` (:attr:`.OuterRule.simple`, and ``ws = 0``)."""
+    rule = OuterRule(net.where, net.outmask, full, _connected(net, full), (), wm, ws, net.prod)
+    return rule.simple and not ws
 
 
 def _connected(net: Graph, full: int) -> bool:

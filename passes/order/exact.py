@@ -74,6 +74,11 @@ def dp_additive(table: SubsetTable, wm: int = 1, ws: int = 0, bound: int | None 
     ub = INF if bound is None else bound
     best = [0] * (1 << n)
     split = [0] * (1 << n)
+    # each subset's result size: a step's size is then size(s1) * size(s2) / size(shared indices),
+    # whose masks are few and repeat, where the union's are mostly new (a product to compute)
+    osz = [1] * (1 << n)
+    for t in range(n):
+        osz[1 << t] = prod(res[1 << t])
     for s in range(3, 1 << n):
         if not s & (s - 1):
             continue  # a single tensor costs nothing
@@ -82,6 +87,7 @@ def dp_additive(table: SubsetTable, wm: int = 1, ws: int = 0, bound: int | None 
         out = pcache.get(res[s])
         if out is None:
             out = prod(res[s])
+        osz[s] = out
         if (cap is not None and out > cap) or wm * out > ub:
             best[s] = INF  # the step producing s alone breaks the bound
             continue
@@ -97,11 +103,11 @@ def dp_additive(table: SubsetTable, wm: int = 1, ws: int = 0, bound: int | None 
             c = best[s1] + best[s2]
             if c >= bc:
                 continue
-            m = res[s1] | res[s2]
+            m = res[s1] & res[s2]
             p = pcache.get(m)
             if p is None:
                 p = prod(m)
-            c += wm * p
+            c += wm * (osz[s1] * osz[s2] // p) if p else 0  # p = 0: a size-0 index, the step costs 0
             if c < bc:
                 bc = c
                 bs = s1

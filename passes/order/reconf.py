@@ -14,9 +14,10 @@ from __future__ import annotations
 import time
 from typing import Mapping, Sequence
 
+from tncc.passes.order.ccp import paused_gc
 from tncc.passes.order.exact import dp_additive
 from tncc.passes.order.paths import SSAPath
-from tncc.passes.order.subsets import SubsetTable
+from tncc.passes.order.subsets import SubsetTable, index_numbers
 
 
 class Tree:
@@ -38,6 +39,8 @@ class Tree:
             self.children[nxt] = (a, b)
             nxt += 1
         self.next_id = nxt
+        # window DP results by the window's shape (see reconfigure_at)
+        self._solved: dict[tuple, tuple[int, SSAPath] | None] = {}
         self.root = nxt - 1 if path else 0
         self.res: dict[int, dict[str, int]] = {k: {i: 1 for i in ix} for k, ix in enumerate(self.inputs)}
         for node in sorted(self.children):
@@ -109,8 +112,17 @@ class Tree:
             return False
         sub_inputs = [tuple(self.res[f]) for f in frontier]
         sub_out = tuple(self.res[node])
-        table = SubsetTable(sub_inputs, sub_out, self.sizes)
-        found = dp_additive(table, wm, ws, bound=old - 1)
+        # the subset DP sees a window only through its indices numbered by first appearance and
+        # their sizes: windows of that shape (the same window in a later sweep, or a repeated one
+        # along a chain) have the same answer
+        names = index_numbers(sub_inputs, sub_out)
+        shape = (tuple(tuple(names[i] for i in ix) for ix in sub_inputs), tuple(names[i] for i in sub_out),
+                 tuple(self.sizes[i] for i in names), old, wm, ws)
+        if shape in self._solved:
+            found = self._solved[shape]
+        else:
+            table = SubsetTable(sub_inputs, sub_out, self.sizes)
+            found = self._solved[shape] = dp_additive(table, wm, ws, bound=old - 1)
         if found is None:
             return False
         _, sub_path = found
@@ -152,6 +164,14 @@ def reconfigure(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], size
     most of the time.  Never returns a worse path."""
     if len(inputs) < 3:
         return path
+    with paused_gc():  # the window DPs allocate many short-lived containers, none in cycles
+        return _sweeps(inputs, output, sizes, path, width, wm, ws, deadline, max_sweeps, min_share)
+
+
+def _sweeps(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
+            path: SSAPath, width: int, wm: int, ws: int, deadline: float | None, max_sweeps: int,
+            min_share: float) -> SSAPath:
+    """:func:`reconfigure` itself."""
     tree = Tree(inputs, output, sizes, path)
     for _ in range(max_sweeps):
         improved = False

@@ -10,10 +10,16 @@ a result it cut short says so (``SearchResult.stopped``).
   ``SUBSETS_UP_TO`` inputs, the subset DP of :mod:`.exact` does (and lists
   the ``k`` best distinct trees).  ``method`` "exact".
 * larger (additive objectives): a heuristic tree bounds the connected-subgraph
-  DP over index-sharing trees; when that finishes within ``work`` pair
-  evaluations, one more DP round with outer products under the found cost
-  minus one either proves the tree optimal over *all* trees ("exact") or finds
-  the better tree with outer products ("exact"); when the proof round runs out
+  DP over index-sharing trees (``work`` pair evaluations, ``ALONE`` times
+  that when the Rust DP is not there to take over).  Where outer products
+  rarely pay (every index closing), a round with outer products at the
+  heuristic tree's cost replaces the last index-sharing rounds when the
+  rounds' growth projects it within ``work / PROOF``, and finished it
+  proves the optimum over all trees at once ("exact"; :func:`.ccp.dp_connected`).
+  Otherwise, when the index-sharing DP finishes, one more DP round with outer
+  products under the found cost minus one either proves the tree optimal over
+  *all* trees ("exact") or finds the better tree with outer products
+  ("exact"); when the proof round runs out
   of work the tree is optimal among index-sharing trees and then polished by
   outer-product-aware subtree reconfiguration ("exact-connected").  Where
   cotengrust is installed, a probe of the Python DP (``WORK / PROBE``)
@@ -41,7 +47,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 from tncc.passes.order import rustdp
-from tncc.passes.order.ccp import Budget, Graph, WorkLimit, below, dp_connected
+from tncc.passes.order.ccp import Budget, Graph, Proof, WorkLimit, below, dp_connected
 from tncc.passes.order.exact import dp_additive, kbest, min_peak
 from tncc.passes.order.greedy import greedy
 from tncc.passes.order.objectives import Macs, Objective
@@ -57,6 +63,12 @@ EXACT_LIMIT = 12
 SUBSETS_UP_TO = 10
 WORK = 4_000_000  # pair evaluations of the connected-subgraph DP past EXACT_LIMIT
 PROBE = 16  # share of WORK the Python DP gets first when the Rust DP is there to take over
+# the index-sharing DP's budget, in WORKs, when the Rust DP is not there to take over (past
+# RUST_MAX_INPUTS inputs, not chain-like): a 5x6 lattice needs about 1.1 WORK to reach the
+# index-sharing optimum, which the heuristic misses (2884 MACs against 2888), while the networks
+# past it project well beyond (lattices of 35-40 tensors 1.8-2.0 WORKs, 3-regular graphs of 30 and
+# more 3.5 and up), so they give up at the same point as with one WORK
+ALONE = 1.5
 # the Rust DP is tried when the probe projects at most this many WORKs for the Python DP (a count,
 # so the choice is deterministic).  The projection undercounts the last rounds, so the Rust DP
 # can still run long (a 10x10 lattice, projected at five WORKs: over a minute); it runs in a child
@@ -155,7 +167,8 @@ def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
     DP runs out of work and the Rust DP is not tried."""
     wm, ws = objective.weights(inputs, sizes)
     net = Graph(inputs, output, sizes)
-    budget = Budget(work, deadline)
+    # without the Rust DP to take over (see ALONE) the Python DP may go further
+    budget = Budget(int(work * ALONE), deadline)
     tree = Tree(inputs, output, sizes, heur.path)
     bound = tree.cost(wm, ws)
     connected = len(net.components()) == 1
@@ -164,7 +177,10 @@ def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
         if rust:
             # a probe of the Python DP settles small networks itself (exact integers, no child process)
             budget.limit = work // PROBE
-        found = dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget)
+        # the round at the heuristic tree's cost runs with outer products first: finished, it
+        # proves the optimum over all trees at once, with no index-sharing round and proof round
+        proof = Proof(Budget(work // PROOF, deadline)) if connected else None
+        found = dp_connected(net, wm, ws, outer=not connected, bound=bound, budget=budget, proof=proof)
     except WorkLimit as e:
         if e.timed_out:
             return _replace(heur, t0, "time limit reached in the exact DP; heuristic tree kept")
@@ -175,7 +191,7 @@ def _connected(inputs: Inputs, output: tuple[str, ...], sizes: Mapping[str, int]
     if found is None:  # outer search: nothing beats the heuristic tree, which is optimal
         return _finish(inputs, output, sizes, objective, k, heur.path, heur, t0, True, "exact", "")
     cost, path = found
-    if not connected:
+    if not connected or (proof is not None and proof.proven):
         return _finish(inputs, output, sizes, objective, k, path, heur, t0, True, "exact", "")
     return _prove(inputs, output, sizes, objective, k, net, wm, ws, cost, path, heur, work - budget.done, work,
                   t0, deadline, "exact-connected")
