@@ -49,9 +49,10 @@ import math
 import time
 from typing import Iterator, Mapping, Sequence
 
+from tncc.passes.order.ccp_outer import Beaten, outer_pairs
 from tncc.passes.order.outer import OuterRule
 from tncc.passes.order.paths import SSAPath
-from tncc.passes.order.subsets import MaskProducts, index_numbers
+from tncc.passes.order.subsets import MaskProducts, bits, index_numbers
 
 
 class WorkLimit(Exception):
@@ -87,7 +88,7 @@ class Graph:
     """Bitmask form of one contraction: tensors are bits of a subset mask,
     indices bits of an index mask."""
 
-    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "where", "nbr", "priv", "hyper", "full", "_prod", "prod")
+    __slots__ = ("n", "names", "sizes", "tmask", "outmask", "where", "nbr", "priv", "hyper", "full", "pcache", "prod")
 
     def __init__(self, inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]):
         names = index_numbers(inputs, output)
@@ -104,16 +105,16 @@ class Graph:
         self.where = where
         self.nbr = [0] * n  # tensor -> mask of the tensors sharing an index with it
         for w in where:
-            for t in _bits(w):
+            for t in bits(w):
                 self.nbr[t] |= w
         for t in range(n):
             self.nbr[t] &= ~(1 << t)
         # indices of one tensor only, not in the output: summed by its first step
-        self.priv = [sum(1 << b for b in _bits(self.tmask[t]) if where[b] == 1 << t and not self.outmask >> b & 1)
+        self.priv = [sum(1 << b for b in bits(self.tmask[t]) if where[b] == 1 << t and not self.outmask >> b & 1)
                      for t in range(n)]
         self.hyper = sum(1 << b for b, w in enumerate(where) if w.bit_count() > 2)
         products = MaskProducts(self.sizes)
-        self._prod = products.cache
+        self.pcache = products.cache  # open to hot loops that look a mask up first
         self.prod = products.prod
 
     def components(self) -> list[int]:
@@ -126,22 +127,13 @@ class Graph:
             comp = frontier = 1 << t
             while frontier:
                 nxt = 0
-                for u in _bits(frontier):
+                for u in bits(frontier):
                     nxt |= self.nbr[u]
                 frontier = nxt & ~comp
                 comp |= frontier
             seen |= comp
             out.append(comp)
         return out
-
-
-def _bits(mask: int) -> list[int]:
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
 
 
 class Proof:
@@ -188,7 +180,7 @@ def dp_connected(net: Graph, wm: int = 1, ws: int = 0, outer: bool = True, bound
     ``budget``).  Elsewhere outer rounds can cost many times the
     index-sharing ones, and one that runs out of work is time lost."""
     full = net.full if target is None else target
-    leaves = _bits(full)
+    leaves = bits(full)
     if len(leaves) < 2:
         return 0, ()
     if wm < 0 or ws < 0 or wm + ws == 0:
@@ -247,7 +239,7 @@ def below(net: Graph, cap: int, wm: int = 1, ws: int = 0, budget: Budget | None 
     costs at most ``cap``, else ``None``: one round of the DP.  Called with a
     known optimum over index-sharing trees minus one, ``None`` proves that
     optimum is the optimum over all trees."""
-    leaves = _bits(net.full)
+    leaves = bits(net.full)
     if len(leaves) < 2:
         return (0, ()) if cap >= 0 else None
     found = _round(net, leaves, net.full, wm, ws, True, cap, budget or Budget())
@@ -285,7 +277,7 @@ def _round_body(net: Graph, leaves: list[int], full: int, wm: int, ws: int, oute
                 budget: Budget) -> tuple[int, dict[int, int]] | None:
     """:func:`_round` itself."""
     prod = net.prod
-    pcache = net._prod
+    pcache = net.pcache
     nbr, where, hyper, outmask = net.nbr, net.where, net.hyper, net.outmask
     allpriv = 0
     for t in leaves:
@@ -313,7 +305,7 @@ def _round_body(net: Graph, leaves: list[int], full: int, wm: int, ws: int, oute
         buckets[1][t] = [s]
     rule: OuterRule | None = None
     opset: set[int] = set()  # subsets whose recorded split is an outer product
-    beaten = _Beaten(net, wm, ws, opset, split, res, psize, allpriv)
+    beaten = Beaten(net, wm, ws, opset, split, res, psize, allpriv)
     if outer:
         order = sorted(levels[1], key=lambda s: (psize[s], s))
         by_size[1] = ([psize[s] for s in order], order)
@@ -419,12 +411,12 @@ def _round_body(net: Graph, leaves: list[int], full: int, wm: int, ws: int, oute
                         split[s] = s1
                         if opset:
                             opset.discard(s)
-                # outer products with s2: only when the smallest partner's can fit (as _outer_pairs
+                # outer products with s2: only when the smallest partner's can fit (as outer_pairs
                 # would find, without the call)
                 osz = by_size[k][0] if rule is not None else None
                 if osz and (not wm or wm * q2 * osz[0] <= room2):
                     assert rule is not None
-                    done = _outer_pairs(net, rule, opset, beaten, s2, other, k, by_size, cost, res, psize, nb, split, level,
+                    done = outer_pairs(net, rule, opset, beaten, s2, other, k, by_size, cost, res, psize, nb, split, level,
                                         bucket, cap, wm, ws, allpriv, done, full)
                 if done > check:
                     budget.done = done
@@ -447,160 +439,6 @@ def _round_body(net: Graph, leaves: list[int], full: int, wm: int, ws: int, oute
     if full not in cost:
         return None
     return cost[full], split
-
-
-def _outer_pairs(net: Graph, rule: OuterRule, opset: set[int], beaten: _Beaten, s1: int, k: int, other: int, by_size: list,
-                 cost: dict, res: dict, psize: dict, nb: dict, split: dict, level: list, bucket: dict, cap: int,
-                 wm: int, ws: int, allpriv: int, done: int, full: int) -> int:
-    """Join ``s1`` with every disjoint subset of size ``other`` it shares no
-    index with whose outer product can pay under ``cap``: its own cost and
-    the least its consumer adds (:meth:`.OuterRule.extra`) must fit, and
-    neither operand may be an outer product beaten at the other
-    (:meth:`.OuterRule.beaten`).  Returns the updated work count."""
-    prod = net.prod
-    c1 = cost[s1]
-    r1 = res[s1]
-    n1 = nb[s1]
-    size1 = psize[s1]
-    sizes, order = by_size[other]
-    if wm:
-        # the step's MACs are size1 * size2: only the prefix with size2 <= room / size1 can fit
-        room = cap - c1
-        top = bisect.bisect_right(sizes, room // (wm * size1))
-        most = rule.limit(size1, room)
-        if most is not None:  # tighter where the rule's bound holds for every partner of size >= 2
-            top = min(top, max(bisect.bisect_right(sizes, most), bisect.bisect_right(sizes, 1)))
-    else:
-        top = len(order)
-    same = k == other
-    leafy = k == 1 or other == 1
-    for j in range(top):
-        s2 = order[j]
-        if s2 & s1 or s2 & n1 or (same and s2 < s1):
-            continue
-        done += 1
-        size2 = sizes[j]
-        q = size1 * size2
-        c = c1 + cost[s2] + wm * q
-        if c > cap:
-            continue
-        s = s1 | s2
-        r2 = res[s2]
-        um = r2 | r1
-        r = um
-        if leafy:
-            r &= ~allpriv
-            if r != um:
-                q //= prod(um ^ r)
-        if ws:
-            c += ws * q
-            if c > cap:
-                continue
-        if s != full:
-            # the step that later consumes s costs at least its size, and more when the rule knows better
-            more = rule.extra(r1, r2, size1, size2)
-            if c + (more if more > wm * q else wm * q) > cap:
-                continue
-        old = cost.get(s)
-        if old is not None and old <= c:
-            continue
-        if opset and beaten(s1, s2):
-            continue
-        if old is None:
-            level.append(s)
-            for t in _bits(s):
-                bucket.setdefault(t, []).append(s)
-            nb[s] = (n1 | nb[s2]) & ~s
-            res[s] = r
-            psize[s] = q
-        cost[s] = c
-        split[s] = s1
-        opset.add(s)
-    return done
-
-
-class _Beaten:
-    """Whether joining ``s1`` and ``s2`` uses an outer product beaten at the
-    other operand (:meth:`.OuterRule.beaten`, see :mod:`.outer`): such a join
-    is in no optimal tree built from the recorded subtrees, so the DP skips
-    it.  The same test as ``OuterRule.beaten`` on :func:`_kept` masks, with
-    what depends on the outer product alone kept per product (an operand's
-    split is final once its level is done) and the products of sizes read
-    from the shared cache first."""
-
-    __slots__ = ("net", "wm", "ws", "allpriv", "opset", "split", "res", "psize", "info")
-
-    def __init__(self, net: Graph, wm: int, ws: int, opset: set[int], split: dict, res: dict, psize: dict,
-                 allpriv: int):
-        self.net = net
-        self.wm = wm
-        self.ws = ws
-        self.allpriv = allpriv
-        self.opset = opset
-        self.split = split
-        self.res = res
-        self.psize = psize
-        self.info: dict[int, tuple[int, int, int, int, int, int]] = {}
-
-    def __call__(self, s1: int, s2: int) -> bool:
-        opset = self.opset
-        if s1 in opset and self._at(s1, s2):
-            return True
-        return s2 in opset and self._at(s2, s1)
-
-    def _at(self, x: int, c: int) -> bool:
-        """Whether the outer product ``x`` is beaten at ``c``."""
-        net = self.net
-        pcache, prod = net._prod, net.prod
-        wm, ws = self.wm, self.ws
-        res = self.res
-        got = self.info.get(x)
-        if got is None:
-            a = self.split[x]
-            b = x ^ a
-            psize = self.psize
-            # the outer product's own step: wm * |A| |B| + ws * |X|
-            got = self.info[x] = (a, b, res[a], res[b], res[x], wm * psize[a] * psize[b] + ws * psize[x])
-        a, b, ra, rb, rx, mine = got
-        rc = res[c]
-        m = rx | rc
-        p = pcache.get(m)
-        mine += wm * (p if p is not None else prod(m))
-        cleaf = not c & (c - 1)
-        for y, ry, rz in ((a, ra, rb), (b, rb, ra)):
-            # the exchange (Y + C) + Z: its two steps, then the same step making P as the original's
-            kept = _kept(net, y | c, ry, rc, cleaf or not y & (y - 1), self.allpriv)
-            m = ry | rc
-            p = pcache.get(m)
-            alt = wm * (p if p is not None else prod(m))
-            m = kept | rz
-            p = pcache.get(m)
-            alt += wm * (p if p is not None else prod(m))
-            if ws:
-                p = pcache.get(kept)
-                alt += ws * (p if p is not None else prod(kept))
-            if alt < mine:
-                return True
-        return False
-
-
-def _kept(net: Graph, s: int, r1: int, r2: int, leafy: bool, allpriv: int) -> int:
-    """The index mask of the subset ``s`` joined from operands with masks
-    ``r1`` and ``r2`` (``leafy``: one operand is a leaf, whose private indices
-    the step sums), as :func:`_round` computes it inline."""
-    common = r1 & r2 & ~net.outmask
-    drop = common & ~net.hyper
-    h = common & net.hyper
-    where = net.where
-    while h:
-        hl = h & -h
-        if not where[hl.bit_length() - 1] & ~s:
-            drop |= hl
-        h ^= hl
-    r = (r1 | r2) & ~drop
-    if leafy:
-        r &= ~allpriv
-    return r
 
 
 def _may_fit(cap: int, last_cap: int, last: int, before: int, growth: int, budget: Budget) -> bool:
@@ -632,7 +470,7 @@ def _connected(net: Graph, full: int) -> bool:
     comp = frontier = low
     while frontier:
         nxt = 0
-        for u in _bits(frontier):
+        for u in bits(frontier):
             nxt |= net.nbr[u]
         frontier = nxt & full & ~comp
         comp |= frontier

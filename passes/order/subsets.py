@@ -16,6 +16,16 @@ import math
 from typing import Mapping, Sequence
 
 
+def bits(mask: int) -> list[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
 def index_numbers(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...]) -> dict[str, int]:
     """Each index's bit position: in order of first appearance in the inputs,
     then the output's own."""
