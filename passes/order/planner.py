@@ -377,7 +377,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
         # more trees are listed (cheap beside compiling one) and it orders them.
         for group, dag, _, more in alternatives:
             add(group, dag, more(LISTED_STREAMING if len(alternatives) <= 2 else 1))
-        streams = _streaming(net, plans + alts, arch, objective) or {}
+        streams = _streaming(net, plans + alts, arch, objective, streams) or {}
     ranked, sums = _ranked(net, plans, alts, arch, objective)
     if streams is not None and ranked:
         # The first alternatives of the per-step ranking of the trees listed first keep
@@ -412,18 +412,22 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
                          f"({ok[pick]} cycles; CP-SAT's {cycles[0]}, MAC-optimal {cycles[plans.index(flops)]})")
 
 
-def _streaming(net: Network, plans: Sequence[tuple], arch: Arch, objective: str) -> dict[tuple, int | None] | None:
+def _streaming(net: Network, plans: Sequence[tuple], arch: Arch, objective: str,
+               known: Mapping[tuple, int | None] | None = None) -> dict[tuple, int | None] | None:
     """Each plan's cycles as its memory plan places it
     (``streaming.streaming_estimate``: the streamed and spilled values'
     transfers included), or ``None`` when CP-SAT's choice streams nothing:
     then the buffer holds the plans the per-step sum ranks best and the
     per-step ranking stands.  Only CP-SAT's choice (``plans[0]``) is costed
-    when it streams nothing."""
+    when it streams nothing.  ``known``: estimates of an earlier call, not
+    made again."""
     # start-up: the machine's cost model loads only when a plan is made for an arch
     from tncc.passes.order.streaming import streaming_estimate
 
-    out: dict[tuple, int | None] = {}
+    out: dict[tuple, int | None] = dict(known or {})
     for steps in plans:
+        if steps in out:
+            continue
         est = streaming_estimate(Plan(net, steps, objective), arch)
         if steps == plans[0] and est is not None and not est.streamed:
             return None  # CP-SAT's choice fits: the buffer is not what decides (and no more is spent)

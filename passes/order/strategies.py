@@ -129,16 +129,9 @@ def heuristic(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes:
     return search(inputs, output, sizes, Macs(), exact_limit=0).path
 
 
-def cotengra_search(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int],
-                    objective: Objective, k: int = 1, time_limit: float = 10.0, seed: int = 0) -> SearchResult:
-    """The ``cotengra`` strategy's search (:func:`.hyperopt.hyper_search`);
-    a :class:`TnccError` naming what to install when cotengra is missing."""
-    return hyper_search(inputs, output, sizes, objective, k, time_limit, seed)
-
-
-@register("cotengra", search=cotengra_search)
+@register("cotengra", search=hyper_search)  # a TnccError naming what to install when cotengra is missing
 def cotengra(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], sizes: Mapping[str, int]) -> SSAPath:
-    return cotengra_search(inputs, output, sizes, Macs()).path
+    return hyper_search(inputs, output, sizes, Macs()).path
 
 
 @register("auto", proves="macs", max_inputs=EXACT_LIMIT)
