@@ -103,10 +103,10 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)
     greedy = best
     if not best.memory.streamed or opts.residency == GREEDY:
-        return _rest(plan, ctx, best, greedy, cost, memo, opts, options, verify)
+        return _rest(plan, ctx, best, greedy, cost, memo, opts)
     chosen = _chosen_residency(plan, ctx, best, memo, opts)
     if opts.residency == CPSAT:
-        return _rest(plan, ctx, chosen, greedy, cost, memo, opts, options, verify)
+        return _rest(plan, ctx, chosen, greedy, cost, memo, opts)
     # The later choices (leaf layouts, loading ahead, the lookahead,
     # co-scheduling) are made for each placement, so that "fewer modelled
     # cycles" holds for the whole program, not only for the placement alone:
@@ -114,15 +114,15 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # The placement that wins alone comes first, and a tie keeps it; the
     # other is finished too unless it is too far behind to catch up.
     first, second = (chosen, greedy) if cost(chosen) < cost(greedy) or chosen is greedy else (greedy, chosen)
-    kept = _rest(plan, ctx, first, greedy, cost, memo, opts, options, verify)
+    kept = _rest(plan, ctx, first, greedy, cost, memo, opts)
     if second is first or cost(second) * (1 - TAIL_GAIN) > cost(kept):
         return kept
-    alt = _rest(plan, ctx, second, greedy, cost, memo, opts, options, verify)
+    alt = _rest(plan, ctx, second, greedy, cost, memo, opts)
     return alt if cost(alt) < cost(kept) else kept
 
 
 def _rest(plan: Plan, ctx: PassContext, best: Lowered, greedy: Lowered, cost: Callable[[Lowered], int],
-          memo: TileMemo, opts: LoweringOptions, options: LoweringOptions | None, verify: bool) -> Lowered:
+          memo: TileMemo, opts: LoweringOptions) -> Lowered:
     """The choices after the placement (:func:`lower_plan`) for the lowering
     ``best``; ``greedy`` is the greedy placement's lowering, whose pairs a
     forced co-scheduling falls back on."""
@@ -140,7 +140,7 @@ def _rest(plan: Plan, ctx: PassContext, best: Lowered, greedy: Lowered, cost: Ca
     # within the option limit, a second whole lowering costing seconds past it).
     if opts.smaller_buffer or (opts.smaller_buffer is None and
                                (not backend.loads_ahead or len(best.program.instructions) <= OPTION_LIMIT)):
-        best = choose_smaller_buffer(best, ctx, cost, lambda a: lower_plan(plan, a, options, verify),
+        best = choose_smaller_buffer(best, ctx, cost, lambda a: lower_plan(plan, a, opts, ctx.verify),
                                      forced=bool(opts.smaller_buffer))
     if not backend.loads_ahead or not best.memory.streamed:
         return best
