@@ -87,6 +87,21 @@ def test_rust_tree_is_a_full_tree_no_better_than_the_optimum(seed: int) -> None:
     assert cost <= path_macs(inputs, output, sizes, path) <= 1.1 * cost
 
 
+def test_a_lone_index_gives_no_rust_tree_and_the_search_still_contracts_the_network(
+        rust_engine: list[int | str]) -> None:
+    """cotengrust sums an index that only one tensor has in a step of its own
+    (a one-tensor entry in its path); that is no tree of pairs, so the
+    engine declines and the search's tree contracts the whole network."""
+    sizes = {"a": 2, "b": 3, "c": 4, "x": 5}
+    assert rustdp.rust_optimum([("a", "x"), ("a", "b"), ("b", "c")], (), sizes) is None
+    # a chain of 14 tensors past the exact range, one with a lone index: the Rust engine is asked
+    inputs = [("x", "i0")] + [(f"i{k}", f"i{k + 1}") for k in range(13)]
+    big = {"x": 3, **{f"i{k}": 2 + k % 3 for k in range(14)}}
+    r = search_mod.search(inputs, ("i13",), big, exact_limit=6)
+    validate_ssa(r.path, len(inputs))
+    assert rust_engine  # the engine was tried
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(n=st.integers(3, 7), seed=st.integers(0, 10**6))

@@ -75,6 +75,8 @@ def rust_optimum(inputs: Sequence[tuple[str, ...]], output: tuple[str, ...], siz
     ins, out = [list(ix) for ix in short], list(short_out)
     minimize = "flops" if ws == 0 else f"combo={ws / wm!r}"
     path = cotengrust.optimize_optimal(ins, out, sz, minimize=minimize, search_outer=False, use_ssa=True)
+    if any(len(step) != 2 for step in path):
+        return None  # a lone tensor reduced by itself (an index no other tensor has): not a tree of pairs
     ssa = tuple((int(a), int(b)) for a, b in path)
     used = [i for step in ssa for i in step]
     n = len(inputs)
