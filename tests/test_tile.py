@@ -98,6 +98,33 @@ def test_blocking_fits_budget_and_accumulates_over_contracted_blocks() -> None:
             assert t.accumulate == (not b.first_k)
 
 
+def test_a_systolic_blocking_keeps_the_array_full_where_a_larger_buffer_streams_less() -> None:
+    """The weight gradient of a TTM core (60 x 32 result, 2,560 contracted
+    elements, fp32): with 1 MiB the core stays resident and only the other
+    operand streams; blocking it along the free indices by traffic alone
+    gave 5-row GEMMs on the 16 x 16 array (200,688 modelled cycles against
+    38,772 with 512 KiB, where both operands stream).  Cut along the
+    contracted range, the larger buffer is not slower."""
+    from tncc.ir import DType
+    from tncc.passes.order.hardware import gemm_layout, step_cost
+
+    sizes = dict(m3=10, m4=10, n3=8, n4=6, r2=32, r3=32)
+    a, b, out = ("m3", "m4", "n3", "n4", "r2"), ("r2", "m3", "n3", "r3"), ("r3", "m4", "n4")
+    words, _ = gemm_layout(a, b, out, out, sizes)
+    cycles = {}
+    for kib in (512, 1024):
+        arch = load_arch(f"systolic:buffer.bytes={kib * 1024}")
+        c = step_cost(arch, DType.FP32, sizes, a, b, out, words, (False, True), True)
+        assert c is not None
+        cycles[kib] = c.cycles
+    assert cycles[1024] <= cycles[512]
+    # and the tiles the lowering builds at 1 MiB are full-height GEMMs
+    arch = load_arch("systolic:buffer.bytes=1048576")
+    ts = tile_step(0, _step(a, b, out), sizes, arch, Budget(155729, (True, False, False), True), "test")
+    assert (_points(ts) == 1).all()
+    assert min(t.tm for blk in ts.blocks for t in blk.tiles) == 60
+
+
 def test_budget_too_small_is_a_clear_error() -> None:
     st_ = _step(("i",), ("j",), ("i", "j"))
     with pytest.raises(TnccError, match="example.tn:3"):
