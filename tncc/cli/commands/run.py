@@ -90,8 +90,14 @@ def write_outputs(files: list[tuple[str | None, "str | bytes | Callable[[], str 
 
 
 def format_report(rep: dict, emu_report) -> str:
-    lines = [f"network {rep['network']} on {rep['arch']}: "
-             f"{'MATCH' if rep['match'] else 'MISMATCH'} (max relative error {rep['max_rel_err']:.3g})"]
+    verdict = f"MATCH (max relative error {rep['max_rel_err']:.3g})"
+    if not rep["match"]:
+        # the relative error is over the elements finite in both: a difference
+        # that is NaN or infinite on one side is counted, not measured
+        differ = sum(o.get("differing", 0) for o in rep["outputs"].values())
+        verdict = (f"MISMATCH ({differ} element{'s' if differ != 1 else ''} differ; max relative error "
+                   f"{rep['max_rel_err']:.3g} where both are finite)")
+    lines = [f"network {rep['network']} on {rep['arch']}: {verdict}"]
     for name, o in rep["outputs"].items():
         lines.append(f"  output {name}: {'ok' if o['match'] else 'MISMATCH'}  max abs err {o['max_abs_err']:.3g}"
                      f"  max rel err {o['max_rel_err']:.3g}")
