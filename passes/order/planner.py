@@ -302,6 +302,13 @@ FINAL_CANDIDATES = 3
 #: same plan, of about two and a half lowerings of the chosen plan's size
 #: (the compile time stays within about twice that of lowering one plan).
 FINAL_WORK = 2.5
+#: The :data:`FINAL_WORK` budget is never below this many instructions:
+#: plans that small compile in milliseconds, so a small program compiles
+#: its :data:`FINAL_CANDIDATES` however few instructions CP-SAT's choice
+#: issues (a node-perturbation layer of 6 instructions compiled two of its
+#: three candidates, and the third, tied with CP-SAT's choice by the
+#: per-step sum, ran 3% faster).
+FINAL_FLOOR = 2_000
 #: Deterministic time units of each CP-SAT solve that lists a further tree
 #: (the models are those CP-SAT has just solved, with a no-good more).
 NEXT_TIME = 0.1
@@ -359,7 +366,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     listed = len(alts)
     if not alts and always == 1:
         return first, ""
-    unit = plan_work(Plan(net, first, objective), arch)
+    unit = max(plan_work(Plan(net, first, objective), arch), FINAL_FLOOR / FINAL_WORK)
     spent = 0
     cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
     for k in range(always):
