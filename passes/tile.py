@@ -220,12 +220,18 @@ def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch
     if arch.kind == "fetta" or first == {ix.name: ix.size for ix in infos}:
         return first
     second = _greedy_extents(step, infos, budget, arch, where, True)
+    if _blocking_cost(step, infos, second, budget, arch, True) < _blocking_cost(step, infos, first, budget, arch, True):
+        return second
+    return first
 
-    def cost(e: dict[str, int]) -> tuple[float, float]:
-        t = _traffic(step, infos, e, budget, arch)
-        return max(t, _gemm_compute(step, infos, e, arch)), t
 
-    return second if cost(second) < cost(first) else first
+def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch,
+                   compute: bool) -> tuple[float, float]:
+    """``(cycles, traffic)`` of a blocking as :func:`block_extents` ranks it:
+    the cycles are ``max(`` array cycles ``,`` traffic ``)`` with
+    ``compute``, the traffic alone without."""
+    t = _traffic(step, infos, ext, budget, arch)
+    return (max(t, _gemm_compute(step, infos, ext, arch)) if compute else t), t
 
 
 def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str,
@@ -238,12 +244,8 @@ def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, ar
     def foot(e: dict[str, int]) -> int:
         return sum(w for w, _ in _footprint(step, infos, e, budget, arch.buffer.banks))
 
-    def cost(e: dict[str, int]) -> tuple[float, float]:
-        t = _traffic(step, infos, e, budget, arch)
-        return (max(t, _gemm_compute(step, infos, e, arch)) if compute else t), t
-
     total = foot(ext)
-    now = cost(ext)
+    now = _blocking_cost(step, infos, ext, budget, arch, compute)
     while total > budget.words:
         best, best_score = None, None
         for i in ext:
@@ -254,9 +256,9 @@ def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, ar
             f = foot(trial)
             if f >= total:
                 continue
-            c = cost(trial)
-            weight = (4.0 if role[i] is Role.CONTRACTED else 1.0) / (total - f)
-            score = ((c[0] - now[0]) * weight, (c[1] - now[1]) * weight)
+            c = _blocking_cost(step, infos, trial, budget, arch, compute)
+            factor = 4.0 if role[i] is Role.CONTRACTED else 1.0
+            score = ((c[0] - now[0]) / (total - f) * factor, (c[1] - now[1]) / (total - f) * factor)
             if best_score is None or score < best_score:
                 best, best_score = (trial, f, c), score
         if best is None:
