@@ -302,14 +302,15 @@ FINAL_CANDIDATES = 3
 #: same plan, of about two and a half lowerings of the chosen plan's size
 #: (the compile time stays within about twice that of lowering one plan).
 FINAL_WORK = 2.5
-#: Where the first :data:`FINAL_CANDIDATES` plans together issue at most
-#: this many instructions, all of them are compiled besides those the
-#: :data:`FINAL_WORK` budget chose: plans that small compile in
-#: milliseconds, and the budget, relative to CP-SAT's choice, skipped some
+#: The candidates a budget of at least this many instructions would
+#: compile (:data:`FINAL_WORK` times CP-SAT's choice, raised to this) are
+#: compiled too, beside the relative budget's: plans that small compile in
+#: milliseconds, and the budget relative to CP-SAT's choice skipped some
 #: (a node-perturbation layer of 6 instructions compiled two of its three
 #: candidates, and the third, tied with CP-SAT's choice by the per-step
-#: sum, ran 3% faster).  Only added: a budget that grows can compile a
-#: different set, and lose a plan the smaller one found.
+#: sum, ran 3% faster).  Both sets, because a budget that grows can
+#: compile a different set (a larger plan taken early leaves no room for
+#: a later one) and lose a plan the smaller budget found.
 FINAL_FLOOR = 2_000
 #: Deterministic time units of each CP-SAT solve that lists a further tree
 #: (the models are those CP-SAT has just solved, with a no-good more).
@@ -403,20 +404,23 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     # The budget for those grows with the factor: the more the sum misses, the more
     # the exact model has to decide.
     wide = min(slack, WIDE_FACTOR)
-    for k in range(always, len(plans)):
-        plan = Plan(net, plans[k], objective)
-        work = plan_work(plan, arch)
-        within = (len(cycles) < FINAL_CANDIDATES and spent + work <= FINAL_WORK * unit)
-        close = slack > 1 and sums[plans[k]] <= slack * sums[first]
-        if not within and not (close and len(cycles) < FINAL_CANDIDATES * wide and spent + work <= FINAL_WORK * wide * unit):
-            continue
-        spent += work
-        cycles[k] = _compiled_cycles(plan, arch)
-    head = range(min(FINAL_CANDIDATES, len(plans)))
-    if sum(plan_work(Plan(net, plans[k], objective), arch) for k in head) <= FINAL_FLOOR:
-        for k in head:
-            if k not in cycles:
-                cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
+
+    def budgeted(unit: float) -> list[int]:
+        """The candidates the budget of ``unit`` instructions a lowering compiles."""
+        n, used, out = len(cycles), spent, []
+        for k in range(always, len(plans)):
+            work = plan_work(Plan(net, plans[k], objective), arch)
+            within = n < FINAL_CANDIDATES and used + work <= FINAL_WORK * unit
+            close = slack > 1 and sums[plans[k]] <= slack * sums[first]
+            if within or (close and n < FINAL_CANDIDATES * wide and used + work <= FINAL_WORK * wide * unit):
+                n, used = n + 1, used + work
+                out.append(k)
+        return out
+
+    # The budget relative to CP-SAT's choice, and where that is below the floor the
+    # floor's too: their union, since a budget that grows can compile another set.
+    for k in sorted(set(budgeted(unit)) | set(budgeted(max(unit, FINAL_FLOOR / FINAL_WORK)))):
+        cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
     ok = {k: c for k, c in cycles.items() if c is not None}
     if not ok:
         return first, ""
