@@ -78,10 +78,11 @@ def test_mismatch_exits_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
 
 def test_a_mismatch_in_infinities_alone_is_counted_in_the_headline(monkeypatch: pytest.MonkeyPatch,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """Where the emulator's value is infinite and the reference's finite (an
-    fp16 temporary that overflowed), the relative error over the elements
-    finite in both is 0: the headline says how many elements differ, so it
-    does not read as a near match."""
+    """Where the two sides differ only by infinities (an fp16 temporary that
+    overflowed in the emulator; here the reference is made infinite at three
+    elements), the relative error over the elements finite in both is about
+    0: the headline says how many elements differ, so it does not read as a
+    near match."""
     import tncc.reference as ref
 
     real = ref.evaluate

@@ -406,7 +406,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     wide = min(slack, WIDE_FACTOR)
 
     def budgeted(unit: float) -> list[int]:
-        """The candidates the budget of ``unit`` instructions a lowering compiles."""
+        """The candidates compiled within ``FINAL_WORK`` times ``unit`` instructions (the rule above)."""
         n, used, out = len(cycles), spent, []
         for k in range(always, len(plans)):
             work = plan_work(Plan(net, plans[k], objective), arch)
