@@ -404,22 +404,25 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     # The budget for those grows with the factor: the more the sum misses, the more
     # the exact model has to decide.
     wide = min(slack, WIDE_FACTOR)
+    works = {k: plan_work(Plan(net, plans[k], objective), arch) for k in range(always, len(plans))}
+    close = {k for k in works if slack > 1 and sums[plans[k]] <= slack * sums[first]}
 
-    def budgeted(unit: float) -> list[int]:
+    def budgeted(unit: float) -> set[int]:
         """The candidates compiled within ``FINAL_WORK`` times ``unit`` instructions (the rule above)."""
-        n, used, out = len(cycles), spent, []
-        for k in range(always, len(plans)):
-            work = plan_work(Plan(net, plans[k], objective), arch)
+        n, used, out = len(cycles), spent, set()
+        for k, work in works.items():
             within = n < FINAL_CANDIDATES and used + work <= FINAL_WORK * unit
-            close = slack > 1 and sums[plans[k]] <= slack * sums[first]
-            if within or (close and n < FINAL_CANDIDATES * wide and used + work <= FINAL_WORK * wide * unit):
+            if within or (k in close and n < FINAL_CANDIDATES * wide and used + work <= FINAL_WORK * wide * unit):
                 n, used = n + 1, used + work
-                out.append(k)
+                out.add(k)
         return out
 
     # The budget relative to CP-SAT's choice, and where that is below the floor the
     # floor's too: their union, since a budget that grows can compile another set.
-    for k in sorted(set(budgeted(unit)) | set(budgeted(max(unit, FINAL_FLOOR / FINAL_WORK)))):
+    picked = budgeted(unit)
+    if unit < FINAL_FLOOR / FINAL_WORK:
+        picked |= budgeted(FINAL_FLOOR / FINAL_WORK)
+    for k in sorted(picked):
         cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
     ok = {k: c for k, c in cycles.items() if c is not None}
     if not ok:
