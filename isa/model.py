@@ -172,6 +172,92 @@ def program_cycles(program: Program, arch: Arch) -> int:
     return program_cost(program, arch).cycles
 
 
+@dataclass(frozen=True, slots=True)
+class ProgramEvents:
+    """The events a run of a program counts (those the energy table
+    prices): MACs, DRAM bytes, buffer words, network hops and
+    reconfigurations.  Each is a function of the instruction and its
+    descriptors alone, so on programs the emulator accepts they are the
+    emulator's counts, exactly (a test holds them equal)."""
+
+    macs: int = 0
+    dram_bytes: int = 0
+    buffer_words: int = 0
+    hops: int = 0
+    reconfigs: int = 0
+
+    def energy_pj(self, arch: Arch) -> float:
+        """The run's energy (pJ) from the arch file's per-event table."""
+        return float(sum(timing.energy_pj(arch, macs=self.macs, dram_bytes=self.dram_bytes,
+                                          buffer_words=self.buffer_words, hops=self.hops,
+                                          reconfigs=self.reconfigs).values()))
+
+
+def program_events(program: Program, arch: Arch) -> ProgramEvents:
+    """What a run of ``program`` on ``arch`` counts (:class:`ProgramEvents`),
+    with the emulator's formulas (``timing.tile_events``,
+    ``timing.gemm_events``; a transfer counts its bytes and its buffer words,
+    a SHAPE pass reads and writes each word).  Like :func:`program_cost`,
+    the last few are remembered by identity."""
+    for prog, a, events in _RECENT_EVENTS:
+        if prog is program and (a is arch or a == arch):
+            return events
+    events = _program_events(program, arch)
+    _RECENT_EVENTS.appendleft((program, arch, events))
+    return events
+
+
+_RECENT_EVENTS: deque[tuple[Program, Arch, ProgramEvents]] = deque(maxlen=4)
+
+
+def _program_events(program: Program, arch: Arch) -> ProgramEvents:
+    counts = [0, 0, 0, 0, 0]  # macs, dram bytes, buffer words, hops, reconfigs
+    per_desc: dict[tuple[Opcode, int], tuple[int, ...]] = {}
+    for ins in program.instructions:
+        op = ins.opcode
+        if op is Opcode.HALT:
+            break
+        if op is Opcode.DIST or op is Opcode.RED:
+            counts[4] += 1
+            continue
+        if op not in _COUNTED:
+            continue
+        key = (op, ins.fields[_COUNTED[op]])
+        hit = per_desc.get(key)
+        if hit is None:
+            hit = per_desc[key] = _events(program, arch, op, key[1])
+        for i, v in enumerate(hit):
+            counts[i] += v
+    return ProgramEvents(*counts)
+
+
+# Per counted opcode, the field position of the descriptor its events follow from.
+_COUNTED = {Opcode.LOAD: 2, Opcode.STORE: 2, Opcode.SHAPE: 2, Opcode.CTILE: 0, Opcode.GEMM: 0}
+
+
+def _events(program: Program, arch: Arch, op: Opcode, index: int) -> tuple[int, int, int, int]:
+    """``(macs, dram bytes, buffer words, hops)`` of one instruction of ``op``
+    with descriptor ``index``."""
+    if op is Opcode.CTILE:
+        d = program.tiles[index]
+        points = 1
+        for row in d.loops:
+            points *= row[0]
+        macs, words, hops = timing.tile_events(arch, points, d.a.beats, d.a.ports + d.b.ports,
+                                               d.tb * d.tm * d.tn, d.tkk,
+                                               d.accumulate or any(r[4] for r in d.loops))
+        return macs, 0, words, hops
+    if op is Opcode.GEMM:
+        g = program.gemms[index]
+        macs, words = timing.gemm_events(arch, g.m, g.n, g.k, g.accumulate)
+        return macs, 0, words, 0
+    dma = program.dmas[index]
+    n = dma.elements
+    if op is Opcode.SHAPE:
+        return 0, 0, 2 * n, 0
+    return 0, n * dma.dtype.nbytes, n, 0
+
+
 # -- a step, before code exists ------------------------------------------------------------
 
 

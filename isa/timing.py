@@ -344,6 +344,27 @@ def network_hops(arch: Arch, operand_words: int, drained_words: int) -> int:
     return operand_words * dist_stages(arch) + drained_words * max(1, red_levels(arch))
 
 
+def tile_events(arch: Arch, points: int, beats: int, ports: int, words: int, tkk: int,
+                accumulates: bool) -> tuple[int, int, int]:
+    """MACs, buffer words and network hops of ``points`` runs of one fetta
+    tile: ``beats`` beats over ``ports`` operand ports (A's and B's), each run
+    draining ``words`` words of ``tkk`` products each; ``accumulates``: the
+    drain reads the words it adds to (an accumulating or reducing tile)."""
+    operand = points * beats * ports
+    drained = points * words
+    buffer = operand + (2 * drained if accumulates else drained)
+    return points * beats * words * tkk, buffer, network_hops(arch, operand, drained)
+
+
+def gemm_events(arch: Arch, m: int, n: int, k: int, accumulate: bool) -> tuple[int, int]:
+    """MACs and buffer words of one systolic GEMM ``[m, k] x [k, n]``: A is
+    read once per column pass of the array, B once per row pass, C written
+    (and read too where it accumulates)."""
+    rows, cols = arch.array.rows, arch.array.cols
+    buffer = m * k * -(-n // cols) + k * n * -(-m // rows) + m * n * (2 if accumulate else 1)
+    return m * n * k, buffer
+
+
 def total_lanes(arch: Arch) -> int:
     """MAC lanes of the fetta array."""
     return arch.array.ce_rows * arch.array.ce_cols * arch.array.lanes

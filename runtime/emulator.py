@@ -134,8 +134,6 @@ class Emulator:
         self.vectorise = vectorise  # False: every tile lane by lane (the reference path, for testing)
         resolved = load_arch(program.arch_name if arch is None else arch) if not isinstance(arch, Arch) else arch
         self.arch = resolved
-        self._dist_stages = timing.dist_stages(resolved)
-        self._red_levels = max(1, timing.red_levels(resolved))
         if check_fingerprint and program.arch_fingerprint != resolved.fingerprint():
             raise TnccError(
                 f"the program was compiled for arch `{program.arch_name}` (fingerprint "
@@ -445,11 +443,9 @@ class Emulator:
             for base, (lo, hi), write, t0 in ((d.a.base, pt.a_span, False, s), (d.b.base, pt.b_span, False, s),
                                               (d.c.base, pt.c_span, True, drain_from)):
                 self.sync.access(1, write, base + lo, base + hi, t0, e, idx, where, "buffer")
-        operand_words = n * pt.beats * pt.ports
-        drained = n * pt.words
-        hops = operand_words * self._dist_stages + drained * self._red_levels  # timing.network_hops
-        words = operand_words + (2 * drained if d.accumulate or pt.reduces else drained)
-        return Record(idx, "CTILE", ins.src, s, e, macs=n * pt.macs, buffer_words=words, hops=hops,
+        macs, words, hops = timing.tile_events(self.arch, n, pt.beats, pt.ports, pt.words, d.tkk,
+                                               d.accumulate or pt.reduces)
+        return Record(idx, "CTILE", ins.src, s, e, macs=macs, buffer_words=words, hops=hops,
                       conflicts=n * pt.conflicts, busy=busy)
 
     def _reads_pending(self, pt: PreparedTile, d: Any) -> bool:
@@ -521,7 +517,5 @@ class Emulator:
             for base, rows_, ld, cols_, write in ((g.a, g.m, g.lda, g.k, False), (g.b, g.k, g.ldb, g.n, False),
                                                   (g.c, g.m, g.ldc, g.n, True)):
                 self.sync.access(1, write, base, base + (rows_ - 1) * ld + cols_ - 1, s, e, idx, where, "buffer")
-        rows, cols = arch.array.rows, arch.array.cols
-        words = (g.m * g.k * -(-g.n // cols) + g.k * g.n * -(-g.m // rows)
-                 + g.m * g.n * (2 if g.accumulate else 1))
-        return Record(idx, "GEMM", ins.src, s, e, macs=g.m * g.n * g.k, buffer_words=words, busy=busy)
+        macs, words = timing.gemm_events(arch, g.m, g.n, g.k, g.accumulate)
+        return Record(idx, "GEMM", ins.src, s, e, macs=macs, buffer_words=words, busy=busy)

@@ -148,7 +148,6 @@ class PreparedTile:
         self.conflicts = d.beats * (max(self.ma.passes, self.mb.passes) - 1) + \
             -(-self.words // arch.red.ports) * (self.pc - 1)
         self.ports = d.a.ports + d.b.ports
-        self.macs = d.beats * self.words * d.tkk
         self.reduces = any(r[4] for r in d.loops)
         # Word ranges (relative to the bases) the whole loop nest reads and writes.
         self.a_span = affine_range([(r[0], r[1]) for r in d.loops] + list(d.a.beat_dims) + list(d.a.port_dims))

@@ -1,7 +1,7 @@
 """The machine's one cost model against the emulator.
 
 A compiled program's modelled cycles equal the emulated ones, in total and
-per statement; a plan's modelled cycles (the plan as the lowering compiles
+per statement, and so do its event counts (and so its energy); a plan's modelled cycles (the plan as the lowering compiles
 it) equal the emulated cycles of its program, per statement, on examples,
 both presets, buffers from 64 KiB to 1 MiB and generated networks; the
 per-step sum the CP-SAT stage minimises stays within its stated bounds.
@@ -10,6 +10,7 @@ per-step sum the CP-SAT stage minimises stays within its stated bounds.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 import tncc
 from tncc.frontend import load_file
-from tncc.isa.model import frontier_shares, program_cost
+from tncc.isa.model import frontier_shares, program_cost, program_events
 from tncc.passes.estimate import estimate_plan
 from tncc.passes.order.hardware import BOUNDS, plan_costs, repeated_loads
 from tncc.testing import networks
@@ -28,9 +29,18 @@ SMALL = ["tt_linear", "tree", "matrix_chain", "mps_inner", "peps_2x2", "int8_for
 BUFFERS = ["", ":buffer.bytes=65536", ":buffer.bytes=262144"]
 
 
-def _emulated_shares(c: tncc.Compiled) -> tuple[int, dict[int, int]]:
-    """The emulated makespan and each statement's share of it, from the
-    emulator's per-instruction records (start and end cycles)."""
+def _check_events(c: tncc.Compiled, rep: Any) -> None:
+    """The model's event counts are those of the emulator's report ``rep``,
+    and so is the energy."""
+    ev, t = program_events(c.program, c.arch), rep.totals
+    assert (ev.macs, ev.dram_bytes, ev.buffer_words, ev.hops, ev.reconfigs) == \
+        (t.macs, t.dram_bytes, t.buffer_words, t.hops, t.reconfigs)
+    assert ev.energy_pj(c.arch) == pytest.approx(rep.energy_pj, rel=1e-12)
+
+
+def _emulated_shares(c: tncc.Compiled) -> tuple[Any, dict[int, int]]:
+    """The emulator's report and each statement's share of the makespan,
+    from its per-instruction records (start and end cycles)."""
     from tncc.runtime import Emulator
 
     rep = Emulator(c.program, c.arch).run().report
@@ -38,11 +48,13 @@ def _emulated_shares(c: tncc.Compiled) -> tuple[int, dict[int, int]]:
     for rec in rep.records:
         if rec.opcode not in ("SIGNAL", "WAIT") and rec.src < len(c.program.statements):
             ends[rec.src] = max(ends.get(rec.src, 0), rec.end)
-    return rep.cycles, frontier_shares(ends)
+    return rep, frontier_shares(ends)
 
 
 def _check_plan_estimate(c: tncc.Compiled) -> None:
-    cycles, shares = _emulated_shares(c)
+    rep, shares = _emulated_shares(c)
+    cycles = rep.cycles
+    _check_events(c, rep)
     cost = program_cost(c.program, c.arch)
     assert cost.cycles == cycles and c.modelled_cycles() == cycles
     assert cost.statement_cycles() == shares

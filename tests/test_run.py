@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.tn"))
 BENCH_ONLY = {"deepoheat", "deepoheat_dx"}
 KEYS = {"network", "arch", "cycles", "array_cycles", "macs", "utilization", "energy_pj", "dram_bytes", "match",
-        "max_rel_err"}
+        "max_rel_err", "modelled_cycles", "modelled_energy_pj"}
 
 
 def _networks():
@@ -41,6 +41,9 @@ def test_example_runs_and_matches(path: Path, name: str, arch: str, tmp_path: Pa
     rep = json.loads(report.read_text())
     assert KEYS <= set(rep) and rep["match"] is True and rep["network"] == name and rep["arch"] == arch
     assert rep["macs"] > 0 and 0 < rep["utilization"] <= 1 and rep["cycles"] >= rep["array_cycles"] > 0
+    # the machine model's figures for the compiled program are the emulator's
+    assert rep["modelled_cycles"] == rep["cycles"]
+    assert rep["modelled_energy_pj"] == pytest.approx(rep["energy_pj"], rel=1e-12)
     if arch == "fetta":
         assert rep["shape_instructions"] == 0
     assert "MATCH" in out

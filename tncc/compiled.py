@@ -35,7 +35,7 @@ from tncc.errors import TnccError
 from tncc.frontend import load_network
 from tncc.ir import Network
 from tncc.isa.arch import Arch, resolve_arch as _resolve_arch
-from tncc.isa.model import program_cycles
+from tncc.isa.model import program_cycles, program_events
 from tncc.isa.program import Program
 from tncc.passes.lower import Lowered
 from tncc.passes.options import LoweringOptions
@@ -155,6 +155,12 @@ class Compiled:
         equal to the emulated ones on every program the emulator accepts."""
         return program_cycles(self.program, self.arch)
 
+    def modelled_energy_pj(self) -> float:
+        """The machine model's energy for the program (pJ; the events of
+        ``tncc.isa.model.program_events`` priced by the arch file): equal to
+        the emulated energy on every program the emulator accepts."""
+        return program_events(self.program, self.arch).energy_pj(self.arch)
+
     def report(self, rep: Any, match: bool, worst: float, per_output: dict[str, Any]) -> dict[str, Any]:
         """The run report: the emulator's measurements plus the compiler's
         decisions (spills, SHAPE count) and the comparison."""
@@ -170,6 +176,7 @@ class Compiled:
             "plan_macs": self.plan.macs(),
             "utilization": body["utilization"],
             "energy_pj": body["energy_pj"],
+            "modelled_energy_pj": self.modelled_energy_pj(),
             "dram_bytes": body["dram_bytes"],
             "match": match,
             "max_rel_err": worst,
