@@ -32,6 +32,7 @@ from tncc.isa.arch import Arch
 from tncc.isa.model import program_cost, program_cycles
 from tncc.isa.program import Program
 from tncc.passes.lower import Lowered, lower_plan
+from tncc.passes.tuner import program_score
 from tncc.plan import Plan
 
 CACHE_PLANS = 16  # lowered plans kept (the candidates of one search and the plan compiled next)
@@ -91,3 +92,10 @@ def estimate_plan(plan: Plan, arch: Arch) -> PlanEstimate:
     names = [st.result for st in plan.network.statements]  # the program's src indexes these
     shares = cost.statement_cycles()
     return PlanEstimate(cost.cycles, tuple((names[src], c) for src, c in sorted(shares.items())))
+
+
+def plan_score(plan: Plan, arch: Arch) -> tuple[float, ...]:
+    """What the lowering minimised for ``plan``, of the program it writes
+    (``passes.tuner.program_score`` by the plan's objective: the cycles, or
+    the energy or energy-delay product then the cycles; the cycles last)."""
+    return program_score(lowered_for(plan, arch).program, arch, plan.objective)

@@ -16,16 +16,15 @@ cheaper program by the model.
 
 from __future__ import annotations
 
-from typing import Callable
 
 from tncc.passes.framework import PassContext, Pipeline
-from tncc.passes.lowered import Lowered, Placed, TileMemo
+from tncc.passes.lowered import Cost, Lowered, Placed, TileMemo
 from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.options import LoweringOptions
 from tncc.plan import Plan
 
 
-def choose_leaf_layouts(plan: Plan, ctx: PassContext, best: Lowered, cost: Callable[[Lowered], int],
+def choose_leaf_layouts(plan: Plan, ctx: PassContext, best: Lowered, cost: Cost,
                         memo: TileMemo, opts: LoweringOptions) -> Lowered:
     """``best`` (lowered with leaves in matrix order), or the same lowering
     with every leaf in declared order when the model finds that cheaper

@@ -20,11 +20,10 @@ decides: the cheaper program is kept.
 
 from __future__ import annotations
 
-from typing import Callable
 
 from tncc.passes.alloc import CPSAT, GREEDY
 from tncc.passes.framework import PassContext, Pipeline
-from tncc.passes.lowered import Lowered, Placed, TileMemo
+from tncc.passes.lowered import Cost, Lowered, Placed, TileMemo
 from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.memory_ir import Kind, MemoryPlan
 from tncc.passes.options import LoweringOptions
@@ -39,7 +38,7 @@ def early_leaves(mem: MemoryPlan) -> tuple[tuple[str, int], ...]:
                  if v.kind is Kind.LEAF and p.resident and v.first > 0)
 
 
-def choose_leaves_ahead(plan: Plan, ctx: PassContext, best: Lowered, cost: Callable[[Lowered], int],
+def choose_leaves_ahead(plan: Plan, ctx: PassContext, best: Lowered, cost: Cost,
                         memo: TileMemo, opts: LoweringOptions) -> Lowered:
     """``best``, or the lowering with its resident leaves loaded a step
     ahead (module doc) when the model finds that cheaper (or when

@@ -21,6 +21,7 @@ building blocks those passes and co-scheduling
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from tncc.errors import VerifyError
 from tncc.ir import Statement
@@ -198,3 +199,10 @@ def _where(st: Statement | None, step: Step) -> str:
     if st is not None and st.span is not None:
         return f"{st.span.file}:{st.span.line}:{st.span.column}: statement `{st.result}`"
     return f"statement `{step.statement}`"
+
+
+#: What the lowering's option search minimises for a program, compared as a
+#: tuple (``passes.tuner.program_score``: the modelled cycles, or the energy
+#: or energy-delay product then the cycles, by the plan's objective).
+Score = tuple[float, ...]
+Cost = Callable[[Lowered], Score]

@@ -35,7 +35,7 @@ from typing import Callable
 from tncc.errors import TnccError
 from tncc.isa.arch import Arch
 from tncc.passes.framework import PassContext, Pipeline
-from tncc.passes.lowered import Lowered
+from tncc.passes.lowered import Cost, Lowered
 from tncc.passes.lowering_passes import CodeGen
 
 MIN_BUFFER_BYTES = 4096  # below this a halving is not tried
@@ -52,7 +52,7 @@ def smaller_arch(arch: Arch, need_words: int) -> Arch | None:
     return dataclasses.replace(arch, buffer=dataclasses.replace(arch.buffer, bytes=size))
 
 
-def choose_smaller_buffer(best: Lowered, ctx: PassContext, cost: Callable[[Lowered], int],
+def choose_smaller_buffer(best: Lowered, ctx: PassContext, cost: Cost,
                           lower: Callable[[Arch], Lowered], forced: bool = False) -> Lowered:
     """``best`` (lowered with everything in the buffer), or the lowering for
     a smaller buffer (module doc; ``lower`` lowers the plan for an arch)

@@ -3,7 +3,9 @@
 Where a choice trades one cost against another (the staging share, wide
 bank paddings, the lookahead, co-scheduled pairs), :func:`lower_plan`
 lowers the options and keeps the program with the fewest modelled cycles
-(:func:`tncc.isa.model.program_cycles`, as ``passes.estimate`` costs a program);
+(:func:`tncc.isa.model.program_cycles`, as ``passes.estimate`` costs a program),
+or, for a plan made for the ``energy`` or ``edp`` objective, the least
+modelled energy or energy-delay product (:func:`program_score`);
 :class:`~tncc.passes.options.LoweringOptions` forces any of them.  Each
 option is one run of the lowering's passes
 (:mod:`tncc.passes.lowering_passes`): ``memory`` -> ``tile`` -> ``tune``
@@ -20,7 +22,7 @@ from typing import Any, Callable
 
 from tncc.errors import VerifyError
 from tncc.isa.arch import Arch
-from tncc.isa.model import program_cycles
+from tncc.isa.model import program_cycles, program_events
 from tncc.isa.program import Program
 from tncc.passes.alloc import CPSAT, GREEDY, STAGE_SHARE
 from tncc.passes.backend import backend_for
@@ -30,7 +32,7 @@ from tncc.passes.framework import Pass, PassContext, Pipeline, verify_after
 from tncc.passes.leaf_layouts import choose_leaf_layouts
 from tncc.passes.leaves_ahead import choose_leaves_ahead
 from tncc.passes.smaller_buffer import choose_smaller_buffer
-from tncc.passes.lowered import Lowered, Placed, TileMemo, Tiled, Tuned
+from tncc.passes.lowered import Cost, Lowered, Placed, Score, TileMemo, Tiled, Tuned
 from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
 from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions
 from tncc.plan import Plan
@@ -52,7 +54,9 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     ``arch`` (``tncc.isa.arch.Arch``).
 
     Where a choice trades one cost against another, each option is lowered
-    and the program with fewer modelled cycles (``passes.estimate``) kept:
+    and the program with fewer modelled cycles (``passes.estimate``) kept
+    (the least energy or EDP for a plan of that objective,
+    :func:`program_score`):
     when some tensor streams from DRAM, the set that streams (the greedy
     evictions or CP-SAT's choice on the cost model, ``passes.residency``,
     each finished with the choices below made for it),
@@ -69,15 +73,15 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     kept one's records in any case)."""
     opts = options if options is not None else DEFAULT_OPTIONS
     ctx = PassContext(arch, verify)
-    # Modelled cycles by program, keyed by identity (hashing a program hashes
-    # every instruction): the entry keeps its program alive, so no other
-    # program can take its id() while the search runs.
-    cycles: dict[int, tuple[Program, int]] = {}
+    # Scores by program, keyed by identity (hashing a program hashes every
+    # instruction): the entry keeps its program alive, so no other program
+    # can take its id() while the search runs.
+    scores: dict[int, tuple[Program, Score]] = {}
 
-    def cost(low: Lowered) -> int:
-        hit = cycles.get(id(low.program))
+    def cost(low: Lowered) -> Score:
+        hit = scores.get(id(low.program))
         if hit is None or hit[0] is not low.program:
-            hit = cycles[id(low.program)] = (low.program, program_cycles(low.program, arch))
+            hit = scores[id(low.program)] = (low.program, program_score(low.program, arch, plan.objective))
         return hit[1]
 
     memo: TileMemo = {}
@@ -115,13 +119,28 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     # other is finished too unless it is too far behind to catch up.
     first, second = (chosen, greedy) if cost(chosen) < cost(greedy) or chosen is greedy else (greedy, chosen)
     kept = _rest(plan, ctx, first, greedy, cost, memo, opts)
-    if second is first or cost(second) * (1 - TAIL_GAIN) > cost(kept):
+    if second is first or cost(second)[0] * (1 - TAIL_GAIN) > cost(kept)[0]:
         return kept
     alt = _rest(plan, ctx, second, greedy, cost, memo, opts)
     return alt if cost(alt) < cost(kept) else kept
 
 
-def _rest(plan: Plan, ctx: PassContext, best: Lowered, greedy: Lowered, cost: Callable[[Lowered], int],
+def program_score(program: Program, arch: Arch, objective: str) -> Score:
+    """What the option search minimises for a plan of ``objective``: the
+    modelled cycles (``cycles`` and the structural objectives); for
+    ``energy`` the modelled energy, then the cycles; for ``edp`` energy x
+    cycles, then the cycles.  Both figures are the emulator's, exactly
+    (``isa.model.program_cycles``, ``isa.model.program_events``), so an
+    energy plan is lowered to spend the fewest picojoules: it keeps in
+    the buffer what a cycles plan would stream to hide its transfers."""
+    cycles = program_cycles(program, arch)
+    if objective not in ("energy", "edp"):
+        return (cycles,)
+    energy = program_events(program, arch).energy_pj(arch)
+    return (energy if objective == "energy" else energy * cycles, cycles)
+
+
+def _rest(plan: Plan, ctx: PassContext, best: Lowered, greedy: Lowered, cost: Cost,
           memo: TileMemo, opts: LoweringOptions) -> Lowered:
     """The choices after the placement (:func:`lower_plan`) for the lowering
     ``best``; ``greedy`` is the greedy placement's lowering, whose pairs a
@@ -178,7 +197,7 @@ def _chosen_residency(plan: Plan, ctx: PassContext, greedy: Lowered, memo: TileM
     (``passes.residency``) with the same staging share and wide paddings as
     ``greedy``; ``greedy`` itself where CP-SAT streams the same set.  The
     choice's model is approximate, the program's exact: :func:`lower_plan`
-    keeps whichever program has fewer modelled cycles."""
+    keeps whichever program scores better (:func:`program_score`)."""
     placed: Placed = _run(ctx, plan, PlanMemory(greedy.memory.share, greedy.memory.wide, residency=CPSAT))
     if placed.memory.streamed == greedy.memory.streamed and opts.residency != CPSAT:
         return greedy

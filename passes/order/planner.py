@@ -25,7 +25,8 @@
    (:mod:`.select`) picks it: shared values once, kept or recomputed under
    ``memory_budget``, dataflows and producer/consumer layouts under the
    machine's buffer, costed by the machine's own cost functions.
-4. **Final choice on the exact model** (objective ``cycles``).  CP-SAT's
+4. **Final choice on the exact model** (the machine objectives: cycles,
+   energy, EDP; the lowering too minimises the plan's objective).  CP-SAT's
    figure is a per-step sum that cannot see what the lowering keeps
    resident nor how it overlaps steps (``hardware``'s bounds), so CP-SAT
    lists the next best distinct trees (no-goods on the values of those
@@ -33,7 +34,8 @@
    choice and those trees are compiled and costed exactly
    (``passes.estimate.estimate_plan``, equal to the emulator) within a
    work budget counted in the instructions the per-step model predicts;
-   the fastest is kept.  CP-SAT lists more trees than the budget compiles,
+   the best by the objective is kept (the listing, its ranking and the
+   budgets below are those of the cycles, whatever the objective).  CP-SAT lists more trees than the budget compiles,
    and those whose costly steps have shapes no plan before them had are
    compiled first: trees that differ only in cheap steps, or mirror images,
    compile to nearly the same cycles.  Where CP-SAT's choice compiles
@@ -48,7 +50,7 @@
    (:mod:`.streaming`: the memory planner's placement and the tiler's
    closed form, without lowering).  The
    MAC-optimal choice is always among them, so the plan never compiles
-   slower than the FLOP-optimal order.
+   slower (or, for energy and EDP, dearer) than the FLOP-optimal order.
 
 The plan is proven optimal (``Plan.proven_optimal``) when every tree search
 was exact and the choice was proven optimal (by the exact search or CP-SAT), and either the objective is
@@ -268,10 +270,10 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
             where, all_optimal, exact_coefs, statuses, base, alternatives = _choose(
                 net, items, cands, objective, structural, arch, memory_budget, time_limit)
     steps = _emit(items, where, arch)
-    if objective == "cycles" and arch is not None:
+    if objective in MACHINE and arch is not None:
         # CP-SAT ranks choices by the per-step sum, which cannot see what the
         # lowering keeps resident or overlaps (``hardware``'s bounds): the
-        # exact model (the compiled cycles) decides between the best few.
+        # exact model (the compiled cycles, energy or EDP) decides between the best few.
         steps, note = _final_choice(net, items, where, base, alternatives, arch, objective)
         if note:
             notes.append(note)
@@ -342,7 +344,9 @@ DOMINANT_SHARE = 0.9
 def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str, tuple], base: Mapping[str, tuple],
                   alternatives: Sequence[tuple[Sequence[str], Any, Sequence[Any], Callable[[int], list]]], arch: Arch,
                   objective: str) -> tuple[tuple, str]:
-    """The steps of the fastest plan as compiled (``passes.estimate``) among
+    """The steps of the best plan as compiled for ``objective``
+    (``passes.estimate.plan_score``: the fastest, or the least energy or
+    EDP) among
     CP-SAT's choice, the MAC-optimal choice (always compiled, so the plan is
     never slower than the FLOP-optimal order) and, within the work budget
     (:data:`FINAL_CANDIDATES`, :data:`FINAL_WORK`), the alternatives: per
@@ -371,12 +375,12 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
         return first, ""
     unit = plan_work(Plan(net, first, objective), arch)
     spent = 0
-    cycles: dict[int, int | None] = {}  # compiled, None where the lowering cannot compile it
+    scores: dict[int, tuple[float, ...] | None] = {}  # compiled, None where the lowering cannot compile it
     for k in range(always):
         spent += plan_work(Plan(net, plans[k], objective), arch)
-        cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
+        scores[k] = _compiled(Plan(net, plans[k], objective), arch)
     first_sum = sum(c for c, _ in _costs(net, first, arch, objective))
-    slack = (cycles[0] or 0) / max(1, first_sum)
+    slack = (scores[0] or (0,))[-1] / max(1, first_sum)  # compiled cycles over the per-step sum
     # Only where CP-SAT's choice compiles slower than its per-step sum does the
     # sum miss what the memory plan adds (a small buffer); elsewhere the estimate
     # of the placement would cost compile time for a ranking the sum already gives.
@@ -409,7 +413,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
 
     def budgeted(unit: float) -> set[int]:
         """The candidates compiled within ``FINAL_WORK`` times ``unit`` instructions (the rule above)."""
-        n, used, out = len(cycles), spent, set()
+        n, used, out = len(scores), spent, set()
         for k, work in works.items():
             within = n < FINAL_CANDIDATES and used + work <= FINAL_WORK * unit
             if within or (k in close and n < FINAL_CANDIDATES * wide and used + work <= FINAL_WORK * wide * unit):
@@ -423,14 +427,29 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     if unit < FINAL_FLOOR / FINAL_WORK:
         picked |= budgeted(FINAL_FLOOR / FINAL_WORK)
     for k in sorted(picked):
-        cycles[k] = _compiled_cycles(Plan(net, plans[k], objective), arch)
-    ok = {k: c for k, c in cycles.items() if c is not None}
+        scores[k] = _compiled(Plan(net, plans[k], objective), arch)
+    ok = {k: c for k, c in scores.items() if c is not None}
     if not ok:
         return first, ""
     pick = min(ok, key=lambda k: (ok[k], k))
     which = {plans.index(flops): "the MAC-optimal choice", 0: "CP-SAT's choice"}.get(pick, f"candidate {pick + 1}")
-    return plans[pick], (f"compiled {len(cycles)} of {len(plans)} candidate plans: {which} is fastest "
-                         f"({ok[pick]} cycles; CP-SAT's {cycles[0]}, MAC-optimal {cycles[plans.index(flops)]})")
+    best, unit_name, fmt = _SCORED[objective]
+
+    def shown(k: int) -> str:
+        c = scores[k]
+        return "-" if c is None else fmt(c[0])
+
+    return plans[pick], (f"compiled {len(scores)} of {len(plans)} candidate plans: {which} {best} "
+                         f"({shown(pick)} {unit_name}; CP-SAT's {shown(0)}, MAC-optimal {shown(plans.index(flops))})")
+
+
+#: How the final choice's note names the best plan of each machine objective
+#: and shows its figure.
+_SCORED: dict[str, tuple[str, str, Callable[[float], str]]] = {
+    "cycles": ("is fastest", "cycles", lambda v: f"{int(v)}"),
+    "energy": ("spends least", "uJ", lambda v: f"{v / 1e6:.3f}"),
+    "edp": ("has the least energy x delay", "uJ x cycles", lambda v: f"{v / 1e6:.4g}"),
+}
 
 
 def _streaming(net: Network, plans: Sequence[tuple], arch: Arch, objective: str,
@@ -522,16 +541,17 @@ def _signature(costs: Sequence[tuple[int, tuple]]) -> tuple:
     return tuple(sorted(out))
 
 
-def _compiled_cycles(plan: Plan, arch: Arch) -> int | None:
-    """The cycles of ``plan`` as compiled (``passes.estimate``), or None when
-    it cannot be compiled (an intermediate of too many indices, a step the
-    buffer cannot hold)."""
+def _compiled(plan: Plan, arch: Arch) -> tuple[float, ...] | None:
+    """The score of ``plan`` as compiled for its objective
+    (``passes.estimate.plan_score``: cycles, or energy or EDP then cycles;
+    the cycles last), or None when it cannot be compiled (an intermediate
+    of too many indices, a step the buffer cannot hold)."""
     # start-up: `tncc plan` lowers a plan only to cost it on an arch
-    from tncc.passes.estimate import estimate_plan
+    from tncc.passes.estimate import plan_score
 
     try:
         check_plan(plan)
-        return estimate_plan(plan, arch).cycles
+        return plan_score(plan, arch)
     except TnccError:
         return None
 
@@ -557,7 +577,7 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
     and let CP-SAT choose.  Returns ``({statement: (dag, selection)}, all
     optimal, coefficients exact, statuses, {statement: (dag, MAC-optimal
     selection)}, alternatives)`` (the MAC-optimal selection is the chosen
-    one for structural objectives); for the cycles objective
+    one for structural objectives); for a machine objective
     ``alternatives`` lists per group ``(statements, dag, selections,
     more)``, the next best distinct trees by the per-step model and a
     function that lists ``n`` more after them, for :func:`_final_choice`
@@ -604,7 +624,7 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         statuses.add(f"CP-SAT ({sel.status})")
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
-        if objective == "cycles" and arch is not None:
+        if objective in MACHINE and arch is not None:
             # at most FINAL_CANDIDATES - 1 alternatives are compiled in all, chosen from
             # LISTED per group (with many groups, the next tree of each is enough)
             count = LISTED if len(groups) <= 2 else 1
