@@ -257,7 +257,7 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
         added = _reuse_candidates(items, cands, sizes, structural, exact_limit)
         if added:
             notes.append(f"{added} reuse-aware candidate trees")
-    where, all_optimal, exact_coefs, statuses, base, alternatives = _choose(
+    where, all_optimal, exact_coefs, statuses, base, alternatives, fastest = _choose(
         net, items, cands, objective, structural, arch, memory_budget, time_limit)
     if joint and strategy == "auto":
         # One more round with only the values the chosen plan shares made free.  For machine
@@ -267,14 +267,14 @@ def plan_network(net: Network, objective: str | Objective | MachineObjective = "
                                   free_keys=_chosen_keys(items, base))
         if added:
             notes.append(f"{added} trees from the chosen plan's shared values")
-            where, all_optimal, exact_coefs, statuses, base, alternatives = _choose(
+            where, all_optimal, exact_coefs, statuses, base, alternatives, fastest = _choose(
                 net, items, cands, objective, structural, arch, memory_budget, time_limit)
     steps = _emit(items, where, arch)
     if objective in MACHINE and arch is not None:
         # CP-SAT ranks choices by the per-step sum, which cannot see what the
         # lowering keeps resident or overlaps (``hardware``'s bounds): the
         # exact model (the compiled cycles, energy or EDP) decides between the best few.
-        steps, note = _final_choice(net, items, where, base, alternatives, arch, objective)
+        steps, note = _final_choice(net, items, where, base, alternatives, arch, objective, fastest)
         if note:
             notes.append(note)
     status = ", ".join(sorted(statuses))
@@ -343,12 +343,15 @@ DOMINANT_SHARE = 0.9
 
 def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str, tuple], base: Mapping[str, tuple],
                   alternatives: Sequence[tuple[Sequence[str], Any, Sequence[Any], Callable[[int], list]]], arch: Arch,
-                  objective: str) -> tuple[tuple, str]:
+                  objective: str, fastest: Mapping[str, tuple] | None = None) -> tuple[tuple, str]:
     """The steps of the best plan as compiled for ``objective``
     (``passes.estimate.plan_score``: the fastest, or the least energy or
     EDP) among
     CP-SAT's choice, the MAC-optimal choice (always compiled, so the plan is
-    never slower than the FLOP-optimal order) and, within the work budget
+    never slower than the FLOP-optimal order), for energy and EDP CP-SAT's
+    choice for cycles (``fastest``, also always compiled: the per-step energy
+    cannot see what the lowering keeps resident, and the fastest tree can
+    compile to less energy than the one the per-step sum prefers) and, within the work budget
     (:data:`FINAL_CANDIDATES`, :data:`FINAL_WORK`), the alternatives: per
     group of statements the next best distinct trees by the per-step model,
     the other groups as CP-SAT chose.  Candidates are distinct plans, the
@@ -359,7 +362,13 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
 
     first, flops = _emit(items, where, arch), _emit(items, base, arch)
     plans: list[tuple] = [first] + ([flops] if flops != first else [])
-    always = len(plans)  # CP-SAT's and the MAC-optimal choice are compiled whatever the budget
+    names = {0: "CP-SAT's choice", plans.index(flops): "the MAC-optimal choice"}
+    if fastest is not None:
+        quick = _emit(items, fastest, arch)
+        if quick not in plans:
+            names[len(plans)] = "CP-SAT's choice for cycles"
+            plans.append(quick)
+    always = len(plans)  # CP-SAT's, the MAC-optimal and the fastest choice are compiled whatever the budget
     alts: list[tuple] = []  # each distinct alternative once, in listing order
 
     def add(group: Sequence[str], dag: Any, sels: Sequence[Any]) -> None:
@@ -432,7 +441,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     if not ok:
         return first, ""
     pick = min(ok, key=lambda k: (ok[k], k))
-    which = {plans.index(flops): "the MAC-optimal choice", 0: "CP-SAT's choice"}.get(pick, f"candidate {pick + 1}")
+    which = names.get(pick, f"candidate {pick + 1}")
     best, unit_name, fmt = _SCORED[objective]
 
     def shown(k: int) -> str:
@@ -572,7 +581,7 @@ def _emit(items: Sequence[Contraction], where: Mapping[str, tuple[CandidateDag, 
 
 def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list[tuple[int, SSAPath]]],
             objective: str, structural: Objective, arch: Arch | None, memory_budget: int | None,
-            time_limit: float) -> tuple[dict, bool, bool, set, dict, list]:
+            time_limit: float) -> tuple[dict, bool, bool, set, dict, list, dict | None]:
     """Stage 3: build the candidate DAG of each independent group of statements
     and let CP-SAT choose.  Returns ``({statement: (dag, selection)}, all
     optimal, coefficients exact, statuses, {statement: (dag, MAC-optimal
@@ -581,10 +590,12 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
     ``alternatives`` lists per group ``(statements, dag, selections,
     more)``, the next best distinct trees by the per-step model and a
     function that lists ``n`` more after them, for :func:`_final_choice`
-    (otherwise it is empty)."""
+    (otherwise it is empty); last, for the energy and EDP objectives on an
+    arch, ``{statement: (dag, selection for cycles)}`` (otherwise None)."""
     sizes = net.sizes()
     groups = _components(items, cands, sizes) if memory_budget is None else [list(items)]
     solved = []
+    fastest: dict[str, tuple] | None = {} if objective in ("energy", "edp") and arch is not None else None
     alternatives: list[tuple[list[str], CandidateDag, list, Callable[[int], list]]] = []
     all_optimal = exact_coefs = True
     statuses = set()
@@ -624,6 +635,9 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
         statuses.add(f"CP-SAT ({sel.status})")
         for c in group:
             solved.append((c.statement, dag, sel, start or sel))
+        if fastest is not None:
+            quick = select(dag, _criteria("cycles", structural, arch), memory_budget, budget, start=start)
+            fastest.update({c.statement: (dag, quick) for c in group})
         if objective in MACHINE and arch is not None:
             # at most FINAL_CANDIDATES - 1 alternatives are compiled in all, chosen from
             # LISTED per group (with many groups, the next tree of each is enough)
@@ -634,7 +648,7 @@ def _choose(net: Network, items: Sequence[Contraction], cands: Mapping[str, list
                                                    time_limit=min(NEXT_TIME, budget), after=tuple(more))))
     return ({st: (dag, sel) for st, dag, sel, _ in solved}, all_optimal, exact_coefs,
             statuses,
-            {st: (dag, base) for st, dag, _, base in solved}, alternatives)
+            {st: (dag, base) for st, dag, _, base in solved}, alternatives, fastest)
 
 
 def _chosen_keys(items: Sequence[Contraction], where: Mapping[str, tuple]) -> dict[str, set]:
