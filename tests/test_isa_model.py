@@ -20,7 +20,7 @@ import tncc
 from tncc.frontend import load_file
 from tncc.isa.model import frontier_shares, program_cost, program_events
 from tncc.passes.estimate import estimate_plan
-from tncc.passes.order.hardware import BOUNDS, plan_costs, repeated_loads
+from tncc.passes.order.hardware import BOUNDS, ENERGY_BOUNDS, plan_costs, repeated_loads, uncharged_energy
 from tncc.testing import networks
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.tn"))
@@ -80,10 +80,15 @@ def test_generated_plans_estimate_exactly(net, arch: str, buffer: str) -> None:
 
 
 def _check_per_step_sum(c: tncc.Compiled) -> None:
-    total, exact = plan_costs(c.plan, c.arch)[0], c.modelled_cycles()
+    (total, energy), exact = plan_costs(c.plan, c.arch), c.modelled_cycles()
     lo, hi = BOUNDS[c.arch.kind]
     assert lo * exact <= total, total / exact
     assert total - repeated_loads(c.plan, c.arch) <= hi * exact, (total, repeated_loads(c.plan, c.arch), exact)
+    exact_energy = c.modelled_energy_pj()
+    lo, hi = ENERGY_BOUNDS
+    assert lo * exact_energy <= energy, energy / exact_energy
+    assert energy - uncharged_energy(c.plan, c.arch) <= hi * exact_energy, \
+        (energy, uncharged_energy(c.plan, c.arch), exact_energy)
 
 
 @pytest.mark.parametrize("arch", ["fetta", "systolic"])
@@ -91,7 +96,8 @@ def _check_per_step_sum(c: tncc.Compiled) -> None:
 def test_per_step_sum_is_bounded_by_the_compiled_plan(name: str, arch: str) -> None:
     """What CP-SAT adds up cannot see residency decided over the whole plan
     nor overlap between steps (``passes.order.hardware``): it is held
-    between the stated bounds of the compiled cycles, from both sides."""
+    between the stated bounds of the compiled cycles and energy, from both
+    sides."""
     _check_per_step_sum(tncc.compile(NETS[name], arch))
 
 

@@ -41,7 +41,10 @@ program overlaps.  Per statement there is no such bound: a statement's
 share of the program is the stretch from the end of the statement before
 (``isa.model.ProgramCost.statement_cycles``), which overlap moves between
 neighbours, and a value shared by statements is charged to the first (on
-the examples the per-statement ratio ranges from about 0.01 to 8).  That
+the examples the per-statement ratio ranges from about 0.01 to 8).  The
+energy the sum adds up is held the same way (:data:`ENERGY_BOUNDS`, after
+:func:`uncharged_energy`, against the compiled program's exact energy,
+``isa.model.program_events``).  That
 is why the search's final choice is made on the compiled plan (the exact
 model), and the per-step sum only ranks the candidates it compiles.
 """
@@ -54,7 +57,7 @@ from typing import Any, Mapping
 
 from tncc.errors import TnccError
 from tncc.ir import DType
-from tncc.isa import model
+from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.timing import dma_cycles
 from tncc.passes.alloc import STAGE_SHARE
@@ -70,6 +73,18 @@ COST_CACHE = 200_000  # step costs kept across searches
 #: bandwidth, while the program's passes can be bank-conflicted (up to one
 #: word per cycle), hence its lower floor.
 BOUNDS = {"fetta": (0.3, 1.75), "systolic": (0.2, 1.5)}
+#: plan_costs' energy / the compiled program's, at least and at most (the high
+#: side after :func:`uncharged_energy`; tested).  Energy adds up where cycles
+#: overlap, so the sum is close where the buffer holds every step's tensors
+#: and the lowering streams nothing (the small examples: 1.000 to 1.01).  It
+#: falls short by the DRAM bytes of what the program spills or streams and
+#: the lone step keeps (TT ffn_down at 64 KiB on fetta: 0.37), and by what a
+#: cycles plan's lowering streams to hide transfers (TT layers at 1 MiB:
+#: about 0.75).  It runs over where every step charges its tile shape's
+#: three reconfigurations and the program reuses one configuration across
+#: steps: on generated networks of a few MACs, where those are a large share
+#: of a few hundred picojoules, up to 1.24.
+ENERGY_BOUNDS = (0.3, 1.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,20 +318,43 @@ def repeated_loads(plan: Plan, arch: Arch) -> int:
     each step that reads a leaf is charged its load (a step's cost does not
     know who read the leaf before it), where the program loads it once.
     Each such load is a whole transfer (its latency and its bytes)."""
+    return sum(dma_cycles(arch, nbytes) for nbytes in _repeated_loads(plan))
+
+
+def uncharged_energy(plan: Plan, arch: Arch) -> float:
+    """The energy (pJ) :func:`plan_costs` charges for transfers the program
+    does not make: the leaf loads after a leaf's first
+    (:func:`repeated_loads`), and the store of every statement result that
+    is not an output of the network (a step's cost stores every named
+    result; the program keeps a result another statement reads in the
+    buffer unless it spills).  DRAM bytes and the buffer words they fill."""
+    net = plan.network
+    sizes = net.sizes()
+    acc = (DType.INT32 if net.dtype.is_int else net.dtype).nbytes
+    outputs = set(net.outputs)
+    nbytes = sum(_repeated_loads(plan)) + sum(
+        math.prod(sizes[i] for i in s.indices) * acc for s in plan.steps
+        if not s.result.startswith("%") and s.result not in outputs)
+    return float(sum(timing.energy_pj(arch, dram_bytes=nbytes,
+                                      buffer_words=nbytes // arch.buffer.word_bytes).values()))
+
+
+def _repeated_loads(plan: Plan) -> list[int]:
+    """The bytes of each leaf load after a leaf's first, in step order."""
     net = plan.network
     sizes = net.sizes()
     made = {st.result for st in plan.steps}
     item = net.dtype.nbytes
     seen: set[str] = set()
-    total = 0
+    out = []
     for s in plan.steps:
         for op in s.operands:
             if op.value in made:
                 continue
             if op.value in seen:
-                total += dma_cycles(arch, math.prod(sizes[i] for i in set(op.indices)) * item)
+                out.append(math.prod(sizes[i] for i in set(op.indices)) * item)
             seen.add(op.value)
-    return total
+    return out
 
 
 def plan_work(plan: Plan, arch: Arch) -> int:
