@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from tncc.isa import timing
 from tncc.isa.arch import Arch
@@ -95,15 +95,22 @@ def program_cost(program: Program, arch: Arch) -> ProgramCost:
     Programs are immutable, so the last few costed are remembered by
     identity: the lowering's choice and the order search's estimate of the
     program it kept cost it once."""
-    for prog, a, cost in _RECENT:
+    return _remembered(_RECENT, program, arch, _program_cost)
+
+
+_RECENT: deque[tuple[Program, Arch, Any]] = deque(maxlen=4)  # the last programs costed, newest first
+
+
+def _remembered(recent: deque[tuple[Program, Arch, Any]], program: Program, arch: Arch,
+                compute: Callable[[Program, Arch], Any]) -> Any:
+    """``compute(program, arch)``, or what it gave for the same program object
+    and arch among the last few in ``recent`` (newest first)."""
+    for prog, a, value in recent:
         if prog is program and (a is arch or a == arch):
-            return cost
-    cost = _program_cost(program, arch)
-    _RECENT.appendleft((program, arch, cost))
-    return cost
-
-
-_RECENT: deque[tuple[Program, Arch, ProgramCost]] = deque(maxlen=4)  # the last programs costed, newest first
+            return value
+    value = compute(program, arch)
+    recent.appendleft((program, arch, value))
+    return value
 
 # Per opcode: its timing class's cost function, its field names with the
 # config table each indexes, and the unit it issues on (a field position for
@@ -199,15 +206,11 @@ def program_events(program: Program, arch: Arch) -> ProgramEvents:
     ``timing.gemm_events``; a transfer counts its bytes and its buffer words,
     a SHAPE pass reads and writes each word).  Like :func:`program_cost`,
     the last few are remembered by identity."""
-    for prog, a, events in _RECENT_EVENTS:
-        if prog is program and (a is arch or a == arch):
-            return events
-    events = _program_events(program, arch)
-    _RECENT_EVENTS.appendleft((program, arch, events))
+    events: ProgramEvents = _remembered(_RECENT_EVENTS, program, arch, _program_events)
     return events
 
 
-_RECENT_EVENTS: deque[tuple[Program, Arch, ProgramEvents]] = deque(maxlen=4)
+_RECENT_EVENTS: deque[tuple[Program, Arch, Any]] = deque(maxlen=4)
 
 
 def _program_events(program: Program, arch: Arch) -> ProgramEvents:
