@@ -362,7 +362,7 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
 
     first, flops = _emit(items, where, arch), _emit(items, base, arch)
     plans: list[tuple] = [first] + ([flops] if flops != first else [])
-    names = {0: "CP-SAT's choice", plans.index(flops): "the MAC-optimal choice"}
+    names = {plans.index(flops): "the MAC-optimal choice", 0: "CP-SAT's choice"}
     if fastest is not None:
         quick = _emit(items, fastest, arch)
         if quick not in plans:
