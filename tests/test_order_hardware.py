@@ -227,3 +227,44 @@ def test_machine_plans_compute_the_network(n, seed, arch):
     want = evaluate(net, leaves, float64=True)["y"]
     got = eval_plan(plan, leaves)["y"]
     np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-8 * (1 + np.abs(want).max()))
+
+
+#: Found by ``bench/fuzz.py --seed 49``: a 13-operand statement whose EDP
+#: model had a product domain past CP-SAT's 2**62 (MODEL_INVALID, a crash).
+EDP_WIDE = """network big {
+  dtype fp32
+  index i0 = 16
+  index i1 = 100
+  index i2 = 2
+  index i4 = 16
+  index i5 = 30
+  index i6 = 256
+  index i7 = 64
+  index i8 = 3
+  index i5_1 = 30
+  index i7_1 = 64
+  index i7_2 = 64
+  index i2_1 = 2
+  index i5_2 = 30
+  index i1_1 = 100
+  index i8_1 = 3
+  param a0[i0, i8, i5]
+  param a1[i0, i8, i1]
+  input a2[i7]
+  param a3[i2, i5, i1]
+  param a4[i6, i2, i5]
+  input a6[i8, i7]
+  input d_y2[i2, i5, i0]
+  d_a5[i6, i7_2] = d_y2[i2, i5, i0] * a3[i2, i5_1, i1] * a0[i0, i8, i5_1] * a2[i7_2] * a3[i2_1, i5_2, i1_1] * a6[i8_1, i7_2] * a4[i6, i2_1, i5_2] * a0[i4, i8_1, i5_2] * a1[i4, i8_1, i1_1] * a2[i7_1] * a4[i6, i2, i5_1] * a0[i0, i8, i5] * a3[i2, i5, i1]
+  output d_a5
+}
+"""
+EDP_WIDE_ARCH = ("systolic:buffer.bytes=24576,buffer.banks=16,dram.bytes_per_cycle=128,dram.latency=0,"
+                 "array.rows=16,array.cols=32,array.dataflow=is")
+
+
+def test_an_edp_model_with_large_costs_stays_within_cp_sat_domains():
+    net = tncc.load_source(EDP_WIDE)[0]
+    plan = plan_network(net, objective="edp", arch=EDP_WIDE_ARCH)
+    plan.verify()
+    assert any(n.startswith("edp chosen by CP-SAT") for n in plan.notes), plan.notes

@@ -183,8 +183,9 @@ def solve(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_budg
     ubound = U * max(1, nstat) * 2
     for stage, name in enumerate(criteria):
         if name == "edp":
-            cyc, e1 = _scaled(criterion(dag, "cycles"), ubound, 1 << 31)
-            en, e2 = _scaled(criterion(dag, "energy"), ubound, 1 << 31)
+            # each side below 2**30, so that their product stays within CP-SAT's domains (2**62)
+            cyc, e1 = _scaled(criterion(dag, "cycles"), ubound, 1 << 30)
+            en, e2 = _scaled(criterion(dag, "energy"), ubound, 1 << 30)
             exact = exact and e1 and e2
             dmax, emax = sum(cyc) * ubound, sum(en) * ubound
             d = model.new_int_var(0, dmax, "cycles")
