@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lowering", help="forced lowering options (KEY=VALUE,...)")
     ap.add_argument("--json", help="write the cycles as JSON ('-' for standard output)")
     args = ap.parse_args(argv)
-    from tncc.io import atomic_write_text
+    from tncc.io import write_output
     files = [Path(f) for f in args.files] or sorted((ROOT / "examples").glob("*.tn"))
     if args.only:
         keep = set(args.only.split(","))
@@ -96,11 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     if not worse:
         print("  none")
     if args.json:
-        text = json.dumps({k: {str(b): c for b, c in v.items()} for k, v in table.items()}, indent=1)
-        if args.json == "-":
-            print(text)
-        else:
-            atomic_write_text(args.json, text + "\n")
+        write_output(args.json, json.dumps({k: {str(b): c for b, c in v.items()} for k, v in table.items()},
+                                           indent=1) + "\n")
     if not ok:
         print("some output did not match its numpy reference", file=sys.stderr)
     return 0 if ok else 1

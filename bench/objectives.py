@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated buffer sizes in KiB, 'default' for the preset's own")
     ap.add_argument("--json", help="write the rows as JSON ('-' for standard output)")
     args = ap.parse_args(argv)
-    from tncc.io import atomic_write_text
+    from tncc.io import write_output
 
     files = [Path(f) for f in args.files] or sorted((ROOT / "examples").glob("*.tn"))
     only = set(args.only.split(",")) if args.only else None
@@ -121,11 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in worse or ["none"]:
         print("  " + line)
     if args.json:
-        text = json.dumps(rows, indent=1)
-        if args.json == "-":
-            print(text)
-        else:
-            atomic_write_text(args.json, text + "\n")
+        write_output(args.json, json.dumps(rows, indent=1) + "\n")
     if not ok:
         print("some output did not match its numpy reference", file=sys.stderr)
     return 0 if ok else 1
