@@ -157,7 +157,9 @@ def collect_values(plan: Plan) -> list[Value]:
             kind = Kind.RESULT
         else:
             kind = Kind.TEMP
-        dtype = net.storage_dtype(name) if name in results else (DType.INT32 if net.dtype.is_int else net.dtype)
+        # a statement's temporaries are held in the accumulator type: the statement is
+        # computed in fp32 (int32) and only its result is rounded (docs/language.md)
+        dtype = net.storage_dtype(name) if name in results else net.dtype.accumulator
         vals.append(Value(name, step.indices, tuple(sizes[i] for i in step.indices), dtype, kind, k, last[name]))
     return vals
 

@@ -105,7 +105,7 @@ class FettaBackend:
         plan, span_a, span_b, span_c = hit
         start = {ax.index: ax.start for ax in tile.axes}
         a0, b0, c0 = a.address(start), b.address(start), c.address(start)
-        code = tile_code(plan, tile, a0, b0, c0, gen.dtype)
+        code = tile_code(plan, tile, a0, b0, c0, gen.step_dtype(gen.tiled.steps[number]))
         e, cur = gen.e, gen.cur
         for key_, net, cfg, rng in (("A", 0, code.switch_a, NET_A), ("B", 1, code.switch_b, NET_B)):
             if cur[key_] is not cfg and cur[key_] != cfg:

@@ -143,7 +143,7 @@ class SystolicBackend:
         ca0 = c.address(start) if geo.c_lay is None else slots[C_MATRIX]
         lda, ldb, ldc = geo.a.ld, (geo.b.ld if geo.b is not None else n), geo.ldc
         acc = tile.accumulate
-        dtype, e = gen.dtype, gen.e
+        dtype, e = gen.step_dtype(ts), gen.e
         for da, db, dc in geo.points:
             aa, ba, ca = aa0 + da, ba0 + db, ca0 + dc
             c_rng = (ca, ca + (m - 1) * ldc + n - 1)

@@ -84,6 +84,7 @@ class CodeGenerator:
         self.cur: dict[str, Any] = {"A": None, "B": None, "R": None}  # network configs in force (DIST A, DIST B, RED)
         self.stmt_index = {st.result: k for k, st in enumerate(self.net.statements)}
         self.dtype = DType.INT32 if self.net.dtype.is_int else self.net.dtype
+        self._step_dtypes: dict[int, DType] = {}
         # Stores of a step's last results, held back until the next step's
         # first operands are loaded; see ``_flush``.
         self.deferred: list[Copy] = []
@@ -308,6 +309,19 @@ class CodeGenerator:
             res = BlockTensor.of(step.result, step.indices, self.places[step.result], self.values[step.result].dtype,
                                  names if ordered else None)
             hit = self.tensors[ts.number] = (ops, res)
+        return hit
+
+    def step_dtype(self, ts: TiledStep) -> DType:
+        """The element type step ``ts``'s tiles or GEMMs compute in: the
+        network's (int32 for int8), except that on an fp16/bf16 network a step
+        reading a statement's temporary (held in fp32, ``passes.alloc``) reads
+        its operands in fp32, so that a statement is computed in fp32 and only
+        its result is rounded to the declared type (docs/language.md)."""
+        hit = self._step_dtypes.get(ts.number)
+        if hit is None:
+            wide = self.dtype.accumulator
+            hit = wide if any(self.values[op.value].dtype is wide for op in ts.step.operands) else self.dtype
+            self._step_dtypes[ts.number] = hit
         return hit
 
     def _state(self, ts: TiledStep) -> StepState:

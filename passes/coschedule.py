@@ -13,7 +13,6 @@ the result when the modelled cycles say so.
 from __future__ import annotations
 
 
-from tncc.ir import DType
 from tncc.isa import model
 from tncc.isa.model import StepWork
 from tncc.isa.arch import Arch
@@ -50,14 +49,14 @@ def co_schedule(plan: Plan, tiled: TiledProgram, mem: MemoryPlan, arch: Arch,
         return None
     steps = tiled.steps
     places = {p.value: p for p in mem.placements}
-    nbytes = (DType.INT32 if plan.network.dtype.is_int else plan.network.dtype).nbytes
+    nbytes = {v.name: v.dtype.nbytes for v in mem.values}
 
     def work(ts: TiledStep, budget: int) -> StepWork:
         """The step's transfers given ``budget`` words of staging (the slot
         rule of ``staging.step_slots``, on compact boxes) and its tiles."""
         ops = [op.value for op in ts.step.operands] + [ts.step.result]
         staged = tuple(not places[v].resident for v in ops)
-        return step_work(ts, staged, budget, (nbytes,) * (len(ops) - 1), nbytes)
+        return step_work(ts, staged, budget, tuple(nbytes[v] for v in ops[:-1]), nbytes[ops[-1]])
 
     def dma(ts: TiledStep, budget: int) -> float:
         return model.dma_cycles(arch, work(ts, budget))

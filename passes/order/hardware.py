@@ -227,14 +227,17 @@ def step_cost(arch: Arch, dtype: DType, sizes: Mapping[str, int], a: tuple[str, 
     total = arch.buffer.bytes // arch.buffer.word_bytes
     stage = total - sum(w for w, k in zip(words, keep) if k)
     systolic = arch.kind != "fetta"
-    item, acc = dtype.nbytes, (DType.INT32 if dtype.is_int else dtype).nbytes
+    # a statement's temporaries are held in the accumulator type, its result in
+    # the stored type (int32 for int8, else the declared one; ``passes.alloc``)
+    item, acc = dtype.nbytes, dtype.accumulator.nbytes
+    out_bytes = (DType.INT32 if dtype.is_int else dtype).nbytes if root else acc
     in_bytes = tuple(item if leaf else acc for leaf in leaves)
     loads = tuple(math.prod(sizes[i] for i in t) * nb for t, nb, leaf, k in zip(tensors, in_bytes, leaves, keep)
                   if leaf and k)
-    store = math.prod(sizes[i] for i in result) * acc if root and keep[-1] else 0
+    store = math.prod(sizes[i] for i in result) * out_bytes if root and keep[-1] else 0
     try:
         dataflow, work = blocked_work(step, dict(sizes), arch, Budget(stage, (staged[0], staged[1], staged[2]), systolic), in_bytes,
-                                      acc, loads, store, shape_words)
+                                      out_bytes, loads, store, shape_words)
     except TnccError:
         return None
     c = model.step_cost(arch, work)
@@ -330,10 +333,9 @@ def uncharged_energy(plan: Plan, arch: Arch) -> float:
     buffer unless it spills).  DRAM bytes and the buffer words they fill."""
     net = plan.network
     sizes = net.sizes()
-    acc = (DType.INT32 if net.dtype.is_int else net.dtype).nbytes
     outputs = set(net.outputs)
     nbytes = sum(_repeated_loads(plan)) + sum(
-        math.prod(sizes[i] for i in s.indices) * acc for s in plan.steps
+        math.prod(sizes[i] for i in s.indices) * net.storage_dtype(s.result).nbytes for s in plan.steps
         if not s.result.startswith("%") and s.result not in outputs)
     return float(sum(timing.energy_pj(arch, dram_bytes=nbytes,
                                       buffer_words=nbytes // arch.buffer.word_bytes).values()))

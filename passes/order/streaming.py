@@ -53,7 +53,6 @@ import math
 from dataclasses import dataclass
 
 from tncc.errors import TnccError
-from tncc.ir import DType
 from tncc.isa import model
 from tncc.isa.arch import Arch
 from tncc.passes.order.hardware import COST_CACHE, _step, gemm_layout
@@ -116,7 +115,6 @@ def _placed_cycles(plan: Plan, arch: Arch, mem: MemoryPlan) -> int:
     """The per-step sum of ``plan`` under the placement ``mem``."""
     net = plan.network
     sizes = net.sizes()
-    acc = (DType.INT32 if net.dtype.is_int else net.dtype).nbytes
     places = {p.value: p for p in mem.placements}
     kinds = {v.name: v for v in mem.values}
     loaded: set[str] = set()
@@ -131,13 +129,13 @@ def _placed_cycles(plan: Plan, arch: Arch, mem: MemoryPlan) -> int:
         loads = []
         for op in step.operands:
             v = kinds[op.value]
-            in_bytes.append(v.dtype.nbytes if v.kind is Kind.LEAF else acc)
+            in_bytes.append(v.dtype.nbytes)
             if v.kind is Kind.LEAF and places[op.value].resident and op.value not in loaded:
                 # a resident leaf is loaded once, before its first use
                 loaded.add(op.value)
                 loads.append(math.prod(v.shape) * v.dtype.nbytes)
         out = kinds[step.result]
-        store = math.prod(out.shape) * acc if out.kind is Kind.OUTPUT and places[step.result].resident else 0
+        store = math.prod(out.shape) * out.dtype.nbytes if out.kind is Kind.OUTPUT and places[step.result].resident else 0
         words = 0
         if systolic and len(step.operands) == 2:
             # the systolic GEMM's SHAPE passes, as the per-step model charges them
@@ -146,7 +144,7 @@ def _placed_cycles(plan: Plan, arch: Arch, mem: MemoryPlan) -> int:
         budget = Budget(mem.stage_words, (staged[0], staged[1], staged[2]), systolic)
         ops = tuple(op.indices for op in step.operands)
         total += _step_cycles(arch, tuple(sorted((i, sizes[i]) for i in set().union(*ops, step.indices))),
-                              ops, step.indices, budget, tuple(in_bytes), acc, tuple(loads), store, words)
+                              ops, step.indices, budget, tuple(in_bytes), out.dtype.nbytes, tuple(loads), store, words)
     return total
 
 
