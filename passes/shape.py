@@ -399,6 +399,24 @@ def _copy_descs(extents: tuple[int, ...], from_strides: tuple[int, ...], to_stri
     return tuple(out)
 
 
+def box_transfers(box: Sequence[int], full: Sequence[int]) -> int:
+    """DMA transfers (:func:`copy_descs` pieces) that move the block ``box``
+    of a tensor stored row-major with extents ``full`` (same axis order) to
+    or from a compact slot: the dims whose strides chain on both sides merge,
+    and beyond ``MAX_DIMS`` the smallest are unrolled, one transfer a point."""
+    dram, inner = [], 1
+    for f in reversed(full):
+        dram.append(inner)
+        inner *= f
+    slot, inner = [], 1
+    for e in reversed(box):
+        slot.append(inner)
+        inner *= e
+    merged = merge_dims(list(zip(box, reversed(dram), reversed(slot))))
+    extra = len(merged) - MAX_DIMS
+    return math.prod(sorted(e for e, _, _ in merged)[:extra]) if extra > 0 else 1
+
+
 def words_spanned(extents: list[int], strides: list[int]) -> int:
     return 1 + sum((e - 1) * abs(s) for e, s in zip(extents, strides))
 

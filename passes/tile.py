@@ -43,12 +43,12 @@ from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
 from tncc.passes.layout import banked_words, matrix_words
+from tncc.passes.shape import box_transfers
 from tncc.passes.tiled_ir import (DOUBLE_BUFFER, OPERAND_SLOTS, ROLE_GROUP, SLOT_RESULT, Block, Group, IndexInfo, Role,
                                   Tile, TileAxis, TiledStep)
 from tncc.plan import Dataflow, Step
 
 COPY = Dataflow.COPY  # systolic unary step without summation: a SHAPE copy, no GEMM
-BLOCK_LATENCIES = 2  # DRAM latencies a streamed block pays: its loads, and its store or the wait behind the last drain
 UNRANKED = 99  # port-filling rank of an index the hint does not rank: after every ranked one
 
 
@@ -144,13 +144,17 @@ def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budg
     each streamed operand is reloaded whenever an index it has changes in
     the block loop order (free indices in step order, then contracted ones;
     trailing indices it lacks reuse its block), a streamed result is stored
-    once; every block pays two DRAM latencies (its loads, and the store or
-    the wait that orders it behind the previous block's drain)."""
+    once.  Every transfer pays a DRAM latency, and a block box takes as many
+    transfers as its strided copy needs descriptors
+    (:func:`~tncc.passes.shape.box_transfers`: a box cut along an inner axis
+    of its tensor does not merge into a few dims)."""
     order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
         [ix.name for ix in infos if ix.role is Role.CONTRACTED]
     nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
+    size = {ix.name: ix.size for ix in infos}
     blocks = math.prod(nb.values())
     words = 0.0
+    transfers = 0
     tensors = [tuple(op.indices) for op in step.operands]
     for k, ixs in enumerate(tensors):
         if not budget.staged[k]:
@@ -161,9 +165,12 @@ def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budg
                 break
             reuse *= nb[i]
         words += (blocks / reuse) * math.prod(ext[i] for i in ixs)
+        transfers += blocks // reuse * box_transfers([ext[i] for i in ixs], [size[i] for i in ixs])
     if budget.staged[SLOT_RESULT]:
-        words += math.prod(ix.size for ix in infos if ix.name in step.indices)
-    return model.transfers_cycles(arch, BLOCK_LATENCIES * blocks, words * arch.buffer.word_bytes)
+        out = tuple(step.indices)
+        words += math.prod(size[i] for i in out)
+        transfers += math.prod(nb[i] for i in out) * box_transfers([ext[i] for i in out], [size[i] for i in out])
+    return model.transfers_cycles(arch, transfers, words * arch.buffer.word_bytes)
 
 
 def _smaller(size: int, cur: int) -> int:
@@ -179,10 +186,13 @@ def _smaller(size: int, cur: int) -> int:
 def _gemm_compute(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], arch: Arch) -> int:
     """Array cycles of a blocking's GEMMs on the systolic preset
     (:func:`tncc.isa.timing.gemm_cycles` of every block shape, one GEMM per
-    batch point, as :func:`tile_block_gemm` tiles them); 0 on fetta, whose
-    blocks the tile chooser fills (ports, lanes) whatever their extents, and
-    for a copy."""
-    if arch.kind == "fetta" or (len(step.operands) == 1 and not any(ix.role is Role.CONTRACTED for ix in infos)):
+    batch point, as :func:`tile_block_gemm` tiles them); on fetta those of
+    the tiles :func:`tile_block_fetta` chooses for every block shape (a
+    block extent that no tile shape divides leaves lanes idle); 0 for a
+    copy."""
+    if arch.kind == "fetta":
+        return _fetta_compute(step, infos, ext, arch)
+    if len(step.operands) == 1 and not any(ix.role is Role.CONTRACTED for ix in infos):
         return 0
     # extent -> blocks of that extent, per group (the product over its indices)
     groups: dict[Group, dict[int, int]] = {g: {1: 1} for g in Group}
@@ -202,7 +212,39 @@ def _gemm_compute(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int],
     return total
 
 
+def _fetta_compute(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], arch: Arch) -> int:
+    """:func:`_gemm_compute` on fetta: each distinct block shape (at most two
+    extents per index, the block's and the remainder's) tiled once and
+    counted by its multiplicity."""
+    hint = port_hint(step)
+    segs = []
+    for ix in infos:
+        q, r = divmod(ix.size, ext[ix.name])
+        segs.append([(e, c) for e, c in ((ext[ix.name], q), (r, 1)) if e and c])
+    total = 0
+    for combo in itertools.product(*segs):
+        box = tuple((ix.name, 0, e) for ix, (e, _) in zip(infos, combo))
+        total += math.prod(c for _, c in combo) * _cost(arch, tile_block_fetta(arch, infos, box, False, hint))
+    return total
+
+
 def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str) -> dict[str, int]:
+    """Per-index block extents whose working set fits ``budget.words``
+    (:func:`_block_extents`, remembered: the lowering's options and the
+    order search's candidates tile the same steps under the same budgets)."""
+    try:
+        return dict(_remembered_extents(step, infos, budget, arch))
+    except TnccError:
+        return _block_extents(step, infos, budget, arch, where)  # raises, naming ``where``
+
+
+@lru_cache(maxsize=16384)
+def _remembered_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget,
+                        arch: Arch) -> tuple[tuple[str, int], ...]:
+    return tuple(_block_extents(step, infos, budget, arch, "").items())
+
+
+def _block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str) -> dict[str, int]:
     """Per-index block extents whose working set fits ``budget.words``.
 
     Greedy: while the working set is too large, shrink the one index (to its
@@ -214,15 +256,75 @@ def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch
     ``)``, then by traffic: a cut of a free index below the array's rows or
     columns can cost more array passes than it saves transfers (a 60 x 32
     result over 2,560 contracted elements blocked to 5-row GEMMs runs 5x
-    slower than blocked along the contracted range).  The blocking of the
-    two with the fewer modelled cycles (then the less traffic) is kept."""
-    first = _greedy_extents(step, infos, budget, arch, where, False)
-    if arch.kind == "fetta" or first == {ix.name: ix.size for ix in infos}:
+    slower than blocked along the contracted range).  Each greedy's blocking
+    is then refined by local moves (:func:`_refined`), and of the two the
+    one with the fewer modelled cycles (then the less traffic) is kept."""
+    full = {ix.name: ix.size for ix in infos}
+    first = _fitted(step, infos, budget, arch, where, False, full)
+    if first == full:
         return first
-    second = _greedy_extents(step, infos, budget, arch, where, True)
+    first = _refined(step, infos, budget, arch, where, False, first)
+    if arch.kind == "fetta":
+        return first
+    second = _refined(step, infos, budget, arch, where, True, _fitted(step, infos, budget, arch, where, True, full))
     if _blocking_cost(step, infos, second, budget, arch, True) < _blocking_cost(step, infos, first, budget, arch, True):
         return second
     return first
+
+
+#: rounds of :func:`_refined`'s moves at most (each a full scan of the indices)
+REFINE_ROUNDS = 24
+
+
+def _refined(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str, compute: bool,
+             ext: dict[str, int]) -> dict[str, int]:
+    """The greedy's blocking improved by local moves: one index grown (to its
+    next larger balanced extent, or whole) and the others shrunk again by the
+    greedy (its cuts ranked as ``compute`` says) until the block fits; the
+    best move by modelled cycles (``max(`` array, DRAM ``)``, then DRAM) is
+    taken while one lowers them.  The greedy alone is myopic: cutting the
+    inner axes of an operand first can leave a blocking whose boxes take
+    several transfers each, where growing those axes back and cutting an
+    outer one moves the same words in a few; and a blocking that moves
+    fewer words can leave blocks that fill the array badly."""
+    seen: dict[tuple[int, ...], tuple[float, float]] = {}
+
+    def cost(e: dict[str, int]) -> tuple[float, float]:
+        key = tuple(e.values())
+        if key not in seen:
+            seen[key] = _blocking_cost(step, infos, e, budget, arch, True)
+        return seen[key]
+
+    best = cost(ext)
+    for _ in range(REFINE_ROUNDS):
+        move = None
+        for ix in infos:
+            cur = ext[ix.name]
+            for grown in dict.fromkeys((_larger(ix.size, cur), ix.size)):
+                if grown <= cur:
+                    continue
+                trial = _greedy_extents(step, infos, budget, arch, where, compute, {**ext, ix.name: grown},
+                                        frozen=ix.name)
+                if trial is None:
+                    continue
+                c = cost(trial)
+                if c < best and (move is None or c < move[0]):
+                    move = (c, trial)
+        if move is None:
+            break
+        best, ext = move
+    return ext
+
+
+def _larger(size: int, cur: int) -> int:
+    """The next larger balanced block extent of an index of ``size``."""
+    q = -(-size // cur)
+    while q > 1:
+        q -= 1
+        e = -(-size // q)
+        if e > cur:
+            return e
+    return size
 
 
 def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch,
@@ -234,11 +336,21 @@ def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int]
     return (max(t, _gemm_compute(step, infos, ext, arch)) if compute else t), t
 
 
+def _fitted(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str, compute: bool,
+            ext: dict[str, int]) -> dict[str, int]:
+    """:func:`_greedy_extents` with every index free to be cut (it raises
+    rather than return ``None``)."""
+    out = _greedy_extents(step, infos, budget, arch, where, compute, ext)
+    assert out is not None
+    return out
+
+
 def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str,
-                    compute: bool) -> dict[str, int]:
-    """:func:`block_extents`'s greedy, each cut ranked by traffic alone, or
-    with ``compute`` by the modelled cycles and then traffic."""
-    ext = {ix.name: ix.size for ix in infos}
+                    compute: bool, ext: dict[str, int], frozen: str | None = None) -> dict[str, int] | None:
+    """:func:`block_extents`'s greedy from the extents ``ext``, each cut
+    ranked by traffic alone, or with ``compute`` by the modelled cycles and
+    then traffic.  ``frozen``: an index not cut; with it, ``None`` when
+    the block cannot be made to fit."""
     role = {ix.name: ix.role for ix in infos}
 
     def foot(e: dict[str, int]) -> int:
@@ -249,7 +361,7 @@ def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, ar
     while total > budget.words:
         best, best_score = None, None
         for i in ext:
-            if ext[i] <= 1:
+            if ext[i] <= 1 or i == frozen:
                 continue
             trial = dict(ext)
             trial[i] = _smaller(trial[i] and next(ix.size for ix in infos if ix.name == i), ext[i])
@@ -262,6 +374,8 @@ def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, ar
             if best_score is None or score < best_score:
                 best, best_score = (trial, f, c), score
         if best is None:
+            if frozen is not None:
+                return None
             raise TnccError(
                 f"{where}: even a single element of every tensor of this contraction needs "
                 f"{total} buffer words but only {budget.words} are free for it"
