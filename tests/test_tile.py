@@ -244,7 +244,7 @@ def test_a_blocking_keeps_the_inner_axes_of_a_streamed_operand_whole() -> None:
     elements' rows, each paying the DRAM latency, and the program ran
     DMA-bound at 2.41M cycles.  Counted by its transfers, that blocking
     models at 407,680 cycles; refined, x's boxes take one transfer each and
-    the blocking models at 340,800 (the program: 1.79M cycles)."""
+    the blocking models at 340,800 (the program: 1.83M cycles)."""
     from tncc.passes.shape import box_transfers
 
     sizes = dict(t=1, m1=16, m2=20, m3=10, m4=10, n1=4, n2=4, r2=32)
