@@ -217,15 +217,20 @@ def _fetta_compute(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int]
     extents per index, the block's and the remainder's) tiled once and
     counted by its multiplicity."""
     hint = port_hint(step)
+    return sum(times * _cost(arch, tile_block_fetta(arch, infos, box, False, hint))
+               for box, times in block_shapes(infos, ext))
+
+
+def block_shapes(infos: tuple[IndexInfo, ...], ext: dict[str, int]) -> Iterator[tuple[tuple[tuple[str, int, int], ...], int]]:
+    """Each distinct block shape of the blocking ``ext`` (per index the
+    block's extent and the remainder's) as a box at the origin, with how
+    many blocks have it."""
     segs = []
     for ix in infos:
         q, r = divmod(ix.size, ext[ix.name])
         segs.append([(e, c) for e, c in ((ext[ix.name], q), (r, 1)) if e and c])
-    total = 0
     for combo in itertools.product(*segs):
-        box = tuple((ix.name, 0, e) for ix, (e, _) in zip(infos, combo))
-        total += math.prod(c for _, c in combo) * _cost(arch, tile_block_fetta(arch, infos, box, False, hint))
-    return total
+        yield tuple((ix.name, 0, e) for ix, (e, _) in zip(infos, combo)), math.prod(c for _, c in combo)
 
 
 def block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str) -> dict[str, int]:

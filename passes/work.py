@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import math
 
-import itertools
 
 from tncc.errors import TnccError
 from tncc.isa.arch import Arch
 from tncc.isa.model import StepWork, TileRun
-from tncc.passes.tile import (COPY, Budget, block_extents, classify, port_hint, tile_block_fetta,
+from tncc.passes.tile import (COPY, Budget, block_extents, block_shapes, classify, port_hint, tile_block_fetta,
                               tile_block_gemm)
 from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_RESULT, Role, Tile, TiledStep
 from tncc.plan import Step
@@ -137,16 +136,10 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
         raise TnccError(f"a block of this step holds {block_macs} MACs, less than one pass of the array "
                         f"({floor}): the buffer is too small for it")
     hint = port_hint(step)
-    segs = []
-    for ix in infos:
-        q, r = divmod(ix.size, ext[ix.name])
-        segs.append([(e, c) for e, c in ((ext[ix.name], q), (r, 1)) if e and c])
     runs: list[TileRun] = []
     gemms: list[tuple[int, int, int, int]] = []
     dataflow = ""
-    for combo in itertools.product(*segs):
-        times = math.prod(c for _, c in combo)
-        box = tuple((ix.name, 0, e) for ix, (e, _) in zip(infos, combo))
+    for box, times in block_shapes(infos, ext):
         # blocks after the first along a contracted index accumulate (their tile cost is the same)
         if arch.kind == "fetta":
             tiles = tile_block_fetta(arch, infos, box, False, hint)
