@@ -20,6 +20,7 @@ import math
 from tncc.errors import TnccError
 from tncc.isa.arch import Arch
 from tncc.isa.model import StepWork, TileRun
+from tncc.passes.shape import box_transfers
 from tncc.passes.tile import (COPY, Budget, block_extents, block_shapes, classify, port_hint, tile_block_fetta,
                               tile_block_gemm)
 from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_RESULT, Role, Tile, TiledStep
@@ -170,10 +171,13 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
         if own > DOUBLE_BUFFER and times > own and words - slot[k] <= spare:
             spare -= words - slot[k]
             times = own  # a slot per box: each loaded once
-        loads.extend(_spread(words * in_bytes[k] * (times // own), times))
+        pieces = box_transfers([ext[i] for i in ixs], [sizes[i] for i in ixs])
+        loads.extend(_spread(words * in_bytes[k] * (times // own), times * pieces))
     if budget.staged[SLOT_RESULT]:
-        stores.extend(_spread(math.prod(sizes[i] for i in step.indices) * out_bytes,
-                              math.prod(nb[i] for i in step.indices)))
+        out = tuple(step.indices)
+        stores.extend(_spread(math.prod(sizes[i] for i in out) * out_bytes,
+                              math.prod(nb[i] for i in out) * box_transfers([ext[i] for i in out],
+                                                                            [sizes[i] for i in out])))
     macs = math.prod(sizes[ix.name] for ix in infos)
     return dataflow, StepWork(macs, tuple(runs), tuple(gemms), shape_words, tuple(loads), tuple(stores))
 
