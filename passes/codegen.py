@@ -83,7 +83,7 @@ class CodeGenerator:
         self.backend = backend_for(arch)
         self.cur: dict[str, Any] = {"A": None, "B": None, "R": None}  # network configs in force (DIST A, DIST B, RED)
         self.stmt_index = {st.result: k for k, st in enumerate(self.net.statements)}
-        self.dtype = DType.INT32 if self.net.dtype.is_int else self.net.dtype
+        self.dtype = self.net.dtype.stored
         self._step_dtypes: dict[int, DType] = {}
         # Stores of a step's last results, held back until the next step's
         # first operands are loaded; see ``_flush``.

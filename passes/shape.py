@@ -403,7 +403,13 @@ def box_transfers(box: Sequence[int], full: Sequence[int]) -> int:
     """DMA transfers (:func:`copy_descs` pieces) that move the block ``box``
     of a tensor stored row-major with extents ``full`` (same axis order) to
     or from a compact slot: the dims whose strides chain on both sides merge,
-    and beyond ``MAX_DIMS`` the smallest are unrolled, one transfer a point."""
+    and beyond ``MAX_DIMS`` the smallest are unrolled, one transfer a point.
+    (The blocking's cost model asks for the same boxes many times: cached.)"""
+    return _box_transfers(tuple(box), tuple(full))
+
+
+@lru_cache(maxsize=65536)
+def _box_transfers(box: tuple[int, ...], full: tuple[int, ...]) -> int:
     dram, inner = [], 1
     for f in reversed(full):
         dram.append(inner)

@@ -32,7 +32,7 @@ def route_for(stream: Stream, ports: int, banks: int) -> SwitchConfig:
 
 
 def out_dtype(dtype: DType) -> DType:
-    return DType.INT32 if dtype.is_int else dtype
+    return dtype.stored
 
 
 @dataclass

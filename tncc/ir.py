@@ -73,6 +73,12 @@ class DType(enum.Enum):
         """The type products accumulate in: int32 for int8, fp32 otherwise."""
         return DType.INT32 if self.is_int else DType.FP32
 
+    @property
+    def stored(self) -> "DType":
+        """The type a statement result of a network of this type is stored
+        in: int32 for int8, the type itself otherwise."""
+        return DType.INT32 if self.is_int else self
+
 
 @dataclass(frozen=True, slots=True)
 class Index:
@@ -177,8 +183,8 @@ class Network:
     def storage_dtype(self, name: str) -> DType:
         """The element type ``name`` is stored in: the declared dtype for leaves,
         the accumulator type for statement results of an int8 network."""
-        if self.dtype is DType.INT8 and self.tensor(name).role in (Role.INTERMEDIATE, Role.OUTPUT):
-            return DType.INT32
+        if self.tensor(name).role in (Role.INTERMEDIATE, Role.OUTPUT):
+            return self.dtype.stored
         return self.dtype
 
     def equation(self, st: Statement) -> str:

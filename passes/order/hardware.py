@@ -230,7 +230,7 @@ def step_cost(arch: Arch, dtype: DType, sizes: Mapping[str, int], a: tuple[str, 
     # a statement's temporaries are held in the accumulator type, its result in
     # the stored type (int32 for int8, else the declared one; ``passes.alloc``)
     item, acc = dtype.nbytes, dtype.accumulator.nbytes
-    out_bytes = (DType.INT32 if dtype.is_int else dtype).nbytes if root else acc
+    out_bytes = dtype.stored.nbytes if root else acc
     in_bytes = tuple(item if leaf else acc for leaf in leaves)
     loads = tuple(math.prod(sizes[i] for i in t) * nb for t, nb, leaf, k in zip(tensors, in_bytes, leaves, keep)
                   if leaf and k)
