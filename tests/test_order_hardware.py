@@ -268,3 +268,32 @@ def test_an_edp_model_with_large_costs_stays_within_cp_sat_domains():
     plan = plan_network(net, objective="edp", arch=EDP_WIDE_ARCH)
     plan.verify()
     assert any(n.startswith("edp chosen by CP-SAT") for n in plan.notes), plan.notes
+
+
+# A model CP-SAT 9.15's presolve calls INFEASIBLE although its tree choice
+# satisfies it (an EDP product; solved again without presolve).
+EDP_PRESOLVE = """
+network edp_presolve {
+  dtype int8
+  index i0 = 8
+  index i1 = 1
+  index i2 = 300
+  index i4 = 64
+  param a0[i4, i0]
+  input y0[i2, i1]
+  input y1[i1]
+  y2[i2, i1] = y0[i2, i1] * a0[i4, i0] * y1[i1]
+  output y2
+}
+"""
+EDP_PRESOLVE_ARCH = ("fetta:buffer.bytes=262144,buffer.banks=64,dram.bytes_per_cycle=4,dram.latency=100,"
+                     "dist.ports=128,red.ports=128,array.ce_rows=1,array.ce_cols=1,array.lanes=16")
+
+
+def test_an_edp_model_that_presolve_calls_infeasible_is_still_solved():
+    net = tncc.load_source(EDP_PRESOLVE)[0]
+    plan = plan_network(net, objective="edp", arch=EDP_PRESOLVE_ARCH)
+    plan.verify()
+    assert any(n.startswith("edp chosen by CP-SAT") for n in plan.notes), plan.notes
+    # the cheaper order: the two small operands first, never the 300x512 outer product
+    assert plan.macs() == 812

@@ -204,6 +204,14 @@ def solve(dag: CandidateDag, objective: Sequence[str | tuple] | str, memory_budg
                 model.add(expr >= sum(coefs[k] for k in _tree_dp(dag, coefs)))
             model.minimize(expr)
         status = solver.Solve(model)
+        if status == cp_model.INFEASIBLE and not exclude:
+            # Without exclusions the model is feasible: the tree choice (and each earlier
+            # stage's optimum) satisfies it.  CP-SAT 9.15's presolve can still report
+            # INFEASIBLE (seen on EDP's product of two sums; google/or-tools#5274 reports the
+            # class), so the stage is solved again without presolve.
+            solver.parameters.cp_model_presolve = False
+            status = solver.Solve(model)
+            solver.parameters.cp_model_presolve = True
         if exclude and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None  # no further tree (INFEASIBLE), or none found in time
         if status == cp_model.UNKNOWN and stage == 0 and memory_budget is None:
