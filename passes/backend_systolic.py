@@ -27,7 +27,7 @@ from tncc.isa.table import Dataflow, Opcode, Unit
 from tncc.passes.alloc import gemm_orders
 from tncc.passes.emitter import Copy, copy_of
 from tncc.passes.layout import Layout, compact, matrix_layout, matrix_words
-from tncc.passes.shape import View, gemm_extents, is_row_major
+from tncc.passes.shape import View, contracted_order, gemm_extents, matrix_ld
 from tncc.passes.tile import classify
 from tncc.passes.tiled_ir import Block, IndexInfo, IndexRole, Tile, TiledStep
 from tncc.plan import Plan
@@ -156,32 +156,6 @@ class SystolicBackend:
             gen.copy(Opcode.SHAPE, Copy(ca0, tuple(geo.c_lay.strides), c.address(start), geo.c_view_strides, geo.c_extents,
                                         gen.values[step.result].dtype, src))
 
-    @staticmethod
-    def _contracted_order(a: View, b: View, a_ix: tuple[str, ...], b_ix: tuple[str, ...],
-                          infos: dict[str, IndexInfo], batch: list[str], left: list[str], right: list[str],
-                          ext: dict[str, int], unary: bool) -> list[str]:
-        """The order of the contracted indices, shared by the columns of A'
-        and the rows of B': A's own order, unless B's order lets fewer words
-        be reshaped (A must be reshaped anyway while B is a ready matrix in
-        its order, or both are ready in their own orders and A is the
-        smaller): one SHAPE instead of two."""
-        con_a = [i for i in a_ix if infos[i].role is IndexRole.CONTRACTED] + \
-            [i for i in b_ix if infos[i].role is IndexRole.CONTRACTED and i not in a_ix]
-        if unary:
-            return con_a
-        con_b = [i for i in b_ix if infos[i].role is IndexRole.CONTRACTED] + [i for i in con_a if i not in b_ix]
-        if con_b == con_a:
-            return con_a
-        words_a = math.prod(ext[i] for i in batch + left + con_a)
-        words_b = math.prod(ext[i] for i in batch + con_a + right)
-
-        def reshaped(con: list[str]) -> int:
-            return (words_a if matrix_ld(a, left, con, ext) is None else 0) + \
-                (words_b if matrix_ld(b, con, right, ext) is None else 0)
-
-        return con_b if reshaped(con_b) < reshaped(con_a) else con_a
-
-
 
 @dataclass(frozen=True, slots=True)
 class _Matrix:
@@ -236,7 +210,7 @@ def _gemms(gen: "CodeGenerator", ts: TiledStep, tile: Tile, infos: dict[str, Ind
     left = [i for i in a_ix if infos[i].role is IndexRole.LEFT]
     right = [i for i in b_ix if infos[i].role is IndexRole.RIGHT]
     m, n, k = gemm_extents(tile, infos)
-    con = SystolicBackend._contracted_order(a, b, a_ix, b_ix, infos, batch, left, right, ext, ts.unary)
+    con = contracted_order(a, b, a_ix, b_ix, infos, batch, left, right, ext, ts.unary)
     am = _matrix(a, batch, left, con, ext)
     a_strides = a.strides if am.lay is None else tuple(zip(am.order, am.lay.strides))
     ones: tuple[tuple[str, int], ...] = ()
@@ -303,27 +277,6 @@ def _offset(strides: tuple[tuple[str, int], ...], batch: list[str], point: tuple
     batch point ``point`` (as :meth:`View.address` sums, every entry of an index)."""
     at = dict(zip(batch, point))
     return sum(at[n] * s for n, s in strides if n in at)
-
-
-def matrix_ld(v: View, rows: list[str], cols: list[str], ext: dict[str, int]) -> int | None:
-    """The leading dimension with which ``v``, over a block of extents
-    ``ext``, is at every batch point a row-major ``[rows, cols]`` matrix the
-    GEMM reads in place, or ``None`` when it is not one.  The columns must be
-    contiguous in ``cols`` order; the rows may sit at any pitch at least a
-    row long, in ``rows`` order (a block of a larger matrix, a matrix inside
-    a tensor whose batch indices lie between its axes).  Batch indices are
-    free: one GEMM runs per batch point, at its own address."""
-    col_ext = [ext[i] for i in cols]
-    if not is_row_major(col_ext, [v.stride(i) for i in cols]):
-        return None
-    width = math.prod(col_ext)
-    outer = [(ext[i], v.stride(i)) for i in rows if ext[i] > 1]
-    if not outer:
-        return width
-    ld = outer[-1][1]
-    if ld < width or not is_row_major([e for e, _ in outer], [s // ld if s % ld == 0 else -1 for _, s in outer]):
-        return None
-    return ld
 
 
 def _matrix_words(block: Block, ixs: list[str], row: set[str]) -> int:

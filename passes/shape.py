@@ -19,8 +19,8 @@ On the fetta preset a tensor is never rearranged in memory.  For each tile:
   keeps every lane (outer, batch).
 
 On the systolic preset the GEMM needs ``A[M,K]``, ``B[K,N]``, ``C[M,N]``
-row-major and contiguous: :func:`gemm_view_needs_copy` says when an operand
-must first be copied by a ``SHAPE`` (a permuting, possibly broadcasting
+row-major and contiguous: :func:`matrix_ld` says when an operand must
+first be copied by a ``SHAPE`` (a permuting, possibly broadcasting
 copy) and :func:`copy_descs` builds the DMA-style descriptors for it.
 """
 
@@ -444,3 +444,49 @@ def gemm_extents(tile: Tile, infos: dict[str, IndexInfo]) -> tuple[int, int, int
     n = math.prod(ax.extent for ax in tile.axes if infos[ax.index].role is Role.RIGHT)
     k = math.prod(ax.beats for ax in tile.axes if infos[ax.index].role is Role.CONTRACTED)
     return m, n, k
+
+
+def matrix_ld(v: View, rows: list[str], cols: list[str], ext: dict[str, int]) -> int | None:
+    """The leading dimension with which ``v``, over a block of extents
+    ``ext``, is at every batch point a row-major ``[rows, cols]`` matrix the
+    GEMM reads in place, or ``None`` when it is not one.  The columns must be
+    contiguous in ``cols`` order; the rows may sit at any pitch at least a
+    row long, in ``rows`` order (a block of a larger matrix, a matrix inside
+    a tensor whose batch indices lie between its axes).  Batch indices are
+    free: one GEMM runs per batch point, at its own address."""
+    col_ext = [ext[i] for i in cols]
+    if not is_row_major(col_ext, [v.stride(i) for i in cols]):
+        return None
+    width = math.prod(col_ext)
+    outer = [(ext[i], v.stride(i)) for i in rows if ext[i] > 1]
+    if not outer:
+        return width
+    ld = outer[-1][1]
+    if ld < width or not is_row_major([e for e, _ in outer], [s // ld if s % ld == 0 else -1 for _, s in outer]):
+        return None
+    return ld
+
+
+def contracted_order(a: View, b: View, a_ix: tuple[str, ...], b_ix: tuple[str, ...],
+                      infos: dict[str, IndexInfo], batch: list[str], left: list[str], right: list[str],
+                      ext: dict[str, int], unary: bool) -> list[str]:
+    """The order of the contracted indices, shared by the columns of A'
+    and the rows of B': A's own order, unless B's order lets fewer words
+    be reshaped (A must be reshaped anyway while B is a ready matrix in
+    its order, or both are ready in their own orders and A is the
+    smaller): one SHAPE instead of two."""
+    con_a = [i for i in a_ix if infos[i].role is Role.CONTRACTED] + \
+        [i for i in b_ix if infos[i].role is Role.CONTRACTED and i not in a_ix]
+    if unary:
+        return con_a
+    con_b = [i for i in b_ix if infos[i].role is Role.CONTRACTED] + [i for i in con_a if i not in b_ix]
+    if con_b == con_a:
+        return con_a
+    words_a = math.prod(ext[i] for i in batch + left + con_a)
+    words_b = math.prod(ext[i] for i in batch + con_a + right)
+
+    def reshaped(con: list[str]) -> int:
+        return (words_a if matrix_ld(a, left, con, ext) is None else 0) + \
+            (words_b if matrix_ld(b, con, right, ext) is None else 0)
+
+    return con_b if reshaped(con_b) < reshaped(con_a) else con_a

@@ -42,8 +42,8 @@ from tncc.guard import check_blocks
 from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
-from tncc.passes.layout import banked_words, matrix_words
-from tncc.passes.shape import box_transfers
+from tncc.passes.layout import banked_words, compact, matrix_words
+from tncc.passes.shape import View, box_transfers, contracted_order, matrix_ld
 from tncc.passes.tiled_ir import (DOUBLE_BUFFER, OPERAND_SLOTS, ROLE_GROUP, SLOT_RESULT, Block, Group, IndexInfo, Role,
                                   Tile, TileAxis, TiledStep)
 from tncc.plan import Dataflow, Step
@@ -257,13 +257,14 @@ def _block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arc
     word saved (:func:`_traffic`); contracted indices pay an extra factor,
     since cutting them makes drains accumulate across blocks.  On the
     systolic preset a second greedy ranks each cut by the step's modelled
-    cycles, ``max(`` array cycles (:func:`_gemm_compute`) ``,`` traffic
-    ``)``, then by traffic: a cut of a free index below the array's rows or
+    cycles, ``max(`` array cycles (:func:`_gemm_compute`) ``,`` DMA cycles
+    ``)``, then by DMA cycles (:func:`_blocking_cost`: traffic and SHAPE
+    copies): a cut of a free index below the array's rows or
     columns can cost more array passes than it saves transfers (a 60 x 32
     result over 2,560 contracted elements blocked to 5-row GEMMs runs 5x
     slower than blocked along the contracted range).  Each greedy's blocking
     is then refined by local moves (:func:`_refined`), and of the two the
-    one with the fewer modelled cycles (then the less traffic) is kept."""
+    one with the fewer modelled cycles (then DMA cycles) is kept."""
     full = {ix.name: ix.size for ix in infos}
     first = _fitted(step, infos, budget, arch, where, False, full)
     if first == full:
@@ -286,7 +287,7 @@ def _refined(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arc
     """The greedy's blocking improved by local moves: one index grown (to its
     next larger balanced extent, or whole) and the others shrunk again by the
     greedy (its cuts ranked as ``compute`` says) until the block fits; the
-    best move by modelled cycles (``max(`` array, DRAM ``)``, then DRAM) is
+    best move by modelled cycles (``max(`` array, DMA ``)``, then DMA) is
     taken while one lowers them.  The greedy alone is myopic: cutting the
     inner axes of an operand first can leave a blocking whose boxes take
     several transfers each, where growing those axes back and cutting an
@@ -334,11 +335,66 @@ def _larger(size: int, cur: int) -> int:
 
 def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch,
                    compute: bool) -> tuple[float, float]:
-    """``(cycles, traffic)`` of a blocking as :func:`block_extents` ranks it:
-    the cycles are ``max(`` array cycles ``,`` traffic ``)`` with
-    ``compute``, the traffic alone without."""
+    """``(cycles, DMA cycles)`` of a blocking as :func:`block_extents` ranks
+    it: with ``compute`` the cycles are ``max(`` array ``,`` DMA ``)``, the
+    DMA unit's work being the transfers and (systolic) the SHAPE copies the
+    blocking makes (:func:`_shape_cycles`); without, both are the traffic
+    alone.  Two blockings that move the same words and run the same GEMMs
+    differ in the copies: ranked after the cycles, the DMA cycles prefer
+    the one whose blocks the GEMM reads and writes in place (a SHAPE on
+    the DMA queue also waits for the GEMMs it copies out of)."""
     t = _traffic(step, infos, ext, budget, arch)
-    return (max(t, _gemm_compute(step, infos, ext, arch)) if compute else t), t
+    if not compute:
+        return t, t
+    a = _gemm_compute(step, infos, ext, arch)
+    d = t + _shape_cycles(step, infos, ext, budget, arch)
+    return max(d, a), d
+
+
+def _shape_cycles(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> int:
+    """Cycles of the SHAPE copies a blocking makes the systolic back end
+    issue (on the DMA unit's queue, beside the transfers): a tensor held in
+    the buffer that is not, over a block, a row-major matrix the GEMM reads
+    in place (:func:`~tncc.passes.shape.matrix_ld`) is copied into one for
+    every new box of it, and a result for every box it is finished in.  A
+    streamed tensor needs none: its slot is compact in matrix order.  The
+    blocking is all that is known here, not the layouts, so every held
+    tensor is taken as compact in its own index order (as intermediates are
+    placed; a leaf may have been stored in matrix order instead).  0 on
+    fetta, for a copy step, and where an operand repeats an index."""
+    unary = len(step.operands) == 1
+    if arch.kind == "fetta" or (unary and not any(ix.role is Role.CONTRACTED for ix in infos)):
+        return 0
+    tensors = [tuple(op.indices) for op in step.operands] + [tuple(step.indices)]
+    if any(len(set(ixs)) != len(ixs) for ixs in tensors):
+        return 0
+    size = {ix.name: ix.size for ix in infos}
+    by_name = {ix.name: ix for ix in infos}
+    views = [View(0, tuple(zip(ixs, compact(tuple(size[i] for i in ixs)).strides))) for ixs in tensors]
+    a_ix, b_ix = tensors[0], (tensors[1] if not unary else ())
+    batch = [i for i in a_ix if by_name[i].role is Role.BATCH]
+    left = [i for i in a_ix if by_name[i].role is Role.LEFT]
+    right = [i for i in b_ix if by_name[i].role is Role.RIGHT]
+    b_view = views[1] if not unary else views[0]
+    con = contracted_order(views[0], b_view, a_ix, b_ix, by_name, batch, left, right, ext, unary)
+    nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
+    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
+        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
+    blocks = math.prod(nb.values())
+    words = 0.0
+    mats = [(0, left, con)] + ([] if unary else [(1, con, right)])
+    for k, rows, cols in mats:
+        if budget.staged[k] or matrix_ld(views[k], rows, cols, ext) is not None:
+            continue
+        reuse = 1  # blocks in a row with the same box of it (copied once: `_place`)
+        for i in reversed(order):
+            if i in tensors[k] and nb[i] > 1:
+                break
+            reuse *= nb[i]
+        words += blocks / reuse * math.prod(ext[i] for i in tensors[k])
+    if not budget.staged[SLOT_RESULT] and matrix_ld(views[-1], left, right, ext) is None:
+        words += math.prod(size[i] for i in tensors[-1])
+    return timing.shape_cycles(arch, math.ceil(words))
 
 
 def _fitted(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str, compute: bool,
@@ -354,7 +410,7 @@ def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, ar
                     compute: bool, ext: dict[str, int], frozen: str | None = None) -> dict[str, int] | None:
     """:func:`block_extents`'s greedy from the extents ``ext``, each cut
     ranked by traffic alone, or with ``compute`` by the modelled cycles and
-    then traffic.  ``frozen``: an index not cut; with it, ``None`` when
+    then DMA cycles.  ``frozen``: an index not cut; with it, ``None`` when
     the block cannot be made to fit."""
     role = {ix.name: ix.role for ix in infos}
 

@@ -12,8 +12,7 @@ import pytest
 import tncc
 from tncc.frontend import load_source
 from tncc.isa.table import Opcode
-from tncc.passes.backend_systolic import matrix_ld
-from tncc.passes.shape import View
+from tncc.passes.shape import View, matrix_ld
 
 # x streams (8 KiB of buffer), and is read as the transposed [t, k] matrix.
 STREAMED = """

@@ -257,3 +257,34 @@ def test_a_blocking_keeps_the_inner_axes_of_a_streamed_operand_whole() -> None:
     assert cost[0] < 0.9 * greedy_cost[0]  # 340,800 against 407,680
     x = ("t", "m1", "m2", "m3", "m4")
     assert box_transfers([chosen[i] for i in x], [sizes[i] for i in x]) == 1
+
+
+def test_a_systolic_blocking_counts_the_shape_copies_of_its_result_blocks() -> None:
+    """Step 2 of the TTM embedding's forward pass on the systolic preset at
+    1 MiB (%0[r2,m3,n3,m4,n4], streamed, times s[b,m4,m3], held ->
+    [r2,n3,n4,b]).  Cut along r2 alone, every block of the result is a
+    row-major [r2 n3 n4, b] matrix the GEMM writes in place; cut along r2
+    and n3 as well, the blocks are not, and each is copied out by a SHAPE
+    (on the DMA unit's queue).  Both blockings move the same words and run
+    the same GEMMs; the SHAPE copies are what tells them apart (the program
+    with the second ran 406,098 cycles; with the copies counted, 385,471)."""
+    from tncc.passes.shape import View, matrix_ld
+    from tncc.passes.tile import _blocking_cost, _shape_cycles, block_extents
+
+    sizes = dict(r2=32, m3=10, n3=8, m4=10, n4=6, b=32)
+    step = Step("%2", ("r2", "n3", "n4", "b"),
+                (PlanOperand("%0", ("r2", "m3", "n3", "m4", "n4")), PlanOperand("%1", ("b", "m4", "m3"))), "e")
+    infos = classify(step, sizes)
+    budget = Budget(131072, (True, False, False), True)
+    in_place = dict(sizes, r2=4)
+    copied = dict(sizes, r2=8, n3=4)
+    s_words = sizes["b"] * sizes["m3"] * sizes["m4"]  # s is no [m3 m4, b] matrix: copied once, into B'
+    out_words = sizes["r2"] * sizes["n3"] * sizes["n4"] * sizes["b"]
+    assert _shape_cycles(step, infos, in_place, budget, SYSTOLIC) == timing.shape_cycles(SYSTOLIC, s_words)
+    assert _shape_cycles(step, infos, copied, budget, SYSTOLIC) == timing.shape_cycles(SYSTOLIC, s_words + out_words)
+    assert _blocking_cost(step, infos, in_place, budget, SYSTOLIC, True) < \
+        _blocking_cost(step, infos, copied, budget, SYSTOLIC, True)
+    chosen = block_extents(step, infos, budget, SYSTOLIC, "test")
+    out = View(0, (("r2", 8 * 6 * 32), ("n3", 6 * 32), ("n4", 32), ("b", 1)))
+    assert matrix_ld(out, ["r2", "n3", "n4"], ["b"], chosen) is not None
+    assert _shape_cycles(step, infos, chosen, budget, FETTA) == 0  # fetta shapes on the fly
