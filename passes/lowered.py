@@ -31,7 +31,7 @@ from tncc.isa.program import Program
 from tncc.passes.backend import backend_for
 from tncc.passes.memory_ir import MemoryPlan, format_memory
 from tncc.passes.options import LoweringOptions
-from tncc.passes.tile import Budget, tile_step
+from tncc.passes.tile import Budget, step_budget, tile_step
 from tncc.passes.tiled_ir import TiledProgram, TiledStep, verify_tiled_step
 from tncc.plan import Plan, Step
 
@@ -180,11 +180,7 @@ def tile_plan_step(plan: Plan, arch: Arch, mem: MemoryPlan, k: int, words: int, 
     """Step ``k`` tiled with ``words`` of staging."""
     step = plan.steps[k]
     places = {p.value: p for p in mem.placements}
-    staged = [not places[op.value].resident for op in step.operands]
-    if len(staged) == 1:
-        staged.append(False)
-    staged.append(not places[step.result].resident)
-    budget = Budget(words, (staged[0], staged[1], staged[2]), backend_for(arch).needs_scratch)
+    budget = step_budget(step, places, words, backend_for(arch).needs_scratch)
     ts = memo.get((k, budget)) if memo is not None else None
     if ts is None:
         st = plan.network.statement(step.statement) if step.statement in {s.result for s in plan.network.statements} else None

@@ -35,18 +35,22 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 from tncc.errors import TnccError
 from tncc.guard import check_blocks
 from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
+from tncc.passes.alloc import gemm_orders
 from tncc.passes.layout import banked_words, compact, matrix_words
 from tncc.passes.shape import View, box_transfers, contracted_order, matrix_ld
 from tncc.passes.tiled_ir import (DOUBLE_BUFFER, OPERAND_SLOTS, ROLE_GROUP, SLOT_RESULT, Block, Group, IndexInfo, Role,
                                   Tile, TileAxis, TiledStep)
 from tncc.plan import Dataflow, Step
+
+if TYPE_CHECKING:
+    from tncc.passes.memory_ir import Placement
 
 COPY = Dataflow.COPY  # systolic unary step without summation: a SHAPE copy, no GEMM
 UNRANKED = 99  # port-filling rank of an index the hint does not rank: after every ranked one
@@ -73,11 +77,25 @@ class Budget:
     staging/scratch buffer; ``staged`` says which of (A, B, C) live in DRAM
     and are moved block by block (double-buffered; by ``SLOT_A``,
     ``SLOT_B``, ``SLOT_RESULT``); ``scratch`` (systolic)
-    reserves room to reshape A, B and C of each block."""
+    reserves room to reshape A, B and C of each block; ``held``: the buffer
+    strides of each resident one, where the memory plan is known (else
+    None: taken as compact in its own index order)."""
 
     words: int
     staged: tuple[bool, bool, bool] = (False, False, False)
     scratch: bool = False
+    held: tuple[tuple[int, ...] | None, tuple[int, ...] | None, tuple[int, ...] | None] = (None, None, None)
+
+
+def step_budget(step: Step, places: Mapping[str, Placement], words: int, scratch: bool) -> Budget:
+    """The :class:`Budget` of ``step`` under a memory plan's placements
+    (by value): which of A, B and the result are streamed, and the buffer
+    strides of those held."""
+    vals = [op.value for op in step.operands] + ([None] if len(step.operands) == 1 else []) + [step.result]
+    staged = tuple(v is not None and not places[v].resident for v in vals)
+    layouts = [None if v is None or staged[k] else places[v].layout for k, v in enumerate(vals)]
+    held = tuple(None if lay is None else lay.strides for lay in layouts)
+    return Budget(words, (staged[0], staged[1], staged[2]), scratch, (held[0], held[1], held[2]))
 
 
 def step_space(step: Step) -> tuple[str, ...]:
@@ -353,48 +371,98 @@ def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int]
 
 def _shape_cycles(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> int:
     """Cycles of the SHAPE copies a blocking makes the systolic back end
-    issue (on the DMA unit's queue, beside the transfers): a tensor held in
-    the buffer that is not, over a block, a row-major matrix the GEMM reads
-    in place (:func:`~tncc.passes.shape.matrix_ld`) is copied into one for
-    every new box of it, and a result for every box it is finished in.  A
-    streamed tensor needs none: its slot is compact in matrix order.  The
-    blocking is all that is known here, not the layouts, so every held
-    tensor is taken as compact in its own index order (as intermediates are
-    placed; a leaf may have been stored in matrix order instead).  0 on
-    fetta, for a copy step, and where an operand repeats an index."""
+    issue, on the DMA unit's queue beside the transfers
+    (:func:`shape_words`); 0 on fetta, which shapes on the fly."""
+    if arch.kind == "fetta" or all(budget.staged[:len(step.operands)]) and budget.staged[SLOT_RESULT]:
+        return 0
+    return timing.shape_cycles(arch, _remembered_shape_words(step, infos, tuple(ext.items()), budget))
+
+
+@lru_cache(maxsize=65536)
+def _remembered_shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: tuple[tuple[str, int], ...],
+                            budget: Budget) -> int:
+    # the blocking's greedy and refinement try the same extents many times
+    return shape_words(step, infos, dict(ext), budget)
+
+
+def shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget) -> int:
+    """Words the systolic back end copies by SHAPE into and out of GEMM
+    matrices for a blocking: a tensor held in the buffer that is not, over
+    a block, a row-major matrix the GEMM reads in place
+    (:func:`~tncc.passes.shape.matrix_ld`) is copied into one for every new
+    box of it, and a result for every box it is finished in.  A streamed
+    tensor needs none: its slot is compact in matrix order.  A held tensor
+    is where ``budget.held`` says; where that is not known (the order
+    search, before memory is planned) it is taken as compact in its own
+    index order (as intermediates are placed; a leaf may be stored in
+    matrix order instead).  0 for a copy step (a SHAPE whatever the
+    blocking) and where an operand repeats an index."""
+    fixed = _shape_setup(step, infos, budget)
+    if fixed is None:
+        return 0
+    tensors, held, perms, batch, left, right, order = fixed
     unary = len(step.operands) == 1
-    if arch.kind == "fetta" or (unary and not any(ix.role is Role.CONTRACTED for ix in infos)):
-        return 0
-    tensors = [tuple(op.indices) for op in step.operands] + [tuple(step.indices)]
-    if any(len(set(ixs)) != len(ixs) for ixs in tensors):
-        return 0
-    size = {ix.name: ix.size for ix in infos}
     by_name = {ix.name: ix for ix in infos}
-    views = [View(0, tuple(zip(ixs, compact(tuple(size[i] for i in ixs)).strides))) for ixs in tensors]
+    views = []
+    for ixs, h, perm in zip(tensors, held, perms):
+        # a streamed box sits compact in its GEMM matrix's order (the back end's staging layout)
+        strides = h if h is not None else compact(tuple(ext[i] for i in ixs), perm).strides
+        views.append(View(0, tuple(zip(ixs, strides))))
     a_ix, b_ix = tensors[0], (tensors[1] if not unary else ())
-    batch = [i for i in a_ix if by_name[i].role is Role.BATCH]
-    left = [i for i in a_ix if by_name[i].role is Role.LEFT]
-    right = [i for i in b_ix if by_name[i].role is Role.RIGHT]
     b_view = views[1] if not unary else views[0]
     con = contracted_order(views[0], b_view, a_ix, b_ix, by_name, batch, left, right, ext, unary)
     nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
-    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
-        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
     blocks = math.prod(nb.values())
-    words = 0.0
+    words = 0
     mats = [(0, left, con)] + ([] if unary else [(1, con, right)])
     for k, rows, cols in mats:
         if budget.staged[k] or matrix_ld(views[k], rows, cols, ext) is not None:
             continue
-        reuse = 1  # blocks in a row with the same box of it (copied once: `_place`)
+        run = 1  # blocks in a row with the same box of it share one copy (the back end's `_place`)
         for i in reversed(order):
             if i in tensors[k] and nb[i] > 1:
                 break
-            reuse *= nb[i]
-        words += blocks / reuse * math.prod(ext[i] for i in tensors[k])
+            run *= nb[i]
+        # the distinct boxes tile the tensor: each pass over them copies its words once
+        own = math.prod(nb[i] for i in tensors[k])
+        words += blocks // run // own * math.prod(by_name[i].size for i in tensors[k])
     if not budget.staged[SLOT_RESULT] and matrix_ld(views[-1], left, right, ext) is None:
-        words += math.prod(size[i] for i in tensors[-1])
-    return timing.shape_cycles(arch, math.ceil(words))
+        words += math.prod(by_name[i].size for i in tensors[-1])
+    return words
+
+
+@lru_cache(maxsize=4096)
+def _shape_setup(step: Step, infos: tuple[IndexInfo, ...], budget: Budget) -> tuple | None:
+    """What :func:`shape_words` needs that the block extents do not change:
+    each tensor's indices, a held one's strides (None for a streamed one)
+    and a streamed one's axis order in its slot, the batch, left and right
+    indices, and the block loop order; None where no copy is counted."""
+    unary = len(step.operands) == 1
+    if unary and not any(ix.role is Role.CONTRACTED for ix in infos):
+        return None
+    tensors = [tuple(op.indices) for op in step.operands] + [tuple(step.indices)]
+    if any(len(set(ixs)) != len(ixs) for ixs in tensors):
+        return None
+    size = {ix.name: ix.size for ix in infos}
+    role = {ix.name: ix.role for ix in infos}
+    orders = gemm_orders(step)
+    held: list[tuple[int, ...] | None] = []
+    perms: list[tuple[int, ...] | None] = []
+    for k, ixs in zip(list(range(len(step.operands))) + [SLOT_RESULT], tensors):
+        h = budget.held[k]
+        mat = orders.get(k)
+        perms.append(None if mat is None else tuple(ixs.index(i) for i in mat))
+        if budget.staged[k]:
+            held.append(None)
+        elif h is not None and len(h) == len(ixs):
+            held.append(h)
+        else:
+            held.append(compact(tuple(size[i] for i in ixs)).strides)
+    a_ix, b_ix = tensors[0], (tensors[1] if not unary else ())
+    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
+        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
+    return (tensors, held, perms, [i for i in a_ix if role[i] is Role.BATCH],
+            [i for i in a_ix if role[i] is Role.LEFT], [i for i in b_ix if role[i] is Role.RIGHT], order)
 
 
 def _fitted(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str, compute: bool,

@@ -60,7 +60,7 @@ from tncc.passes.alloc import CPSAT, STAGE_SHARE, plan_memory
 from tncc.passes.memory_ir import Kind, MemoryPlan
 from tncc.passes.options import MIN_STAGE_SHARE
 from tncc.passes.tuner import MAX_STAGE_SHARE, STAGE_SHARE_STEP
-from tncc.passes.tile import Budget
+from tncc.passes.tile import Budget, step_budget
 from tncc.passes.work import blocked_work
 from tncc.plan import Plan
 
@@ -121,10 +121,6 @@ def _placed_cycles(plan: Plan, arch: Arch, mem: MemoryPlan) -> int:
     systolic = arch.kind != "fetta"
     total = 0
     for k, step in enumerate(plan.steps):
-        staged = [not places[op.value].resident for op in step.operands]
-        if len(staged) == 1:
-            staged.append(False)
-        staged.append(not places[step.result].resident)
         in_bytes = []
         loads = []
         for op in step.operands:
@@ -141,7 +137,7 @@ def _placed_cycles(plan: Plan, arch: Arch, mem: MemoryPlan) -> int:
             # the systolic GEMM's SHAPE passes, as the per-step model charges them
             words, _ = gemm_layout(step.operands[0].indices, step.operands[1].indices, step.indices, step.indices,
                                    sizes)
-        budget = Budget(mem.stage_words, (staged[0], staged[1], staged[2]), systolic)
+        budget = step_budget(step, places, mem.stage_words, systolic)
         ops = tuple(op.indices for op in step.operands)
         total += _step_cycles(arch, tuple(sorted((i, sizes[i]) for i in set().union(*ops, step.indices))),
                               ops, step.indices, budget, tuple(in_bytes), out.dtype.nbytes, tuple(loads), store, words)
