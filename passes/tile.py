@@ -373,7 +373,7 @@ def _shape_cycles(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int],
     """Cycles of the SHAPE copies a blocking makes the systolic back end
     issue, on the DMA unit's queue beside the transfers
     (:func:`shape_words`); 0 on fetta, which shapes on the fly."""
-    if arch.kind == "fetta" or all(budget.staged[:len(step.operands)]) and budget.staged[SLOT_RESULT]:
+    if arch.kind == "fetta" or (all(budget.staged[:len(step.operands)]) and budget.staged[SLOT_RESULT]):
         return 0
     return timing.shape_cycles(arch, _remembered_shape_words(step, infos, tuple(ext.items()), budget))
 
