@@ -39,6 +39,7 @@ from tncc.passes.layout import Layout, compact
 # The memory-plan IR lives in passes.memory_ir; its names stay importable from here.
 from tncc.isa.timing import buffer_words
 from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value  # noqa: F401 (re-exported)
+from tncc.passes.shape import gemm_orders
 from tncc.plan import Plan, Step
 
 # Once anything streams, 1/share of the buffer is the staging area.  Systolic
@@ -60,35 +61,6 @@ def natural_order(step: Step) -> tuple[str, ...]:
     left = [i for i in a if i in out and i not in b]
     right = [i for i in b if i in out and i not in a]
     return tuple(batch + left + right)
-
-
-def gemm_orders(step: Step) -> dict[int, tuple[str, ...]]:
-    """The axis order (outermost first) in which each tensor of ``step`` is
-    the row-major matrix the systolic GEMM reads or writes, by position (0
-    is A, 1 is B, 2 the result; ``passes.staging``'s slot positions): A as
-    ``[batch, left, contracted]``, B as ``[batch, contracted, right]``, the
-    result as :func:`natural_order`, the contracted indices in A's order
-    (those only B has after them).  A tensor that repeats an index (a
-    diagonal read) is never such a matrix; a unary step without summation
-    (a copy) has none."""
-    a_ix = step.operands[0].indices
-    b_ix = step.operands[1].indices if len(step.operands) > 1 else ()
-    a, b, out = set(a_ix), set(b_ix), set(step.indices)
-    con = list(dict.fromkeys([i for i in a_ix if i not in out] + [i for i in b_ix if i not in out]))
-    if len(step.operands) == 1 and not con:
-        return {}
-    batch = [i for i in dict.fromkeys(a_ix) if i in out and i in b]
-    left = [i for i in dict.fromkeys(a_ix) if i in out and i not in b]
-    right = [i for i in dict.fromkeys(b_ix) if i in out and i not in a]
-    orders: dict[int, tuple[str, ...]] = {}
-    for k, (ixs, order) in enumerate([(a_ix, batch + left + con), (b_ix, batch + con + right),
-                                      (step.indices, batch + left + right)]):
-        if k == 1 and len(step.operands) == 1:
-            continue
-        mine = tuple(i for i in order if i in ixs)
-        if len(set(ixs)) == len(ixs) and sorted(mine) == sorted(ixs):
-            orders[k] = mine
-    return orders
 
 
 def one_transfer(shape: tuple[int, ...], dram: tuple[int, ...], buf: tuple[int, ...]) -> bool:

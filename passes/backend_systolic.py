@@ -24,10 +24,9 @@ from tncc.ir import DType
 from tncc.isa.arch import Arch
 from tncc.isa.program import GemmDesc, Instruction
 from tncc.isa.table import Dataflow, Opcode, Unit
-from tncc.passes.alloc import gemm_orders
 from tncc.passes.emitter import Copy, copy_of
 from tncc.passes.layout import Layout, compact, matrix_layout, matrix_words
-from tncc.passes.shape import View, contracted_order, gemm_extents, matrix_ld
+from tncc.passes.shape import View, contracted_order, gemm_extents, gemm_orders, matrix_ld
 from tncc.passes.tile import classify
 from tncc.passes.tiled_ir import Block, IndexInfo, IndexRole, Tile, TiledStep
 from tncc.plan import Plan

@@ -42,9 +42,8 @@ from tncc.guard import check_blocks
 from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
-from tncc.passes.alloc import gemm_orders
 from tncc.passes.layout import banked_words, compact, matrix_words
-from tncc.passes.shape import View, box_transfers, contracted_order, matrix_ld
+from tncc.passes.shape import View, box_transfers, contracted_order, gemm_orders, matrix_ld
 from tncc.passes.tiled_ir import (DOUBLE_BUFFER, OPERAND_SLOTS, ROLE_GROUP, SLOT_RESULT, Block, Group, IndexInfo, Role,
                                   Tile, TileAxis, TiledStep)
 from tncc.plan import Dataflow, Step
