@@ -4,6 +4,7 @@ coverage of every iteration point (independent of the emulator)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -308,7 +309,7 @@ def test_the_tilers_shape_words_are_the_shape_copies_the_back_end_emits(example,
     from tncc.isa.table import Opcode
     from tncc.passes.tile import shape_words, step_budget
 
-    for net in tncc.load_file(f"examples/{example}.tn"):
+    for net in tncc.load_file(Path(__file__).resolve().parent.parent / "examples" / f"{example}.tn"):
         c = tncc.compile(net, "systolic" + buffer)
         mem = c.lowered.memory
         places = {p.value: p for p in mem.placements}
