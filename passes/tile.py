@@ -156,33 +156,43 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
     return terms
 
 
+def box_visits(infos: tuple[IndexInfo, ...], nb: dict[str, int], ixs: Sequence[str], uncut: bool = True) -> int:
+    """How often the block loop (free indices in step order, then contracted
+    ones, the last fastest; ``nb`` blocks along each index) comes to a new
+    box of a tensor with indices ``ixs``: trailing indices it lacks reuse
+    its box.  ``uncut``: an index it has counts even where it is not cut
+    (1 block), the rule the traffic models keep (the exact rule, tried
+    there, chose blockings that ran slower); without, only a box that
+    changes counts, as the systolic back end's copies do."""
+    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
+        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
+    run = 1
+    for i in reversed(order):
+        if i in ixs and (uncut or nb[i] > 1):
+            break
+        run *= nb[i]
+    return math.prod(nb.values()) // run
+
+
 def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> float:
     """Modelled DRAM cycles of a blocking (:func:`tncc.isa.model.transfers_cycles`):
     each streamed operand is reloaded whenever an index it has changes in
-    the block loop order (free indices in step order, then contracted ones;
-    trailing indices it lacks reuse its block), a streamed result is stored
+    the block loop order (:func:`box_visits`), a streamed result is stored
     once.  Every transfer pays a DRAM latency, and a block box takes as many
     transfers as its strided copy needs descriptors
     (:func:`~tncc.passes.shape.box_transfers`: a box cut along an inner axis
     of its tensor does not merge into a few dims)."""
-    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
-        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
     nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
     size = {ix.name: ix.size for ix in infos}
-    blocks = math.prod(nb.values())
     words = 0.0
     transfers = 0
     tensors = [tuple(op.indices) for op in step.operands]
     for k, ixs in enumerate(tensors):
         if not budget.staged[k]:
             continue
-        reuse = 1
-        for i in reversed(order):
-            if i in ixs:
-                break
-            reuse *= nb[i]
-        words += (blocks / reuse) * math.prod(ext[i] for i in ixs)
-        transfers += blocks // reuse * box_transfers([ext[i] for i in ixs], [size[i] for i in ixs])
+        times = box_visits(infos, nb, ixs)
+        words += times * math.prod(ext[i] for i in ixs)
+        transfers += times * box_transfers([ext[i] for i in ixs], [size[i] for i in ixs])
     if budget.staged[SLOT_RESULT]:
         out = tuple(step.indices)
         words += math.prod(size[i] for i in out)
@@ -399,7 +409,7 @@ def shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], b
     fixed = _shape_setup(step, infos, budget)
     if fixed is None:
         return 0
-    tensors, held, perms, batch, left, right, order = fixed
+    tensors, held, perms, batch, left, right = fixed
     unary = len(step.operands) == 1
     by_name = {ix.name: ix for ix in infos}
     views = []
@@ -411,20 +421,15 @@ def shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], b
     b_view = views[1] if not unary else views[0]
     con = contracted_order(views[0], b_view, a_ix, b_ix, by_name, batch, left, right, ext, unary)
     nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
-    blocks = math.prod(nb.values())
     words = 0
     mats = [(0, left, con)] + ([] if unary else [(1, con, right)])
     for k, rows, cols in mats:
         if budget.staged[k] or matrix_ld(views[k], rows, cols, ext) is not None:
             continue
-        run = 1  # blocks in a row with the same box of it share one copy (the back end's `_place`)
-        for i in reversed(order):
-            if i in tensors[k] and nb[i] > 1:
-                break
-            run *= nb[i]
-        # the distinct boxes tile the tensor: each pass over them copies its words once
-        own = math.prod(nb[i] for i in tensors[k])
-        words += blocks // run // own * math.prod(by_name[i].size for i in tensors[k])
+        # blocks in a row with the same box of it share one copy (the back end's `_place`);
+        # the distinct boxes tile the tensor, so each pass over them copies its words once
+        passes = box_visits(infos, nb, tensors[k], uncut=False) // math.prod(nb[i] for i in tensors[k])
+        words += passes * math.prod(by_name[i].size for i in tensors[k])
     if not budget.staged[SLOT_RESULT] and matrix_ld(views[-1], left, right, ext) is None:
         words += math.prod(by_name[i].size for i in tensors[-1])
     return words
@@ -435,7 +440,7 @@ def _shape_setup(step: Step, infos: tuple[IndexInfo, ...], budget: Budget) -> tu
     """What :func:`shape_words` needs that the block extents do not change:
     each tensor's indices, a held one's strides (None for a streamed one)
     and a streamed one's axis order in its slot, the batch, left and right
-    indices, and the block loop order; None where no copy is counted."""
+    indices; None where no copy is counted."""
     unary = len(step.operands) == 1
     if unary and not any(ix.role is Role.CONTRACTED for ix in infos):
         return None
@@ -458,10 +463,8 @@ def _shape_setup(step: Step, infos: tuple[IndexInfo, ...], budget: Budget) -> tu
         else:
             held.append(compact(tuple(size[i] for i in ixs)).strides)
     a_ix, b_ix = tensors[0], (tensors[1] if not unary else ())
-    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
-        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
     return (tensors, held, perms, [i for i in a_ix if role[i] is Role.BATCH],
-            [i for i in a_ix if role[i] is Role.LEFT], [i for i in b_ix if role[i] is Role.RIGHT], order)
+            [i for i in a_ix if role[i] is Role.LEFT], [i for i in b_ix if role[i] is Role.RIGHT])
 
 
 def _fitted(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str, compute: bool,

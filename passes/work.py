@@ -21,9 +21,9 @@ from tncc.errors import TnccError
 from tncc.isa.arch import Arch
 from tncc.isa.model import StepWork, TileRun
 from tncc.passes.shape import box_transfers
-from tncc.passes.tile import (COPY, Budget, block_extents, block_shapes, classify, port_hint, tile_block_fetta,
-                              tile_block_gemm)
-from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_RESULT, Role, Tile, TiledStep
+from tncc.passes.tile import (COPY, Budget, block_extents, block_shapes, box_visits, classify, port_hint,
+                              tile_block_fetta, tile_block_gemm)
+from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_RESULT, Tile, TiledStep
 from tncc.plan import Step
 
 
@@ -149,9 +149,6 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
         dataflow = dataflow or tiles[0].dataflow
         shape_words += _tile_work(tiles, times, runs, gemms)
     nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
-    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
-        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
-    blocks = math.prod(nb.values())
     loads = [(b, 1) for b in whole_loads]
     stores = [(whole_store, 1)] if whole_store else []
     tensors = [tuple(op.indices) for op in step.operands]
@@ -162,12 +159,7 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
             continue
         own = math.prod(nb[i] for i in ixs)  # distinct boxes
         words = math.prod(sizes[i] for i in ixs)
-        reuse = 1
-        for i in reversed(order):
-            if i in ixs:
-                break
-            reuse *= nb[i]
-        times = blocks // reuse  # the box changes this often along the block loop
+        times = box_visits(infos, nb, ixs)  # the block loop comes to a new box this often
         if own > DOUBLE_BUFFER and times > own and words - slot[k] <= spare:
             spare -= words - slot[k]
             times = own  # a slot per box: each loaded once
