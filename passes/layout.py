@@ -143,9 +143,11 @@ def layout_with(shape: tuple[int, ...], deltas: tuple[int, ...]) -> Layout:
     return Layout(tuple(shape), tuple(strides), max(1, words))
 
 
+@lru_cache(maxsize=65536)
 def banked_words(shape: tuple[int, ...], banks: int) -> int:
     """Words to budget for a bank-tuned layout of ``shape`` (the layout with
-    every padding at its largest: any tuned choice fits in it)."""
+    every padding at its largest: any tuned choice fits in it; cached: the
+    blocking search asks for the same block shapes many times)."""
     return layout_with(shape, tuple(s - 1 for s in slacks(shape, banks))).words
 
 

@@ -134,15 +134,25 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
     DRAM-resident tensor and, on the systolic preset, the reshaped copies
     ``A'[B,M,K]``, ``B'[B,K,N]`` and ``C'[B,M,N]`` (K includes the indices
     only the other operand has: they are broadcast)."""
-    terms: list[tuple[int, tuple[str, ...]]] = []
+    staged, scratch = _footprint_terms(step, infos, budget)
+    terms = [(DOUBLE_BUFFER * banked_words(tuple(ext[i] for i in ixs), banks), ixs) for ixs in staged]
+    for ixs, rows, row in scratch:
+        # rows at an odd pitch (``layout.matrix_layout``)
+        terms.append((matrix_words(math.prod(ext[i] for i in rows), math.prod(ext[i] for i in row)), ixs))
+    return terms
+
+
+@lru_cache(maxsize=4096)
+def _footprint_terms(step: Step, infos: tuple[IndexInfo, ...], budget: Budget) -> tuple[tuple, tuple]:
+    """What :func:`_footprint` sums that the block extents do not change:
+    the indices of each staged tensor, and of each reshaped copy its
+    indices, those along its rows and those along a row."""
     tensors = [tuple(op.indices) for op in step.operands]
     while len(tensors) < OPERAND_SLOTS:
         tensors.append(())
     tensors.append(tuple(step.indices))
-    for k, ixs in enumerate(tensors):
-        shape = tuple(ext[i] for i in ixs)
-        if budget.staged[k] and ixs:
-            terms.append((DOUBLE_BUFFER * banked_words(shape, banks), ixs))
+    staged = tuple(ixs for k, ixs in enumerate(tensors) if budget.staged[k] and ixs)
+    scratch = []
     if budget.scratch:
         not_right = tuple(ix.name for ix in infos if ix.role is not Role.RIGHT)
         not_left = tuple(ix.name for ix in infos if ix.role is not Role.LEFT)
@@ -150,10 +160,8 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
         right = {ix.name for ix in infos if ix.role is Role.RIGHT}
         for ixs, row in ((not_right, con), (not_left if len(step.operands) > 1 else (), right),
                          (tuple(step.indices), right)):
-            # rows at an odd pitch (``layout.matrix_layout``)
-            terms.append((matrix_words(math.prod(ext[i] for i in ixs if i not in row),
-                                       math.prod(ext[i] for i in ixs if i in row)), ixs))
-    return terms
+            scratch.append((ixs, tuple(i for i in ixs if i not in row), tuple(i for i in ixs if i in row)))
+    return staged, tuple(scratch)
 
 
 def box_visits(infos: tuple[IndexInfo, ...], nb: dict[str, int], ixs: Sequence[str], uncut: bool = True) -> int:
@@ -290,63 +298,126 @@ def _block_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arc
     columns can cost more array passes than it saves transfers (a 60 x 32
     result over 2,560 contracted elements blocked to 5-row GEMMs runs 5x
     slower than blocked along the contracted range).  Each greedy's blocking
-    is then refined by local moves (:func:`_refined`), and of the two the
-    one with the fewer modelled cycles (then DMA cycles) is kept."""
+    is then refined by local moves (:meth:`_Trials.refined`), and of the two
+    the one with the fewer modelled cycles (then DMA cycles) is kept."""
     full = {ix.name: ix.size for ix in infos}
-    first = _fitted(step, infos, budget, arch, where, False, full)
+    trials = _Trials(step, infos, budget, arch, where)
+    first = trials.fitted(False, full)
     if first == full:
         return first
-    first = _refined(step, infos, budget, arch, where, False, first)
+    first = trials.refined(False, first)
     if arch.kind == "fetta":
         return first
-    second = _refined(step, infos, budget, arch, where, True, _fitted(step, infos, budget, arch, where, True, full))
-    if _blocking_cost(step, infos, second, budget, arch, True) < _blocking_cost(step, infos, first, budget, arch, True):
+    second = trials.refined(True, trials.fitted(True, full))
+    if trials.cost(second, True) < trials.cost(first, True):
         return second
     return first
 
 
-#: rounds of :func:`_refined`'s moves at most (each a full scan of the indices)
+#: rounds of :meth:`_Trials.refined`'s moves at most (each a full scan of the indices)
 REFINE_ROUNDS = 24
 
 
-def _refined(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str, compute: bool,
-             ext: dict[str, int]) -> dict[str, int]:
-    """The greedy's blocking improved by local moves: one index grown (to its
-    next larger balanced extent, or whole) and the others shrunk again by the
-    greedy (its cuts ranked as ``compute`` says) until the block fits; the
-    best move by modelled cycles (``max(`` array, DMA ``)``, then DMA) is
-    taken while one lowers them.  The greedy alone is myopic: cutting the
-    inner axes of an operand first can leave a blocking whose boxes take
-    several transfers each, where growing those axes back and cutting an
-    outer one moves the same words in a few; and a blocking that moves
-    fewer words can leave blocks that fill the array badly."""
-    seen: dict[tuple[int, ...], tuple[float, float]] = {}
+class _Trials:
+    """The blocking search of one step under one budget.  The greedy and its
+    refinement come back to the same trial extents many times (each move
+    re-runs the greedy from a grown index), so each trial's working set and
+    cost are computed once."""
 
-    def cost(e: dict[str, int]) -> tuple[float, float]:
-        key = tuple(e.values())
-        if key not in seen:
-            seen[key] = _blocking_cost(step, infos, e, budget, arch, True)
-        return seen[key]
+    def __init__(self, step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str) -> None:
+        self.step, self.infos, self.budget, self.arch, self.where = step, infos, budget, arch, where
+        self.names = tuple(ix.name for ix in infos)
+        self.size = {ix.name: ix.size for ix in infos}
+        self.contracted = {ix.name for ix in infos if ix.role is Role.CONTRACTED}
+        self._foot: dict[tuple[int, ...], int] = {}
+        self._cost: dict[tuple[tuple[int, ...], bool], tuple[float, float]] = {}
 
-    best = cost(ext)
-    for _ in range(REFINE_ROUNDS):
-        move = None
-        for ix in infos:
-            cur = ext[ix.name]
-            for grown in dict.fromkeys((_larger(ix.size, cur), ix.size)):
-                if grown <= cur:
+    def _key(self, ext: dict[str, int]) -> tuple[int, ...]:
+        return tuple(ext[n] for n in self.names)
+
+    def foot(self, ext: dict[str, int]) -> int:
+        """Words of the blocking's working set (:func:`_footprint`)."""
+        key = self._key(ext)
+        if key not in self._foot:
+            self._foot[key] = sum(w for w, _ in _footprint(self.step, self.infos, ext, self.budget,
+                                                            self.arch.buffer.banks))
+        return self._foot[key]
+
+    def cost(self, ext: dict[str, int], compute: bool) -> tuple[float, float]:
+        """:func:`_blocking_cost` of the blocking."""
+        key = (self._key(ext), compute)
+        if key not in self._cost:
+            self._cost[key] = _blocking_cost(self.step, self.infos, ext, self.budget, self.arch, compute)
+        return self._cost[key]
+
+    def fitted(self, compute: bool, ext: dict[str, int]) -> dict[str, int]:
+        """:meth:`greedy` with every index free to be cut (it raises rather
+        than return ``None``)."""
+        out = self.greedy(compute, ext)
+        assert out is not None
+        return out
+
+    def greedy(self, compute: bool, ext: dict[str, int], frozen: str | None = None) -> dict[str, int] | None:
+        """:func:`block_extents`'s greedy from the extents ``ext``, each cut
+        ranked by traffic alone, or with ``compute`` by the modelled cycles
+        and then DMA cycles.  ``frozen``: an index not cut; with it, ``None``
+        when the block cannot be made to fit."""
+        total = self.foot(ext)
+        now = self.cost(ext, compute)
+        while total > self.budget.words:
+            best, best_score = None, None
+            for i in ext:
+                if ext[i] <= 1 or i == frozen:
                     continue
-                trial = _greedy_extents(step, infos, budget, arch, where, compute, {**ext, ix.name: grown},
-                                        frozen=ix.name)
-                if trial is None:
+                trial = dict(ext)
+                trial[i] = _smaller(self.size[i], ext[i])
+                f = self.foot(trial)
+                if f >= total:
                     continue
-                c = cost(trial)
-                if c < best and (move is None or c < move[0]):
-                    move = (c, trial)
-        if move is None:
-            break
-        best, ext = move
-    return ext
+                c = self.cost(trial, compute)
+                factor = 4.0 if i in self.contracted else 1.0
+                score = ((c[0] - now[0]) / (total - f) * factor, (c[1] - now[1]) / (total - f) * factor)
+                if best_score is None or score < best_score:
+                    best, best_score = (trial, f, c), score
+            if best is None:
+                if frozen is not None:
+                    return None
+                raise TnccError(
+                    f"{self.where}: even a single element of every tensor of this contraction needs "
+                    f"{total} buffer words but only {self.budget.words} are free for it"
+                )
+            ext, total, now = best
+        return ext
+
+    def refined(self, compute: bool, ext: dict[str, int]) -> dict[str, int]:
+        """The greedy's blocking improved by local moves: one index grown (to
+        its next larger balanced extent, or whole) and the others shrunk
+        again by the greedy (its cuts ranked as ``compute`` says) until the
+        block fits; the best move by modelled cycles (``max(`` array, DMA
+        ``)``, then DMA) is taken while one lowers them.  The greedy alone is
+        myopic: cutting the inner axes of an operand first can leave a
+        blocking whose boxes take several transfers each, where growing
+        those axes back and cutting an outer one moves the same words in a
+        few; and a blocking that moves fewer words can leave blocks that
+        fill the array badly."""
+        best = self.cost(ext, True)
+        for _ in range(REFINE_ROUNDS):
+            move = None
+            for ix in self.infos:
+                cur = ext[ix.name]
+                for grown in dict.fromkeys((_larger(ix.size, cur), ix.size)):
+                    if grown <= cur:
+                        continue
+                    trial = self.greedy(compute, {**ext, ix.name: grown}, frozen=ix.name)
+                    if trial is None:
+                        continue
+                    c = self.cost(trial, True)
+                    if c < best and (move is None or c < move[0]):
+                        move = (c, trial)
+            if move is None:
+                break
+            best, ext = move
+        return ext
 
 
 def _larger(size: int, cur: int) -> int:
@@ -465,54 +536,6 @@ def _shape_setup(step: Step, infos: tuple[IndexInfo, ...], budget: Budget) -> tu
     a_ix, b_ix = tensors[0], (tensors[1] if not unary else ())
     return (tensors, held, perms, [i for i in a_ix if role[i] is Role.BATCH],
             [i for i in a_ix if role[i] is Role.LEFT], [i for i in b_ix if role[i] is Role.RIGHT])
-
-
-def _fitted(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str, compute: bool,
-            ext: dict[str, int]) -> dict[str, int]:
-    """:func:`_greedy_extents` with every index free to be cut (it raises
-    rather than return ``None``)."""
-    out = _greedy_extents(step, infos, budget, arch, where, compute, ext)
-    assert out is not None
-    return out
-
-
-def _greedy_extents(step: Step, infos: tuple[IndexInfo, ...], budget: Budget, arch: Arch, where: str,
-                    compute: bool, ext: dict[str, int], frozen: str | None = None) -> dict[str, int] | None:
-    """:func:`block_extents`'s greedy from the extents ``ext``, each cut
-    ranked by traffic alone, or with ``compute`` by the modelled cycles and
-    then DMA cycles.  ``frozen``: an index not cut; with it, ``None`` when
-    the block cannot be made to fit."""
-    role = {ix.name: ix.role for ix in infos}
-
-    def foot(e: dict[str, int]) -> int:
-        return sum(w for w, _ in _footprint(step, infos, e, budget, arch.buffer.banks))
-
-    total = foot(ext)
-    now = _blocking_cost(step, infos, ext, budget, arch, compute)
-    while total > budget.words:
-        best, best_score = None, None
-        for i in ext:
-            if ext[i] <= 1 or i == frozen:
-                continue
-            trial = dict(ext)
-            trial[i] = _smaller(trial[i] and next(ix.size for ix in infos if ix.name == i), ext[i])
-            f = foot(trial)
-            if f >= total:
-                continue
-            c = _blocking_cost(step, infos, trial, budget, arch, compute)
-            factor = 4.0 if role[i] is Role.CONTRACTED else 1.0
-            score = ((c[0] - now[0]) / (total - f) * factor, (c[1] - now[1]) / (total - f) * factor)
-            if best_score is None or score < best_score:
-                best, best_score = (trial, f, c), score
-        if best is None:
-            if frozen is not None:
-                return None
-            raise TnccError(
-                f"{where}: even a single element of every tensor of this contraction needs "
-                f"{total} buffer words but only {budget.words} are free for it"
-            )
-        ext, total, now = best
-    return ext
 
 
 def block_boxes(infos: tuple[IndexInfo, ...], ext: dict[str, int]) -> list[tuple[tuple[tuple[str, int, int], ...], bool, bool]]:

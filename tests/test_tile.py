@@ -211,13 +211,14 @@ def test_box_transfers_counts_the_copy_descriptors_the_code_emits(case) -> None:
 
 
 def _blocking(step: Step, sizes: dict[str, int], arch, words: int):
-    from tncc.passes.tile import _blocking_cost, _fitted, _footprint, block_extents
+    from tncc.passes.tile import _blocking_cost, _footprint, _Trials, block_extents
 
     infos = classify(step, sizes)
     budget = Budget(words, (True, len(step.operands) > 1, True), arch.kind != "fetta")
     full = {ix.name: ix.size for ix in infos}
     # the greedy's blockings (by traffic; on systolic also by cycles), before refinement
-    greedy = [_fitted(step, infos, budget, arch, "test", c, full) for c in (False, True)[:1 + (arch.kind != "fetta")]]
+    trials = _Trials(step, infos, budget, arch, "test")
+    greedy = [trials.fitted(c, full) for c in (False, True)[:1 + (arch.kind != "fetta")]]
     chosen = block_extents(step, infos, budget, arch, "test")
     foot = sum(w for w, _ in _footprint(step, infos, chosen, budget, arch.buffer.banks))
     return (chosen, foot, budget, _blocking_cost(step, infos, chosen, budget, arch, True),
