@@ -124,12 +124,22 @@ _PORT_GROUPS = {SLOT_A: (Group.B, Group.M, Group.K), SLOT_B: (Group.B, Group.N, 
 def _tile_dims(infos: dict[str, Any], indices: tuple[str, ...], k: int, tile: Any) -> list[tuple[int, int]]:
     """Tensor ``k``'s port (A, B) or drain (C) pattern in ``tile`` as
     ``(extent, axis)`` dims over its stored axes (``NO_AXIS``: not one of them)."""
-    axis = {name: a for a, name in enumerate(indices)}
+    return _dims_in(_port_ranks(infos, indices, k), tile)
+
+
+def _port_ranks(infos: dict[str, Any], indices: tuple[str, ...], k: int) -> tuple[int, dict[str, int], dict[str, int]]:
+    """What :func:`_tile_dims` needs of a step for tensor ``k``: the number of
+    port groups, each index's rank among them (an index of a group the
+    tensor's ports do not spread ranks past them) and stored axis."""
     groups = _PORT_GROUPS[k]
-    # Indices of a group the tensor's ports do not spread never match a rank g below.
     rank = {name: groups.index(ROLE_GROUP[ix.role]) if ROLE_GROUP[ix.role] in groups else len(groups)
             for name, ix in infos.items()}
-    return [(ax.extent, axis.get(ax.index, NO_AXIS)) for g in range(len(groups)) for ax in tile.axes
+    return len(groups), rank, {name: a for a, name in enumerate(indices)}
+
+
+def _dims_in(ranks: tuple[int, dict[str, int], dict[str, int]], tile: Any) -> list[tuple[int, int]]:
+    n, rank, axis = ranks
+    return [(ax.extent, axis.get(ax.index, NO_AXIS)) for g in range(n) for ax in tile.axes
             if rank[ax.index] == g and ax.extent > 1]
 
 
@@ -141,6 +151,7 @@ def step_uses(ts: TiledStep, k: int, red_ports: int, shape: tuple[int, ...] | No
     step = ts.step
     infos = {ix.name: ix for ix in ts.indices}
     indices = step.indices if k == SLOT_RESULT else step.operands[k].indices
+    ranks = _port_ranks(infos, indices, k)
     out = []
     for block in ts.blocks:
         if shape is not None and tuple(block.extent(i) for i in indices) != shape:
@@ -148,7 +159,7 @@ def step_uses(ts: TiledStep, k: int, red_ports: int, shape: tuple[int, ...] | No
         for tile in block.tiles:
             words = tile.tb * tile.tm * tile.tn
             weight = tile.count * (tile.beats if k != SLOT_RESULT else -(-words // red_ports))
-            out.append(_Use(_tile_dims(infos, indices, k, tile), weight, k == SLOT_RESULT))
+            out.append(_Use(_dims_in(ranks, tile), weight, k == SLOT_RESULT))
     return out
 
 
