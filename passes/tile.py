@@ -631,15 +631,24 @@ def _cost(arch: Arch, tiles: Sequence[Tile], passes: Callable[[Tile], tuple[int,
                                      passes(t) if passes is not None else (1, 1, 1)) for t in tiles)
 
 
-def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: dict[str, Choice]) -> tuple[int, int]:
+def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: dict[str, Choice],
+                memo: dict | None = None) -> tuple[int, int]:
     """(``_cost`` without conflicts, number of tiles) of the tiles
     ``_tiles_for`` makes for a block with ``entries`` at ``choice``, without
-    building them (the inner loop of :func:`_choose`)."""
+    building them (the inner loop of :func:`_choose`).  ``memo``: a dict
+    kept across the candidates of one block shape (they share most
+    per-index segments and tile shapes)."""
+    if memo is None:
+        memo = {}
     per = []
-    for n, r, e in entries:
-        keep = ROLE_GROUP[r] is not Group.K  # K extents are summed, not drained
-        per.append([(s.extent if keep else 1, s.beats, s.count)
-                    for s in _segments(0, e, choice[n], r is Role.CONTRACTED)])
+    for k, (n, r, e) in enumerate(entries):
+        key = (k, choice[n])
+        segs = memo.get(key)
+        if segs is None:
+            keep = ROLE_GROUP[r] is not Group.K  # K extents are summed, not drained
+            segs = memo[key] = [(s.extent if keep else 1, s.beats, s.count)
+                                for s in _segments(0, e, choice[n], r is Role.CONTRACTED)]
+        per.append(segs)
     total = tiles = 0
     for combo in itertools.product(*per):
         words = beats = count = 1
@@ -648,7 +657,11 @@ def _plain_cost(arch: Arch, entries: tuple[tuple[str, Role, int], ...], choice: 
             beats *= b
             count *= c
         tiles += 1
-        total += model.tile_run_cycles(arch, beats, words, count)
+        run = (beats, words, count)
+        cycles = memo.get(run)
+        if cycles is None:
+            cycles = memo[run] = model.tile_run_cycles(arch, beats, words, count)
+        total += cycles
     return total, tiles
 
 
@@ -667,8 +680,9 @@ def _choose(arch: Arch, entries: tuple[tuple[str, Role, int], ...], hint_items: 
     """Per-index in-tile choices (:data:`Choice`) of the cheapest legal tiling of a block with ``entries``
     ``(index, role, extent)``; cached per block shape."""
     best, best_cost = None, None
+    memo: dict = {}
     for choice in _candidates(arch, entries, hint_items):
-        c = _plain_cost(arch, entries, choice)
+        c = _plain_cost(arch, entries, choice, memo)
         if best_cost is None or c < best_cost:
             best, best_cost = choice, c
     assert best is not None
@@ -738,7 +752,8 @@ def retile_block(arch: Arch, infos: tuple[IndexInfo, ...], block: Block, hint: d
     # Conflicts only add cycles: a candidate whose conflict-free cost is
     # already above the best cannot win, so candidates go cheapest-bound
     # first and the search stops there (ties keep the candidate order).
-    bounded = sorted((_plain_cost(arch, entries, choice)[0], k, choice)
+    memo: dict = {}
+    bounded = sorted((_plain_cost(arch, entries, choice, memo)[0], k, choice)
                      for k, choice in enumerate(_candidates(arch, entries, tuple(sorted(hint.items())))))
     for bound, k, choice in bounded:
         if bound > best_key[0]:
