@@ -172,14 +172,22 @@ def box_visits(infos: tuple[IndexInfo, ...], nb: dict[str, int], ixs: Sequence[s
     (1 block), the rule the traffic models keep (the exact rule, tried
     there, chose blockings that ran slower); without, only a box that
     changes counts, as the systolic back end's copies do."""
-    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
-        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
     run = 1
-    for i in reversed(order):
+    for i in _loop_order(infos):
         if i in ixs and (uncut or nb[i] > 1):
             break
         run *= nb[i]
     return math.prod(nb.values()) // run
+
+
+@lru_cache(maxsize=4096)
+def _loop_order(infos: tuple[IndexInfo, ...]) -> tuple[str, ...]:
+    """The block loop's indices, fastest first: contracted ones, then free
+    ones, each in reverse step order (:func:`box_visits`, on every trial
+    blocking)."""
+    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
+        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
+    return tuple(reversed(order))
 
 
 def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> float:
