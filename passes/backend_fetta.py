@@ -16,7 +16,7 @@ from tncc.isa.arch import Arch
 from tncc.isa.program import Instruction
 from tncc.isa.table import Opcode, Unit
 from tncc.passes.banks import step_uses, tune_deltas, weighted_passes, wide_room
-from tncc.passes.layout import Layout, layout_with
+from tncc.passes.layout import Layout, layout_with, stage_slacks
 from tncc.passes.shape import View, plan_tile, tile_code
 from tncc.passes.sync import NET_A, NET_B, RED_CFG
 from tncc.passes.tiled_ir import DOUBLE_BUFFER, Block, IndexInfo, Tile, TiledStep
@@ -61,7 +61,7 @@ class FettaBackend:
             saving[k] = 0.0
             for sh in shapes[k]:
                 uses = step_uses(ts, k, rports, sh)
-                d = tune_deltas(sh, uses, banks, rports)
+                d = tune_deltas(sh, uses, banks, rports, stage_slacks(sh, banks))
                 lays[(k, sh)] = layout_with(sh, d)
                 c, floor = weighted_passes(sh, d, uses, banks, rports)
                 if c > floor and len(sh) > 1:

@@ -118,6 +118,7 @@ def banked(shape: tuple[int, ...], banks: int, order: tuple[int, ...] | None = N
 
 SLACK_WORDS = 8  # the padding any pitch may take
 SLACK_ROW_SHARE = 32  # a long row may take up to 1/SLACK_ROW_SHARE of its length (at most a bank row)
+STAGE_SHORT_SHARE = 4  # a staged block's short row: at most 1/STAGE_SHORT_SHARE of it (at least 2: an odd pitch)
 
 
 def slacks(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
@@ -143,12 +144,30 @@ def layout_with(shape: tuple[int, ...], deltas: tuple[int, ...]) -> Layout:
     return Layout(tuple(shape), tuple(strides), max(1, words))
 
 
+def stage_slacks(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
+    """:func:`slacks` of a staged block: at most a ``STAGE_SHORT_SHARE``-th
+    of a short row (at least 2, so that an odd pitch is in reach).  The
+    tiler budgets every staged block with its paddings at their largest
+    (:func:`staged_words`): the 8 words a resident tensor may take on rows
+    of 8 words nearly doubled a small block's budget, and halved the
+    blocks (and doubled the transfers) of programs at small buffers.  A
+    resident tensor keeps the wider slack: it is tuned against every step
+    that reads it, where a block's slot serves one step's tiles."""
+    return tuple(min(s, max(2, math.prod(shape[k + 1:]) // STAGE_SHORT_SHARE)) for k, s in enumerate(slacks(shape, banks)))
+
+
 @lru_cache(maxsize=65536)
 def banked_words(shape: tuple[int, ...], banks: int) -> int:
     """Words to budget for a bank-tuned layout of ``shape`` (the layout with
-    every padding at its largest: any tuned choice fits in it; cached: the
-    blocking search asks for the same block shapes many times)."""
+    every padding at its largest: any tuned choice fits in it)."""
     return layout_with(shape, tuple(s - 1 for s in slacks(shape, banks))).words
+
+
+@lru_cache(maxsize=65536)
+def staged_words(shape: tuple[int, ...], banks: int) -> int:
+    """:func:`banked_words` of a staged block (:func:`stage_slacks`; cached:
+    the blocking search asks for the same block shapes many times)."""
+    return layout_with(shape, tuple(s - 1 for s in stage_slacks(shape, banks))).words
 
 
 def sub_layout(layout: Layout, box: tuple[tuple[int, int], ...]) -> tuple[int, Layout]:

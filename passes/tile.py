@@ -42,7 +42,7 @@ from tncc.guard import check_blocks
 from tncc.isa import model, timing
 from tncc.isa.arch import Arch
 from tncc.isa.program import MAX_DIMS
-from tncc.passes.layout import banked_words, compact, matrix_words
+from tncc.passes.layout import compact, matrix_words, staged_words
 from tncc.passes.shape import View, box_transfers, contracted_order, gemm_orders, matrix_ld
 from tncc.passes.tiled_ir import (DOUBLE_BUFFER, OPERAND_SLOTS, ROLE_GROUP, SLOT_RESULT, Block, Group, IndexInfo, Role,
                                   Tile, TileAxis, TiledStep)
@@ -135,7 +135,7 @@ def _footprint(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], bu
     ``A'[B,M,K]``, ``B'[B,K,N]`` and ``C'[B,M,N]`` (K includes the indices
     only the other operand has: they are broadcast)."""
     staged, scratch = _footprint_terms(step, infos, budget)
-    terms = [(DOUBLE_BUFFER * banked_words(tuple(ext[i] for i in ixs), banks), ixs) for ixs in staged]
+    terms = [(DOUBLE_BUFFER * staged_words(tuple(ext[i] for i in ixs), banks), ixs) for ixs in staged]
     for ixs, rows, row in scratch:
         # rows at an odd pitch (``layout.matrix_layout``)
         terms.append((matrix_words(math.prod(ext[i] for i in rows), math.prod(ext[i] for i in row)), ixs))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import tncc
 from tncc.passes.banks import _odd_deltas, reserve, total_passes, tune_deltas, tune_layouts
-from tncc.passes.layout import banked_words, layout_with, slacks
+from tncc.passes.layout import banked_words, layout_with, slacks, stage_slacks, staged_words
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +22,21 @@ def test_reservation_bounds_every_choice() -> None:
     for deltas in ((0, 0, 0), tuple(r - 1 for r in room), (3, 0, 5)):
         lay = layout_with(shape, deltas)
         assert lay.words <= res.words and lay.strides[-1] == 1
+
+
+def test_staged_short_rows_reserve_little_but_reach_an_odd_pitch() -> None:
+    """A staged block of 16 x 8 x 8 words (the tiler budgets its paddings at
+    their largest) reserves at most a quarter more than its words, where a
+    resident tensor of that shape may take nearly twice; and every pitch of
+    a staged block can still be made odd (conflict-free for power-of-two
+    banks) whatever the row length."""
+    shape = (16, 8, 8)
+    assert staged_words(shape, 64) <= 1.25 * 16 * 8 * 8 < 1.9 * 16 * 8 * 8 <= banked_words(shape, 64)
+    for sh in ((3, 1), (5, 2), (9, 8), (7, 6, 4), (2, 64, 30), (4, 4096)):
+        for k, room in enumerate(stage_slacks(sh, 64)):
+            natural = layout_with(sh, (0,) * (len(sh) - 1)).strides[k]
+            assert 2 <= room <= slacks(sh, 64)[k] and any((natural + d) % 2 for d in range(room))
+        assert staged_words(sh, 64) <= banked_words(sh, 64)
 
 
 def test_tuning_beats_compact_and_odd_pitch_layouts() -> None:
