@@ -107,6 +107,22 @@ def test_a_small_program_compiles_every_candidate_whatever_its_work() -> None:
     assert cycles[1024] <= cycles[512]
 
 
+def test_a_candidate_tied_with_cp_sats_choice_is_compiled_whatever_its_work() -> None:
+    """TT ffn_down (r=16, one token, with gradients) at 128 KiB: the work
+    budget compiled CP-SAT's choice (7,790 cycles) and the MAC-optimal
+    plan, but not a tree with the same per-step sum, which compiles to
+    7,164."""
+    from tncc.evaluation.workloads import tt_linear
+
+    (net,) = tncc.load_source(tt_linear("ffn_down", 16, 1))
+    a = resolve_arch("fetta:buffer.bytes=131072")
+    plan = plan_network(net, "cycles", a)
+    (note,) = [n for n in plan.notes if n.startswith("compiled ")]
+    fastest = int(note.split("fastest (")[1].split(" cycles")[0])
+    cp_sat = int(note.split("CP-SAT's ")[-1].split(",")[0])
+    assert fastest == estimate_plan(plan, a).cycles < cp_sat, note
+
+
 def test_an_emitter_holds_every_dag_it_keeps_state_for() -> None:
     """The Emitter keys its per-DAG state (remaining counts, made values) by
     the DAG's identity; it holds each such DAG, so a DAG made after another

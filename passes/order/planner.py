@@ -314,6 +314,13 @@ FINAL_WORK = 2.5
 #: compile a different set (a larger plan taken early leaves no room for
 #: a later one) and lose a plan the smaller budget found.
 FINAL_FLOOR = 2_000
+#: Candidates whose per-step sums lie within this share of CP-SAT's choice
+#: are tied with it: the per-step model cannot tell them apart, so they are
+#: compiled within :data:`FINAL_CANDIDATES` whatever their work (TT
+#: ffn_down r=16 with one token and gradients, at 128 KiB: CP-SAT's choice
+#: compiles to 7,790 cycles, a tree with the same per-step sum that the
+#: work budget left out to 7,164).
+TIED_SHARE = 0.005
 #: Deterministic time units of each CP-SAT solve that lists a further tree
 #: (the models are those CP-SAT has just solved, with a no-good more).
 NEXT_TIME = 0.1
@@ -352,7 +359,8 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     choice for cycles (``fastest``, also always compiled: the per-step energy
     cannot see what the lowering keeps resident, and the fastest tree can
     compile to less energy than the one the per-step sum prefers) and, within the work budget
-    (:data:`FINAL_CANDIDATES`, :data:`FINAL_WORK`), the alternatives: per
+    (:data:`FINAL_CANDIDATES`, :data:`FINAL_WORK`; a tree tied with CP-SAT's
+    choice, :data:`TIED_SHARE`, whatever its work), the alternatives: per
     group of statements the next best distinct trees by the per-step model,
     the other groups as CP-SAT chose.  Candidates are distinct plans, the
     alternatives taken in per-step order; ties go to the earlier.  Returns
@@ -419,12 +427,13 @@ def _final_choice(net: Network, items: Sequence[Contraction], where: Mapping[str
     wide = min(slack, WIDE_FACTOR)
     works = {k: plan_work(Plan(net, plans[k], objective), arch) for k in range(always, len(plans))}
     close = {k for k in works if slack > 1 and sums[plans[k]] <= slack * sums[first]}
+    tied = {k for k in works if sums[plans[k]] <= (1 + TIED_SHARE) * sums[first]}
 
     def budgeted(unit: float) -> set[int]:
         """The candidates compiled within ``FINAL_WORK`` times ``unit`` instructions (the rule above)."""
         n, used, out = len(scores), spent, set()
         for k, work in works.items():
-            within = n < FINAL_CANDIDATES and used + work <= FINAL_WORK * unit
+            within = n < FINAL_CANDIDATES and (used + work <= FINAL_WORK * unit or k in tied)
             if within or (k in close and n < FINAL_CANDIDATES * wide and used + work <= FINAL_WORK * wide * unit):
                 n, used = n + 1, used + work
                 out.add(k)
