@@ -56,10 +56,14 @@ _LOWERED: list[OrderedDict[tuple[int, tuple[object, ...], Arch], tuple[Plan, Low
 
 
 @contextmanager
-def reusing_lowerings() -> Iterator[None]:
+def reusing_lowerings(join: bool = False) -> Iterator[None]:
     """Within this context, :func:`lowered_for` keeps what it lowers (the
     last :data:`CACHE_PLANS` plans), so compiling the plan the search chose
-    does not lower it again; outside, every call lowers afresh."""
+    does not lower it again; outside, every call lowers afresh.  ``join``:
+    inside such a context already, keep using its lowerings."""
+    if join and _LOWERED:
+        yield
+        return
     _LOWERED.append(OrderedDict())
     try:
         yield

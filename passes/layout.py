@@ -159,7 +159,8 @@ def stage_slacks(shape: tuple[int, ...], banks: int) -> tuple[int, ...]:
 @lru_cache(maxsize=65536)
 def banked_words(shape: tuple[int, ...], banks: int) -> int:
     """Words to budget for a bank-tuned layout of ``shape`` (the layout with
-    every padding at its largest: any tuned choice fits in it)."""
+    every padding at its largest: any tuned choice fits in it; cached: the
+    order search asks for the same tensors many times)."""
     return layout_with(shape, tuple(s - 1 for s in slacks(shape, banks))).words
 
 

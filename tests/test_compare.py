@@ -362,7 +362,7 @@ def test_a_configuration_that_cannot_run_is_listed(capsys: pytest.CaptureFixture
     _needs_compiler()
     from tncc.cli import main
 
-    tiny = "fetta:buffer.bytes=256"
+    tiny = "fetta:buffer.banks=16,buffer.bytes=128"
     path = str(EXAMPLES / "tt_linear.tn")
     assert main(["compare", path, "--arch", f"{tiny},systolic", "--json", "-"]) == 1
     data = json.loads(capsys.readouterr().out)

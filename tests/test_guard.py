@@ -215,14 +215,14 @@ def test_a_long_tiling_is_announced(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_thirty_index_outer_product_stops_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """2**30 result elements in 262,144 blocks: about 6.6 minutes of
+    """2**32 result elements in 262,144 blocks: about 6.6 minutes of
     compiling; the work guard stops before any block is built, and
     --max-work below the estimate says so (the memory limit is raised so
     that it is the work that is guarded)."""
-    src = _write(tmp_path, "outer30.tn", _outer(30, 2))
+    src = _write(tmp_path, "outer32.tn", _outer(32, 2))
     assert main(["compile", str(src), "--max-memory", "1T", "-o", str(tmp_path / "p.tnb")]) == 1
     err = capsys.readouterr().err
-    assert f"{src}:33:3: statement `y`: error: statement 'y' would be tiled into 262,144 blocks" in err
+    assert f"{src}:35:3: statement `y`: error: statement 'y' would be tiled into 262,144 blocks" in err
     assert "more than the work limit of 2.0 minutes (the default; --max-work raises it)" in err
     assert not (tmp_path / "p.tnb").exists()
 

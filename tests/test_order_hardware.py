@@ -126,7 +126,7 @@ def test_energy_and_edp_objectives(objective):
 def test_a_buffer_too_small_is_a_clear_error():
     net = tncc.load_network(os.path.join(ROOT, "examples", "ttm_linear.tn"))
     with pytest.raises(TnccError, match="fits the buffer"):
-        plan_network(net, objective="cycles", arch="fetta:buffer.bytes=256")
+        plan_network(net, objective="cycles", arch="fetta:buffer.banks=16,buffer.bytes=128")
 
 
 @pytest.mark.parametrize("arch", sorted(ARCHS))
