@@ -583,22 +583,19 @@ def _halved_choice(net: Network, steps: tuple, objective: str, arch: Arch, strat
     the plan chosen for 1 MiB, 54,901 with CP-SAT's choice for 512 KiB).
     Only CP-SAT's choice for half the buffer is taken (its own final
     choice would compile several more plans)."""
-    from dataclasses import replace
-
     # start-up: the lowering loads only when a plan is made for an arch
     from tncc.passes.estimate import lowered_for
-    from tncc.passes.smaller_buffer import MIN_BUFFER_BYTES
+    from tncc.passes.smaller_buffer import smaller_arch
 
     chosen = Plan(net, steps, objective)
     try:
         low = lowered_for(chosen, arch)
     except TnccError:
         return steps, ""
-    half = arch.buffer.bytes // 2
-    if low.chosen is None or not low.chosen.smaller_buffer or half < MIN_BUFFER_BYTES:
+    small = smaller_arch(arch, arch.buffer.bytes // arch.buffer.word_bytes)  # half the buffer, if not too small
+    if low.chosen is None or not low.chosen.smaller_buffer or small is None:
         return steps, ""
     try:
-        small = replace(arch, buffer=replace(arch.buffer, bytes=half))
         other = plan_network(net, objective, small, strategy, k_best, None, time_limit, exact_limit, final=False).steps
     except TnccError:
         return steps, ""
