@@ -164,16 +164,18 @@ def _footprint_terms(step: Step, infos: tuple[IndexInfo, ...], budget: Budget) -
     return staged, tuple(scratch)
 
 
-def box_visits(infos: tuple[IndexInfo, ...], nb: dict[str, int], ixs: Sequence[str], uncut: bool = True) -> int:
-    """How often the block loop (free indices in step order, then contracted
-    ones, the last fastest; ``nb`` blocks along each index) comes to a new
-    box of a tensor with indices ``ixs``: trailing indices it lacks reuse
-    its box.  ``uncut``: an index it has counts even where it is not cut
-    (1 block), the rule the traffic models keep (the exact rule, tried
-    there, chose blockings that ran slower); without, only a box that
-    changes counts, as the systolic back end's copies do."""
+def box_visits(infos: tuple[IndexInfo, ...], nb: dict[str, int], ixs: Sequence[str], uncut: bool = True,
+               order: tuple[str, ...] | None = None) -> int:
+    """How often the block loop (free indices in ``order``, slowest first,
+    by default step order; then contracted ones, the last fastest; ``nb``
+    blocks along each index) comes to a new box of a tensor with indices
+    ``ixs``: trailing indices it lacks reuse its box.  ``uncut``: an index
+    it has counts even where it is not cut (1 block), the rule the traffic
+    models keep (the exact rule, tried there, chose blockings that ran
+    slower); without, only a box that changes counts, as the code
+    generator's loads and the systolic back end's copies do."""
     run = 1
-    for i in _loop_order(infos):
+    for i in _loop_order(infos, order):
         if i in ixs and (uncut or nb[i] > 1):
             break
         run *= nb[i]
@@ -181,13 +183,74 @@ def box_visits(infos: tuple[IndexInfo, ...], nb: dict[str, int], ixs: Sequence[s
 
 
 @lru_cache(maxsize=4096)
-def _loop_order(infos: tuple[IndexInfo, ...]) -> tuple[str, ...]:
-    """The block loop's indices, fastest first: contracted ones, then free
-    ones, each in reverse step order (:func:`box_visits`, on every trial
-    blocking)."""
-    order = [ix.name for ix in infos if ix.role is not Role.CONTRACTED] + \
-        [ix.name for ix in infos if ix.role is Role.CONTRACTED]
-    return tuple(reversed(order))
+def _loop_order(infos: tuple[IndexInfo, ...], order: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The block loop's indices, fastest first: contracted ones in reverse
+    step order, then the free ones in reverse ``order`` (by default step
+    order) (:func:`box_visits`, on every trial blocking)."""
+    free = order if order is not None else tuple(ix.name for ix in infos if ix.role is not Role.CONTRACTED)
+    return tuple(reversed(free + tuple(ix.name for ix in infos if ix.role is Role.CONTRACTED)))
+
+
+def stream_visits(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget,
+                  uncut: bool = True, order: tuple[str, ...] | None = None) -> dict[int, tuple[int, int]]:
+    """Per streamed operand (by slot): how many boxes of it the block loop
+    loads (:func:`box_visits`) and how many distinct boxes it has.  Where
+    all of an operand's boxes fit in slots of their own beside the other
+    staging slots (largest operand first), each is loaded once, as
+    ``passes.staging`` places them."""
+    nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in infos}
+    size = {ix.name: ix.size for ix in infos}
+    tensors = [tuple(op.indices) for op in step.operands]
+    slot = {k: DOUBLE_BUFFER * math.prod(ext[i] for i in ixs) for k, ixs in enumerate(tensors) if budget.staged[k]}
+    spare = budget.words - sum(slot.values())
+    out = {}
+    for k, ixs in sorted(enumerate(tensors), key=lambda kx: -math.prod(size[i] for i in kx[1])):
+        if not budget.staged[k]:
+            continue
+        own = math.prod(nb[i] for i in ixs)  # distinct boxes
+        words = math.prod(size[i] for i in ixs)
+        times = box_visits(infos, nb, ixs, uncut, order)
+        if own > DOUBLE_BUFFER and times > own and words - slot[k] <= spare:
+            spare -= words - slot[k]
+            times = own  # a slot per box: each loaded once
+        out[k] = (times, own)
+    return out
+
+
+def block_order(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget,
+                arch: Arch) -> tuple[str, ...]:
+    """The block loop's free indices, slowest first: the step order, or
+    the indices grouped by role (batch, left, right: an operand's box
+    changes alike whichever index of a group moves) in whichever order of
+    the groups makes the fewest SHAPE copies (systolic) and then the loads
+    that take the fewest modelled DMA cycles, counted as the code generator
+    loads (a box equal to the previous one is reused: an operand keeps its
+    box while only indices it lacks change); step order where no other is
+    cheaper.  Copies come first: a SHAPE pass can be bank-conflicted, and
+    it waits for the GEMMs it copies out of, so the DMA time it is charged
+    understates what it costs (TT ffn_up on systolic at 64 KiB: an order
+    that loads 161,280 fewer words but copies 637,440 more ran 973,177
+    cycles against 848,701).  Contracted indices stay fastest, so every result box is
+    finished before the next is begun."""
+    free = tuple(ix.name for ix in infos if ix.role is not Role.CONTRACTED)
+    cut = sum(1 for ix in infos if ix.role is not Role.CONTRACTED and ext[ix.name] < ix.size)
+    if cut < 2 or not any(budget.staged[:len(step.operands)]):
+        return free
+    size = {ix.name: ix.size for ix in infos}
+    tensors = [tuple(op.indices) for op in step.operands]
+    groups = [tuple(ix.name for ix in infos if ix.role is r) for r in (Role.BATCH, Role.LEFT, Role.RIGHT)]
+    best, best_cost = free, None
+    for perm in itertools.chain([free], (sum(p, ()) for p in itertools.permutations(groups))):
+        words = transfers = 0
+        for k, (times, own) in stream_visits(step, infos, ext, budget, False, perm).items():
+            ixs = tensors[k]
+            words += math.prod(size[i] for i in ixs) * times // own
+            transfers += times * box_transfers([ext[i] for i in ixs], [size[i] for i in ixs])
+        cost = (_shape_cycles(step, infos, ext, budget, arch, perm),
+                model.transfers_cycles(arch, transfers, words * arch.buffer.word_bytes))
+        if best_cost is None or cost < best_cost:
+            best, best_cost = perm, cost
+    return best
 
 
 def _traffic(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> float:
@@ -457,23 +520,25 @@ def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int]
     return max(d, a), d
 
 
-def _shape_cycles(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> int:
+def _shape_cycles(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch,
+                  order: tuple[str, ...] | None = None) -> int:
     """Cycles of the SHAPE copies a blocking makes the systolic back end
     issue, on the DMA unit's queue beside the transfers
     (:func:`shape_words`); 0 on fetta, which shapes on the fly."""
     if arch.kind == "fetta" or (all(budget.staged[:len(step.operands)]) and budget.staged[SLOT_RESULT]):
         return 0
-    return timing.shape_cycles(arch, _remembered_shape_words(step, infos, tuple(ext.items()), budget))
+    return timing.shape_cycles(arch, _remembered_shape_words(step, infos, tuple(ext.items()), budget, order))
 
 
 @lru_cache(maxsize=65536)
 def _remembered_shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: tuple[tuple[str, int], ...],
-                            budget: Budget) -> int:
+                            budget: Budget, order: tuple[str, ...] | None) -> int:
     # the blocking's greedy and refinement try the same extents many times
-    return shape_words(step, infos, dict(ext), budget)
+    return shape_words(step, infos, dict(ext), budget, order)
 
 
-def shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget) -> int:
+def shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget,
+                order: tuple[str, ...] | None = None) -> int:
     """Words the systolic back end copies by SHAPE into and out of GEMM
     matrices for a blocking: a tensor held in the buffer that is not, over
     a block, a row-major matrix the GEMM reads in place
@@ -507,7 +572,7 @@ def shape_words(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], b
             continue
         # blocks in a row with the same box of it share one copy (the back end's `_place`);
         # the distinct boxes tile the tensor, so each pass over them copies its words once
-        passes = box_visits(infos, nb, tensors[k], uncut=False) // math.prod(nb[i] for i in tensors[k])
+        passes = box_visits(infos, nb, tensors[k], False, order) // math.prod(nb[i] for i in tensors[k])
         words += passes * math.prod(by_name[i].size for i in tensors[k])
     if not budget.staged[SLOT_RESULT] and matrix_ld(views[-1], left, right, ext) is None:
         words += math.prod(by_name[i].size for i in tensors[-1])
@@ -546,10 +611,15 @@ def _shape_setup(step: Step, infos: tuple[IndexInfo, ...], budget: Budget) -> tu
             [i for i in a_ix if role[i] is Role.LEFT], [i for i in b_ix if role[i] is Role.RIGHT])
 
 
-def block_boxes(infos: tuple[IndexInfo, ...], ext: dict[str, int]) -> list[tuple[tuple[tuple[str, int, int], ...], bool, bool]]:
-    """Boxes of the blocking, contracted indices varying fastest, with their
-    (first_k, last_k) flags."""
+def block_boxes(infos: tuple[IndexInfo, ...], ext: dict[str, int], order: tuple[str, ...] | None = None
+                ) -> list[tuple[tuple[tuple[str, int, int], ...], bool, bool]]:
+    """Boxes of the blocking, the free indices in ``order`` (slowest first;
+    by default step order) and the contracted ones varying fastest, with
+    their (first_k, last_k) flags.  Each box lists the step's indices in
+    step order."""
     free = [ix for ix in infos if ix.role is not Role.CONTRACTED]
+    if order is not None:
+        free.sort(key=lambda ix: order.index(ix.name))
     con = [ix for ix in infos if ix.role is Role.CONTRACTED]
     starts = {ix.name: list(range(0, ix.size, ext[ix.name])) for ix in infos}
     out = []
@@ -837,7 +907,7 @@ def tile_step(number: int, step: Step, sizes: dict[str, int], arch: Arch, budget
     check_blocks(math.prod(-(-ix.size // ext[ix.name]) for ix in infos), step.statement, None, where)
     hint = port_hint(step)
     blocks = []
-    for box, first, last in block_boxes(infos, ext):
+    for box, first, last in block_boxes(infos, ext, block_order(step, infos, ext, budget, arch)):
         acc = not first
         if arch.kind == "fetta":
             tiles = tile_block_fetta(arch, infos, box, acc, hint)

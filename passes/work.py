@@ -21,8 +21,8 @@ from tncc.errors import TnccError
 from tncc.isa.arch import Arch
 from tncc.isa.model import StepWork, TileRun
 from tncc.passes.shape import box_transfers
-from tncc.passes.tile import (COPY, Budget, block_extents, block_shapes, box_visits, classify, port_hint,
-                              tile_block_fetta, tile_block_gemm)
+from tncc.passes.tile import (COPY, Budget, block_extents, block_order, block_shapes, classify, port_hint,
+                              stream_visits, tile_block_fetta, tile_block_gemm)
 from tncc.passes.tiled_ir import DOUBLE_BUFFER, SLOT_RESULT, Tile, TiledStep
 from tncc.plan import Step
 
@@ -152,17 +152,10 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
     loads = [(b, 1) for b in whole_loads]
     stores = [(whole_store, 1)] if whole_store else []
     tensors = [tuple(op.indices) for op in step.operands]
-    slot = {k: DOUBLE_BUFFER * math.prod(ext[i] for i in ixs) for k, ixs in enumerate(tensors) if budget.staged[k]}
-    spare = budget.words - sum(slot.values())
-    for k, ixs in sorted(enumerate(tensors), key=lambda kx: -math.prod(sizes[i] for i in kx[1])):
-        if not budget.staged[k]:
-            continue
-        own = math.prod(nb[i] for i in ixs)  # distinct boxes
+    order = block_order(step, infos, ext, budget, arch) if any(budget.staged) else None
+    for k, (times, own) in stream_visits(step, infos, ext, budget, True, order).items():
+        ixs = tensors[k]
         words = math.prod(sizes[i] for i in ixs)
-        times = box_visits(infos, nb, ixs)  # the block loop comes to a new box this often
-        if own > DOUBLE_BUFFER and times > own and words - slot[k] <= spare:
-            spare -= words - slot[k]
-            times = own  # a slot per box: each loaded once
         pieces = box_transfers([ext[i] for i in ixs], [sizes[i] for i in ixs])
         loads.extend(_spread(words * in_bytes[k] * (times // own), times * pieces))
     if budget.staged[SLOT_RESULT]:

@@ -314,7 +314,7 @@ def test_the_tilers_shape_words_are_the_shape_copies_the_back_end_emits(example,
     tensors stream and blocks leave remainders."""
     import tncc
     from tncc.isa.table import Opcode
-    from tncc.passes.tile import shape_words, step_budget
+    from tncc.passes.tile import block_order, shape_words, step_budget
 
     for net in tncc.load_file(Path(__file__).resolve().parent.parent / "examples" / f"{example}.tn"):
         c = tncc.compile(net, "systolic" + buffer)
@@ -324,7 +324,78 @@ def test_the_tilers_shape_words_are_the_shape_copies_the_back_end_emits(example,
         for ts in c.lowered.tiled.steps:
             assert any(ix.role is Role.CONTRACTED for ix in ts.indices) or len(ts.step.operands) > 1  # no copy step
             ext = {n: e for n, _, e in ts.blocks[0].box}
-            model += shape_words(ts.step, ts.indices, ext, step_budget(ts.step, places, mem.stage_words, True))
+            budget = step_budget(ts.step, places, mem.stage_words, True)
+            model += shape_words(ts.step, ts.indices, ext, budget, block_order(ts.step, ts.indices, ext, budget, c.arch))
         prog = c.program
         emitted = sum(prog.dmas[ins.field("desc")].elements for ins in prog.instructions if ins.opcode is Opcode.SHAPE)
         assert model == emitted, net.name
+
+
+def _loaded(ts, step: Step, blocks) -> tuple[int, int]:
+    """(boxes, words) the code generator loads for the streamed operands
+    over ``blocks``: a box is loaded when it differs from the operand's
+    previous one."""
+    boxes = words = 0
+    for op in step.operands:
+        last = None
+        for box in blocks:
+            sub = tuple((s, e) for n, s, e in box if n in op.indices)
+            if sub != last:
+                boxes, words, last = boxes + 1, words + math.prod(e for _, e in sub), sub
+    return boxes, words
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps(), st.sampled_from(["fetta", "systolic"]), st.sampled_from([400, 2000]))
+def test_the_block_order_is_the_order_the_loads_are_counted_in(case, arch_name, words) -> None:
+    """The blocks ``tile_step`` lists come in the loop order
+    ``block_order`` chose, and the loads ``box_visits`` counts for that
+    order (exact rule) are those the listed blocks make."""
+    from tncc.passes.tile import block_order, box_visits
+
+    step, sizes = case
+    arch = FETTA if arch_name == "fetta" else SYSTOLIC
+    budget = Budget(words, (True, len(step.operands) > 1, True), arch.kind != "fetta")
+    try:
+        ts = tile_step(0, step, sizes, arch, budget, "gen")
+    except TnccError:
+        return
+    ext = {n: e for n, _, e in ts.blocks[0].box}
+    order = block_order(step, ts.indices, ext, budget, arch)
+    assert sorted(order) == sorted(ix.name for ix in ts.indices if ix.role is not Role.CONTRACTED)
+    nb = {ix.name: -(-ix.size // ext[ix.name]) for ix in ts.indices}
+    for op in step.operands:
+        last, changes = None, 0
+        for b in ts.blocks:
+            sub = tuple((s, e) for n, s, e in b.box if n in op.indices)
+            changes, last = changes + (sub != last), sub
+        assert changes == box_visits(ts.indices, nb, op.indices, False, order), op.indices
+    # the free indices never go back: each result box is finished before the next begins
+    seen: list = []
+    for b in ts.blocks:
+        out = tuple((n, s) for n, s, _ in b.box if n in step.indices)
+        if not seen or seen[-1] != out:
+            assert out not in seen
+            seen.append(out)
+
+
+@pytest.mark.parametrize("arch", [FETTA, SYSTOLIC], ids=["fetta", "systolic"])
+def test_the_block_loop_runs_the_free_index_that_reloads_less_inside(arch) -> None:
+    """``y[n, m] = A[m, k] B[k, n]``, both free indices cut and the sum
+    whole.  In the step's index order (m outer, n inner) A's box is kept
+    over a row of blocks and the 29-odd boxes of m each load all of B
+    again; the chosen loop runs m inside, keeps B's box instead and loads
+    A once per box of n, the fewer words."""
+    from tncc.passes.tile import block_boxes
+
+    step = _step(("m", "k"), ("k", "n"), ("n", "m"))
+    sizes = dict(m=512, k=32, n=128)
+    budget = Budget(4000, (True, True, True), arch.kind != "fetta")
+    ts = tile_step(0, step, sizes, arch, budget, "test")
+    ext = {n: e for n, _, e in ts.blocks[0].box}
+    assert ext["k"] == 32 and ext["m"] < 512 and ext["n"] < 128  # both free indices cut, the sum whole
+    nb_m, nb_n = -(-512 // ext["m"]), -(-128 // ext["n"])
+    chosen = _loaded(ts, step, [b.box for b in ts.blocks])
+    in_step_order = _loaded(ts, step, [box for box, _, _ in block_boxes(ts.indices, ext)])
+    assert in_step_order[1] == 512 * 32 + nb_m * 32 * 128  # A once, B once per box of m
+    assert chosen[1] == nb_n * 512 * 32 + 32 * 128 < in_step_order[1]  # A once per box of n, B once
