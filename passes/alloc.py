@@ -30,6 +30,7 @@ ranges, all below the staging area, and every DRAM symbol is disjoint.
 from __future__ import annotations
 
 import dataclasses
+from fractions import Fraction
 
 from tncc.errors import TnccError
 from tncc.ir import DType, Network, Role as IrRole
@@ -239,7 +240,7 @@ class _Placer:
         return addr, peak
 
 
-def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: int = 2,
+def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: int | Fraction = 2,
                 wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None,
                 fixed: dict[str, Layout] | None = None, leaf_matrices: bool = True,
                 residency: str = "greedy", stream: frozenset[str] = frozenset()) -> MemoryPlan:
@@ -273,7 +274,7 @@ def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0,
     layouts = {v.name: fixed.get(v.name) or _buffer_layout(v, arch, order_of, wide, perms) for v in vals}
     total = arch.buffer.bytes // arch.buffer.word_bytes
     usable = total - ones_words
-    half = usable // stage_share
+    half = int(usable // stage_share)
     dram_only, addr, peak, stage = _evicting(_Placer(vals, layouts, len(plan.steps)), usable,
                                              min(scratch_words, half), half, set(stream) & {v.name for v in vals})
     chosen_by = residency if stream else GREEDY

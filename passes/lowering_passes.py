@@ -25,7 +25,7 @@ from tncc.passes.codegen import CodeGenerator
 from tncc.passes.framework import Pass, PassContext, Pipeline
 from tncc.passes.lowered import (Lowered, Placed, TileMemo, Tiled, Tuned, ones_words, scratch_words, tile_plan)
 from tncc.passes.memory_ir import MemoryPlan
-from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions
+from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions, Share
 from tncc.passes.tiled_ir import TiledProgram
 from tncc.plan import Plan
 
@@ -47,7 +47,7 @@ class PlanMemory(Pass):
     or streamed from DRAM), a memory plan that passes its ``verify()``."""
 
     name: ClassVar[str] = "memory"
-    stage_share: int = MIN_STAGE_SHARE
+    stage_share: Share = MIN_STAGE_SHARE
     wide: frozenset[str] = frozenset()
     leaf_matrices: bool = True
     residency: str = "greedy"

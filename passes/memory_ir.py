@@ -27,6 +27,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 from tncc.errors import VerifyError
 from tncc.ir import DType
@@ -96,7 +97,7 @@ class MemoryPlan:
     dram_words: int
     peak_words: int  # resident words at the busiest step
     wide: frozenset[str] = frozenset()  # values whose reservation has the wide bank paddings
-    share: int = 2  # 1/share of the buffer is staging once anything streams
+    share: int | Fraction = 2  # 1/share of the buffer is staging once anything streams
     pinned: frozenset[str] = frozenset()  # values reserving exactly a layout tuned before (``plan_memory(fixed=)``)
     # the rule that chose what streams: "greedy", "cpsat", or "cpsat+greedy" (evictions after the choice)
     residency: str = "greedy"

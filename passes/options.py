@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from tncc.errors import TnccError
 
-MIN_STAGE_SHARE = 2  # the staging area is at most half of the buffer
+MIN_STAGE_SHARE = 2  # the first staging area the lowering tries: half of the buffer
+Share = int | Fraction  # a staging share: 1/share of the buffer is the staging area
 RESIDENCY_RULES = ("greedy", "cpsat")  # passes.alloc's GREEDY and CPSAT
 
 
@@ -35,8 +37,10 @@ class LoweringOptions:
     """Each field ``None`` (the lowering chooses) or forced.
 
     ``stage_share``: once anything streams, ``1/stage_share`` of the buffer
-    is the staging area (an int, at least 2; chosen: a half, then on fetta
-    a quarter, a sixth, an eighth while each is cheaper).
+    is the staging area (an int or a ``Fraction`` above 1, ``4/3`` in text:
+    three quarters; chosen: a half, then three quarters, seven eighths and
+    fifteen sixteenths while each is cheaper, else on fetta a quarter, a
+    sixth, an eighth while each is).
     ``wide_paddings``: resident tensors whose bank conflicts only a larger
     padding removes reserve room for it (fetta; chosen: taken where it costs
     no spill, else the cheaper of taking them one by one and all of them;
@@ -68,7 +72,7 @@ class LoweringOptions:
     choices above made for it, and the one with fewer modelled cycles is
     kept)."""
 
-    stage_share: int | None = None
+    stage_share: Share | None = None
     wide_paddings: bool | None = None
     lookahead: bool | None = None
     prefetch: bool | None = None
@@ -84,10 +88,9 @@ class LoweringOptions:
             if value is None:
                 continue
             if f.name == "stage_share":
-                if isinstance(value, bool) or not isinstance(value, int) or value < MIN_STAGE_SHARE:
-                    raise TnccError(f"lowering option stage_share must be an integer of at least "
-                                    f"{MIN_STAGE_SHARE} (the staging area is 1/stage_share of the buffer), "
-                                    f"not {value!r}")
+                if isinstance(value, bool) or not isinstance(value, (int, Fraction)) or value <= 1:
+                    raise TnccError(f"lowering option stage_share must be an integer or a fraction above 1 "
+                                    f"(the staging area is 1/stage_share of the buffer), not {value!r}")
             elif f.name == "residency":
                 if value not in RESIDENCY_RULES:
                     raise TnccError(f"lowering option residency must be one of {', '.join(RESIDENCY_RULES)} "
@@ -122,9 +125,12 @@ class LoweringOptions:
             if raw == "auto":
                 values[key] = None
             elif key == "stage_share":
-                if not raw.isdigit():
-                    raise TnccError(f"lowering option {item!r}: stage_share takes an integer")
-                values[key] = int(raw)
+                num, slash, den = raw.partition("/")
+                if not num.isdigit() or (slash and not den.isdigit()) or (slash and int(den) == 0):
+                    raise TnccError(f"lowering option {item!r}: stage_share takes an integer or a fraction "
+                                    f"such as 4/3 (the staging area is 1/stage_share of the buffer)")
+                share = Fraction(int(num), int(den) if slash else 1)
+                values[key] = int(share) if share.denominator == 1 else share
             elif key == "residency":
                 if raw not in RESIDENCY_RULES:
                     raise TnccError(f"lowering option {item!r}: residency takes {', '.join(RESIDENCY_RULES)} or auto")

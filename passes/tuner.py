@@ -18,9 +18,10 @@ generates code).  The kept program carries the records of its passes
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Callable
 
-from tncc.errors import VerifyError
+from tncc.errors import TnccError, VerifyError
 from tncc.isa.arch import Arch
 from tncc.isa.model import program_cycles, program_events
 from tncc.isa.program import Program
@@ -34,11 +35,18 @@ from tncc.passes.leaves_ahead import choose_leaves_ahead
 from tncc.passes.smaller_buffer import choose_smaller_buffer
 from tncc.passes.lowered import Cost, Lowered, Placed, Score, TileMemo, Tiled, Tuned
 from tncc.passes.lowering_passes import CodeGen, PlanMemory, Tile, TuneLayouts
-from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions
+from tncc.passes.options import DEFAULT as DEFAULT_OPTIONS, MIN_STAGE_SHARE, LoweringOptions, Share
 from tncc.plan import Plan
 
 OPTION_LIMIT = 20_000  # instructions: larger programs skip the lookahead and co-scheduling options (seconds each)
 MAX_STAGE_SHARE = 8  # the smallest staging area tried is 1/8 of the buffer
+#: the larger staging areas tried after a half, in turn while each pays:
+#: three quarters, seven eighths and fifteen sixteenths of the buffer.  Where
+#: a small buffer streams most tensors anyway, the blocks a larger area holds
+#: reload less and take fewer transfers, each of which pays the DRAM latency
+#: (TT ffn_up r=64 t=128 at 64 KiB on fetta: 2,159,212 cycles with at most
+#: half the buffer staging, 1,175,031 with fifteen sixteenths)
+WIDE_STAGE_SHARES = (Fraction(4, 3), Fraction(8, 7), Fraction(16, 15))
 STAGE_SHARE_STEP = 2  # the staging shares tried: a half, then (fetta) a quarter, a sixth, an eighth
 WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of them together cost a spill
 #: the most the choices after the placement were seen to save (a share of the
@@ -62,8 +70,10 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
     each staging share lowered, each finished with the choices below made
     for it),
     the share of the buffer given to
-    staging (fewer spills against fewer reloads; a half, then on fetta a
-    quarter, a sixth, an eighth while each is cheaper than the last); on
+    staging (fewer spills against fewer reloads; a half, then three
+    quarters, seven eighths and fifteen sixteenths while each is cheaper
+    than the last, else on fetta a quarter, a sixth, an eighth while each
+    is); on
     fetta the wide bank paddings of small tensors when their larger
     reservation changes what spills, the lookahead, and co-scheduled pairs
     of steps (the last two for programs of at most ``OPTION_LIMIT``
@@ -91,10 +101,22 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
         shares = [base]
     else:
         base, more = _lower_with(plan, ctx, MIN_STAGE_SHARE, memo, opts)
-        shares = [base]  # the greedy placement of every staging share tried
+        shares = [base]  # the greedy placement of every staging share that paid
+        grown = False
+        for wide in WIDE_STAGE_SHARES if base.memory.streamed else ():
+            # A larger staging area (larger blocks of what streams) while that pays;
+            # where it does, the smaller ones are not tried (each costs lowerings).
+            try:
+                other = _lower_with(plan, ctx, wide, memo, opts)
+            except TnccError:
+                break
+            if cost(other[0]) >= cost(base):
+                break
+            shares.append(other[0])
+            base, more, grown = other[0], other[1], True
         share = STAGE_SHARE.get(arch.kind, MIN_STAGE_SHARE)
         words = arch.buffer.bytes // arch.buffer.word_bytes
-        while share <= MAX_STAGE_SHARE and base.memory.streamed:
+        while share <= MAX_STAGE_SHARE and base.memory.streamed and not grown:
             # A smaller staging area only helps if some streamed tensor could then
             # stay; keep shrinking it (a quarter, a sixth, ...) while that pays.
             room = words * (share - 1) // share
@@ -233,7 +255,7 @@ def _tuned(low: Lowered) -> Tuned:
     return low.tuned
 
 
-def _lower_with(plan: Plan, ctx: PassContext, stage_share: int, memo: TileMemo,
+def _lower_with(plan: Plan, ctx: PassContext, stage_share: Share, memo: TileMemo,
                 opts: LoweringOptions = DEFAULT_OPTIONS) -> tuple[Lowered, Callable[[], list[Lowered]]]:
     """The lowering with ``1/stage_share`` of the buffer for staging (on
     fetta with the wide paddings where they cost no spill), and a function

@@ -30,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import strategies as st
@@ -294,7 +295,7 @@ def lowering_options(force: float = 0.3) -> st.SearchStrategy:
         return st.one_of(st.none(), values) if force >= 0.5 else st.one_of(st.none(), st.none(), values)
 
     flag = maybe(st.booleans())
-    return st.builds(LoweringOptions, stage_share=maybe(st.sampled_from((2, 3, 4, 6, 8))), wide_paddings=flag,
+    return st.builds(LoweringOptions, stage_share=maybe(st.sampled_from((Fraction(8, 7), Fraction(4, 3), 2, 3, 4, 6, 8))), wide_paddings=flag,
                      lookahead=flag, prefetch=flag, deferred_stores=flag, co_schedule=flag,
                      leaves_ahead=flag, smaller_buffer=flag,
                      residency=maybe(st.sampled_from(RESIDENCY_RULES)))

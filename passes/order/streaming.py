@@ -17,8 +17,10 @@ without lowering it: the memory planner's own placement
 (``passes.alloc.plan_memory``, the greedy rule, addresses included: it is
 first-fit over the values' lifetimes, cheap beside tiling and code
 generation) decides which values stream and how many words the staging
-area has, for each staging share the tuner tries (a half, a quarter, a
-sixth, an eighth, while a smaller one pays: ``passes.tuner.lower_plan``),
+area has, for each staging share the tuner tries (a half, then three
+quarters, seven eighths, fifteen sixteenths while a larger one pays, else
+a quarter, a sixth, an eighth while a smaller one pays:
+``passes.tuner.lower_plan``),
 the cheapest kept, and then the streamed set the residency choice
 (``passes.residency``, CP-SAT on the DMA cost model) makes at that share,
 if that is cheaper, as the tuner tries it; every step is then costed on the tiler's closed form
@@ -58,8 +60,8 @@ from tncc.isa.arch import Arch
 from tncc.passes.order.hardware import COST_CACHE, _step, gemm_layout
 from tncc.passes.alloc import CPSAT, STAGE_SHARE, plan_memory
 from tncc.passes.memory_ir import Kind, MemoryPlan
-from tncc.passes.options import MIN_STAGE_SHARE
-from tncc.passes.tuner import MAX_STAGE_SHARE, STAGE_SHARE_STEP
+from tncc.passes.options import MIN_STAGE_SHARE, Share
+from tncc.passes.tuner import MAX_STAGE_SHARE, STAGE_SHARE_STEP, WIDE_STAGE_SHARES
 from tncc.passes.tile import Budget, step_budget
 from tncc.passes.work import blocked_work
 from tncc.plan import Plan
@@ -74,7 +76,7 @@ class StreamingEstimate:
 
     cycles: int
     streamed: frozenset[str]
-    share: int
+    share: Share
 
 
 def streaming_estimate(plan: Plan, arch: Arch) -> StreamingEstimate | None:
@@ -85,19 +87,35 @@ def streaming_estimate(plan: Plan, arch: Arch) -> StreamingEstimate | None:
     from tncc.passes.lowered import ones_words, scratch_words
 
     ones, scratch = ones_words(plan, arch), scratch_words(plan, arch)
-    best: StreamingEstimate | None = None
-    for share in range(MIN_STAGE_SHARE, MAX_STAGE_SHARE + 1, STAGE_SHARE_STEP):
+
+    def estimate(share: Share) -> StreamingEstimate | None:
         try:
             mem = plan_memory(plan, arch, ones, scratch, share)
-            cycles = _placed_cycles(plan, arch, mem)
+            return StreamingEstimate(_placed_cycles(plan, arch, mem), frozenset(mem.streamed), share)
         except TnccError:
+            return None
+
+    # As the tuner tries them: a half, then larger staging areas while each
+    # pays, else smaller ones while each pays.
+    best = estimate(MIN_STAGE_SHARE)
+    grown = False
+    for wide in WIDE_STAGE_SHARES if best is not None and best.streamed else ():
+        other = estimate(wide)
+        if other is None or best is None or other.cycles >= best.cycles:
+            break
+        best, grown = other, True
+    first = STAGE_SHARE.get(arch.kind, MIN_STAGE_SHARE)
+    for share in range(MIN_STAGE_SHARE + STAGE_SHARE_STEP, MAX_STAGE_SHARE + 1, STAGE_SHARE_STEP):
+        if grown or (best is not None and not best.streamed):
+            break  # a larger area paid, or everything is resident: a smaller one is not tried
+        other = estimate(share)
+        if other is None:
             continue
-        if best is not None and cycles >= best.cycles and share > STAGE_SHARE.get(arch.kind, MIN_STAGE_SHARE):
-            break  # the tuner stops shrinking the staging area where that stops paying
-        if best is None or cycles < best.cycles:
-            best = StreamingEstimate(cycles, frozenset(mem.streamed), share)
-        if not mem.streamed:
-            break  # everything resident: a smaller staging area changes nothing
+        if best is not None and other.cycles >= best.cycles:
+            if share > first:
+                break  # the tuner stops shrinking the staging area where that stops paying
+            continue
+        best = other
     if best is not None and best.streamed:
         # the streamed set CP-SAT chooses on the DMA cost model (``passes.residency``), at
         # the staging share the greedy rule did best with, as the tuner tries it
