@@ -72,7 +72,7 @@ def test_plan_and_program_estimates_are_the_emulated_cycles(name: str, arch: str
     _check_plan_estimate(tncc.compile(NETS[name], arch + buffer))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(networks(min_tensors=2, max_tensors=5, max_statements=2, grads=True),
        st.sampled_from(["fetta", "systolic"]), st.sampled_from(BUFFERS))
 def test_generated_plans_estimate_exactly(net, arch: str, buffer: str) -> None:
