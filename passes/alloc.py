@@ -30,7 +30,6 @@ ranges, all below the staging area, and every DRAM symbol is disjoint.
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 
 from tncc.errors import TnccError
 from tncc.ir import DType, Network, Role as IrRole
@@ -41,6 +40,7 @@ from tncc.passes.layout import Layout, compact
 from tncc.isa.timing import buffer_words
 from tncc.passes.memory_ir import ONES, Kind, MemoryPlan, Placement, Value  # noqa: F401 (re-exported)
 from tncc.passes.shape import gemm_orders
+from tncc.passes.options import Share
 from tncc.plan import Plan, Step
 
 # Once anything streams, 1/share of the buffer is the staging area.  Systolic
@@ -240,7 +240,7 @@ class _Placer:
         return addr, peak
 
 
-def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: int | Fraction = 2,
+def plan_memory(plan: Plan, arch: Arch, ones_words: int, scratch_words: int = 0, stage_share: Share = 2,
                 wide: frozenset[str] = frozenset(), early: dict[str, int] | None = None,
                 fixed: dict[str, Layout] | None = None, leaf_matrices: bool = True,
                 residency: str = "greedy", stream: frozenset[str] = frozenset()) -> MemoryPlan:

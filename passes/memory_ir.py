@@ -27,12 +27,12 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from tncc.errors import VerifyError
 from tncc.ir import DType
 from tncc.isa.program import SymbolRole
 from tncc.passes.layout import Layout
+from tncc.passes.options import Share
 
 ONES = "const.ones"  # the constant all-ones symbol unary steps multiply with
 class Kind(enum.Enum):
@@ -97,7 +97,7 @@ class MemoryPlan:
     dram_words: int
     peak_words: int  # resident words at the busiest step
     wide: frozenset[str] = frozenset()  # values whose reservation has the wide bank paddings
-    share: int | Fraction = 2  # 1/share of the buffer is staging once anything streams
+    share: Share = 2  # 1/share of the buffer is staging once anything streams
     pinned: frozenset[str] = frozenset()  # values reserving exactly a layout tuned before (``plan_memory(fixed=)``)
     # the rule that chose what streams: "greedy", "cpsat", or "cpsat+greedy" (evictions after the choice)
     residency: str = "greedy"
