@@ -19,7 +19,7 @@ generates code).  The kept program carries the records of its passes
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, TypeVar
 
 from tncc.errors import TnccError, VerifyError
 from tncc.isa.arch import Arch
@@ -55,6 +55,60 @@ WIDE_TRIALS = 4  # tensors tried one by one for the wide paddings when all of th
 #: program is not finished
 TAIL_GAIN = 0.25
 CO_SCHEDULE = "coschedule"  # the name a broken co-scheduled memory plan or tiling is reported under
+
+
+T = TypeVar("T")
+
+
+def walk_stage_shares(arch: Arch, trial: Callable[[Share], T | None], cost: Callable[[T], Any],
+                      streamed_words: Callable[[T], Iterable[int]]) -> tuple[T, list[T]] | None:
+    """The staging shares the lowering tries, in its order, with the trial
+    each makes: ``(best, tried)``, or ``None`` where the half does not place.
+
+    A half of the buffer first; where that streams anything, three quarters,
+    seven eighths and fifteen sixteenths (:data:`WIDE_STAGE_SHARES`) in
+    turn while each is cheaper than the last.  Where none of those paid
+    (on fetta, :data:`~tncc.passes.alloc.STAGE_SHARE`) a quarter, a sixth
+    and an eighth in turn while each pays, each only while some streamed
+    tensor could stay beside it.  ``trial(share)`` places (or lowers) at
+    a share, ``None`` where it cannot; ``cost`` ranks trials;
+    ``streamed_words`` gives the words of each value a trial streams.
+    ``tried`` holds every trial made except the larger areas that did not
+    pay (the shrinking's last, losing trial is there: CP-SAT's residency
+    there can still win, ``lower_plan``).  The tuner lowers with these
+    shares and the order search's streaming estimate
+    (``passes.order.streaming``) places with them, so the search ranks plans
+    on the placements the tuner will make."""
+    best = trial(MIN_STAGE_SHARE)
+    if best is None:
+        return None
+    tried = [best]
+    grown = False
+    for wide in WIDE_STAGE_SHARES if any(True for _ in streamed_words(best)) else ():
+        # a larger staging area (larger blocks of what streams) while that pays;
+        # where it does, the smaller ones are not tried (each costs lowerings)
+        other = trial(wide)
+        if other is None or cost(other) >= cost(best):
+            break
+        tried.append(other)
+        best, grown = other, True
+    words = arch.buffer.bytes // arch.buffer.word_bytes
+    share = STAGE_SHARE.get(arch.kind, MIN_STAGE_SHARE)
+    while MIN_STAGE_SHARE < share <= MAX_STAGE_SHARE and not grown:
+        # a smaller staging area only helps if some streamed tensor could then
+        # stay; keep shrinking it (a quarter, a sixth, ...) while that pays
+        room = words * (share - 1) // share
+        if not any(w <= room for w in streamed_words(best)):
+            break
+        other = trial(share)
+        if other is None:
+            break
+        tried.append(other)
+        if cost(other) >= cost(best):
+            break
+        best = other
+        share += STAGE_SHARE_STEP
+    return best, tried
 
 
 def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, verify: bool = False) -> Lowered:
@@ -100,34 +154,19 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
         base, more = _lower_with(plan, ctx, opts.stage_share, memo, opts)
         shares = [base]
     else:
-        base, more = _lower_with(plan, ctx, MIN_STAGE_SHARE, memo, opts)
-        shares = [base]  # the greedy placement of every staging share that paid
-        grown = False
-        for wide in WIDE_STAGE_SHARES if base.memory.streamed else ():
-            # A larger staging area (larger blocks of what streams) while that pays;
-            # where it does, the smaller ones are not tried (each costs lowerings).
+        def trial(share: Share) -> tuple[Lowered, Callable[[], list[Lowered]]] | None:
+            if share == MIN_STAGE_SHARE:
+                return _lower_with(plan, ctx, share, memo, opts)  # the half: its error is the lowering's
             try:
-                other = _lower_with(plan, ctx, wide, memo, opts)
+                return _lower_with(plan, ctx, share, memo, opts)
             except TnccError:
-                break
-            if cost(other[0]) >= cost(base):
-                break
-            shares.append(other[0])
-            base, more, grown = other[0], other[1], True
-        share = STAGE_SHARE.get(arch.kind, MIN_STAGE_SHARE)
-        words = arch.buffer.bytes // arch.buffer.word_bytes
-        while share <= MAX_STAGE_SHARE and base.memory.streamed and not grown:
-            # A smaller staging area only helps if some streamed tensor could then
-            # stay; keep shrinking it (a quarter, a sixth, ...) while that pays.
-            room = words * (share - 1) // share
-            if not any(base.memory.value(v).words <= room for v in base.memory.streamed):
-                break
-            other = _lower_with(plan, ctx, share, memo, opts)
-            shares.append(other[0])
-            if cost(other[0]) >= cost(base):
-                break
-            base, more = other
-            share += STAGE_SHARE_STEP
+                return None
+
+        walked = walk_stage_shares(arch, trial, lambda t: cost(t[0]),
+                                   lambda t: (t[0].memory.value(v).words for v in t[0].memory.streamed))
+        assert walked is not None  # the half's lowering raises rather than return None
+        (base, more), tried = walked
+        shares = [t[0] for t in tried]  # the greedy placement of every staging share tried
     # The wide-padding alternatives of the better staging share only.
     options_ = [base] + more()
     best = options_[0] if len(options_) == 1 else min(options_, key=cost)

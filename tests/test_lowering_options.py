@@ -142,3 +142,67 @@ def test_co_scheduling_forced_off_and_on() -> None:
     assert off.lowered.pairs == () and not off.lowered.chosen.co_schedule
     assert on.lowered.pairs and on.lowered.chosen.co_schedule
     assert off.run(seed=2).match and on.run(seed=2).match
+
+
+def _walk(costs: dict, streamed: tuple[int, ...] = (10,), kind: str = "fetta", buffer_bytes: int = 4096,
+          fail: tuple = ()) -> tuple:
+    """The walk over a made-up cost per staging share: the best share and the
+    shares tried, in order, with every share's trial recorded."""
+    from tncc.isa.arch import load_arch
+    from tncc.passes.tuner import walk_stage_shares
+
+    arch = load_arch(f"{kind}:buffer.bytes={buffer_bytes}")
+    asked = []
+
+    def trial(share):
+        asked.append(share)
+        return None if share in fail else share
+
+    walked = walk_stage_shares(arch, trial, lambda s: costs[s], lambda s: streamed)
+    assert walked is not None
+    best, tried = walked
+    assert best in tried and costs[best] == min(costs[s] for s in tried)
+    return best, tried, asked
+
+
+F = Fraction
+WIDE = (F(4, 3), F(8, 7), F(16, 15))
+
+
+def test_the_staging_walk_grows_while_a_larger_area_pays_and_then_stops() -> None:
+    costs = {2: 100, F(4, 3): 90, F(8, 7): 80, F(16, 15): 85, 4: 1, 6: 1, 8: 1}
+    best, tried, asked = _walk(costs)
+    # fifteen sixteenths lost, so it is asked but not kept; a larger area paid,
+    # so no smaller one is tried (though a quarter would have been cheaper here)
+    assert best == F(8, 7) and tried == [2, F(4, 3), F(8, 7)] and asked == [2, *WIDE]
+
+
+def test_the_staging_walk_shrinks_on_fetta_only_where_growing_did_not_pay() -> None:
+    costs = {2: 100, F(4, 3): 120, F(8, 7): 1, F(16, 15): 1, 4: 90, 6: 80, 8: 85}
+    best, tried, asked = _walk(costs)
+    # three quarters lost at once; a quarter and a sixth paid, an eighth did not
+    # and is kept among the tried (CP-SAT's residency there can still win)
+    assert best == 6 and tried == [2, 4, 6, 8] and asked == [2, F(4, 3), 4, 6, 8]
+    # the systolic lowering never shrinks the staging area below a half
+    best, tried, asked = _walk(costs, kind="systolic")
+    assert best == 2 and tried == [2] and asked == [2, F(4, 3)]
+
+
+def test_the_staging_walk_shrinks_only_while_a_streamed_tensor_could_stay() -> None:
+    costs = {2: 100, F(4, 3): 120, 4: 90, 6: 80, 8: 70}
+    words = 4096 // 4  # fetta's words are 4 bytes
+    # nothing streams: no other area is tried
+    assert _walk(costs, streamed=())[1:] == ([2], [2])
+    # the streamed tensor is larger than even seven eighths of the buffer
+    assert _walk(costs, streamed=(words,))[1:] == ([2], [2, F(4, 3)])
+    # it fits beside a quarter of the buffer (three quarters resident): the walk shrinks
+    assert _walk(costs, streamed=(words * 3 // 4,))[1] == [2, 4, 6, 8]
+    # it does not (0.8 of the buffer), and the walk stops there: a quarter is the
+    # first smaller area, and a smaller one is only tried after that one paid
+    assert _walk(costs, streamed=(words * 4 // 5,))[1] == [2]
+
+
+def test_the_staging_walk_stops_where_a_share_does_not_place() -> None:
+    costs = {2: 100, F(4, 3): 90, F(8, 7): 80, F(16, 15): 70, 4: 1}
+    best, tried, asked = _walk(costs, fail=(F(8, 7),))
+    assert best == F(4, 3) and tried == [2, F(4, 3)] and asked == [2, F(4, 3), F(8, 7)]

@@ -17,11 +17,11 @@ without lowering it: the memory planner's own placement
 (``passes.alloc.plan_memory``, the greedy rule, addresses included: it is
 first-fit over the values' lifetimes, cheap beside tiling and code
 generation) decides which values stream and how many words the staging
-area has, for each staging share the tuner tries (a half, then three
-quarters, seven eighths, fifteen sixteenths while a larger one pays, else
-a quarter, a sixth, an eighth while a smaller one pays:
-``passes.tuner.lower_plan``),
-the cheapest kept, and then the streamed set the residency choice
+area has, for each staging share the tuner tries, in its order and by
+its rule (a half, then three quarters, seven eighths, fifteen sixteenths
+while a larger one pays, else a quarter, a sixth, an eighth while a
+smaller one pays: one function, ``passes.tuner.walk_stage_shares``, walks
+them for both), the cheapest kept, and then the streamed set the residency choice
 (``passes.residency``, CP-SAT on the DMA cost model) makes at that share,
 if that is cheaper, as the tuner tries it; every step is then costed on the tiler's closed form
 (``passes.work.blocked_work``, the block extents and transfer counts
@@ -58,10 +58,10 @@ from tncc.errors import TnccError
 from tncc.isa import model
 from tncc.isa.arch import Arch
 from tncc.passes.order.hardware import COST_CACHE, _step, gemm_layout
-from tncc.passes.alloc import CPSAT, STAGE_SHARE, plan_memory
+from tncc.passes.alloc import CPSAT, plan_memory
 from tncc.passes.memory_ir import Kind, MemoryPlan
-from tncc.passes.options import MIN_STAGE_SHARE, Share
-from tncc.passes.tuner import MAX_STAGE_SHARE, STAGE_SHARE_STEP, WIDE_STAGE_SHARES
+from tncc.passes.options import Share
+from tncc.passes.tuner import walk_stage_shares
 from tncc.passes.tile import Budget, step_budget
 from tncc.passes.work import blocked_work
 from tncc.plan import Plan
@@ -88,34 +88,17 @@ def streaming_estimate(plan: Plan, arch: Arch) -> StreamingEstimate | None:
 
     ones, scratch = ones_words(plan, arch), scratch_words(plan, arch)
 
-    def estimate(share: Share) -> StreamingEstimate | None:
+    def estimate(share: Share) -> tuple[StreamingEstimate, MemoryPlan] | None:
         try:
             mem = plan_memory(plan, arch, ones, scratch, share)
-            return StreamingEstimate(_placed_cycles(plan, arch, mem), frozenset(mem.streamed), share)
+            return StreamingEstimate(_placed_cycles(plan, arch, mem), frozenset(mem.streamed), share), mem
         except TnccError:
             return None
 
-    # As the tuner tries them: a half, then larger staging areas while each
-    # pays, else smaller ones while each pays.
-    best = estimate(MIN_STAGE_SHARE)
-    grown = False
-    for wide in WIDE_STAGE_SHARES if best is not None and best.streamed else ():
-        other = estimate(wide)
-        if other is None or best is None or other.cycles >= best.cycles:
-            break
-        best, grown = other, True
-    first = STAGE_SHARE.get(arch.kind, MIN_STAGE_SHARE)
-    for share in range(MIN_STAGE_SHARE + STAGE_SHARE_STEP, MAX_STAGE_SHARE + 1, STAGE_SHARE_STEP):
-        if grown or (best is not None and not best.streamed):
-            break  # a larger area paid, or everything is resident: a smaller one is not tried
-        other = estimate(share)
-        if other is None:
-            continue
-        if best is not None and other.cycles >= best.cycles:
-            if share > first:
-                break  # the tuner stops shrinking the staging area where that stops paying
-            continue
-        best = other
+    # the staging shares the tuner tries, in its order
+    walked = walk_stage_shares(arch, estimate, lambda t: t[0].cycles,
+                               lambda t: (t[1].value(v).words for v in t[1].streamed))
+    best = walked[0][0] if walked is not None else None
     if best is not None and best.streamed:
         # the streamed set CP-SAT chooses on the DMA cost model (``passes.residency``), at
         # the staging share the greedy rule did best with, as the tuner tries it
