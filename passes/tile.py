@@ -402,6 +402,7 @@ class _Trials:
         self.contracted = {ix.name for ix in infos if ix.role is Role.CONTRACTED}
         self._foot: dict[tuple[int, ...], int] = {}
         self._cost: dict[tuple[tuple[int, ...], bool], tuple[float, float]] = {}
+        self._dma: dict[tuple[int, ...], float] = {}
 
     def _key(self, ext: dict[str, int]) -> tuple[int, ...]:
         return tuple(ext[n] for n in self.names)
@@ -418,8 +419,21 @@ class _Trials:
         """:func:`_blocking_cost` of the blocking."""
         key = (self._key(ext), compute)
         if key not in self._cost:
-            self._cost[key] = _blocking_cost(self.step, self.infos, ext, self.budget, self.arch, compute)
+            if compute:
+                d = self.dma(ext)
+                self._cost[key] = (max(d, _gemm_compute(self.step, self.infos, ext, self.arch)), d)
+            else:
+                self._cost[key] = _blocking_cost(self.step, self.infos, ext, self.budget, self.arch, False)
         return self._cost[key]
+
+    def dma(self, ext: dict[str, int]) -> float:
+        """The DMA cycles :func:`_blocking_cost` ranks a blocking by second
+        (the cycles are at least these)."""
+        key = self._key(ext)
+        if key not in self._dma:
+            self._dma[key] = (_traffic(self.step, self.infos, ext, self.budget, self.arch)
+                              + _shape_cycles(self.step, self.infos, ext, self.budget, self.arch))
+        return self._dma[key]
 
     def fitted(self, compute: bool, ext: dict[str, int]) -> dict[str, int]:
         """:meth:`greedy` with every index free to be cut (it raises rather
@@ -445,8 +459,13 @@ class _Trials:
                 f = self.foot(trial)
                 if f >= total:
                     continue
-                c = self.cost(trial, compute)
                 factor = 4.0 if i in self.contracted else 1.0
+                if compute and best_score is not None and \
+                        (self.dma(trial) - now[0]) / (total - f) * factor > best_score[0]:
+                    # its cycles are at least its DMA cycles: it cannot rank first,
+                    # and its array cycles (tiling every block shape) are not needed
+                    continue
+                c = self.cost(trial, compute)
                 score = ((c[0] - now[0]) / (total - f) * factor, (c[1] - now[1]) / (total - f) * factor)
                 if best_score is None or score < best_score:
                     best, best_score = (trial, f, c), score
@@ -481,6 +500,13 @@ class _Trials:
                         continue
                     trial = self.greedy(compute, {**ext, ix.name: grown}, frozen=ix.name)
                     if trial is None:
+                        continue
+                    # A blocking's cycles are at least its DMA cycles, and on a tie
+                    # those rank it second: one whose DMA cycles alone reach the
+                    # best's (or the best move's) cycles cannot beat it, and its
+                    # array cycles (tiling every block shape) are not needed.
+                    d = self.dma(trial)
+                    if d >= best[0] or (move is not None and d >= move[0][0]):
                         continue
                     c = self.cost(trial, True)
                     if c < best and (move is None or c < move[0]):
