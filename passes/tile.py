@@ -419,20 +419,15 @@ class _Trials:
         """:func:`_blocking_cost` of the blocking."""
         key = (self._key(ext), compute)
         if key not in self._cost:
-            if compute:
-                d = self.dma(ext)
-                self._cost[key] = (max(d, _gemm_compute(self.step, self.infos, ext, self.arch)), d)
-            else:
-                self._cost[key] = _blocking_cost(self.step, self.infos, ext, self.budget, self.arch, False)
+            self._cost[key] = _blocking_cost(self.step, self.infos, ext, self.budget, self.arch, compute,
+                                             self.dma(ext) if compute else None)
         return self._cost[key]
 
     def dma(self, ext: dict[str, int]) -> float:
-        """The DMA cycles :func:`_blocking_cost` ranks a blocking by second
-        (the cycles are at least these)."""
+        """:func:`_blocking_dma` of the blocking."""
         key = self._key(ext)
         if key not in self._dma:
-            self._dma[key] = (_traffic(self.step, self.infos, ext, self.budget, self.arch)
-                              + _shape_cycles(self.step, self.infos, ext, self.budget, self.arch))
+            self._dma[key] = _blocking_dma(self.step, self.infos, ext, self.budget, self.arch)
         return self._dma[key]
 
     def fitted(self, compute: bool, ext: dict[str, int]) -> dict[str, int]:
@@ -529,7 +524,7 @@ def _larger(size: int, cur: int) -> int:
 
 
 def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch,
-                   compute: bool) -> tuple[float, float]:
+                   compute: bool, dma: float | None = None) -> tuple[float, float]:
     """``(cycles, DMA cycles)`` of a blocking as :func:`block_extents` ranks
     it: with ``compute`` the cycles are ``max(`` array ``,`` DMA ``)``, the
     DMA unit's work being the transfers and (systolic) the SHAPE copies the
@@ -537,13 +532,20 @@ def _blocking_cost(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int]
     alone.  Two blockings that move the same words and run the same GEMMs
     differ in the copies: ranked after the cycles, the DMA cycles prefer
     the one whose blocks the GEMM reads and writes in place (a SHAPE on
-    the DMA queue also waits for the GEMMs it copies out of)."""
-    t = _traffic(step, infos, ext, budget, arch)
+    the DMA queue also waits for the GEMMs it copies out of).  ``dma``:
+    the DMA cycles where already known (:func:`_blocking_dma`)."""
     if not compute:
+        t = _traffic(step, infos, ext, budget, arch)
         return t, t
-    a = _gemm_compute(step, infos, ext, arch)
-    d = t + _shape_cycles(step, infos, ext, budget, arch)
-    return max(d, a), d
+    d = dma if dma is not None else _blocking_dma(step, infos, ext, budget, arch)
+    return max(d, _gemm_compute(step, infos, ext, arch)), d
+
+
+def _blocking_dma(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch) -> float:
+    """The DMA cycles :func:`_blocking_cost` ranks a blocking by (with
+    ``compute``): the transfers and the SHAPE copies.  The blocking's
+    cycles are at least these."""
+    return _traffic(step, infos, ext, budget, arch) + _shape_cycles(step, infos, ext, budget, arch)
 
 
 def _shape_cycles(step: Step, infos: tuple[IndexInfo, ...], ext: dict[str, int], budget: Budget, arch: Arch,
