@@ -155,11 +155,11 @@ def lower_plan(plan: Plan, arch: Arch, options: LoweringOptions | None = None, v
         shares = [base]
     else:
         def trial(share: Share) -> tuple[Lowered, Callable[[], list[Lowered]]] | None:
-            if share == MIN_STAGE_SHARE:
-                return _lower_with(plan, ctx, share, memo, opts)  # the half: its error is the lowering's
             try:
                 return _lower_with(plan, ctx, share, memo, opts)
             except TnccError:
+                if share == MIN_STAGE_SHARE:
+                    raise  # the half: its error is the lowering's
                 return None
 
         walked = walk_stage_shares(arch, trial, lambda t: cost(t[0]),

@@ -152,7 +152,7 @@ def blocked_work(step: Step, sizes: dict[str, int], arch: Arch, budget: Budget, 
     loads = [(b, 1) for b in whole_loads]
     stores = [(whole_store, 1)] if whole_store else []
     tensors = [tuple(op.indices) for op in step.operands]
-    order = block_order(step, infos, ext, budget, arch) if any(budget.staged) else None
+    order = block_order(step, infos, ext, budget, arch)
     for k, (times, own) in stream_visits(step, infos, ext, budget, True, order).items():
         ixs = tensors[k]
         words = math.prod(sizes[i] for i in ixs)
